@@ -1,0 +1,7 @@
+"""``python -m console``: the GUI."""
+
+import sys
+
+from console.launcher import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Windows ADK layout: winpe.wim per architecture and the optional-component cabs."""

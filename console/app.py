@@ -1,0 +1,85 @@
+"""Composition root: database, migrations, metadata and services, wired once.
+
+Both front ends (``console.cli`` and ``console.ui``) get their services from here.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from console.core.classdef import ClassRegistry
+from console.core.optional_components import OptionalComponentCatalog
+from console.core.services import BootImagePackages, Folders, ServiceContext, Sites, StatusMessages
+from console.metadata.cimxml import load_classes
+from console.metadata.optional_components import load_optional_components
+from console.paths import classes_dir, resources_dir
+from console.storage.engine import create_site_engine, default_database_url, upgrade
+from console.storage.unit_of_work import SqlUnitOfWorkFactory
+
+DEFAULT_SITE_CODE = "PS1"
+
+
+def current_user() -> str:
+    user = os.environ.get("BOOTIMAGE_USER")
+    if user:
+        return user
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = "unknown"
+    return f"{name}@{socket.gethostname()}"
+
+
+@lru_cache(maxsize=4)
+def load_registry(directory: str | None = None) -> ClassRegistry:
+    return load_classes(Path(directory) if directory else classes_dir())
+
+
+@lru_cache(maxsize=1)
+def load_catalog() -> OptionalComponentCatalog:
+    return load_optional_components(resources_dir() / "optional-components.xml")
+
+
+@dataclass
+class Console:
+    """Everything a front end needs, bound to one site database."""
+
+    url: str
+    engine: Engine
+    context: ServiceContext
+    packages: BootImagePackages
+    folders: Folders
+    sites: Sites
+    status: StatusMessages
+
+    @property
+    def registry(self) -> ClassRegistry:
+        return self.context.registry
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_console(url: str | None = None, *, user: str | None = None, classes: str | None = None) -> Console:
+    """Open (and migrate) the site database at ``url`` and build the services."""
+    url = url or default_database_url()
+    engine = create_site_engine(url)
+    upgrade(engine)
+    registry = load_registry(classes)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    ctx = ServiceContext(registry, load_catalog(), SqlUnitOfWorkFactory(factory, registry), user or current_user())
+    return Console(url, engine, ctx, BootImagePackages(ctx), Folders(ctx), Sites(ctx), StatusMessages(ctx))
+
+
+def ensure_default_site(console: Console, code: str = DEFAULT_SITE_CODE) -> None:
+    """First start of the GUI: create the local site without asking."""
+    if console.sites.local_or_none() is None:
+        console.sites.init(code, "Primary site")

@@ -1,0 +1,213 @@
+"""``bootimage list|show|new|set|remove``: boot image packages (Get/New/Set/Remove-CMBootImage)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from console.cli.output import emit_json, property_list, table
+from console.cli.runtime import open_site
+from console.core.errors import ConsoleError, UnknownPropertyError, ValidationError
+from console.core.instance import Instance
+
+LIST_COLUMNS = ("PackageID", "Name", "Version", "Architecture", "ImageOSVersion", "Language", "PackageSize")
+
+
+def register(sub: Any) -> None:
+    lst = sub.add_parser("list", help="list boot image packages")
+    lst.add_argument("--filter", default="", help="text matched against name, ID, version and comment")
+    lst.add_argument("--where", action="append", default=[], metavar="PROP=VALUE", help="exact property match (repeatable)")
+    lst.add_argument("--sort", default="Name", metavar="PROP")
+    lst.add_argument("--desc", action="store_true", help="sort descending")
+    lst.add_argument("--limit", type=int, default=None)
+    lst.add_argument("--offset", type=int, default=0)
+    lst.add_argument("--folder", type=int, default=None, metavar="ID", help="only this console folder (0 = top level)")
+    lst.add_argument("--json", action="store_true", help="print a JSON array of packages")
+    lst.set_defaults(func=cmd_list)
+
+    show = sub.add_parser("show", help="show every property of a package")
+    show.add_argument("package_id", metavar="ID")
+    show.add_argument("--lazy", action=argparse.BooleanOptionalAction, default=True,
+                      help="fetch lazy and large properties, as WMI GetObject does (default); "
+                           "--no-lazy shows them as not loaded, as a WMI query does")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=cmd_show)
+
+    new = sub.add_parser("new", help="add a boot image package (New-CMBootImage)")
+    new.add_argument("--path", required=True, help="path of the source WIM")
+    new.add_argument("--index", type=int, required=True, help="1-based image index inside the WIM")
+    new.add_argument("--name", required=True)
+    new.add_argument("--version", default="")
+    new.add_argument("--description", default="")
+    new.add_argument("--folder", type=int, default=None, metavar="ID")
+    new.add_argument("--no-image-read", action="store_true",
+                     help="record the package without reading the WIM (read it later with `bootimage reload`)")
+    new.add_argument("--json", action="store_true", help="print the new package as JSON")
+    new.set_defaults(func=cmd_new)
+
+    st = sub.add_parser("set", help="change properties (Set-CMBootImage)")
+    st.add_argument("package_id", metavar="ID")
+    st.add_argument("assignments", nargs="*", metavar="PROP=VALUE")
+    st.add_argument("--add-optional-component", action="append", default=[], metavar="NAME|ID")
+    st.add_argument("--remove-optional-component", action="append", default=[], metavar="NAME|ID")
+    st.add_argument("--expected-version", default=None, metavar="SEDO",
+                    help="SedoObjectVersion you read; the save is refused if someone saved since")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=cmd_set)
+
+    rm = sub.add_parser("remove", help="delete a boot image package (Remove-CMBootImage)")
+    rm.add_argument("package_id", metavar="ID")
+    rm.add_argument("--force", action="store_true", help="do not ask for confirmation")
+    rm.set_defaults(func=cmd_remove)
+
+
+def instance_json(console: Any, instance: Instance, *, all_properties: bool = True) -> dict[str, Any]:
+    """Stable JSON form: every property of the class, in class order; lazy ones that were
+    not fetched are ``null`` and listed under ``__notLoaded``."""
+    cls = console.registry[instance.class_name]
+    coercer = console.context.validator.coercer
+    data: dict[str, Any] = {"__class": instance.class_name}
+    not_loaded = []
+    for name, prop in cls.properties.items():
+        if name in instance.values:
+            data[name] = coercer.to_json(prop, instance.values[name])
+        elif all_properties:
+            data[name] = None
+            not_loaded.append(name)
+    if not_loaded:
+        data["__notLoaded"] = not_loaded
+    return data
+
+
+def cmd_list(args: argparse.Namespace) -> None:
+    from console.core.ports import PackageQuery
+
+    console = open_site(args)
+    where = dict(_split_assignment(a) for a in args.where)
+    page = console.packages.query(
+        PackageQuery(args.filter, where, args.folder, False, args.sort, args.desc, args.offset, args.limit)
+    )
+    if args.json:
+        emit_json([instance_json(console, item, all_properties=False) for item in page.items])
+        return
+    cls = console.packages.cls
+    from console.core.values import format_value
+
+    rows = [[format_value(cls.properties[c], item.values.get(c)) for c in LIST_COLUMNS] for item in page.items]
+    table(LIST_COLUMNS, rows)
+    shown = len(page.items)
+    print(f"\n{shown} of {page.total} boot image package(s)")
+
+
+def cmd_show(args: argparse.Namespace) -> None:
+    console = open_site(args)
+    item = console.packages.get(args.package_id, lazy=args.lazy)
+    if args.json:
+        emit_json(instance_json(console, item))
+        return
+    print_instance(console, item)
+
+
+def print_instance(console: Any, item: Instance) -> None:
+    from console.core.values import format_value
+
+    cls = console.registry[item.class_name]
+    rows = []
+    for name, prop in cls.properties.items():
+        if name not in item.values:
+            rows.append((name, "(lazy: not fetched, use --lazy)"))
+            continue
+        value = item.values[name]
+        if prop.is_embedded and value:
+            text = "\n".join(_embedded_line(console, v) for v in value)
+        else:
+            text = format_value(prop, value)
+        rows.append((name, text))
+    property_list(rows)
+
+
+def _embedded_line(console: Any, value: Instance) -> str:
+    from console.core.values import format_value
+
+    cls = console.registry[value.class_name]
+    parts = [f"{k}={format_value(cls.properties[k], v)}" for k, v in value.values.items()]
+    return f"{value.class_name}: " + ", ".join(parts)
+
+
+def cmd_new(args: argparse.Namespace) -> None:
+    console = open_site(args)
+    result = console.packages.create(
+        name=args.name, image_path=args.path, image_index=args.index,
+        version=args.version, description=args.description, folder_id=args.folder,
+    )
+    if args.json:
+        emit_json(instance_json(console, result.value))
+    else:
+        print(result.value["PackageID"])
+
+
+def _split_assignment(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise ValidationError.single(text, f"{text!r} is not PROP=VALUE (for example ScratchSpace=256)")
+    return name.strip(), value
+
+
+def parse_assignments(console: Any, assignments: list[str]) -> dict[str, Any]:
+    cls = console.packages.cls
+    validator = console.context.validator
+    changes: dict[str, Any] = {}
+    for text in assignments:
+        name, raw = _split_assignment(text)
+        prop = validator.resolve(cls, name)
+        validator.check_writable(cls, prop)
+        changes[prop.name] = validator.coercer.parse_text(prop, raw)
+    return changes
+
+
+def cmd_set(args: argparse.Namespace) -> None:
+    console = open_site(args)
+    if not args.assignments and not args.add_optional_component and not args.remove_optional_component:
+        raise UnknownPropertyError.single("", "nothing to change: give PROP=VALUE pairs or --add/--remove-optional-component")
+    changes = parse_assignments(console, args.assignments)
+    notes: tuple[str, ...] = ()
+    if args.add_optional_component or args.remove_optional_component:
+        if "OptionalComponents" in changes:
+            raise ValidationError.single("OptionalComponents", "set OptionalComponents either directly or with --add/--remove-optional-component, not both")
+        plan = console.packages.plan_optional_components(
+            args.package_id, add=args.add_optional_component, remove=args.remove_optional_component
+        )
+        changes["OptionalComponents"] = list(plan.component_ids)
+        notes = console.packages.describe_added(plan)
+    result = console.packages.put(args.package_id, changes, expected_version=args.expected_version)
+    if args.json:
+        data = instance_json(console, result.value)
+        data["__notes"] = list(notes)
+        emit_json(data)
+        return
+    pid = result.value["PackageID"]
+    if result.changes.empty:
+        print(f"{pid}: nothing changed")
+    else:
+        print(f"{pid}: saved ({', '.join(sorted(changes))}); SedoObjectVersion {result.value['SedoObjectVersion']}")
+    for note in notes:
+        print(note)
+    if "OptionalComponents" in changes:
+        catalog = console.context.catalog
+        names = [catalog.by_id(i).name for i in result.value["OptionalComponents"]]
+        print("optional components: " + (", ".join(names) or "(none)"))
+
+
+def cmd_remove(args: argparse.Namespace) -> None:
+    console = open_site(args)
+    item = console.packages.get(args.package_id)
+    if not args.force:
+        if not sys.stdin.isatty():
+            raise ConsoleError(f"refusing to remove {item['PackageID']} without confirmation; add --force")
+        answer = input(f"Remove boot image {item['PackageID']} ({item['Name']})? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("not removed")
+            return
+    console.packages.delete(item["PackageID"])
+    print(f"removed {item['PackageID']} ({item['Name']})")

@@ -1,0 +1,1 @@
+"""Content library and distribution to distribution points."""

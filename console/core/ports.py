@@ -1,0 +1,170 @@
+"""What the service layer needs from storage, as protocols (implemented in ``console.storage``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, Self
+
+
+@dataclass(frozen=True)
+class Site:
+    code: str
+    name: str
+    is_local: bool
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PackageRecord:
+    """A stored package: its property values plus bookkeeping that is not a WMI property."""
+
+    values: Mapping[str, Any]
+    folder_id: int | None
+    modified_by: str
+    modified_at: datetime | None
+    lazy_loaded: bool
+
+
+@dataclass(frozen=True)
+class PackageQuery:
+    """Filter, sort and page over packages.
+
+    ``folder_id``: ``None`` = every package; ``0`` = packages at the top of the node;
+    otherwise that folder (and its sub-folders when ``recursive``).
+    ``text`` matches Name, PackageID, Version and Description (case-insensitive substring).
+    ``where`` holds exact property matches.
+    """
+
+    text: str = ""
+    where: Mapping[str, Any] = field(default_factory=dict)
+    folder_id: int | None = None
+    recursive: bool = False
+    sort: str = "Name"
+    descending: bool = False
+    offset: int = 0
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class Folder:
+    id: int
+    name: str
+    parent_id: int
+    object_type: int
+    guid: str
+    source_site: str
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StatusMessage:
+    id: int
+    time: datetime
+    severity: str  # "information" | "warning" | "error"
+    kind: str  # "audit", "change_notification", "image", "job", ...
+    package_id: str | None
+    text: str
+    user: str
+    site_code: str
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    context_id: str
+    package_id: str | None
+    operation: str
+    status: int
+    progress: int
+    max_progress: int
+    progress_text: str
+    error_code: int
+    extended_error_info: str
+    created_at: datetime
+    updated_at: datetime
+    cancel_requested: bool = False
+
+
+class SiteRepository(Protocol):
+    def get(self, code: str) -> Site | None: ...
+    def local(self) -> Site | None: ...
+    def list(self) -> list[Site]: ...
+    def add(self, site: Site, *, created_at: datetime) -> None: ...
+    def allocate_package_number(self, code: str) -> int: ...
+
+
+class PackageRepository(Protocol):
+    def add(
+        self, values: Mapping[str, Any], *, folder_id: int | None, modified_by: str, modified_at: datetime
+    ) -> None: ...
+    def get(self, package_id: str, *, lazy: bool) -> PackageRecord | None: ...
+    def query(self, query: PackageQuery, *, lazy: bool = False) -> tuple[list[PackageRecord], int]: ...
+    def update(
+        self,
+        package_id: str,
+        values: Mapping[str, Any],
+        *,
+        expected_version: str,
+        new_version: str,
+        modified_by: str,
+        modified_at: datetime,
+    ) -> bool: ...
+    def delete(self, package_id: str) -> bool: ...
+    def name_in_use(self, name: str, *, excluding: str | None = None) -> str | None: ...
+    def move(self, package_ids: Sequence[str], folder_id: int | None) -> int: ...
+    def count_in_folders(self, folder_ids: Sequence[int]) -> int: ...
+
+
+class FolderRepository(Protocol):
+    def add(self, name: str, parent_id: int, object_type: int, guid: str, source_site: str, created_at: datetime) -> int: ...
+    def get(self, folder_id: int) -> Folder | None: ...
+    def children(self, parent_id: int, object_type: int) -> list[Folder]: ...
+    def all(self, object_type: int) -> list[Folder]: ...
+    def rename(self, folder_id: int, name: str) -> None: ...
+    def reparent(self, folder_id: int, parent_id: int) -> None: ...
+    def delete(self, folder_id: int) -> None: ...
+
+
+class StatusRepository(Protocol):
+    def add(
+        self,
+        *,
+        time: datetime,
+        severity: str,
+        kind: str,
+        package_id: str | None,
+        text: str,
+        user: str,
+        site_code: str,
+    ) -> int: ...
+    def query(
+        self, *, package_id: str | None = None, kind: str | None = None, limit: int = 200
+    ) -> list[StatusMessage]: ...
+
+
+class JobRepository(Protocol):
+    def add(self, job: JobRecord) -> None: ...
+    def get(self, context_id: str) -> JobRecord | None: ...
+    def update(self, context_id: str, **fields: Any) -> None: ...
+    def delete(self, context_id: str) -> bool: ...
+    def list(self, *, package_id: str | None = None) -> list[JobRecord]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Leaving the ``with`` block without ``commit()`` rolls back."""
+
+    sites: SiteRepository
+    packages: PackageRepository
+    folders: FolderRepository
+    status: StatusRepository
+    jobs: JobRepository
+
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...

@@ -1,0 +1,402 @@
+"""The SMS_BootImagePackage service: instance operations and the class's WMI methods."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from console.core.changes import Changes, Result
+from console.core.classdef import ClassDef
+from console.core.errors import (
+    ConflictError,
+    NotFoundError,
+    NotImplementedYetError,
+    PackageLockedError,
+    Problem,
+    ValidationError,
+)
+from console.core.image_facts import ImageFacts
+from console.core.instance import Instance
+from console.core.optional_components import Resolution
+from console.core.ports import PackageQuery, PackageRecord, UnitOfWork
+from console.core.services.context import ServiceContext, check_site_code
+from console.core.services.package_rules import check_package_rules, sync_blob_sizes
+from console.core.values import format_datetime
+
+CLASS_NAME = "SMS_BootImagePackage"
+PACKAGE_TYPE_BOOT_IMAGE = 258
+MAX_PACKAGE_NUMBER = 0xFFFFF
+
+
+@dataclass(frozen=True)
+class Page:
+    items: tuple[Instance, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class InjectionStatus:
+    """QueryOSDBinaryInjectionStatus out-parameters."""
+
+    status: int  # 0 complete, 1 in progress, 2 error, 3 no status
+    progress: int = 0
+    max_progress: int = 0
+    progress_text: str = ""
+    error_code: int = 0
+    extended_error_info: str = ""
+
+
+@dataclass(frozen=True)
+class ComponentUpdate:
+    """Outcome of update_optional_components."""
+
+    package: Instance
+    component_ids: tuple[int, ...]
+    added: tuple[tuple[int, str], ...]  # prerequisite id, reason
+    added_names: tuple[str, ...]
+
+
+def new_sedo_version() -> str:
+    return str(uuid.uuid4()).upper()
+
+
+class BootImagePackages:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+
+    @property
+    def cls(self) -> ClassDef:
+        return self._ctx.cls(CLASS_NAME)
+
+    # -- instance operations ---------------------------------------------------------------
+
+    def create(
+        self,
+        *,
+        name: str,
+        image_path: str,
+        image_index: int = 1,
+        version: str = "",
+        description: str = "",
+        image: ImageFacts | None = None,
+        properties: Mapping[str, Any] | None = None,
+        folder_id: int | None = None,
+    ) -> Result[Instance]:
+        """Create a package (Add Boot Image / New-CMBootImage). Defaults come from metadata."""
+        cls = self.cls
+        requested = {
+            "Name": name,
+            "ImagePath": image_path,
+            "ImageIndex": image_index,
+            "Version": version,
+            "Description": description,
+            **(properties or {}),
+        }
+        changes = self._ctx.validator.prepare_changes(cls, requested)
+        with self._ctx.uow() as uow:
+            site = self._ctx.local_site(uow)
+            if folder_id:
+                self._folder_or_fail(uow, folder_id)
+            values = cls.defaults()
+            values.update(changes)
+            if image is not None:
+                values.update(image.as_properties())
+            sync_blob_sizes(cls, changes, values)
+            values.update(changes)
+            check_package_rules(uow, self._ctx.catalog, values, {**changes, "Name": values["Name"]}, package_id=None)
+            number = uow.sites.allocate_package_number(site.code)
+            if number > MAX_PACKAGE_NUMBER:
+                raise ValidationError.single(
+                    "PackageID", f"site {site.code} has used all {MAX_PACKAGE_NUMBER} package ids"
+                )
+            now = self._ctx.clock()
+            package_id = f"{site.code}{number:05X}"
+            values.update(
+                PackageID=package_id,
+                PackageType=PACKAGE_TYPE_BOOT_IMAGE,
+                SourceSite=site.code,
+                SedoObjectVersion=new_sedo_version(),
+                SourceDate=now,
+                RefreshPkgSourceFlag=False,
+            )
+            uow.packages.add(values, folder_id=folder_id or None, modified_by=self._ctx.user, modified_at=now)
+            self._status(uow, package_id, f"Boot image {package_id} ({values['Name']}) created from {image_path} index {image_index}", site.code)
+            uow.commit()
+        return Result(self.get(package_id, lazy=True), Changes(added=frozenset({package_id}), status_messages=True))
+
+    def get(self, package_id: str, *, lazy: bool = False) -> Instance:
+        """The package; lazy/large properties only when ``lazy`` (like WMI GetObject vs. a query)."""
+        with self._ctx.uow() as uow:
+            self._ctx.local_site(uow)
+            return self._to_instance(self._record_or_fail(uow, package_id, lazy=lazy))
+
+    def query(self, query: PackageQuery | None = None, *, lazy: bool = False) -> Page:
+        query = query or PackageQuery()
+        cls = self.cls
+        if cls.property(query.sort) is None:
+            raise ValidationError.single("sort", f"cannot sort by {query.sort!r}: {CLASS_NAME} has no such property")
+        where = self._ctx.validator.prepare_changes(cls, query.where, allow_read_only=True) if query.where else {}
+        query = PackageQuery(
+            query.text, where, query.folder_id, query.recursive, cls.property(query.sort).name,  # type: ignore[union-attr]
+            query.descending, max(query.offset, 0), query.limit,
+        )
+        with self._ctx.uow() as uow:
+            self._ctx.local_site(uow)
+            records, total = uow.packages.query(query, lazy=lazy)
+            return Page(tuple(self._to_instance(r) for r in records), total)
+
+    def put(
+        self, package_id: str, changes: Mapping[str, Any], *, expected_version: str | None = None
+    ) -> Result[Instance]:
+        """Save property changes. ``expected_version`` is the SedoObjectVersion that was read;
+        a stale one is refused with a ConflictError naming who changed the package and when."""
+        cls = self.cls
+        prepared = self._ctx.validator.prepare_changes(cls, changes)
+        with self._ctx.uow() as uow:
+            site = self._ctx.local_site(uow)
+            record = self._record_or_fail(uow, package_id, lazy=True)
+            self._check_owner(record, site.code)
+            current = dict(record.values)
+            version = expected_version or current["SedoObjectVersion"]
+            self._check_version(record, version)
+            refresh = prepared.pop("RefreshPkgSourceFlag", False)
+            sync_blob_sizes(cls, prepared, current)
+            merged = {**current, **prepared}
+            check_package_rules(uow, self._ctx.catalog, merged, prepared, package_id=package_id)
+            if refresh:
+                self.refresh_pkg_source(package_id)
+            changed = {k: v for k, v in prepared.items() if current.get(k) != v}
+            if not changed:
+                return Result(self._to_instance(record), Changes())
+            self._write(uow, record, changed, version)
+            self._status(uow, package_id, f"Properties changed: {', '.join(sorted(changed))}", site.code, kind="audit")
+            uow.commit()
+        return Result(self.get(package_id, lazy=True), Changes(updated=frozenset({package_id}), status_messages=True))
+
+    def delete(self, package_id: str, *, expected_version: str | None = None) -> Result[str]:
+        with self._ctx.uow() as uow:
+            site = self._ctx.local_site(uow)
+            record = self._record_or_fail(uow, package_id, lazy=False)
+            self._check_owner(record, site.code)
+            if expected_version:
+                self._check_version(record, expected_version)
+            uow.packages.delete(record.values["PackageID"])
+            self._status(uow, record.values["PackageID"], f"Boot image {record.values['PackageID']} ({record.values['Name']}) deleted", site.code)
+            uow.commit()
+        return Result(package_id, Changes(removed=frozenset({record.values["PackageID"]}), status_messages=True))
+
+    def move_to_folder(self, package_ids: Sequence[str], folder_id: int | None) -> Result[int]:
+        """Move packages to a console folder (``None`` or 0 = top of the Boot Images node)."""
+        with self._ctx.uow() as uow:
+            if folder_id:
+                self._folder_or_fail(uow, folder_id)
+            ids = [self._record_or_fail(uow, pid, lazy=False).values["PackageID"] for pid in package_ids]
+            moved = uow.packages.move(ids, folder_id or None)
+            uow.commit()
+        return Result(moved, Changes(updated=frozenset(ids), folders=True))
+
+    # -- WMI methods -------------------------------------------------------------------------
+
+    def plan_optional_components(
+        self,
+        package_id: str,
+        *,
+        add: Sequence[str | int] = (),
+        remove: Sequence[str | int] = (),
+        replace: Sequence[str | int] | None = None,
+    ) -> Resolution:
+        """Work out the new component list: names or ids in, prerequisites added in
+        install order. Removing a component that a remaining one needs is refused."""
+        record = self._get_record(package_id)
+        arch = record.values.get("Architecture") or ""
+        catalog = self._ctx.catalog
+        current = list(record.values.get("OptionalComponents") or ())
+        if replace is not None:
+            ids = [catalog.id_for(c, arch) for c in replace]
+            removed = [c for c in current if c not in ids]
+        else:
+            removed = [catalog.id_for(c, arch) for c in remove]
+            ids = [c for c in current if c not in removed]
+            ids += [i for i in (catalog.id_for(c, arch) for c in add) if i not in ids]
+        problems = []
+        for rid in removed:
+            needing = [catalog.by_id(d).name for d in catalog.dependents(rid, ids)]
+            if needing:
+                problems.append(Problem(
+                    "OptionalComponents",
+                    f"cannot remove {catalog.by_id(rid).name}: {', '.join(needing)} "
+                    f"{'needs' if len(needing) == 1 else 'need'} it; remove {'it' if len(needing) == 1 else 'them'} as well",
+                ))
+        if problems:
+            raise ValidationError(problems)
+        return catalog.resolve(ids, arch)
+
+    def update_optional_components(
+        self, package_id: str, component_ids: Sequence[str | int], *, expected_version: str | None = None
+    ) -> Result[ComponentUpdate]:
+        """UpdateOptionalComponents(ComponentIds[]): set the components; add prerequisites."""
+        resolution = self.plan_optional_components(package_id, replace=component_ids)
+        result = self.put(
+            package_id, {"OptionalComponents": list(resolution.component_ids)}, expected_version=expected_version
+        )
+        return Result(self.component_update(result.value, resolution), result.changes | Changes(notes=self.describe_added(resolution)))
+
+    def component_update(self, package: Instance, resolution: Resolution) -> ComponentUpdate:
+        names = tuple(self._ctx.catalog.by_id(i).name for i, _ in resolution.added)
+        return ComponentUpdate(package, resolution.component_ids, resolution.added, names)
+
+    def describe_added(self, resolution: Resolution) -> tuple[str, ...]:
+        """``added: WinPE-NetFx, required by WinPE-PowerShell`` for each prerequisite added."""
+        return tuple(f"added: {self._ctx.catalog.by_id(i).name}, {reason}" for i, reason in resolution.added)
+
+    def set_source_site(self, package_id: str, source_site: str) -> Result[Instance]:
+        """SetSourceSite(SourceSite): hand ownership of the package to another site."""
+        code = check_site_code(source_site)
+        with self._ctx.uow() as uow:
+            site = self._ctx.local_site(uow)
+            if uow.sites.get(code) is None:
+                known = ", ".join(s.code for s in uow.sites.list())
+                raise ValidationError.single(
+                    "SourceSite", f"site {code} is not part of this hierarchy (known sites: {known}); "
+                    "add it with `bootimage site add`"
+                )
+            record = self._record_or_fail(uow, package_id, lazy=False)
+            self._check_owner(record, site.code)
+            return self._set_owner(uow, record, code, site.code, f"Ownership moved from {record.values['SourceSite']} to {code}")
+
+    def unlock(self, package_id: str) -> Result[Instance]:
+        """Unlock(): make the current site the owner so the package can be edited here."""
+        with self._ctx.uow() as uow:
+            site = self._ctx.local_site(uow)
+            record = self._record_or_fail(uow, package_id, lazy=False)
+            previous = record.values.get("SourceSite")
+            return self._set_owner(uow, record, site.code, site.code, f"Unlocked: ownership moved from {previous} to {site.code}")
+
+    def add_change_notification(self, package_id: str) -> Result[str]:
+        """AddChangeNotification(): record that the package changed (a status message)."""
+        with self._ctx.uow() as uow:
+            site = self._ctx.local_site(uow)
+            record = self._record_or_fail(uow, package_id, lazy=False)
+            pid = record.values["PackageID"]
+            self._status(uow, pid, f"Change notification for {pid} ({record.values['Name']})", site.code, kind="change_notification")
+            uow.commit()
+        return Result(pid, Changes(updated=frozenset({pid}), status_messages=True))
+
+    def query_osd_binary_injection_status(self, context_id: str) -> InjectionStatus:
+        """QueryOSDBinaryInjectionStatus(ContextID): status of an image build job (3 = no status)."""
+        with self._ctx.uow() as uow:
+            job = uow.jobs.get(context_id)
+        if job is None:
+            return InjectionStatus(status=3, progress_text=f"no job with ContextID {context_id}")
+        return InjectionStatus(job.status, job.progress, job.max_progress, job.progress_text, job.error_code, job.extended_error_info)
+
+    def delete_context_id(self, context_id: str) -> Result[str]:
+        """DeleteContextID(ContextID): drop the status record of a job."""
+        with self._ctx.uow() as uow:
+            job = uow.jobs.get(context_id)
+            if job is None:
+                raise NotFoundError(f"no job with ContextID {context_id!r}; nothing was deleted")
+            if job.status == 1:
+                raise ValidationError.single("ContextID", f"job {context_id} is still running; cancel it first")
+            uow.jobs.delete(context_id)
+            uow.commit()
+        return Result(context_id, Changes(status_messages=True))
+
+    def get_image_properties(self, source_image_path: str) -> str:
+        raise NotImplementedYetError("GetImageProperties", "the WIM reading work (roadmap item 2)")
+
+    def reload_image_properties(self, package_id: str) -> Result[Instance]:
+        raise NotImplementedYetError("ReloadImageProperties", "the WIM reading work (roadmap item 2)")
+
+    def update_image(self, package_id: str) -> Result[str]:
+        raise NotImplementedYetError("UpdateImage", "image servicing with wimlib (roadmap item 5)")
+
+    def update_default_image(self, package_id: str) -> Result[str]:
+        raise NotImplementedYetError("UpdateDefaultImage", "image servicing with wimlib (roadmap item 5)")
+
+    def export_default_boot_image(self, architecture: str, image_index: int, export_image_path: str) -> Result[str]:
+        raise NotImplementedYetError("ExportDefaultBootImage", "image servicing with wimlib (roadmap item 5)")
+
+    def add_distribution_points(self, package_id: str, site_code: Sequence[str], nal_path: Sequence[str]) -> Result[int]:
+        raise NotImplementedYetError("AddDistributionPoints", "distribution points (roadmap item 6)")
+
+    def refresh_pkg_source(self, package_id: str, context_id: str | None = None) -> Result[str]:
+        raise NotImplementedYetError("RefreshPkgSource", "image servicing and distribution (roadmap items 5 and 6)")
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _get_record(self, package_id: str) -> PackageRecord:
+        with self._ctx.uow() as uow:
+            return self._record_or_fail(uow, package_id, lazy=True)
+
+    def _record_or_fail(self, uow: UnitOfWork, package_id: str, *, lazy: bool) -> PackageRecord:
+        record = uow.packages.get(package_id.strip().upper(), lazy=lazy)
+        if record is None:
+            raise NotFoundError(f"no boot image package with PackageID {package_id!r}")
+        return record
+
+    def _folder_or_fail(self, uow: UnitOfWork, folder_id: int) -> None:
+        if uow.folders.get(folder_id) is None:
+            raise NotFoundError(f"no console folder with id {folder_id}")
+
+    def _check_owner(self, record: PackageRecord, local: str) -> None:
+        owner = record.values.get("SourceSite")
+        if owner and owner != local:
+            pid = record.values["PackageID"]
+            raise PackageLockedError(
+                f"{pid} is owned by site {owner}; it can only be changed there. "
+                f"Use Unlock to make {local} the owner first."
+            )
+
+    def _check_version(self, record: PackageRecord, expected: str) -> None:
+        current = record.values["SedoObjectVersion"]
+        if expected != current:
+            raise ConflictError(
+                object_id=record.values["PackageID"],
+                changed_by=record.modified_by or "another console",
+                changed_at=format_datetime(record.modified_at) or "an unknown time",
+                expected=expected,
+                current=current,
+            )
+
+    def _write(self, uow: UnitOfWork, record: PackageRecord, changed: Mapping[str, Any], expected: str) -> str:
+        pid = record.values["PackageID"]
+        new_version = new_sedo_version()
+        ok = uow.packages.update(
+            pid, changed, expected_version=expected, new_version=new_version,
+            modified_by=self._ctx.user, modified_at=self._ctx.clock(),
+        )
+        if not ok:  # saved by someone else between our read and our write
+            fresh = uow.packages.get(pid, lazy=False)
+            if fresh is None:
+                raise NotFoundError(f"{pid} was deleted by another console; nothing was saved")
+            self._check_version(fresh, expected)
+        return new_version
+
+    def _set_owner(self, uow: UnitOfWork, record: PackageRecord, code: str, local: str, text: str) -> Result[Instance]:
+        pid = record.values["PackageID"]
+        if record.values.get("SourceSite") != code:
+            self._write(uow, record, {"SourceSite": code}, record.values["SedoObjectVersion"])
+            self._status(uow, pid, text, local, kind="audit")
+            uow.commit()
+        return Result(self.get(pid, lazy=True), Changes(updated=frozenset({pid}), status_messages=True))
+
+    def _status(self, uow: UnitOfWork, package_id: str | None, text: str, site: str, *, kind: str = "audit") -> None:
+        uow.status.add(
+            time=self._ctx.clock(), severity="information", kind=kind, package_id=package_id,
+            text=text, user=self._ctx.user, site_code=site,
+        )
+
+    def _to_instance(self, record: PackageRecord) -> Instance:
+        cls = self.cls
+        values: dict[str, Any] = {}
+        for name, prop in cls.properties.items():
+            if prop.is_deferred and not record.lazy_loaded:
+                continue
+            values[name] = record.values.get(name, prop.default)
+        values["RefreshPkgSourceFlag"] = False if record.lazy_loaded else values.get("RefreshPkgSourceFlag")
+        if not record.lazy_loaded:
+            values.pop("RefreshPkgSourceFlag", None)
+        return Instance(CLASS_NAME, values, record.lazy_loaded)

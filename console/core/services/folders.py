@@ -1,0 +1,110 @@
+"""Console folders (SMS_ObjectContainerNode) that organize boot images."""
+
+from __future__ import annotations
+
+import uuid
+
+from console.core.changes import Changes, Result
+from console.core.errors import NotFoundError, ValidationError
+from console.core.ports import Folder, UnitOfWork
+from console.core.services.context import ServiceContext
+
+BOOT_IMAGE_OBJECT_TYPE = 19
+MAX_NAME = 255
+
+
+class Folders:
+    def __init__(self, ctx: ServiceContext, object_type: int = BOOT_IMAGE_OBJECT_TYPE) -> None:
+        self._ctx = ctx
+        self._type = object_type
+
+    def all(self) -> list[Folder]:
+        with self._ctx.uow() as uow:
+            return uow.folders.all(self._type)
+
+    def get(self, folder_id: int) -> Folder:
+        with self._ctx.uow() as uow:
+            return self._get(uow, folder_id)
+
+    def create(self, name: str, parent_id: int = 0) -> Result[Folder]:
+        name = self._check_name(name)
+        with self._ctx.uow() as uow:
+            site = self._ctx.local_site(uow)
+            if parent_id:
+                self._get(uow, parent_id)
+            self._check_unique(uow, name, parent_id, None)
+            folder_id = uow.folders.add(
+                name, parent_id, self._type, str(uuid.uuid4()).upper(), site.code, self._ctx.clock()
+            )
+            uow.commit()
+            folder = uow.folders.get(folder_id)
+        assert folder is not None
+        return Result(folder, Changes(folders=True))
+
+    def rename(self, folder_id: int, name: str) -> Result[Folder]:
+        name = self._check_name(name)
+        with self._ctx.uow() as uow:
+            folder = self._get(uow, folder_id)
+            self._check_unique(uow, name, folder.parent_id, folder_id)
+            uow.folders.rename(folder_id, name)
+            uow.commit()
+        return Result(self.get(folder_id), Changes(folders=True))
+
+    def move(self, folder_id: int, parent_id: int) -> Result[Folder]:
+        with self._ctx.uow() as uow:
+            folder = self._get(uow, folder_id)
+            if parent_id:
+                self._get(uow, parent_id)
+                if parent_id in self._subtree(uow, folder_id):
+                    raise ValidationError.single("ParentContainerNodeID", f"cannot move folder {folder.name!r} into itself or one of its sub-folders")
+            self._check_unique(uow, folder.name, parent_id, folder_id)
+            uow.folders.reparent(folder_id, parent_id)
+            uow.commit()
+        return Result(self.get(folder_id), Changes(folders=True))
+
+    def delete(self, folder_id: int) -> Result[int]:
+        """Delete an empty folder; a folder with boot images or sub-folders is refused."""
+        with self._ctx.uow() as uow:
+            folder = self._get(uow, folder_id)
+            subfolders = uow.folders.children(folder_id, self._type)
+            packages = uow.packages.count_in_folders([folder_id])
+            if subfolders or packages:
+                raise ValidationError.single(
+                    "ContainerNodeID",
+                    f"folder {folder.name!r} is not empty ({packages} boot image(s), {len(subfolders)} sub-folder(s)); "
+                    "move or delete its contents first",
+                )
+            uow.folders.delete(folder_id)
+            uow.commit()
+        return Result(folder_id, Changes(folders=True))
+
+    def subtree(self, folder_id: int) -> list[int]:
+        with self._ctx.uow() as uow:
+            return self._subtree(uow, folder_id)
+
+    def _subtree(self, uow: UnitOfWork, folder_id: int) -> list[int]:
+        result = [folder_id]
+        for child in uow.folders.children(folder_id, self._type):
+            result.extend(self._subtree(uow, child.id))
+        return result
+
+    def _get(self, uow: UnitOfWork, folder_id: int) -> Folder:
+        folder = uow.folders.get(folder_id)
+        if folder is None or folder.object_type != self._type:
+            raise NotFoundError(f"no console folder with id {folder_id}")
+        return folder
+
+    def _check_name(self, name: str) -> str:
+        name = name.strip()
+        if not name:
+            raise ValidationError.single("Name", "a folder needs a name")
+        if len(name) > MAX_NAME:
+            raise ValidationError.single("Name", f"folder names are limited to {MAX_NAME} characters")
+        if any(c in name for c in "\\/"):
+            raise ValidationError.single("Name", "folder names cannot contain \\ or /")
+        return name
+
+    def _check_unique(self, uow: UnitOfWork, name: str, parent_id: int, folder_id: int | None) -> None:
+        for sibling in uow.folders.children(parent_id, self._type):
+            if sibling.name.lower() == name.lower() and sibling.id != folder_id:
+                raise ValidationError.single("Name", f"a folder named {name!r} already exists here")

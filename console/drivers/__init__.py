@@ -1,0 +1,1 @@
+"""Driver INF parsing and the driver catalog."""

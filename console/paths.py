@@ -1,0 +1,28 @@
+"""Where the console finds its resources and keeps its data (no Qt, no database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def resources_dir() -> Path:
+    """``resources/`` of a source checkout, or the copy installed inside the package."""
+    for candidate in (PACKAGE_DIR.parent / "resources", PACKAGE_DIR / "resources"):
+        if (candidate / "classes").is_dir():
+            return candidate
+    raise FileNotFoundError(
+        f"the console's resources folder is missing (looked in {PACKAGE_DIR.parent / 'resources'} "
+        f"and {PACKAGE_DIR / 'resources'}); reinstall the console"
+    )
+
+
+def classes_dir() -> Path:
+    return resources_dir() / "classes"
+
+
+def data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("bootimage-console", appauthor=False))

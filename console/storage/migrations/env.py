@@ -1,0 +1,23 @@
+"""Alembic environment: run against the connection the application passes in."""
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from console.storage.schema import Base
+
+config = context.config
+
+
+def run() -> None:
+    connection = config.attributes.get("connection")
+    if connection is None:  # `alembic` command line during development
+        engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite:///site.db")
+        with engine.begin() as conn:
+            context.configure(connection=conn, target_metadata=Base.metadata, render_as_batch=True)
+            context.run_migrations()
+        return
+    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+    context.run_migrations()
+
+
+run()

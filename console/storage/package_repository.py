@@ -1,0 +1,290 @@
+"""Boot image packages in the site database, as core ``PackageRecord`` values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, Text, delete, func, or_, select, update
+from sqlalchemy.orm import Session, undefer
+
+from console.core.classdef import ClassDef, PropertyDef
+from console.core.errors import ValidationError
+from console.core.instance import Instance
+from console.core.ports import PackageQuery, PackageRecord
+from console.core.values import ValueCoercer, as_utc
+from console.storage.schema import (
+    DriverReferenceRow,
+    FolderRow,
+    OptionalComponentRow,
+    PackageRow,
+    ScheduleTokenRow,
+)
+
+CHILD_PROPERTIES = ("OptionalComponents", "ReferencedDrivers", "RefreshSchedule")
+SEARCH_PROPERTIES = ("Name", "PackageID", "Version", "Description")
+DRIVER_CLASS = "SMS_Driver_Details"
+
+
+def _column_map() -> dict[str, str]:
+    return {
+        col.info["cim"]: attr.key
+        for attr in PackageRow.__mapper__.column_attrs
+        for col in attr.columns
+        if "cim" in col.info
+    }
+
+
+COLUMNS: dict[str, str] = _column_map()
+SCHEDULE_COLUMNS: dict[str, str] = {
+    col.info["cim"]: attr.key
+    for attr in ScheduleTokenRow.__mapper__.column_attrs
+    for col in attr.columns
+    if "cim" in col.info
+}
+
+
+def search_text(values: Mapping[str, Any]) -> str:
+    return "\n".join(str(values.get(name) or "") for name in SEARCH_PROPERTIES).casefold()
+
+
+def like_pattern(text: str) -> str:
+    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class SqlPackageRepository:
+    def __init__(self, session: Session, cls: ClassDef, coercer: ValueCoercer) -> None:
+        self._s = session
+        self._cls = cls
+        self._coercer = coercer
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def add(self, values: Mapping[str, Any], *, folder_id: int | None, modified_by: str, modified_at: datetime) -> None:
+        columns, extras = self._split(values)
+        row = PackageRow(
+            **columns,
+            extra_properties=extras,
+            folder_id=folder_id,
+            search_text=search_text(values),
+            last_modified_by=modified_by,
+            last_modified_at=modified_at,
+        )
+        self._s.add(row)
+        self._s.flush()
+        self._write_children(values["PackageID"], values)
+
+    def update(
+        self,
+        package_id: str,
+        values: Mapping[str, Any],
+        *,
+        expected_version: str,
+        new_version: str,
+        modified_by: str,
+        modified_at: datetime,
+    ) -> bool:
+        columns, extras = self._split(values)
+        stmt = (
+            update(PackageRow)
+            .where(PackageRow.package_id == package_id, PackageRow.sedo_object_version == expected_version)
+            .values(**columns, sedo_object_version=new_version, last_modified_by=modified_by, last_modified_at=modified_at)
+            .execution_options(synchronize_session=False)
+        )
+        if self._s.execute(stmt).rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        if extras:
+            current = self._s.scalar(select(PackageRow.extra_properties).where(PackageRow.package_id == package_id)) or {}
+            self._s.execute(
+                update(PackageRow).where(PackageRow.package_id == package_id).values(extra_properties={**current, **extras})
+            )
+        if any(name in values for name in SEARCH_PROPERTIES):
+            row = self._s.execute(
+                select(PackageRow.name, PackageRow.package_id, PackageRow.version, PackageRow.description).where(
+                    PackageRow.package_id == package_id
+                )
+            ).one()
+            text = search_text(dict(zip(SEARCH_PROPERTIES, row, strict=True)))
+            self._s.execute(update(PackageRow).where(PackageRow.package_id == package_id).values(search_text=text))
+        self._write_children(package_id, values)
+        self._s.expire_all()
+        return True
+
+    def delete(self, package_id: str) -> bool:
+        for table in (OptionalComponentRow, DriverReferenceRow, ScheduleTokenRow):
+            self._s.execute(delete(table).where(table.package_id == package_id))
+        return self._s.execute(delete(PackageRow).where(PackageRow.package_id == package_id)).rowcount == 1  # type: ignore[attr-defined]
+
+    def move(self, package_ids: Sequence[str], folder_id: int | None) -> int:
+        result = self._s.execute(
+            update(PackageRow).where(PackageRow.package_id.in_(list(package_ids))).values(folder_id=folder_id)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def get(self, package_id: str, *, lazy: bool) -> PackageRecord | None:
+        stmt = select(PackageRow).where(PackageRow.package_id == package_id)
+        if lazy:
+            stmt = stmt.options(undefer("*"))
+        row = self._s.scalars(stmt).one_or_none()
+        if row is None:
+            return None
+        children = self._children([package_id]) if lazy else {}
+        return self._record(row, lazy, children.get(package_id, {}))
+
+    def query(self, query: PackageQuery, *, lazy: bool = False) -> tuple[list[PackageRecord], int]:
+        conditions = []
+        if query.text.strip():
+            conditions.append(PackageRow.search_text.like(like_pattern(query.text.strip()), escape="\\"))
+        for name, value in query.where.items():
+            attr = COLUMNS.get(name)
+            if attr is None:
+                raise ValidationError.single(name, f"cannot filter on {name}: it is not stored as a column")
+            conditions.append(getattr(PackageRow, attr) == value)
+        if query.folder_id is not None:
+            if query.folder_id == 0 and not query.recursive:
+                conditions.append(PackageRow.folder_id.is_(None))
+            elif query.folder_id != 0:
+                ids = self._subtree(query.folder_id) if query.recursive else [query.folder_id]
+                conditions.append(PackageRow.folder_id.in_(ids))
+        total = self._s.scalar(select(func.count()).select_from(PackageRow).where(*conditions)) or 0
+        sort_attr = getattr(PackageRow, COLUMNS.get(query.sort, "name"))
+        if isinstance(sort_attr.type, (String, Text)):
+            sort_attr = func.lower(sort_attr)  # administrators expect "alpha" before "Bravo"
+        order = sort_attr.desc() if query.descending else sort_attr.asc()
+        tiebreak = PackageRow.package_id.desc() if query.descending else PackageRow.package_id.asc()
+        stmt = select(PackageRow).where(*conditions).order_by(order, tiebreak).offset(query.offset)
+        if query.limit is not None:
+            stmt = stmt.limit(query.limit)
+        if lazy:
+            stmt = stmt.options(undefer("*"))
+        rows = list(self._s.scalars(stmt))
+        children = self._children([r.package_id for r in rows]) if lazy else {}
+        return [self._record(r, lazy, children.get(r.package_id, {})) for r in rows], int(total)
+
+    def name_in_use(self, name: str, *, excluding: str | None = None) -> str | None:
+        stmt = select(PackageRow.package_id).where(
+            or_(func.lower(PackageRow.name) == name.lower(), PackageRow.name == name)
+        )
+        if excluding:
+            stmt = stmt.where(PackageRow.package_id != excluding)
+        return self._s.scalars(stmt.limit(1)).first()
+
+    def count_in_folders(self, folder_ids: Sequence[int]) -> int:
+        return int(self._s.scalar(select(func.count()).select_from(PackageRow).where(PackageRow.folder_id.in_(list(folder_ids)))) or 0)
+
+    # -- conversion ------------------------------------------------------------------------------
+
+    def _split(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        columns: dict[str, Any] = {}
+        extras: dict[str, Any] = {}
+        for name, value in values.items():
+            if name in CHILD_PROPERTIES:
+                continue
+            attr = COLUMNS.get(name)
+            prop = self._cls.property(name)
+            if attr is not None:
+                columns[attr] = list(value) if isinstance(value, tuple) else value
+            elif prop is not None:
+                extras[name] = self._coercer.to_json(prop, value)
+        return columns, extras
+
+    def _record(self, row: PackageRow, lazy: bool, children: Mapping[str, Any]) -> PackageRecord:
+        values: dict[str, Any] = {}
+        for name, prop in self._cls.properties.items():
+            if prop.is_deferred and not lazy:
+                continue
+            if name in CHILD_PROPERTIES:
+                if lazy:
+                    values[name] = tuple(children.get(name, ()))
+                continue
+            attr = COLUMNS.get(name)
+            if attr is not None:
+                values[name] = self._from_column(prop, getattr(row, attr))
+            elif name in (row.extra_properties or {}):
+                values[name] = self._coercer.coerce(prop, row.extra_properties[name])
+            else:
+                values[name] = prop.default
+        return PackageRecord(values, row.folder_id, row.last_modified_by, as_utc(row.last_modified_at) if row.last_modified_at else None, lazy)
+
+    @staticmethod
+    def _from_column(prop: PropertyDef, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return as_utc(value)
+        if isinstance(value, list):
+            return tuple(value)
+        return value
+
+    def _children(self, package_ids: list[str]) -> dict[str, dict[str, list[Any]]]:
+        result: dict[str, dict[str, list[Any]]] = {pid: {name: [] for name in CHILD_PROPERTIES} for pid in package_ids}
+        if not package_ids:
+            return result
+        for oc in self._s.scalars(
+            select(OptionalComponentRow).where(OptionalComponentRow.package_id.in_(package_ids)).order_by(OptionalComponentRow.position)
+        ):
+            result[oc.package_id]["OptionalComponents"].append(oc.component_id)
+        for drv in self._s.scalars(
+            select(DriverReferenceRow).where(DriverReferenceRow.package_id.in_(package_ids)).order_by(DriverReferenceRow.position)
+        ):
+            result[drv.package_id]["ReferencedDrivers"].append(Instance(DRIVER_CLASS, {"ID": drv.ci_id, "SourcePath": drv.source_path}))
+        for token in self._s.scalars(
+            select(ScheduleTokenRow).where(ScheduleTokenRow.package_id.in_(package_ids)).order_by(ScheduleTokenRow.position)
+        ):
+            result[token.package_id]["RefreshSchedule"].append(self._token(token))
+        return result
+
+    def _token(self, row: ScheduleTokenRow) -> Instance:
+        registry_cls = self._coercer.registry[row.token_class]
+        raw: dict[str, Any] = dict(row.extra or {})
+        for name in registry_cls.properties:
+            attr = SCHEDULE_COLUMNS.get(name)
+            if attr is not None:
+                value = getattr(row, attr)
+                raw[name] = as_utc(value) if isinstance(value, datetime) else value
+        return self._coercer.instance(registry_cls, {k: v for k, v in raw.items() if v is not None})
+
+    def _write_children(self, package_id: str, values: Mapping[str, Any]) -> None:
+        if "OptionalComponents" in values:
+            self._s.execute(delete(OptionalComponentRow).where(OptionalComponentRow.package_id == package_id))
+            self._s.add_all(
+                OptionalComponentRow(package_id=package_id, component_id=cid, position=i)
+                for i, cid in enumerate(values["OptionalComponents"] or ())
+            )
+        if "ReferencedDrivers" in values:
+            self._s.execute(delete(DriverReferenceRow).where(DriverReferenceRow.package_id == package_id))
+            self._s.add_all(
+                DriverReferenceRow(package_id=package_id, ci_id=d.values["ID"], source_path=d.values["SourcePath"], position=i)
+                for i, d in enumerate(values["ReferencedDrivers"] or ())
+            )
+        if "RefreshSchedule" in values:
+            self._s.execute(delete(ScheduleTokenRow).where(ScheduleTokenRow.package_id == package_id))
+            self._s.add_all(self._token_rows(package_id, values["RefreshSchedule"] or ()))
+        self._s.flush()
+
+    def _token_rows(self, package_id: str, tokens: Iterable[Instance]) -> Iterable[ScheduleTokenRow]:
+        for position, token in enumerate(tokens):
+            columns: dict[str, Any] = {}
+            extra: dict[str, Any] = {}
+            token_cls = self._coercer.registry[token.class_name]
+            for name, value in token.values.items():
+                attr = SCHEDULE_COLUMNS.get(name)
+                if attr is not None:
+                    columns[attr] = value
+                else:
+                    extra[name] = self._coercer.to_json(token_cls.properties[name], value)
+            yield ScheduleTokenRow(package_id=package_id, position=position, token_class=token.class_name, extra=extra, **columns)
+
+    def _subtree(self, folder_id: int) -> list[int]:
+        pairs = self._s.execute(select(FolderRow.container_node_id, FolderRow.parent_id)).all()
+        children: dict[int, list[int]] = {}
+        for node, parent in pairs:
+            children.setdefault(parent, []).append(node)
+        result, stack = [], [folder_id]
+        while stack:
+            node = stack.pop()
+            result.append(node)
+            stack.extend(children.get(node, []))
+        return result

@@ -1,0 +1,142 @@
+"""Site, folder, status-message and job repositories."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from console.core.ports import Folder, JobRecord, Site, StatusMessage
+from console.core.values import as_utc
+from console.storage.schema import FolderRow, JobRow, SiteRow, StatusMessageRow
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return as_utc(value) if value is not None else None
+
+
+class SqlSiteRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def _site(self, row: SiteRow) -> Site:
+        return Site(row.site_code, row.site_name, row.is_local, _utc(row.created_at))
+
+    def get(self, code: str) -> Site | None:
+        row = self._s.get(SiteRow, code.upper())
+        return self._site(row) if row else None
+
+    def local(self) -> Site | None:
+        row = self._s.scalars(select(SiteRow).where(SiteRow.is_local.is_(True))).first()
+        return self._site(row) if row else None
+
+    def list(self) -> list[Site]:
+        return [self._site(r) for r in self._s.scalars(select(SiteRow).order_by(SiteRow.site_code))]
+
+    def add(self, site: Site, *, created_at: datetime) -> None:
+        self._s.add(SiteRow(site_code=site.code, site_name=site.name, is_local=site.is_local, next_package_number=1, created_at=created_at))
+        self._s.flush()
+
+    def allocate_package_number(self, code: str) -> int:
+        """Take the next package number of the site (never reused, even after deletes).
+
+        The UPDATE takes the write lock first, so two consoles never get the same number.
+        """
+        self._s.execute(
+            update(SiteRow).where(SiteRow.site_code == code).values(next_package_number=SiteRow.next_package_number + 1)
+        )
+        value = self._s.scalar(select(SiteRow.next_package_number).where(SiteRow.site_code == code))
+        return int(value or 1) - 1
+
+
+class SqlFolderRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    @staticmethod
+    def _folder(row: FolderRow) -> Folder:
+        return Folder(row.container_node_id, row.name, row.parent_id, row.object_type, row.folder_guid, row.source_site, _utc(row.created_at))
+
+    def add(self, name: str, parent_id: int, object_type: int, guid: str, source_site: str, created_at: datetime) -> int:
+        row = FolderRow(name=name, parent_id=parent_id, object_type=object_type, folder_guid=guid, source_site=source_site, created_at=created_at)
+        self._s.add(row)
+        self._s.flush()
+        return row.container_node_id
+
+    def get(self, folder_id: int) -> Folder | None:
+        row = self._s.get(FolderRow, folder_id)
+        return self._folder(row) if row else None
+
+    def children(self, parent_id: int, object_type: int) -> list[Folder]:
+        stmt = select(FolderRow).where(FolderRow.parent_id == parent_id, FolderRow.object_type == object_type).order_by(FolderRow.name)
+        return [self._folder(r) for r in self._s.scalars(stmt)]
+
+    def all(self, object_type: int) -> list[Folder]:
+        stmt = select(FolderRow).where(FolderRow.object_type == object_type).order_by(FolderRow.parent_id, FolderRow.name)
+        return [self._folder(r) for r in self._s.scalars(stmt)]
+
+    def rename(self, folder_id: int, name: str) -> None:
+        self._s.execute(update(FolderRow).where(FolderRow.container_node_id == folder_id).values(name=name))
+
+    def reparent(self, folder_id: int, parent_id: int) -> None:
+        self._s.execute(update(FolderRow).where(FolderRow.container_node_id == folder_id).values(parent_id=parent_id))
+
+    def delete(self, folder_id: int) -> None:
+        self._s.execute(delete(FolderRow).where(FolderRow.container_node_id == folder_id))
+
+
+class SqlStatusRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, *, time: datetime, severity: str, kind: str, package_id: str | None, text: str, user: str, site_code: str) -> int:
+        row = StatusMessageRow(time=time, severity=severity, kind=kind, package_id=package_id, text=text, user=user, site_code=site_code)
+        self._s.add(row)
+        self._s.flush()
+        return row.id
+
+    def query(self, *, package_id: str | None = None, kind: str | None = None, limit: int = 200) -> list[StatusMessage]:
+        stmt = select(StatusMessageRow).order_by(StatusMessageRow.id.desc()).limit(limit)
+        if package_id:
+            stmt = stmt.where(StatusMessageRow.package_id == package_id)
+        if kind:
+            stmt = stmt.where(StatusMessageRow.kind == kind)
+        return [
+            StatusMessage(r.id, as_utc(r.time), r.severity, r.kind, r.package_id, r.text, r.user, r.site_code)
+            for r in self._s.scalars(stmt)
+        ]
+
+
+class SqlJobRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    @staticmethod
+    def _job(row: JobRow) -> JobRecord:
+        return JobRecord(
+            row.context_id, row.package_id, row.operation, row.status, row.progress, row.max_progress,
+            row.progress_text, row.error_code, row.extended_error_info, as_utc(row.created_at),
+            as_utc(row.updated_at), row.cancel_requested,
+        )
+
+    def add(self, job: JobRecord) -> None:
+        self._s.add(JobRow(**job.__dict__))
+        self._s.flush()
+
+    def get(self, context_id: str) -> JobRecord | None:
+        row = self._s.get(JobRow, context_id)
+        return self._job(row) if row else None
+
+    def update(self, context_id: str, **fields: Any) -> None:
+        self._s.execute(update(JobRow).where(JobRow.context_id == context_id).values(**fields))
+
+    def delete(self, context_id: str) -> bool:
+        return self._s.execute(delete(JobRow).where(JobRow.context_id == context_id)).rowcount == 1  # type: ignore[attr-defined]
+
+    def list(self, *, package_id: str | None = None) -> list[JobRecord]:
+        stmt = select(JobRow).order_by(JobRow.created_at.desc())
+        if package_id:
+            stmt = stmt.where(JobRow.package_id == package_id)
+        return [self._job(r) for r in self._s.scalars(stmt)]

@@ -1,0 +1,63 @@
+"""Unit of work over one SQLAlchemy session: rolls back unless ``commit()`` was called."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from console.core.classdef import ClassRegistry
+from console.core.values import ValueCoercer
+from console.storage.package_repository import SqlPackageRepository
+from console.storage.repositories import (
+    SqlFolderRepository,
+    SqlJobRepository,
+    SqlSiteRepository,
+    SqlStatusRepository,
+)
+
+PACKAGE_CLASS = "SMS_BootImagePackage"
+
+
+class SqlUnitOfWork:
+    def __init__(self, session_factory: sessionmaker[Session], registry: ClassRegistry) -> None:
+        self._factory = session_factory
+        self._registry = registry
+        self._coercer = ValueCoercer(registry)
+        self.session: Session | None = None
+
+    def __enter__(self) -> Self:
+        self.session = self._factory()
+        self.sites = SqlSiteRepository(self.session)
+        self.packages = SqlPackageRepository(self.session, self._registry[PACKAGE_CLASS], self._coercer)
+        self.folders = SqlFolderRepository(self.session)
+        self.status = SqlStatusRepository(self.session)
+        self.jobs = SqlJobRepository(self.session)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.session is not None
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+            self.session = None
+
+    def commit(self) -> None:
+        assert self.session is not None
+        self.session.commit()
+
+    def rollback(self) -> None:
+        assert self.session is not None
+        self.session.rollback()
+
+
+class SqlUnitOfWorkFactory:
+    """Creates a fresh unit of work (and session) per service call; safe across threads."""
+
+    def __init__(self, session_factory: sessionmaker[Session], registry: ClassRegistry) -> None:
+        self._factory = session_factory
+        self._registry = registry
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._factory, self._registry)

@@ -1,0 +1,1 @@
+"""WIM files: header and XML metadata reader (lxml); servicing through wimlib."""

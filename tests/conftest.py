@@ -1,0 +1,59 @@
+"""Shared fixtures: a real SQLite site database per test, the real class metadata."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def registry():
+    from console.app import load_registry
+
+    return load_registry()
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    from console.app import load_catalog
+
+    return load_catalog()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'site.db'}"
+
+
+@pytest.fixture
+def console(db_url: str) -> Iterator:
+    """A migrated site database with local site PS1 (what the console creates on first start)."""
+    from console.app import ensure_default_site, open_console
+
+    site = open_console(db_url, user="alice@console1")
+    ensure_default_site(site)
+    yield site
+    site.close()
+
+
+@pytest.fixture
+def x64_facts():
+    """Image facts as the WIM reader reports them for an x64 WinPE image."""
+    from console.core.image_facts import ImageFacts
+
+    return ImageFacts("x64", "10.0.26100.1", "en-US", "<WIM><IMAGE INDEX=\"1\"/></WIM>", 1_048_576, "Microsoft Windows PE (amd64)")
+
+
+@pytest.fixture
+def x64_package(console, x64_facts):
+    return console.packages.create(
+        name="Boot image (x64)", image_path="/images/boot.wim", image_index=1, image=x64_facts
+    ).value

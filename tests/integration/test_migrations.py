@@ -1,0 +1,71 @@
+"""Schema migrations: fresh databases reach head; an older database upgrades in place."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from console.app import open_console
+from console.storage.engine import create_site_engine, current_revision, head_revision, upgrade
+from console.storage.schema import Base
+
+
+def test_fresh_database_is_at_head_and_matches_the_orm(db_url):
+    engine = create_site_engine(db_url)
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_database_from_first_revision_upgrades_in_place(db_url):
+    engine = create_site_engine(db_url)
+    upgrade(engine, "0001")
+    assert current_revision(engine) == "0001"
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO site (site_code, site_name, is_local, next_package_number, created_at) "
+            "VALUES ('PS1', 'Primary', 1, 8, '2025-01-01 00:00:00')"
+        ))
+        columns = [r[1] for r in conn.execute(text("PRAGMA table_info(boot_image_package)"))]
+        assert "search_text" not in columns
+        values = {c: "" for c in columns}
+        values.update(
+            package_id="PS100007", name="Älteres Boot-Image", version="1.0", description="from 0001",
+            num_of_programs=0, package_size=1024, package_type=258, pkg_flags=0, pkg_source_flag=2,
+            priority=2, sedo_object_version="V1", share_type=1, source_site="PS1", source_version=3,
+            stored_pkg_version=0, action_in_progress=0, forced_disconnect_delay=5, forced_disconnect_enabled=0,
+            forced_disconnect_num_retries=2, ignore_address_schedule=0, default_image=0, deploy_from_pxe=0,
+            localized_category_instance_names="[]", secured_scope_names='["Default"]', icon=None,
+            enable_lab_shell=0, extended_data=None, extended_data_size=0, icon_size=0, image_index=2,
+            isv_data=None, isv_data_size=0, refresh_pkg_source_flag=0, scratch_space=256,
+            extra_properties="{}", folder_id=None, last_modified_by="old@console", last_modified_at=None,
+            source_date=None, last_refresh_time=None,
+        )
+        names = ", ".join(values)
+        params = ", ".join(f":{c}" for c in values)
+        conn.execute(text(f"INSERT INTO boot_image_package ({names}) VALUES ({params})"), values)
+        conn.execute(text("INSERT INTO package_optional_component VALUES ('PS100007', 52, 0)"))
+    engine.dispose()
+
+    site = open_console(db_url, user="bob@console2")  # start-up applies the pending migrations
+    assert current_revision(site.engine) == head_revision()
+    package = site.packages.get("PS100007", lazy=True)
+    assert package["Name"] == "Älteres Boot-Image"
+    assert package["SourceVersion"] == 3
+    assert package["ScratchSpace"] == 256
+    assert package["OptionalComponents"] == (52,)
+    assert package["ReferencedDrivers"] == ()
+    # the search text was filled for existing rows by the migration
+    assert [p["PackageID"] for p in site.packages.query(_query("älteres")).items] == ["PS100007"]
+    # and the package id sequence continues where the old database was
+    created = site.packages.create(name="New one", image_path="/x.wim").value
+    assert created["PackageID"] == "PS100008"
+
+
+def _query(text_filter: str):
+    from console.core.ports import PackageQuery
+
+    return PackageQuery(text=text_filter)
