@@ -18,6 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from console.core.classdef import ClassRegistry
 from console.core.optional_components import OptionalComponentCatalog
 from console.core.services import BootImagePackages, Folders, ServiceContext, Sites, StatusMessages
+from console.core.services.jobs import Jobs
 from console.metadata.cimxml import load_classes
 from console.metadata.optional_components import load_optional_components
 from console.paths import classes_dir, resources_dir
@@ -59,6 +60,7 @@ class Console:
     folders: Folders
     sites: Sites
     status: StatusMessages
+    jobs: Jobs
 
     @property
     def registry(self) -> ClassRegistry:
@@ -76,7 +78,7 @@ def open_console(url: str | None = None, *, user: str | None = None, classes: st
     registry = load_registry(classes)
     factory = sessionmaker(engine, expire_on_commit=False)
     ctx = ServiceContext(registry, load_catalog(), SqlUnitOfWorkFactory(factory, registry), user or current_user())
-    return Console(url, engine, ctx, BootImagePackages(ctx), Folders(ctx), Sites(ctx), StatusMessages(ctx))
+    return Console(url, engine, ctx, BootImagePackages(ctx), Folders(ctx), Sites(ctx), StatusMessages(ctx), Jobs(ctx))
 
 
 def ensure_default_site(console: Console, code: str = DEFAULT_SITE_CODE) -> None:

@@ -34,7 +34,8 @@ class PackageQuery:
     ``folder_id``: ``None`` = every package; ``0`` = packages at the top of the node;
     otherwise that folder (and its sub-folders when ``recursive``).
     ``text`` matches Name, PackageID, Version and Description (case-insensitive substring).
-    ``where`` holds exact property matches.
+    ``where`` holds exact property matches. ``include`` names lazy properties to load
+    anyway for a listing (e.g. ScratchSpace for a column), without loading all of them.
     """
 
     text: str = ""
@@ -45,6 +46,7 @@ class PackageQuery:
     descending: bool = False
     offset: int = 0
     limit: int | None = None
+    include: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

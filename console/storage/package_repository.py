@@ -161,9 +161,14 @@ class SqlPackageRepository:
             stmt = stmt.limit(query.limit)
         if lazy:
             stmt = stmt.options(undefer("*"))
+        else:
+            extra = [getattr(PackageRow, COLUMNS[name]) for name in query.include if name in COLUMNS]
+            if extra:
+                stmt = stmt.options(*(undefer(attr) for attr in extra))
         rows = list(self._s.scalars(stmt))
-        children = self._children([r.package_id for r in rows]) if lazy else {}
-        return [self._record(r, lazy, children.get(r.package_id, {})) for r in rows], int(total)
+        wanted = lazy or any(name in CHILD_PROPERTIES for name in query.include)
+        children = self._children([r.package_id for r in rows]) if wanted else {}
+        return [self._record(r, lazy, children.get(r.package_id, {}), query.include) for r in rows], int(total)
 
     def name_in_use(self, name: str, *, excluding: str | None = None) -> str | None:
         stmt = select(PackageRow.package_id).where(
@@ -192,13 +197,15 @@ class SqlPackageRepository:
                 extras[name] = self._coercer.to_json(prop, value)
         return columns, extras
 
-    def _record(self, row: PackageRow, lazy: bool, children: Mapping[str, Any]) -> PackageRecord:
+    def _record(
+        self, row: PackageRow, lazy: bool, children: Mapping[str, Any], include: tuple[str, ...] = ()
+    ) -> PackageRecord:
         values: dict[str, Any] = {}
         for name, prop in self._cls.properties.items():
-            if prop.is_deferred and not lazy:
+            if prop.is_deferred and not lazy and name not in include:
                 continue
             if name in CHILD_PROPERTIES:
-                if lazy:
+                if lazy or name in include:
                     values[name] = tuple(children.get(name, ()))
                 continue
             attr = COLUMNS.get(name)

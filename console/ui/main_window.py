@@ -1,46 +1,280 @@
-"""Main window (minimal until the console-window work lands): the site's boot images."""
+"""The console window. It only wires parts together; each part is its own class."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QMainWindow, QTableView
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QStackedWidget, QToolBar, QWidget
 
-COLUMNS = ("Name", "PackageID", "Version", "Architecture", "ImageOSVersion", "Language", "PackageSize")
-HEADERS = ("Name", "Image ID", "Version", "Architecture", "OS Version", "Language", "Size (KB)")
+from console.core.ports import Site
+from console.core.values import format_datetime
+from console.ui.actions import ConsoleActions
+from console.ui.icons import icon
+from console.ui.models.navigation_model import NavigationModel, NavKind
+from console.ui.models.package_details import load_details
+from console.ui.models.package_tree_model import PackageTreeModel
+from console.ui.models.roles import FolderIdRole
+from console.ui.package_controller import PackageController
+from console.ui.settings import UiSettings
+from console.ui.tasks import TaskRunner
+from console.ui.views.navigation_view import NavigationView
+from console.ui.views.packages_page import PackagesPage
+from console.ui.views.records_page import PlaceholderPage, RecordsPage
+from console.ui.views.status_bar import ConsoleStatusBar
+from console.ui.wiring import WizardLauncher
 
-
-class PackageListModel(QAbstractTableModel):
-    def __init__(self, rows: list[dict[str, Any]]) -> None:
-        super().__init__()
-        self._rows = rows
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and index.isValid():
-            return str(self._rows[index.row()].get(COLUMNS[index.column()], ""))
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return HEADERS[section]
-        return None
+DETAILS_DELAY_MS = 150
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, console: Any) -> None:
+    def __init__(self, console: Any, site: Site, settings: UiSettings | None = None) -> None:
         super().__init__()
-        site = console.sites.local()
-        self.setWindowTitle(f"Boot Image Console - {site.code} ({site.name})")
-        rows = [dict(item.values) for item in console.packages.query().items]
-        self.table = QTableView(self)
-        self.table.setModel(PackageListModel(rows))
-        self.setCentralWidget(self.table)
-        self.statusBar().showMessage(f"{len(rows)} boot image package(s)")
-        self.resize(1100, 650)
+        self.console = console
+        self.settings = settings or UiSettings()
+        self.setWindowTitle(f"Boot Image Console — {site.code} ({site.name})")
+        self.setWindowIcon(icon("app"))
+        self.tasks = TaskRunner(self, error_parent=self)
+        self.actions = ConsoleActions(self)
+
+        self.navigation_model = NavigationModel(f"{site.code} - {site.name}", self)
+        self.package_model = PackageTreeModel(
+            console.packages, console.packages.cls, self.tasks,
+            load_children=lambda pid: load_details(console, pid).nodes(), parent=self,
+        )
+        self.controller = PackageController(console, self.tasks, self.package_model, self.navigation_model, self)
+        self.wizards = WizardLauncher(console, self.tasks, self.controller, self)
+
+        self.navigation = NavigationView(self.navigation_model)
+        self.packages_page = PackagesPage(self.package_model)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.packages_page)
+        self.extra_pages = self._build_pages()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.navigation)
+        self.splitter.addWidget(self.pages)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([260, 1140])
+        self.setCentralWidget(self.splitter)
+        self.status = ConsoleStatusBar(self.tasks, self)
+        self.setStatusBar(self.status)
+
+        self._build_toolbar_and_menus()
+        self._details_timer = QTimer(self)
+        self._details_timer.setSingleShot(True)
+        self._details_timer.setInterval(DETAILS_DELAY_MS)
+        self._details_timer.timeout.connect(self._load_details)
+        self._connect()
+        self._restore()
+        self.navigation.setCurrentIndex(self.navigation_model.boot_images.index())
+        self.controller.refresh()
+
+    # -- construction ----------------------------------------------------------------------
+
+    def _build_pages(self) -> dict[NavKind, QWidget]:
+        c = self.console
+        pages: dict[NavKind, QWidget] = {
+            NavKind.SITES: RecordsPage(
+                "Sites", ["Site code", "Name", "Role"],
+                lambda: [(s.code, s.name, "This site" if s.is_local else "Other site of the hierarchy") for s in c.sites.all()],
+                self.tasks, "No sites."),
+            NavKind.STATUS_MESSAGES: RecordsPage(
+                "Status Messages", ["Time (UTC)", "Severity", "Kind", "Package", "User", "Message"],
+                lambda: [(format_datetime(m.time), m.severity, m.kind, m.package_id or "", m.user, m.text)
+                         for m in c.status.query(limit=1000)],
+                self.tasks, "No status messages yet: creating, changing and deleting boot images records them here."),
+            NavKind.JOBS: RecordsPage(
+                "Jobs", ["ContextID", "Package", "Operation", "Status", "Progress", "Text"],
+                lambda: [(j.context_id, j.package_id or "", j.operation, j.status, f"{j.progress}/{j.max_progress}", j.progress_text)
+                         for j in c.jobs.all()],
+                self.tasks, "No image build jobs. Building a boot image (Update Distribution Points) starts a job "
+                "whose progress is shown here; jobs arrive with image servicing."),
+            NavKind.DISTRIBUTION_POINTS: PlaceholderPage(
+                "Distribution Points",
+                "Distribution points, distribution point groups and per-server content status arrive with the "
+                "distribution work (roadmap item 6). Here you will assign boot images to (PXE-enabled) distribution "
+                "points and watch that every server has the right bytes."),
+            NavKind.DRIVERS: self.wizards.drivers_page(),
+        }
+        for page in pages.values():
+            self.pages.addWidget(page)
+        return pages
+
+    def _build_toolbar_and_menus(self) -> None:
+        a = self.actions
+        toolbar = QToolBar("Home", self)
+        toolbar.setObjectName("homeToolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+        toolbar.setMovable(False)
+        for action in (a.add_boot_image, a.import_driver, None, a.update_distribution_points, a.distribute_content, None,
+                       a.properties, a.reload, a.delete, None, a.new_folder, a.move, None, a.refresh):
+            if action is None:
+                toolbar.addSeparator()
+            else:
+                toolbar.addAction(action)
+        self.addToolBar(toolbar)
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addActions([a.add_boot_image, a.import_driver, a.create_samples])
+        file_menu.addSeparator()
+        file_menu.addAction(a.quit)
+        image_menu = menu.addMenu("&Boot Image")
+        image_menu.addActions([a.properties, a.reload, a.optional_components, a.scratch_space, a.drivers])
+        image_menu.addSeparator()
+        image_menu.addActions([a.update_distribution_points, a.distribute_content])
+        image_menu.addSeparator()
+        image_menu.addActions([a.delete, a.move])
+        view_menu = menu.addMenu("&View")
+        view_menu.addActions([a.find, a.refresh])
+        columns = QMenu("&Columns", self)
+        columns.aboutToShow.connect(lambda: self._fill_columns_menu(columns))
+        view_menu.addMenu(columns)
+        folder_menu = menu.addMenu("F&older")
+        folder_menu.addActions([a.new_folder, a.move])
+        view = self.packages_page.view
+        view.addActions([a.properties, a.reload, a.optional_components, a.scratch_space, a.drivers])
+        view.addAction(self._separator())
+        view.addActions([a.update_distribution_points, a.distribute_content])
+        view.addAction(self._separator())
+        view.addActions([a.move, a.delete, a.refresh])
+        self.navigation.addActions([a.new_folder, a.refresh])
+
+    def _separator(self) -> Any:
+        from PySide6.QtGui import QAction
+
+        sep = QAction(self)
+        sep.setSeparator(True)
+        return sep
+
+    def _fill_columns_menu(self, menu: QMenu) -> None:
+        menu.clear()
+        for action in self.packages_page.view.column_menu().actions():
+            action.setParent(menu)
+            menu.addAction(action)
+
+    def _connect(self) -> None:
+        a, c, view = self.actions, self.controller, self.packages_page.view
+        a.refresh.triggered.connect(c.refresh)
+        a.find.triggered.connect(self._focus_filter)
+        a.delete.triggered.connect(lambda: c.delete(view.selected_package_ids()))
+        a.new_folder.triggered.connect(c.new_folder)
+        a.move.triggered.connect(lambda: c.move(view.selected_package_ids()))
+        a.reload.triggered.connect(lambda: self._with_current(c.reload_image))
+        a.properties.triggered.connect(lambda: self._with_current(self.wizards.properties))
+        a.add_boot_image.triggered.connect(lambda: self.wizards.add_boot_image())
+        a.create_samples.triggered.connect(self._create_samples)
+        a.optional_components.triggered.connect(lambda: self._with_current(self.wizards.optional_components))
+        a.scratch_space.triggered.connect(lambda: self._with_current(self.wizards.scratch_space))
+        a.drivers.triggered.connect(lambda: self._with_current(self.wizards.drivers))
+        a.import_driver.triggered.connect(self.wizards.import_driver)
+        a.quit.triggered.connect(self.close)
+        view.properties_requested.connect(a.properties.trigger)
+        view.wim_dropped.connect(self.wizards.add_boot_image)
+        view.selectionModel().selectionChanged.connect(self._selection_changed)
+        view.selectionModel().currentChanged.connect(lambda *_: self._details_timer.start())
+        self.navigation.selectionModel().currentChanged.connect(self._navigate)
+        self.navigation_model.packages_dropped.connect(lambda ids, folder: c.move(ids, folder))
+        self.packages_page.include_subfolders_changed.connect(self._include_subfolders)
+        self.packages_page.empty.add_requested.connect(a.add_boot_image.trigger)
+        self.packages_page.empty.samples_requested.connect(self._create_samples)
+        self.package_model.totals_changed.connect(self._update_counts)
+        self.package_model.load_failed.connect(lambda exc: self.status.showMessage(f"Loading failed: {exc}", 10000))
+        c.message.connect(lambda text: self.status.showMessage(text, 8000))
+        self._selection_changed(QItemSelection(), QItemSelection())
+
+    def _restore(self) -> None:
+        s = self.settings
+        self.resize(1400, 860)
+        if (geometry := s.window_geometry()) is not None:
+            self.restoreGeometry(geometry)
+        if (state := s.window_state()) is not None:
+            self.restoreState(state)
+        if (main := s.splitter("main")) is not None:
+            self.splitter.restoreState(main)
+        if (details := s.splitter("details")) is not None:
+            self.packages_page.splitter.restoreState(details)
+        if (header := s.header("packages")) is not None:
+            self.packages_page.view.header().restoreState(header)
+        self.packages_page.subfolders.setChecked(s.include_subfolders())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        s = self.settings
+        s.save_window(self.saveGeometry(), self.saveState())
+        s.save_splitter("main", self.splitter.saveState())
+        s.save_splitter("details", self.packages_page.splitter.saveState())
+        s.save_header("packages", self.packages_page.view.header().saveState())
+        s.set_include_subfolders(self.packages_page.subfolders.isChecked())
+        s.sync()
+        self.tasks.cancel_all()
+        self.tasks.wait(5000)
+        super().closeEvent(event)
+
+    # -- reactions -------------------------------------------------------------------------
+
+    def _with_current(self, fn: Any) -> None:
+        pid = self.packages_page.view.current_package_id()
+        if pid:
+            fn(pid)
+
+    def _focus_filter(self) -> None:
+        self.navigation.setCurrentIndex(self.navigation_model.find_folder(self.controller.current_folder_id))
+        self.packages_page.filter.setFocus()
+        self.packages_page.filter.selectAll()
+
+    def _selection_changed(self, *_: Any) -> None:
+        count = len(self.packages_page.view.selected_package_ids())
+        for action in self.actions.package_actions():
+            action.setEnabled(count > 0)
+        single = count == 1
+        for action in (self.actions.properties, self.actions.reload, self.actions.optional_components,
+                       self.actions.scratch_space, self.actions.drivers):
+            action.setEnabled(single)
+        self._update_counts(self.package_model.loaded, self.package_model.total)
+
+    def _load_details(self) -> None:
+        pid = self.packages_page.view.current_package_id()
+        if not pid:
+            self.packages_page.details.clear("Select a boot image to see its details.")
+            return
+        self.tasks.run(lambda ctx: load_details(self.console, pid), on_success=self._show_details,
+                       on_error=lambda exc: self.packages_page.details.clear(str(exc)), description="")
+
+    def _show_details(self, details: Any) -> None:
+        if details.package["PackageID"] == self.packages_page.view.current_package_id():
+            self.packages_page.details.show_details(details)
+
+    def _navigate(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        kind = self.navigation_model.kind(current)
+        if kind in (NavKind.BOOT_IMAGES, NavKind.FOLDER):
+            folder_id = int(current.data(FolderIdRole) or 0)
+            self.controller.current_folder_id = folder_id
+            self.pages.setCurrentWidget(self.packages_page)
+            self.packages_page.set_title("Boot Images" if folder_id == 0 else f"Boot Images › {current.data()}")
+            recursive = self.packages_page.subfolders.isChecked()
+            scope = self.package_model.scope
+            if (scope.folder_id, scope.recursive) != (folder_id, recursive):
+                self.package_model.set_scope(folder_id=folder_id, recursive=recursive)
+        elif kind in self.extra_pages:
+            page = self.extra_pages[kind]
+            self.pages.setCurrentWidget(page)
+            refresh = getattr(page, "refresh", None)
+            if refresh is not None:
+                refresh()
+
+    def _include_subfolders(self, on: bool) -> None:
+        self.package_model.set_scope(recursive=on)
+
+    def _update_counts(self, loaded: int, total: int) -> None:
+        selected = len(self.packages_page.view.selected_package_ids())
+        filtered = " matching the search" if self.package_model.scope.text else ""
+        text = f"{total:,} boot image(s){filtered}"
+        if loaded < total:
+            text += f", {loaded:,} loaded"
+        if selected:
+            text += f", {selected} selected"
+        self.status.set_counts(text)
+
+    def _create_samples(self) -> None:
+        self.packages_page.empty.set_busy(True)
+        self.controller.create_samples(on_done=lambda _r: self.packages_page.empty.set_busy(False))

@@ -138,14 +138,15 @@ class BootImagePackages:
         if cls.property(query.sort) is None:
             raise ValidationError.single("sort", f"cannot sort by {query.sort!r}: {CLASS_NAME} has no such property")
         where = self._ctx.validator.prepare_changes(cls, query.where, allow_read_only=True) if query.where else {}
+        include = tuple(self._ctx.validator.resolve(cls, name).name for name in query.include)
         query = PackageQuery(
             query.text, where, query.folder_id, query.recursive, cls.property(query.sort).name,  # type: ignore[union-attr]
-            query.descending, max(query.offset, 0), query.limit,
+            query.descending, max(query.offset, 0), query.limit, include,
         )
         with self._ctx.uow() as uow:
             self._ctx.local_site(uow)
             records, total = uow.packages.query(query, lazy=lazy)
-            return Page(tuple(self._to_instance(r) for r in records), total)
+            return Page(tuple(self._to_instance(r, query.include) for r in records), total)
 
     def put(
         self, package_id: str, changes: Mapping[str, Any], *, expected_version: str | None = None
@@ -389,11 +390,11 @@ class BootImagePackages:
             text=text, user=self._ctx.user, site_code=site,
         )
 
-    def _to_instance(self, record: PackageRecord) -> Instance:
+    def _to_instance(self, record: PackageRecord, include: tuple[str, ...] = ()) -> Instance:
         cls = self.cls
         values: dict[str, Any] = {}
         for name, prop in cls.properties.items():
-            if prop.is_deferred and not record.lazy_loaded:
+            if prop.is_deferred and not record.lazy_loaded and name not in include:
                 continue
             values[name] = record.values.get(name, prop.default)
         values["RefreshPkgSourceFlag"] = False if record.lazy_loaded else values.get("RefreshPkgSourceFlag")

@@ -1,0 +1,76 @@
+"""Small modal dialogs around folders and deletion, each with an ``ask`` classmethod."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.ui.icons import icon
+
+
+class NewFolderDialog:
+    @classmethod
+    def ask(cls, parent: QWidget | None, parent_label: str) -> str | None:
+        name, ok = QInputDialog.getText(parent, "New Folder", f"Name of the new folder under {parent_label}:", text="New Folder")
+        return name.strip() if ok and name.strip() else None
+
+
+class MoveToFolderDialog(QDialog):
+    def __init__(self, folders: Sequence[tuple[int, str]], count: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Move Selected Items")
+        self.list = QListWidget()
+        self.list.setAccessibleName("Target folder")
+        for folder_id, path in folders:
+            item = QListWidgetItem(icon("folder" if folder_id else "boot-image"), path)
+            item.setData(256, folder_id)
+            self.list.addItem(item)
+        self.list.setCurrentRow(0)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.list.itemDoubleClicked.connect(lambda _item: self.accept())
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"Move {count} boot image(s) to:"))
+        layout.addWidget(self.list)
+        layout.addWidget(buttons)
+        self.resize(420, 360)
+
+    def folder_id(self) -> int | None:
+        item = self.list.currentItem()
+        return int(item.data(256)) if item is not None else None
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, folders: Sequence[tuple[int, str]], count: int) -> int | None:
+        dialog = cls(folders, count, parent)
+        return dialog.folder_id() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+class ConfirmDeleteDialog:
+    @classmethod
+    def ask(cls, parent: QWidget | None, items: Sequence[tuple[str, str]]) -> bool:
+        """``items``: (PackageID, Name). Lists exactly what will be deleted."""
+        box = QMessageBox(parent)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Delete Boot Images" if len(items) > 1 else "Delete Boot Image")
+        listing = "\n".join(f"  {pid}  {name}" for pid, name in items[:15])
+        more = f"\n  … and {len(items) - 15} more" if len(items) > 15 else ""
+        box.setText(f"Delete {len(items)} boot image package(s)?\n\n{listing}{more}")
+        box.setInformativeText(
+            "The packages, their optional component and driver selections and refresh schedules are removed "
+            "from the site database. The source WIM files are not touched. Package IDs are never reused."
+        )
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes

@@ -1,0 +1,58 @@
+"""Everything the details pane and the tree show about one package, loaded off the GUI thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from console.core.instance import Instance
+from console.ui.models.package_nodes import Node, children_for
+
+
+@dataclass(frozen=True)
+class PackageDetails:
+    package: Instance
+    images: list[Any] = field(default_factory=list)  # ImageInfo-like objects
+    components: list[tuple[int, str, bool]] = field(default_factory=list)  # id, name, required by ConfigMgr
+    drivers: list[tuple[int, str, str]] = field(default_factory=list)  # CI_ID, name, source path
+    image_error: str = ""
+
+    def nodes(self) -> list[Node]:
+        return children_for(self.package, self.images, self.components, self.drivers)
+
+
+def load_details(console: Any, package_id: str) -> PackageDetails:
+    """Runs on a worker thread: read the package with its lazy properties and resolve names."""
+    package = console.packages.get(package_id, lazy=True)
+    images: list[Any] = []
+    image_error = ""
+    parse = getattr(console.packages, "images_of", None)
+    if parse is not None and package.get("ImageProperty"):
+        try:
+            images = list(parse(package))
+        except Exception as exc:  # a damaged ImageProperty must not hide the package
+            image_error = str(exc)
+    catalog = console.context.catalog
+    arch = package.get("Architecture") or ""
+    required = set()
+    if arch in ("x86", "x64"):
+        required = set(catalog.required_by_config_mgr(arch))
+    components = []
+    for cid in package.get("OptionalComponents") or ():
+        try:
+            name = catalog.by_id(cid).name
+        except KeyError:
+            name = f"Unknown component {cid}"
+        components.append((cid, name, cid in required))
+    drivers = []
+    lookup = getattr(getattr(console, "drivers", None), "get", None)
+    for ref in package.get("ReferencedDrivers") or ():
+        ci_id, path = ref["ID"], ref["SourcePath"]
+        name = f"Driver {ci_id}"
+        if lookup is not None:
+            try:
+                name = lookup(ci_id).name
+            except Exception:
+                name = f"Driver {ci_id} (not in the catalog)"
+        drivers.append((ci_id, name, path))
+    return PackageDetails(package, images, components, drivers, image_error)

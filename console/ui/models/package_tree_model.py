@@ -1,0 +1,376 @@
+"""Tree of boot image packages: packages as rows, their images, components and drivers below.
+
+The model adapts the service layer. It knows how many packages match (one count
+query) and loads rows in blocks of ``BLOCK_SIZE`` in the background when the view
+asks for them, so a site with 100,000 packages opens at once and scrolling to the
+end loads only the last block. Rows not loaded yet show "Loading…". Children of a
+package (lazy properties) are fetched when the row is expanded. Sorting and
+filtering re-query the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from console.core.classdef import ClassDef
+from console.core.instance import Instance
+from console.core.ports import PackageQuery
+from console.ui.icons import icon
+from console.ui.models.package_columns import COLUMNS, LIST_LAZY_PROPERTIES, cell_text
+from console.ui.models.package_nodes import Node, NodeKind
+from console.ui.models.roles import NodeKindRole, PackageIdRole, PackageRole
+from console.ui.tasks import TaskRunner
+
+PACKAGE_MIME = "application/x-bootimage-package-ids"
+BLOCK_SIZE = 200
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass
+class ListScope:
+    """What the list shows: a folder (``None`` = all packages), filter text, sort."""
+
+    folder_id: int | None = 0
+    recursive: bool = False
+    text: str = ""
+    sort: str = "Name"
+    descending: bool = False
+    generation: int = field(default=0, compare=False)
+
+
+class PackageTreeModel(QAbstractItemModel):
+    loading_changed = Signal(bool)
+    totals_changed = Signal(int, int)  # loaded rows, total matching rows
+    load_failed = Signal(object)
+
+    def __init__(
+        self,
+        packages: Any,
+        cls: ClassDef,
+        tasks: TaskRunner,
+        load_children: Callable[[str], Sequence[Node]],
+        parent: Any = None,
+    ) -> None:
+        super().__init__(parent)
+        self._packages = packages
+        self._cls = cls
+        self._tasks = tasks
+        self._load_children = load_children
+        self._root = Node(NodeKind.ROOT, "")
+        self._rows: list[Node | None] = []
+        self._scope = ListScope()
+        self._blocks_loading: set[int] = set()
+        self._loading_children: set[str] = set()
+
+    # -- scope -----------------------------------------------------------------------------
+
+    @property
+    def scope(self) -> ListScope:
+        return self._scope
+
+    @property
+    def total(self) -> int:
+        return len(self._rows)
+
+    @property
+    def loaded(self) -> int:
+        return sum(1 for n in self._rows if n is not None and n.package is not None)
+
+    def set_scope(self, **changes: Any) -> None:
+        """Change folder/filter/sort and re-query from the first block."""
+        self._scope = replace(self._scope, generation=self._scope.generation + 1, **changes)
+        self.reload()
+
+    def reload(self) -> None:
+        self._scope = replace(self._scope, generation=self._scope.generation + 1)
+        self._blocks_loading.clear()
+        self._loading_children.clear()
+        self._request_block(0, reset=True)
+
+    def _query(self, block: int) -> PackageQuery:
+        s = self._scope
+        return PackageQuery(
+            text=s.text, folder_id=s.folder_id, recursive=s.recursive, sort=s.sort, descending=s.descending,
+            offset=block * BLOCK_SIZE, limit=BLOCK_SIZE, include=LIST_LAZY_PROPERTIES,
+        )
+
+    def _request_block(self, block: int, *, reset: bool = False) -> None:
+        if block in self._blocks_loading:
+            return
+        self._blocks_loading.add(block)
+        generation = self._scope.generation
+        query = self._query(block)
+        self.loading_changed.emit(True)
+        self._tasks.run(
+            lambda ctx: self._packages.query(query),
+            on_success=lambda page: self._block_loaded(generation, block, page, reset),
+            on_error=lambda exc: self._block_failed(generation, block, exc),
+            description="Loading boot images" if reset else "",
+        )
+
+    def _block_loaded(self, generation: int, block: int, page: Any, reset: bool) -> None:
+        if generation != self._scope.generation:
+            return  # an older query; the scope changed meanwhile
+        self._blocks_loading.discard(block)
+        if reset:
+            self.beginResetModel()
+            self._root = Node(NodeKind.ROOT, "")
+            self._rows = [None] * page.total
+            self.endResetModel()
+        elif page.total != len(self._rows):  # packages were added or removed meanwhile
+            self.reload()
+            return
+        first = block * BLOCK_SIZE
+        for offset, package in enumerate(page.items):
+            row = first + offset
+            if row >= len(self._rows):
+                break
+            node = self._rows[row]
+            if node is None:
+                self._rows[row] = self._package_node(row, package)
+            else:
+                node.package, node.label = package, package["Name"]
+        if page.items and not reset:
+            last = min(first + len(page.items), len(self._rows)) - 1
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+        self.loading_changed.emit(bool(self._blocks_loading))
+        self.totals_changed.emit(self.loaded, self.total)
+
+    def _package_node(self, row: int, package: Instance | None) -> Node:
+        node = Node(NodeKind.PACKAGE, package["Name"] if package else "Loading…", package=package)
+        node.parent, node.row = self._root, row
+        return node
+
+    def _block_failed(self, generation: int, block: int, exc: BaseException) -> None:
+        if generation == self._scope.generation:
+            self._blocks_loading.discard(block)
+            self.loading_changed.emit(bool(self._blocks_loading))
+            self.load_failed.emit(exc)
+
+    def _row_node(self, row: int) -> Node:
+        node = self._rows[row]
+        if node is None:
+            node = self._rows[row] = self._package_node(row, None)
+        if node.package is None:
+            self._request_block(row // BLOCK_SIZE)
+        return node
+
+    def _loaded_nodes(self) -> list[Node]:
+        return [n for n in self._rows if n is not None and n.package is not None]
+
+    def names(self) -> dict[str, str]:
+        """PackageID → Name of the loaded rows."""
+        return {n.package_id: n.label for n in self._loaded_nodes() if n.package_id}
+
+    # -- updates from services -----------------------------------------------------------------
+
+    def refresh_packages(self, package_ids: Sequence[str]) -> None:
+        """Re-read changed packages that are on screen (in the background)."""
+        for node in self._loaded_nodes():
+            if node.package_id in package_ids:
+                pid = node.package_id
+                self._tasks.run(
+                    lambda ctx, pid=pid: self._packages.query(PackageQuery(where={"PackageID": pid}, include=LIST_LAZY_PROPERTIES)),
+                    on_success=self._package_refreshed,
+                    on_error=lambda exc: None,
+                    description="",
+                )
+
+    def _package_refreshed(self, page: Any) -> None:
+        if not page.items:
+            return
+        package = page.items[0]
+        for node in self._loaded_nodes():
+            if node.package_id == package["PackageID"]:
+                node.package = package
+                node.label = package["Name"]
+                index = self.createIndex(node.row, 0, node)
+                self.dataChanged.emit(index, index.siblingAtColumn(len(COLUMNS) - 1))
+                if node.children_loaded:
+                    self.refresh_children(index)
+
+    def remove_packages(self, package_ids: Sequence[str]) -> None:
+        if any(node.package_id in package_ids for node in self._loaded_nodes()):
+            self.reload()
+
+    # -- children (lazy) -------------------------------------------------------------------
+
+    def refresh_children(self, index: QModelIndex) -> None:
+        node = self.node(index)
+        if node.kind == NodeKind.PACKAGE and not node.children_loaded:
+            return
+        if node.kind == NodeKind.PACKAGE:
+            self._drop_children(node)
+            self.fetchMore(index)
+
+    def _drop_children(self, node: Node) -> None:
+        if node.children:
+            parent = self.createIndex(node.row, 0, node)
+            self.beginRemoveRows(parent, 0, len(node.children) - 1)
+            node.children.clear()
+            self.endRemoveRows()
+        node.children_loaded = False
+
+    def _children_loaded(self, package_id: str, children: Sequence[Node]) -> None:
+        self._loading_children.discard(package_id)
+        node = next((n for n in self._loaded_nodes() if n.package_id == package_id), None)
+        if node is None or node.children_loaded:
+            return
+        node.children_loaded = True
+        if children:
+            parent = self.createIndex(node.row, 0, node)
+            self.beginInsertRows(parent, 0, len(children) - 1)
+            for child in children:
+                node.append(child)
+            self.endInsertRows()
+
+    # -- Qt API ----------------------------------------------------------------------------
+
+    def node(self, index: Index) -> Node:
+        if index.isValid():
+            node = index.internalPointer()
+            assert isinstance(node, Node)
+            return node
+        return self._root
+
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
+        if column < 0 or column >= len(COLUMNS) or row < 0:
+            return QModelIndex()
+        if not parent.isValid():
+            if row >= len(self._rows):
+                return QModelIndex()
+            return self.createIndex(row, column, self._row_node(row))
+        parent_node = self.node(parent)
+        if parent.column() != 0 or row >= len(parent_node.children):
+            return QModelIndex()
+        return self.createIndex(row, column, parent_node.children[row])
+
+    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
+        if not index.isValid():
+            return QModelIndex()
+        parent = self.node(index).parent
+        if parent is None or parent is self._root:
+            return QModelIndex()
+        return self.createIndex(parent.row, 0, parent)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        if not parent.isValid():
+            return len(self._rows)
+        if parent.column() != 0:
+            return 0
+        return len(self.node(parent).children)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return len(COLUMNS)
+
+    def hasChildren(self, parent: Index = QModelIndex()) -> bool:
+        node = self.node(parent)
+        if parent.isValid() and parent.column() != 0:
+            return False
+        if not parent.isValid():
+            return bool(self._rows)
+        if node.kind == NodeKind.PACKAGE:
+            return not node.children_loaded or bool(node.children)
+        return bool(node.children)
+
+    def canFetchMore(self, parent: Index) -> bool:
+        node = self.node(parent)
+        if node.kind == NodeKind.PACKAGE and node.package is not None:
+            return not node.children_loaded and node.package_id not in self._loading_children
+        return False
+
+    def fetchMore(self, parent: Index) -> None:
+        node = self.node(parent)
+        if node.kind == NodeKind.PACKAGE and node.package_id and self.canFetchMore(parent):
+            pid = node.package_id
+            self._loading_children.add(pid)
+            self._tasks.run(
+                lambda ctx: self._load_children(pid),
+                on_success=lambda nodes: self._children_loaded(pid, nodes),
+                on_error=lambda exc: self._loading_children.discard(pid),
+                description=f"Loading {pid}",
+            )
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        node = self.node(index)
+        column = COLUMNS[index.column()]
+        if node.kind == NodeKind.PACKAGE:
+            if node.package is None:
+                return "Loading…" if role == Qt.ItemDataRole.DisplayRole and index.column() == 0 else None
+            return self._package_data(node.package, column, index.column(), role)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return node.label if index.column() == 0 else node.columns.get(column.key, "")
+        if role == Qt.ItemDataRole.DecorationRole and index.column() == 0 and node.icon:
+            return icon(node.icon)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return node.tooltip or None
+        if role == NodeKindRole:
+            return node.kind.value
+        if role == PackageIdRole:
+            return node.ancestor_package_id()
+        return None
+
+    def _package_data(self, package: Instance, column: Any, col: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return cell_text(self._cls, column, package)
+        if role == Qt.ItemDataRole.DecorationRole and col == 0:
+            arch = package.get("Architecture") or ""
+            return icon(f"boot-image-{arch}" if arch in ("x86", "x64") else "boot-image")
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return column.alignment()
+        if role == Qt.ItemDataRole.ToolTipRole and col == 0:
+            return f"{package['PackageID']}: {package['Name']}\n{package.get('ImagePath') or ''}"
+        if role == PackageIdRole:
+            return package["PackageID"]
+        if role == PackageRole:
+            return package
+        if role == NodeKindRole:
+            return NodeKind.PACKAGE.value
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section].header
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return COLUMNS[section].alignment()
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        node = self.node(index)
+        if node.kind == NodeKind.PACKAGE and node.package is not None:
+            flags |= Qt.ItemFlag.ItemIsDragEnabled
+        elif not node.children:
+            flags |= Qt.ItemFlag.ItemNeverHasChildren
+        return flags
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if 0 <= column < len(COLUMNS):
+            self.set_scope(sort=COLUMNS[column].property, descending=order == Qt.SortOrder.DescendingOrder)
+
+    def mimeTypes(self) -> list[str]:
+        return [PACKAGE_MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        ids = []
+        for index in indexes:
+            node = self.node(index)
+            if node.kind == NodeKind.PACKAGE and node.package_id and node.package_id not in ids:
+                ids.append(node.package_id)
+        data = QMimeData()
+        data.setData(PACKAGE_MIME, "\n".join(ids).encode("utf-8"))
+        data.setText("\n".join(ids))
+        return data
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction

@@ -1,0 +1,131 @@
+"""Details of the selected boot image: Summary, Images, Optional Components, Drivers."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QWidget,
+)
+
+from console.core.values import format_datetime
+from console.ui.icons import icon
+from console.ui.models.package_details import PackageDetails
+
+SUMMARY_FIELDS = (
+    ("Name", "Name"), ("Image ID", "PackageID"), ("Version", "Version"), ("Comment", "Description"),
+    ("Architecture", "Architecture"), ("OS version", "ImageOSVersion"), ("Language", "Language"),
+    ("Image path", "ImagePath"), ("Image index", "ImageIndex"), ("Size (KB)", "PackageSize"),
+    ("Scratch space", "ScratchSpace"), ("Source version", "SourceVersion"), ("Owning site", "SourceSite"),
+    ("Last update", "SourceDate"), ("Deploy from PXE", "DeployFromPxeDistributionPoint"),
+    ("Command support (F8)", "EnableLabShell"),
+)
+
+
+def _table(headers: list[str], name: str) -> tuple[QTableView, QStandardItemModel]:
+    model = QStandardItemModel(0, len(headers))
+    model.setHorizontalHeaderLabels(headers)
+    view = QTableView()
+    view.setModel(model)
+    view.setAccessibleName(name)
+    view.verticalHeader().setVisible(False)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setAlternatingRowColors(True)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return view, model
+
+
+def _row(*values: object) -> list[QStandardItem]:
+    items = []
+    for value in values:
+        item = QStandardItem("" if value is None else str(value))
+        item.setEditable(False)
+        items.append(item)
+    return items
+
+
+class DetailsPane(QStackedWidget):
+    """Tabs with the selected package's details, or a one-line hint when nothing is selected."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Details")
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        summary = QWidget()
+        self._form = QFormLayout(summary)
+        self._form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self._form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._values: dict[str, QLabel] = {}
+        for label, prop in SUMMARY_FIELDS:
+            value = QLabel()
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setWordWrap(True)
+            self._values[prop] = value
+            self._form.addRow(f"{label}:", value)
+        scroll = QScrollArea()
+        scroll.setWidget(summary)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.tabs.addTab(scroll, icon("info"), "Summary")
+        self.images_view, self._images = _table(["Index", "Name", "Architecture", "OS version", "Languages", "Size (KB)", "Edition", "Windows PE"], "Images")
+        self.tabs.addTab(self.images_view, icon("image"), "Images")
+        self.components_view, self._components = _table(["ID", "Component", "Note"], "Optional components")
+        self.tabs.addTab(self.components_view, icon("optional-component"), "Optional Components")
+        self.drivers_view, self._drivers = _table(["CI_ID", "Driver", "Source path"], "Drivers")
+        self.tabs.addTab(self.drivers_view, icon("driver"), "Drivers")
+        self.message = QLabel()
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setEnabled(False)
+        self.addWidget(self.message)
+        self.addWidget(self.tabs)
+        self.clear("Select a boot image to see its details.")
+
+    def clear(self, message: str = "") -> None:
+        self.message.setText(message)
+        self.setCurrentWidget(self.message)
+
+    def show_details(self, details: PackageDetails) -> None:
+        self.setCurrentWidget(self.tabs)
+        pkg = details.package
+        for prop, label in self._values.items():
+            value = pkg.get(prop)
+            if prop == "SourceDate":
+                text = format_datetime(value).replace("T", " ").replace("Z", " UTC")
+            elif prop == "ScratchSpace" and value is not None:
+                text = f"{value} MB"
+            elif isinstance(value, bool):
+                text = "Yes" if value else "No"
+            elif prop == "PackageSize" and value is not None:
+                text = f"{value:,}"
+            else:
+                text = "" if value is None else str(value)
+            label.setText(text)
+        self._images.removeRows(0, self._images.rowCount())
+        for info in details.images:
+            self._images.appendRow(_row(
+                info.index, info.name, info.architecture, info.os_version, ", ".join(info.languages),
+                f"{(info.total_bytes or 0) // 1024:,}", info.edition_id, "Yes" if info.is_windows_pe else "No",
+            ))
+        if details.image_error:
+            self._images.appendRow(_row("", f"The image metadata cannot be read: {details.image_error}"))
+        self._components.removeRows(0, self._components.rowCount())
+        for cid, name, required in details.components:
+            self._components.appendRow(_row(cid, name, "Always required by Configuration Manager" if required else ""))
+        self._drivers.removeRows(0, self._drivers.rowCount())
+        for ci_id, name, path in details.drivers:
+            self._drivers.appendRow(_row(ci_id, name, path))
+        self.tabs.setTabText(1, f"Images ({len(details.images)})")
+        self.tabs.setTabText(2, f"Optional Components ({len(details.components)})")
+        self.tabs.setTabText(3, f"Drivers ({len(details.drivers)})")
