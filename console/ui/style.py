@@ -12,6 +12,7 @@ QToolBar QToolButton { padding: 3px 6px; }
 QTreeView, QTableView { selection-background-color: palette(highlight); }
 QTabWidget::pane { border-top: 1px solid palette(mid); }
 QStatusBar QLabel { padding: 0 4px; }
+QLabel#hint { color: palette(placeholder-text); }
 """
 
 

@@ -1,0 +1,135 @@
+"""Optional Components and Scratch Space wizards, driven page by page against a real site."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWizard
+
+from console.ui.tasks import TaskRunner
+from console.ui.wizards.optional_components_wizard import OptionalComponentsWizard, PageId, RemoveDependentsPrompt
+from console.ui.wizards.scratch_space_wizard import ScratchSpaceWizard
+
+
+@pytest.fixture
+def tasks(qapp):
+    runner = TaskRunner()
+    yield runner
+    runner.wait()
+
+
+def finish(qtbot, wizard):
+    """Next through the summary; the progress page runs the service call and moves on."""
+    while wizard.currentId() != wizard.pageIds()[-1]:
+        wizard.next()
+        qtbot.waitUntil(lambda: wizard.currentPage().isComplete() or wizard.currentId() == wizard.pageIds()[-1], timeout=10000)
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+
+
+def test_scratch_space_wizard_saves_the_choice(qtbot, console, x64_package, tasks):
+    wizard = ScratchSpaceWizard(console, console.packages.get("PS100001", lazy=True), tasks)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    assert wizard.choose.value() == 512, "the current value is pre-selected"
+    wizard.choose.group.button(128).click()
+    wizard.next()
+    assert "Scratch space: 512 MB → 128 MB" in wizard.currentPage().text.toPlainText()
+    finish(qtbot, wizard)
+    assert console.packages.get("PS100001", lazy=True)["ScratchSpace"] == 128
+
+
+def test_scratch_space_wizard_cancel_changes_nothing(qtbot, console, x64_package, tasks):
+    before = console.packages.get("PS100001", lazy=True)
+    wizard = ScratchSpaceWizard(console, before, tasks)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.choose.group.button(32).click()
+    wizard.next()
+    wizard.reject()
+    assert console.packages.get("PS100001", lazy=True) == before
+
+
+def test_scratch_space_wizard_reports_a_conflict_on_the_progress_page(qtbot, console, db_url, x64_package, tasks):
+    from console.app import open_console
+
+    wizard = ScratchSpaceWizard(console, console.packages.get("PS100001", lazy=True), tasks)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    open_console(db_url, user="bob@console2").packages.put("PS100001", {"Version": "bob"})
+    wizard.choose.group.button(64).click()
+    wizard.next()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.progress.error is not None, timeout=10000)
+    assert "changed by bob@console2" in wizard.progress.status.text()
+    assert not wizard.progress.isComplete()
+    assert console.packages.get("PS100001", lazy=True)["ScratchSpace"] == 512
+
+
+def check(wizard, component_id, on=True):
+    wizard.components.list._items[component_id].setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+
+def test_optional_components_wizard_adds_prerequisites_and_saves(qtbot, console, x64_package, tasks):
+    wizard = OptionalComponentsWizard(console, console.packages.get("PS100001", lazy=True), tasks)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    locked = wizard.components.list._items[52]  # WinPE-WMI
+    assert locked.checkState(0) == Qt.CheckState.Checked
+    assert not locked.flags() & Qt.ItemFlag.ItemIsUserCheckable
+    check(wizard, 41)  # WinPE-PowerShell
+    assert wizard.components.notes.text() == "Added: WinPE-NetFx, required by WinPE-PowerShell"
+    assert wizard.components.list._items[40].checkState(0) == Qt.CheckState.Checked
+    assert sorted(wizard.field("components")) == [40, 41, 44, 52]
+    wizard.next()
+    assert wizard.currentId() == PageId.SUMMARY
+    summary = wizard.currentPage().text.toPlainText()
+    assert "Added: WinPE-NetFx, WinPE-PowerShell" in summary
+    finish(qtbot, wizard)
+    stored = console.packages.get("PS100001", lazy=True)["OptionalComponents"]
+    assert sorted(stored) == [40, 41, 44, 52]
+
+
+def test_unticking_a_prerequisite_asks_to_remove_dependents(qtbot, monkeypatch, console, x64_package, tasks):
+    console.packages.update_optional_components("PS100001", ["WinPE-PowerShell", "WinPE-DismCmdlets"])
+    wizard = OptionalComponentsWizard(console, console.packages.get("PS100001", lazy=True), tasks)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    asked = []
+    monkeypatch.setattr(RemoveDependentsPrompt, "ask", classmethod(lambda cls, parent, name, deps: asked.append((name, deps)) or False))
+    check(wizard, 40, on=False)  # WinPE-NetFx
+    assert [(name, sorted(deps)) for name, deps in asked] == [("WinPE-NetFx", ["WinPE-DismCmdlets", "WinPE-PowerShell"])]
+    assert wizard.components.list._items[40].checkState(0) == Qt.CheckState.Checked, "answer No keeps it"
+    monkeypatch.setattr(RemoveDependentsPrompt, "ask", classmethod(lambda cls, parent, name, deps: True))
+    check(wizard, 40, on=False)
+    assert wizard.components.list._items[41].checkState(0) == Qt.CheckState.Unchecked
+    assert wizard.components.list._items[27].checkState(0) == Qt.CheckState.Unchecked
+    finish(qtbot, wizard)
+    assert console.packages.get("PS100001", lazy=True)["OptionalComponents"] == ()
+
+
+def test_optional_components_wizard_cancel_changes_nothing(qtbot, console, x64_package, tasks):
+    wizard = OptionalComponentsWizard(console, console.packages.get("PS100001", lazy=True), tasks)
+    qtbot.addWidget(wizard)
+    check(wizard, 36)  # WinPE-HTA
+    wizard.next()
+    wizard.reject()
+    assert wizard.result() == QWizard.DialogCode.Rejected
+    assert console.packages.get("PS100001", lazy=True)["OptionalComponents"] == ()
+
+
+def test_adk_sizes_and_missing_components_are_shown(qtbot, tmp_path, console, x64_package, tasks):
+    from console.adk.layout import AdkFolder
+
+    ocs = tmp_path / "Windows Preinstallation Environment" / "amd64" / "WinPE_OCs"
+    (ocs / "en-us").mkdir(parents=True)
+    (ocs / "WinPE-HTA.cab").write_bytes(b"x" * 70_000)
+    (ocs / "en-us" / "WinPE-HTA_en-us.cab").write_bytes(b"y" * 100)
+    info = AdkFolder().inspect(tmp_path)
+    assert info.architectures == ("x64",)
+    assert info.components["x64"]["winpe-hta"].languages == ("en-us",)
+    wizard = OptionalComponentsWizard(console, console.packages.get("PS100001", lazy=True), tasks, adk=info.components["x64"])
+    qtbot.addWidget(wizard)
+    hta = wizard.components.list._items[36]
+    assert hta.text(3) == "68 KB"
+    assert hta.text(4) == "Yes"
+    assert wizard.components.list._items[41].text(4) == "Missing"
