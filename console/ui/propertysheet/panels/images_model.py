@@ -1,0 +1,109 @@
+"""The images inside the package's source WIM (from its ImageProperty)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
+
+from console.core.values import format_datetime
+
+Index = QModelIndex | QPersistentModelIndex
+
+#: Column header → attribute of ``console.core.images.ImageInfo``.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("Index", "index"),
+    ("Name", "name"),
+    ("Architecture", "architecture"),
+    ("OS version", "os_version"),
+    ("Language", "default_language"),
+    ("Size (MB)", "total_bytes"),
+)
+#: Label → attribute, for the details of the selected image.
+DETAILS: tuple[tuple[str, str], ...] = (
+    ("Description", "description"),
+    ("Display name", "display_name"),
+    ("Edition", "edition_id"),
+    ("Installation type", "installation_type"),
+    ("Product type", "product_type"),
+    ("Languages", "languages"),
+    ("Files", "file_count"),
+    ("Directories", "directory_count"),
+    ("Created", "creation_time"),
+    ("Modified", "last_modification_time"),
+)
+
+
+def shown(info: Any, attribute: str) -> str:
+    value = getattr(info, attribute, None)
+    if value is None or value == "":
+        return ""
+    if attribute == "total_bytes":
+        return f"{int(value) / (1024 * 1024):,.0f}"
+    if isinstance(value, datetime):
+        return format_datetime(value).replace("T", " ").replace("Z", " UTC")
+    if isinstance(value, (tuple, list)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+class ImagesModel(QAbstractTableModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._images: list[Any] = []
+        self._selected_index = 0
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._images)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            return COLUMNS[section][0]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._images):
+            return None
+        info = self._images[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return shown(info, COLUMNS[index.column()][1])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(info)
+        if role == Qt.ItemDataRole.FontRole and self.is_selected_image(index.row()):
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[index.column()][1] in ("index", "total_bytes"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def images(self) -> list[Any]:
+        return list(self._images)
+
+    def set_images(self, images: Sequence[Any], selected_index: int) -> None:
+        self.beginResetModel()
+        self._images = list(images)
+        self._selected_index = selected_index
+        self.endResetModel()
+
+    def is_selected_image(self, row: int) -> bool:
+        return getattr(self._images[row], "index", None) == self._selected_index
+
+    def row_of_selected(self) -> int | None:
+        for row in range(len(self._images)):
+            if self.is_selected_image(row):
+                return row
+        return None
+
+    @staticmethod
+    def _tooltip(info: Any) -> str:
+        lines = [f"{label}: {shown(info, attr)}" for label, attr in DETAILS if shown(info, attr)]
+        return "\n".join(lines)

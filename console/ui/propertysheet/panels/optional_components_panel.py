@@ -1,0 +1,64 @@
+"""Optional Components tab: what the boot image gets, and Edit… (the wizard)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.core.optional_components import OptionalComponentCatalog
+from console.ui.propertysheet.form_builder import caption
+from console.ui.propertysheet.panels.components_model import ComponentsModel, component_rows
+from console.ui.propertysheet.sheet_values import SheetValues
+
+PROPERTY = "OptionalComponents"
+
+
+class OptionalComponentsPanel(QWidget):
+    edit_requested = Signal()
+
+    def __init__(self, values: SheetValues, catalog: OptionalComponentCatalog, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._values = values
+        self._catalog = catalog
+        self.model = ComponentsModel(self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Optional components")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.edit_button = QPushButton("&Edit…", self)
+        self.edit_button.setToolTip("Choose the optional components; prerequisites are added for you")
+        self.edit_button.clicked.connect(self.edit_requested)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.edit_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(caption(
+            "Windows PE optional components added to this boot image, in install order. Required "
+            "components are always part of a Configuration Manager boot image. Changes take effect "
+            "when the distribution points are next updated.", self))
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        values.reset.connect(self.refresh)
+        values.value_changed.connect(lambda name: self.refresh() if name in (PROPERTY, "Architecture") else None)
+
+    def refresh(self) -> None:
+        self.model.set_rows(component_rows(
+            self._catalog,
+            self._values.get("Architecture") or "",
+            tuple(self._values.get(PROPERTY) or ()),
+            tuple(self._values.original(PROPERTY) or ()),
+        ))

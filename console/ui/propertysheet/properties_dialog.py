@@ -1,0 +1,311 @@
+"""The boot image Properties dialog: tabs from the layout file plus All Properties.
+
+Everything that touches the database or a file runs through ``TaskRunner``: reading the
+package (with its lazy properties), saving (``put`` with the SedoObjectVersion that was
+read) and ReloadImageProperties. Service problems appear next to their fields; a save
+conflict offers to reload.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from shiboken6 import isValid
+
+from console.core.errors import ConflictError, ConsoleError, Problem, ValidationError
+from console.core.instance import Instance
+from console.core.sheet_layout import PanelKind
+from console.ui.dialogs.conflict_dialog import ConflictDialog
+from console.ui.dialogs.error_dialog import show_error
+from console.ui.propertysheet.editor_base import EditorContext
+from console.ui.propertysheet.package_loader import LoadedPackage, read_package, reload_images
+from console.ui.propertysheet.panels.drivers_panel import DriversPanel
+from console.ui.propertysheet.panels.images_panel import ImagesPanel
+from console.ui.propertysheet.panels.optional_components_panel import OptionalComponentsPanel
+from console.ui.propertysheet.property_sheet import PropertySheet
+from console.ui.propertysheet.sheet_values import SheetValues
+from console.ui.tasks import TaskRunner
+
+INFO_STYLE = "QLabel { background: palette(alternate-base); border: 1px solid palette(mid); padding: 6px; }"
+ERROR_STYLE = "QLabel { background: #fde7e9; color: #6e0811; border: 1px solid #e6a3a9; padding: 6px; }"
+
+
+class PropertiesDialog(QDialog):
+    """``saved`` carries the service's ``Changes`` after every successful save or reload."""
+
+    saved = Signal(object)
+    loaded = Signal()
+    edit_optional_components_requested = Signal(str)
+    add_drivers_requested = Signal(str)
+
+    def __init__(self, console: Any, package_id: str, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.console = console
+        self.package_id = package_id
+        self.tasks = tasks
+        self.ctx = EditorContext(console.registry, console.context.validator.coercer, tasks)
+        self.sheet: PropertySheet | None = None
+        self.images_panel: ImagesPanel | None = None
+        self.drivers_panel: DriversPanel | None = None
+        self.components_panel: OptionalComponentsPanel | None = None
+        self._version: str | None = None
+        self._busy = False
+        self.setWindowTitle(f"{package_id} Properties")
+        self.setObjectName("propertiesDialog")
+
+        self.banner = QLabel(self)
+        self.banner.setWordWrap(True)
+        self.banner.setAccessibleName("Message")
+        self.banner.setTextFormat(Qt.TextFormat.RichText)
+        self.banner.hide()
+        self.loading = QWidget(self)
+        self.loading_text = QLabel(f"Loading {package_id}…", self.loading)
+        self.loading_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.loading_text.setWordWrap(True)
+        self.loading_bar = QProgressBar(self.loading)
+        self.loading_bar.setRange(0, 0)
+        self.loading_bar.setMaximumWidth(240)
+        loading_layout = QVBoxLayout(self.loading)
+        loading_layout.addStretch(1)
+        loading_layout.addWidget(self.loading_text)
+        loading_layout.addWidget(self.loading_bar, 0, Qt.AlignmentFlag.AlignHCenter)
+        loading_layout.addStretch(2)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.loading)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+            | QDialogButtonBox.StandardButton.Apply, self,
+        )
+        self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.cancel_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.apply_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Apply)
+        self.apply_button.setText("&Apply")
+        self.ok_button.clicked.connect(lambda: self.save(close=True))
+        self.apply_button.clicked.connect(lambda: self.save(close=False))
+        self.cancel_button.clicked.connect(self.reject)
+        self.status = QLabel(self)
+        self.status.setAccessibleName("Status")
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.buttons)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.stack, 1)
+        layout.addLayout(bottom)
+        self.ok_button.setEnabled(False)
+        self.apply_button.setEnabled(False)
+        self.resize(640, 620)
+        self.load()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def load(self, *, note: str = "") -> None:
+        """Read the package (again) in the background; pending edits are dropped."""
+        self._set_busy(True, f"Loading {self.package_id}…")
+        self.tasks.run(
+            lambda _task: read_package(self.console, self.package_id),
+            on_success=lambda loaded: self._alive() and self._loaded(loaded, note),
+            on_error=lambda exc: self._alive() and self._load_failed(exc),
+            description=f"Reading {self.package_id}",
+        )
+
+    reload = load
+
+    def _loaded(self, loaded: LoadedPackage, note: str) -> None:
+        if self.sheet is None:
+            self._build(loaded)
+        assert self.sheet is not None
+        self.sheet.set_instance(loaded.instance)
+        self._version = loaded.instance.get("SedoObjectVersion")
+        self.setWindowTitle(loaded.layout.window_title(loaded.instance.values))
+        if self.images_panel is not None:
+            self.images_panel.set_images(loaded.images)
+        self.stack.setCurrentWidget(self.sheet)
+        self._set_busy(False)
+        self._show_banner(note, INFO_STYLE) if note else self._show_banner("")
+        self.loaded.emit()
+
+    def _build(self, loaded: LoadedPackage) -> None:
+        cls = self.console.registry[loaded.instance.class_name]
+        self.sheet = PropertySheet(cls, self.ctx, loaded.layout, self._panel, self)
+        self.sheet.changed.connect(self._update_buttons)
+        self.stack.addWidget(self.sheet)
+        self.stack.setCurrentWidget(self.sheet)
+        try:
+            first = self.sheet.editor("Name")
+        except KeyError:
+            first = self.sheet
+        first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _panel(self, kind: PanelKind, values: SheetValues) -> QWidget:
+        if kind is PanelKind.IMAGES:
+            self.images_panel = ImagesPanel(values)
+            self.images_panel.reload_requested.connect(self.reload_image_properties)
+            return self.images_panel
+        if kind is PanelKind.DRIVERS:
+            self.drivers_panel = DriversPanel(values, self.console.registry)
+            self.drivers_panel.add_requested.connect(lambda: self.add_drivers_requested.emit(self.package_id))
+            return self.drivers_panel
+        self.components_panel = OptionalComponentsPanel(values, self.console.context.catalog)
+        self.components_panel.edit_requested.connect(
+            lambda: self.edit_optional_components_requested.emit(self.package_id)
+        )
+        return self.components_panel
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        message = exc.message if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
+        if self.sheet is None:
+            self.loading_bar.hide()
+            self.loading_text.setText(f"{self.package_id} cannot be shown.\n\n{message}")
+            self.ok_button.setEnabled(False)
+        if not isinstance(exc, ConsoleError):
+            show_error(self, exc)
+        else:
+            self._show_banner(html.escape(message), ERROR_STYLE)
+
+    # -- saving ----------------------------------------------------------------------------
+
+    def save(self, *, close: bool) -> None:
+        """OK (``close``) or Apply: save the changes in the background."""
+        if self._busy or self.sheet is None:
+            return
+        problems = self.sheet.local_problems()
+        if problems:
+            self._show_problems(problems)
+            return
+        changes = self.sheet.changes()
+        if not changes:
+            if close:
+                self.accept()
+            return
+        version = self._version
+        self._set_busy(True, "Saving…")
+        self.tasks.run(
+            lambda _task: self.console.packages.put(self.package_id, changes, expected_version=version),
+            on_success=lambda result: self._alive() and self._saved(result, close),
+            on_error=lambda exc: self._alive() and self._save_failed(exc),
+            description=f"Saving {self.package_id}",
+        )
+
+    def _saved(self, result: Any, close: bool) -> None:
+        assert self.sheet is not None
+        instance: Instance = result.value
+        self._version = instance.get("SedoObjectVersion")
+        self.sheet.set_instance(instance)
+        self._set_busy(False, "Saved.")
+        self._show_banner("")
+        self.saved.emit(result.changes)
+        if close:
+            self.accept()
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        if isinstance(exc, ValidationError):
+            self._show_problems(exc.problems)
+        elif isinstance(exc, ConflictError):
+            self._show_banner(html.escape(exc.message), ERROR_STYLE)
+            if ConflictDialog.ask(self, exc):
+                self._reload_after_conflict(exc)
+        else:
+            show_error(self, exc)
+
+    def _reload_after_conflict(self, exc: ConflictError) -> None:
+        assert self.sheet is not None
+        discarded = ", ".join(self.sheet.changes()) or "none"
+        self.load(note=html.escape(
+            f"Showing the values saved by {exc.changed_by} at {exc.changed_at}. "
+            f"Your changes were discarded ({discarded}); make them again if they still apply."
+        ))
+
+    def _show_problems(self, problems: Sequence[Problem]) -> None:
+        assert self.sheet is not None
+        focus = self.sheet.show_problems(problems)
+        count = len(problems)
+        items = "".join(f"<li>{html.escape(p.message)}</li>" for p in problems[:5])
+        more = f"<li>… and {count - 5} more</li>" if count > 5 else ""
+        self._show_banner(f"Nothing was saved: {'a value needs' if count == 1 else f'{count} values need'} "
+                          f"correcting.<ul style='margin:0'>{items}{more}</ul>", ERROR_STYLE)
+        if focus is not None:
+            focus.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- image reload ----------------------------------------------------------------------
+
+    def reload_image_properties(self) -> None:
+        """ReloadImageProperties in the background; pending edits are kept."""
+        if self.images_panel is None or self._busy:
+            return
+        path = self.sheet.values.get("ImagePath") if self.sheet else ""
+        self.images_panel.set_busy(f"Reading {path or 'the image file'}…")
+        self._set_busy(True, "Reloading image properties…")
+        self.tasks.run(
+            lambda _task: reload_images(self.console, self.package_id),
+            on_success=lambda loaded: self._alive() and self._images_reloaded(loaded),
+            on_error=lambda exc: self._alive() and self._images_reload_failed(exc),
+            description=f"Reloading image properties of {self.package_id}",
+        )
+
+    def _images_reloaded(self, loaded: LoadedPackage) -> None:
+        assert self.sheet is not None and self.images_panel is not None
+        self.sheet.rebase(loaded.instance)
+        self._version = loaded.instance.get("SedoObjectVersion")
+        self.images_panel.set_images(loaded.images)
+        notes = "; ".join(loaded.notes)
+        self.images_panel.set_done("Image properties reloaded." + (f" {notes}" if notes else ""))
+        self._set_busy(False)
+        self.saved.emit(loaded.changes)
+
+    def _images_reload_failed(self, exc: BaseException) -> None:
+        assert self.images_panel is not None
+        self._set_busy(False)
+        message = exc.message if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
+        self.images_panel.set_done(f"Reload failed: {message}")
+        if not isinstance(exc, ConsoleError):
+            show_error(self, exc)
+
+    # -- drivers / components (for the wizards the main window opens) -------------------
+
+    def add_referenced_drivers(self, drivers: Sequence[Instance]) -> None:
+        if self.drivers_panel is not None:
+            self.drivers_panel.add_drivers(drivers)
+
+    # -- state -----------------------------------------------------------------------------
+
+    def reject(self) -> None:
+        if self._busy and self.sheet is not None:
+            return  # a save is on its way; its outcome decides
+        super().reject()
+
+    def _alive(self) -> bool:
+        return isValid(self)
+
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        self._busy = busy
+        self.status.setText(text)
+        self.cancel_button.setEnabled(not busy or self.sheet is None)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        ready = self.sheet is not None and not self._busy
+        self.ok_button.setEnabled(ready)
+        self.apply_button.setEnabled(ready and self.sheet is not None and self.sheet.has_changes())
+
+    def _show_banner(self, text: str, style: str = INFO_STYLE) -> None:
+        self.banner.setStyleSheet(style)
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))

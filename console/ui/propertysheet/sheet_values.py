@@ -1,0 +1,82 @@
+"""The values a property sheet edits: what was read, what the user changed since."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from console.core.classdef import ClassDef
+
+
+class SheetValues(QObject):
+    """One object's property values shared by every tab of a sheet.
+
+    Editors write here and follow ``value_changed``, so a change on one tab shows on
+    every other tab (and in All Properties) at once. ``reset`` is emitted when fresh
+    values are loaded.
+    """
+
+    value_changed = Signal(str)
+    reset = Signal()
+    changed = Signal()
+
+    def __init__(self, cls: ClassDef, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.cls = cls
+        self._original: dict[str, Any] = {}
+        self._current: dict[str, Any] = {}
+
+    def load(self, values: Mapping[str, Any]) -> None:
+        """Start over from freshly read values (absent names were not loaded)."""
+        self._original = dict(values)
+        self._current = dict(values)
+        self.reset.emit()
+        self.changed.emit()
+
+    def rebase(self, values: Mapping[str, Any]) -> None:
+        """Take freshly read values but keep the user's pending edits on top of them."""
+        pending = self.changes()
+        self._original = dict(values)
+        self._current = {**self._original, **pending}
+        self.reset.emit()
+        self.changed.emit()
+
+    def is_loaded(self, name: str) -> bool:
+        return name in self._current
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._current.get(name, default)
+
+    def original(self, name: str, default: Any = None) -> Any:
+        return self._original.get(name, default)
+
+    def set(self, name: str, value: Any) -> None:
+        if name in self._current and self._current[name] == value:
+            return
+        self._current[name] = value
+        self.value_changed.emit(name)
+        self.changed.emit()
+
+    def revert(self, names: Iterable[str]) -> None:
+        for name in names:
+            if name in self._original:
+                self.set(name, self._original[name])
+
+    def is_modified(self, name: str) -> bool:
+        return name in self._current and self._current[name] != self._original.get(name)
+
+    def changes(self) -> dict[str, Any]:
+        """Every property whose value differs from what was read, in class order."""
+        return {
+            name: self._current[name]
+            for name in self.cls.properties
+            if name in self._current and self._current[name] != self._original.get(name)
+        }
+
+    def has_changes(self) -> bool:
+        return bool(self.changes())
+
+    def snapshot(self) -> dict[str, Any]:
+        return dict(self._current)

@@ -1,0 +1,376 @@
+"""The boot image Properties dialog against a real site database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QLabel, QMessageBox
+
+from console.app import open_console
+from console.core.instance import Instance
+from console.ui.dialogs.conflict_dialog import ConflictDialog
+from console.ui.propertysheet.instance_dialog import InstanceDialog
+from console.ui.propertysheet.properties_dialog import PropertiesDialog
+from console.ui.tasks import TaskRunner
+
+PERSIST_IN_CACHE = 0x02000000
+USE_BINARY_DELTA_REP = 0x04000000
+DISTRIBUTE_ON_DEMAND = 0x40000000
+
+
+@pytest.fixture
+def tasks(qtbot):
+    runner = TaskRunner()
+    yield runner
+    runner.wait(10000)
+
+
+@pytest.fixture
+def open_dialog(qtbot, console, tasks):
+    def open_dialog(package_id: str) -> PropertiesDialog:
+        dialog = PropertiesDialog(console, package_id, tasks)
+        qtbot.addWidget(dialog)
+        with qtbot.waitSignal(dialog.loaded, timeout=10000):
+            dialog.show()
+        return dialog
+
+    return open_dialog
+
+
+@pytest.fixture
+def package_id(x64_package) -> str:
+    return x64_package["PackageID"]
+
+
+def _retype(qtbot, editor, text: str) -> None:
+    editor.selectAll()
+    qtbot.keyClick(editor, Qt.Key.Key_Delete)
+    qtbot.keyClicks(editor, text)
+
+
+def _check(dialog, ref: str) -> QCheckBox:
+    return dialog.findChild(QCheckBox, f"check_{ref}")
+
+
+def _apply(qtbot, dialog) -> None:
+    with qtbot.waitSignal(dialog.saved, timeout=10000):
+        dialog.apply_button.click()
+
+
+def test_loading_state_comes_first(qtbot, console, tasks, package_id):
+    dialog = PropertiesDialog(console, package_id, tasks)
+    qtbot.addWidget(dialog)
+    assert dialog.stack.currentWidget() is dialog.loading
+    assert not dialog.ok_button.isEnabled() and not dialog.apply_button.isEnabled()
+    with qtbot.waitSignal(dialog.loaded, timeout=10000):
+        dialog.show()
+    assert dialog.stack.currentWidget() is dialog.sheet
+    assert dialog.windowTitle() == "Boot image (x64) Properties"
+    assert [dialog.sheet.tabs.tabText(i) for i in range(dialog.sheet.count())] == [
+        "General", "Images", "Drivers", "Customization", "Optional Components", "Data Source", "Data Access",
+        "Distribution Settings", "Security", "All Properties",
+    ]
+    assert dialog.sheet.editor("Name").text() == "Boot image (x64)"
+    assert dialog.sheet.editor("Architecture").text() == "x64 (64-bit)"
+    assert dialog.ok_button.isEnabled() and not dialog.apply_button.isEnabled()
+
+
+def test_missing_package_says_so(qtbot, console, tasks):
+    dialog = PropertiesDialog(console, "PS1FFFFF", tasks)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: "cannot be shown" in dialog.loading_text.text(), timeout=10000)
+    assert "no boot image package with PackageID 'PS1FFFFF'" in dialog.loading_text.text()
+    assert not dialog.ok_button.isEnabled()
+
+
+def test_edits_on_several_tabs_are_saved_with_ok(qtbot, console, open_dialog, package_id):
+    dialog = open_dialog(package_id)
+    sheet = dialog.sheet
+    _retype(qtbot, sheet.editor("Name"), "WinPE 11 x64 (production)")
+    _retype(qtbot, sheet.editor("Version"), "2.1")
+    sheet.select_tab("customization")
+    scratch = sheet.editor("ScratchSpace")
+    scratch.setFocus()
+    while scratch.currentData() != 128:
+        qtbot.keyClick(scratch, Qt.Key.Key_Up)
+    sheet.select_tab("data-source")
+    _check(dialog, "PkgFlags:PERSIST_IN_CACHE").click()
+    _check(dialog, "PkgFlags:USE_BINARY_DELTA_REP").click()
+    sheet.select_tab("distribution-settings")
+    _check(dialog, "PkgFlags:DISTRIBUTE_ON_DEMAND").click()
+    assert set(sheet.changes()) == {"Name", "Version", "ScratchSpace", "PkgFlags"}
+    with qtbot.waitSignal(dialog.finished, timeout=10000):
+        dialog.ok_button.click()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    saved = console.packages.get(package_id, lazy=True)
+    assert (saved["Name"], saved["Version"], saved["ScratchSpace"]) == ("WinPE 11 x64 (production)", "2.1", 128)
+    assert saved["PkgFlags"] == PERSIST_IN_CACHE | USE_BINARY_DELTA_REP | DISTRIBUTE_ON_DEMAND
+
+
+def test_the_same_bit_on_two_tabs_stays_in_step(qtbot, open_dialog, package_id):
+    dialog = open_dialog(package_id)
+    _check(dialog, "PkgFlags:PERSIST_IN_CACHE").click()
+    model = dialog.sheet.all_properties.model
+    assert model.index(model.row_of("PkgFlags"), 3).data() == "PERSIST_IN_CACHE"
+    dialog.sheet.values.set("PkgFlags", 0)  # as the All Properties bit editor does
+    assert not _check(dialog, "PkgFlags:PERSIST_IN_CACHE").isChecked()
+
+
+def test_apply_is_enabled_only_while_something_changed(qtbot, console, open_dialog, package_id):
+    dialog = open_dialog(package_id)
+    name = dialog.sheet.editor("Name")
+    assert not dialog.apply_button.isEnabled()
+    qtbot.keyClick(name, Qt.Key.Key_End)
+    qtbot.keyClicks(name, "!")
+    assert dialog.apply_button.isEnabled()
+    qtbot.keyClick(name, Qt.Key.Key_Backspace)
+    assert not dialog.apply_button.isEnabled()
+    qtbot.keyClicks(name, " - lab")
+    with qtbot.waitSignal(dialog.saved, timeout=10000) as saved:
+        dialog.apply_button.click()
+    assert package_id in saved.args[0].updated
+    assert dialog.isVisible()
+    assert not dialog.apply_button.isEnabled()
+    assert console.packages.get(package_id)["Name"] == "Boot image (x64) - lab"
+
+
+def test_custom_share_without_a_name_is_refused_next_to_the_field(qtbot, console, open_dialog, package_id):
+    before = console.packages.get(package_id, lazy=True)
+    dialog = open_dialog(package_id)
+    sheet = dialog.sheet
+    sheet.select_tab("data-access")
+    _check(dialog, "PkgFlags:COPY_CONTENT").click()
+    _check(dialog, "ShareType").click()
+    sheet.select_tab("general")
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: dialog.banner.isVisible(), timeout=10000)
+    assert sheet.current_key == "data-access"
+    error = sheet.editor("ShareName").parentWidget().findChild(QLabel, "fieldError")
+    assert error.isVisible()
+    assert "ShareName is required when ShareType is SHARE_SPECIFIC" in error.text()
+    assert "Nothing was saved" in dialog.banner.text()
+    assert not sheet.tab_rows.bar_for(sheet.tab_index("data-access"))[0].tabIcon(
+        sheet.tab_rows.bar_for(sheet.tab_index("data-access"))[1]).isNull()
+    assert console.packages.get(package_id, lazy=True) == before
+
+
+def test_empty_and_duplicate_names_are_refused(qtbot, console, open_dialog, package_id, x64_facts):
+    console.packages.create(name="Boot image (x86)", image_path="/images/boot86.wim", image=x64_facts)
+    dialog = open_dialog(package_id)
+    name = dialog.sheet.editor("Name")
+    error = name.parentWidget().findChild(QLabel, "fieldError")
+    _retype(qtbot, name, "Boot image (x86)")
+    dialog.apply_button.click()
+    qtbot.waitUntil(error.isVisible, timeout=10000)
+    assert "a boot image named 'Boot image (x86)' already exists" in error.text()
+    name.clear()
+    name.textEdited.emit("")
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: "cannot be empty" in error.text(), timeout=10000)
+    assert console.packages.get(package_id)["Name"] == "Boot image (x64)"
+
+
+def test_prestart_check_box_without_a_command_is_refused_locally(qtbot, console, open_dialog, package_id):
+    dialog = open_dialog(package_id)
+    dialog.sheet.select_tab("customization")
+    prestart = _check(dialog, "PreExecCommandLine")
+    prestart.click()
+    dialog.ok_button.click()
+    assert dialog.isVisible()
+    assert "is selected, but pre exec command line is empty" in dialog.banner.text()
+    command = dialog.sheet.editor("PreExecCommandLine")
+    assert command.isEnabled()
+    qtbot.keyClicks(command, r"cmd /c X:\sms\pkg\prestart.cmd")
+    _apply(qtbot, dialog)
+    assert console.packages.get(package_id, lazy=True)["PreExecCommandLine"] == r"cmd /c X:\sms\pkg\prestart.cmd"
+    prestart.click()  # clearing the box clears the command
+    _apply(qtbot, dialog)
+    assert console.packages.get(package_id, lazy=True)["PreExecCommandLine"] == ""
+
+
+def test_conflicting_save_offers_reload(qtbot, console, db_url, open_dialog, package_id, monkeypatch):
+    dialog = open_dialog(package_id)
+    other = open_console(db_url, user="bob@console2")
+    try:
+        other.packages.put(package_id, {"Version": "from bob"})
+    finally:
+        other.close()
+    asked = []
+    monkeypatch.setattr(ConflictDialog, "ask", classmethod(lambda cls, parent, error: asked.append(error) or True))
+    _retype(qtbot, dialog.sheet.editor("Name"), "Mine")
+    with qtbot.waitSignal(dialog.loaded, timeout=10000):
+        dialog.apply_button.click()
+    assert asked and asked[0].changed_by == "bob@console2"
+    assert dialog.isVisible()
+    assert dialog.sheet.editor("Version").text() == "from bob"
+    assert dialog.sheet.editor("Name").text() == "Boot image (x64)"
+    assert "Your changes were discarded (Name)" in dialog.banner.text()
+    assert console.packages.get(package_id)["Name"] == "Boot image (x64)"
+    _retype(qtbot, dialog.sheet.editor("Name"), "Mine")
+    _apply(qtbot, dialog)  # after the reload the save goes through
+    saved = console.packages.get(package_id)
+    assert (saved["Name"], saved["Version"]) == ("Mine", "from bob")
+
+
+def test_conflict_cancel_keeps_the_edits_on_screen(qtbot, console, db_url, open_dialog, package_id, monkeypatch):
+    dialog = open_dialog(package_id)
+    other = open_console(db_url, user="bob@console2")
+    try:
+        other.packages.put(package_id, {"Version": "from bob"})
+    finally:
+        other.close()
+    monkeypatch.setattr(ConflictDialog, "ask", classmethod(lambda cls, parent, error: False))
+    _retype(qtbot, dialog.sheet.editor("Name"), "Mine")
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: "bob@console2" in dialog.banner.text(), timeout=10000)
+    assert dialog.sheet.editor("Name").text() == "Mine"
+    assert console.packages.get(package_id)["Name"] == "Boot image (x64)"
+
+
+def test_other_errors_open_an_error_dialog(qtbot, console, db_url, open_dialog, package_id):
+    dialog = open_dialog(package_id)
+    other = open_console(db_url, user="bob@console2")
+    try:
+        other.packages.delete(package_id)
+    finally:
+        other.close()
+    _retype(qtbot, dialog.sheet.editor("Name"), "Mine")
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: any(box.isVisible() for box in dialog.findChildren(QMessageBox)), timeout=10000)
+    box = next(box for box in dialog.findChildren(QMessageBox) if box.isVisible())
+    assert box.windowTitle() == "Not found"
+    assert package_id in box.text()
+    box.close()
+
+
+def _fill_weekly(dialog: InstanceDialog) -> int:
+    dialog.type_combo.setCurrentIndex(dialog.type_combo.findData("SMS_ST_RecurWeekly"))
+    day = dialog.editor("Day")
+    day.setCurrentIndex(day.findData(7))
+    day.activated.emit(day.currentIndex())
+    weeks = dialog.editor("ForNumberOfWeeks")
+    weeks.setValue(2)
+    start = dialog.editor("StartTime")
+    start.set_value(datetime(2027, 3, 6, 22, 0, tzinfo=UTC))
+    start.changed.emit()
+    dialog.accept()
+    return dialog.result()
+
+
+def test_schedule_editor_round_trip(qtbot, console, open_dialog, package_id, monkeypatch):
+    dialog = open_dialog(package_id)
+    dialog.sheet.select_tab("data-source")
+    _check(dialog, "RefreshSchedule").click()
+    schedule = dialog.sheet.editor("RefreshSchedule")
+    assert schedule.isEnabled()
+    monkeypatch.setattr(InstanceDialog, "exec", _fill_weekly)
+    schedule.add_button.click()
+    assert schedule.model.index(0, 1).data() == "Every 2 weeks on Saturday, from 2027-03-06 22:00 local time"
+    _apply(qtbot, dialog)
+    tokens = console.packages.get(package_id, lazy=True)["RefreshSchedule"]
+    assert len(tokens) == 1
+    token = tokens[0]
+    assert token.class_name == "SMS_ST_RecurWeekly"
+    assert (token["Day"], token["ForNumberOfWeeks"]) == (7, 2)
+    assert token["StartTime"] == datetime(2027, 3, 6, 22, 0, tzinfo=UTC)
+
+    reopened = open_dialog(package_id)
+    reopened.sheet.select_tab("data-source")
+    assert _check(reopened, "RefreshSchedule").isChecked()
+    table = reopened.sheet.editor("RefreshSchedule")
+    table.table.selectRow(0)
+    seen = {}
+
+    def look(instance_dialog: InstanceDialog) -> int:
+        seen.update(type=instance_dialog.type_combo.currentData(), day=instance_dialog.editor("Day").currentData(),
+                    weeks=instance_dialog.editor("ForNumberOfWeeks").value(), start=instance_dialog.editor("StartTime").value())
+        instance_dialog.reject()
+        return instance_dialog.result()
+
+    monkeypatch.setattr(InstanceDialog, "exec", look)
+    table.edit_button.click()
+    assert seen == {"type": "SMS_ST_RecurWeekly", "day": 7, "weeks": 2, "start": datetime(2027, 3, 6, 22, 0, tzinfo=UTC)}
+    assert not reopened.apply_button.isEnabled()
+
+
+def test_schedule_holds_at_most_fifteen_tokens(qtbot, console, open_dialog, package_id, registry):
+    token = Instance("SMS_ST_NonRecurring", registry["SMS_ST_NonRecurring"].defaults())
+    console.packages.put(package_id, {"RefreshSchedule": [token] * 15})
+    dialog = open_dialog(package_id)
+    schedule = dialog.sheet.editor("RefreshSchedule")
+    assert schedule.model.rowCount() == 15
+    assert not schedule.add_button.isEnabled()
+    assert "at most 15" in schedule.add_button.toolTip()
+
+
+def test_works_without_a_mouse(qtbot, console, open_dialog, package_id):
+    dialog = open_dialog(package_id)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.sheet.editor("Name"))
+    qtbot.keyClick(dialog, Qt.Key.Key_V, Qt.KeyboardModifier.AltModifier)
+    assert QApplication.focusWidget() is dialog.sheet.editor("Version")
+    qtbot.keyClicks(QApplication.focusWidget(), "3.0")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is dialog.sheet.editor("Description")
+    for _ in range(3):  # General -> Images -> Drivers -> Customization
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.sheet.current_key == "customization"
+    qtbot.keyClick(dialog, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)  # Enable command support (&testing only)
+    qtbot.waitUntil(_check(dialog, "EnableLabShell").isChecked)  # a mnemonic "animates" the click
+    qtbot.keyClick(dialog, Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)  # scratch s&pace
+    assert QApplication.focusWidget() is dialog.sheet.editor("ScratchSpace")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Up)
+    with qtbot.waitSignal(dialog.saved, timeout=10000):
+        qtbot.keyClick(dialog, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)  # &Apply
+    saved = console.packages.get(package_id, lazy=True)
+    assert (saved["Version"], saved["EnableLabShell"], saved["ScratchSpace"]) == ("3.0", True, 256)
+    with qtbot.waitSignal(dialog.finished, timeout=10000):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+
+
+def test_optional_components_tab_lists_and_asks_for_the_wizard(qtbot, console, open_dialog, package_id):
+    console.packages.update_optional_components(package_id, ["WinPE-PowerShell"])
+    dialog = open_dialog(package_id)
+    panel = dialog.components_panel
+    states = {row.name: row.state for row in panel.model.rows()}
+    assert states["WinPE-PowerShell"] == "Included"
+    assert states["WinPE-NetFx"] == "Included"  # added as a prerequisite
+    assert states["WinPE-WMI"].startswith("Required")
+    assert states["WinPE-SecureStartup"] == "Required (always added)"
+    with qtbot.waitSignal(dialog.edit_optional_components_requested) as asked:
+        panel.edit_button.click()
+    assert asked.args == [package_id]
+
+
+def test_drivers_tab_removes_and_asks_to_add(qtbot, console, open_dialog, package_id):
+    drivers = [Instance("SMS_Driver_Details", {"ID": 16777220 + i, "SourcePath": rf"\\srv\drivers\d{i}"}) for i in range(3)]
+    console.packages.put(package_id, {"ReferencedDrivers": drivers})
+    dialog = open_dialog(package_id)
+    panel = dialog.drivers_panel
+    assert panel.model.rowCount() == 3
+    assert panel.count.text() == "3 drivers"
+    with qtbot.waitSignal(dialog.add_drivers_requested) as asked:
+        panel.add_button.click()
+    assert asked.args == [package_id]
+    panel.table.selectRow(1)
+    panel.remove_button.click()
+    dialog.add_referenced_drivers([Instance("SMS_Driver_Details", {"ID": 16777300, "SourcePath": r"\\srv\drivers\nvme"})])
+    _apply(qtbot, dialog)
+    saved = console.packages.get(package_id, lazy=True)["ReferencedDrivers"]
+    assert [d["ID"] for d in saved] == [16777220, 16777222, 16777300]
+
+
+def test_images_reload_runs_in_the_background(qtbot, console, open_dialog, package_id):
+    dialog = open_dialog(package_id)
+    dialog.sheet.select_tab("images")
+    panel = dialog.images_panel
+    assert panel.path.text() == "/images/boot.wim"
+    panel.reload_button.click()
+    assert not panel.reload_button.isEnabled()
+    assert "Reading /images/boot.wim" in panel.status.text()
+    qtbot.waitUntil(panel.reload_button.isEnabled, timeout=10000)
+    assert panel.status.text().startswith(("Image properties reloaded", "Reload failed:"))
