@@ -18,7 +18,9 @@ from sqlalchemy.orm import sessionmaker
 from console.core.classdef import ClassRegistry
 from console.core.optional_components import OptionalComponentCatalog
 from console.core.services import BootImagePackages, Folders, ServiceContext, Sites, StatusMessages
+from console.core.services.drivers import DriverCatalog
 from console.core.services.jobs import Jobs
+from console.drivers.reader import FileDriverReader
 from console.metadata.cimxml import load_classes
 from console.metadata.optional_components import load_optional_components
 from console.paths import classes_dir, resources_dir
@@ -61,6 +63,7 @@ class Console:
     sites: Sites
     status: StatusMessages
     jobs: Jobs
+    drivers: DriverCatalog
 
     @property
     def registry(self) -> ClassRegistry:
@@ -78,7 +81,8 @@ def open_console(url: str | None = None, *, user: str | None = None, classes: st
     registry = load_registry(classes)
     factory = sessionmaker(engine, expire_on_commit=False)
     ctx = ServiceContext(registry, load_catalog(), SqlUnitOfWorkFactory(factory, registry), user or current_user())
-    return Console(url, engine, ctx, BootImagePackages(ctx), Folders(ctx), Sites(ctx), StatusMessages(ctx), Jobs(ctx))
+    return Console(url, engine, ctx, BootImagePackages(ctx), Folders(ctx), Sites(ctx), StatusMessages(ctx), Jobs(ctx),
+                   drivers=DriverCatalog(ctx, FileDriverReader()))
 
 
 def ensure_default_site(console: Console, code: str = DEFAULT_SITE_CODE) -> None:

@@ -13,9 +13,9 @@ import traceback
 from collections.abc import Sequence
 
 from console import __version__
-from console.cli import classes, methods, packages, site
+from console.cli import classes, drivers, methods, packages, site
 
-COMMAND_MODULES = [site, packages, methods, classes]
+COMMAND_MODULES = [site, packages, drivers, methods, classes]
 
 EXIT_OK = 0
 EXIT_ERROR = 1

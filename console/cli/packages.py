@@ -51,6 +51,10 @@ def register(sub: Any) -> None:
     st.add_argument("assignments", nargs="*", metavar="PROP=VALUE")
     st.add_argument("--add-optional-component", action="append", default=[], metavar="NAME|ID")
     st.add_argument("--remove-optional-component", action="append", default=[], metavar="NAME|ID")
+    st.add_argument("--add-driver", action="append", default=[], type=int, metavar="CI_ID",
+                    help="add a driver from the driver catalog to ReferencedDrivers (repeatable)")
+    st.add_argument("--remove-driver", action="append", default=[], type=int, metavar="CI_ID",
+                    help="remove a driver from ReferencedDrivers (repeatable)")
     st.add_argument("--expected-version", default=None, metavar="SEDO",
                     help="SedoObjectVersion you read; the save is refused if someone saved since")
     st.add_argument("--json", action="store_true")
@@ -168,8 +172,11 @@ def parse_assignments(console: Any, assignments: list[str]) -> dict[str, Any]:
 
 def cmd_set(args: argparse.Namespace) -> None:
     console = open_site(args)
-    if not args.assignments and not args.add_optional_component and not args.remove_optional_component:
-        raise UnknownPropertyError.single("", "nothing to change: give PROP=VALUE pairs or --add/--remove-optional-component")
+    if not (args.assignments or args.add_optional_component or args.remove_optional_component
+            or args.add_driver or args.remove_driver):
+        raise UnknownPropertyError.single(
+            "", "nothing to change: give PROP=VALUE pairs, --add/--remove-optional-component or --add/--remove-driver"
+        )
     changes = parse_assignments(console, args.assignments)
     notes: tuple[str, ...] = ()
     if args.add_optional_component or args.remove_optional_component:
@@ -180,7 +187,11 @@ def cmd_set(args: argparse.Namespace) -> None:
         )
         changes["OptionalComponents"] = list(plan.component_ids)
         notes = console.packages.describe_added(plan)
-    result = console.packages.put(args.package_id, changes, expected_version=args.expected_version)
+    from console.cli.drivers import plan_driver_options, print_referenced_drivers
+
+    driver_notes, expected_version = plan_driver_options(console, args, changes)
+    notes += driver_notes
+    result = console.packages.put(args.package_id, changes, expected_version=expected_version)
     if args.json:
         data = instance_json(console, result.value)
         data["__notes"] = list(notes)
@@ -197,6 +208,8 @@ def cmd_set(args: argparse.Namespace) -> None:
         catalog = console.context.catalog
         names = [catalog.by_id(i).name for i in result.value["OptionalComponents"]]
         print("optional components: " + (", ".join(names) or "(none)"))
+    if "ReferencedDrivers" in changes:
+        print_referenced_drivers(console, result.value)
 
 
 def cmd_remove(args: argparse.Namespace) -> None:

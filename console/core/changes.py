@@ -16,6 +16,7 @@ class Changes:
     folders: bool = False
     status_messages: bool = False
     notes: tuple[str, ...] = ()
+    drivers: frozenset[int] = frozenset()  # CI_IDs of catalog drivers added, changed or removed
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
@@ -25,6 +26,7 @@ class Changes:
             self.folders or other.folders,
             self.status_messages or other.status_messages,
             self.notes + other.notes,
+            self.drivers | other.drivers,
         )
 
     @property
@@ -33,7 +35,7 @@ class Changes:
 
     @property
     def empty(self) -> bool:
-        return not (self.packages or self.folders or self.status_messages)
+        return not (self.packages or self.folders or self.status_messages or self.drivers)
 
 
 @dataclass(frozen=True)

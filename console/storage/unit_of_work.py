@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console.core.classdef import ClassRegistry
 from console.core.values import ValueCoercer
+from console.storage.driver_repository import SqlDriverRepository
 from console.storage.package_repository import SqlPackageRepository
 from console.storage.repositories import (
     SqlFolderRepository,
@@ -33,6 +34,7 @@ class SqlUnitOfWork:
         self.folders = SqlFolderRepository(self.session)
         self.status = SqlStatusRepository(self.session)
         self.jobs = SqlJobRepository(self.session)
+        self.drivers = SqlDriverRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

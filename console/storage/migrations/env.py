@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from console.storage import driver_schema  # noqa: F401  (registers the driver tables on Base)
 from console.storage.schema import Base
 
 config = context.config

@@ -1,0 +1,273 @@
+"""The driver catalog in the site database, as core ``Driver`` values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import String, Text, delete, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from console.core.drivers import (
+    ANY_ARCHITECTURE,
+    ANY_MATCHES,
+    BOOT_CRITICAL_CLASSES,
+    Driver,
+    DriverModel,
+    DriverQuery,
+    inf_architecture,
+)
+from console.core.errors import ValidationError
+from console.core.values import as_utc
+from console.storage.driver_schema import (
+    FIRST_CI_ID,
+    CiIdSequenceRow,
+    DriverCategoryRow,
+    DriverModelRow,
+    DriverRow,
+)
+from console.storage.package_repository import like_pattern
+from console.storage.schema import DriverReferenceRow, PackageRow
+
+SORT_COLUMNS = {
+    "name": DriverRow.name,
+    "ci_id": DriverRow.ci_id,
+    "driver_class": DriverRow.driver_class,
+    "provider": DriverRow.provider,
+    "version": DriverRow.driver_version,
+    "date": DriverRow.driver_date,
+    "size": DriverRow.size_bytes,
+    "inf_file": DriverRow.inf_file,
+}
+
+
+def search_text(driver: Driver) -> str:
+    parts = (driver.name, driver.provider, driver.driver_class, driver.version, driver.inf_file, driver.folder, str(driver.ci_id))
+    return "\n".join(parts).casefold()
+
+
+def architectures_text(architectures: Sequence[str]) -> str:
+    return " " + " ".join(architectures) + " "
+
+
+class SqlDriverRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    # -- writes --------------------------------------------------------------------------
+
+    def allocate_ci_id(self, site_code: str) -> int:
+        """Take the site's next CI_ID (never reused; the UPDATE takes the write lock first)."""
+        updated = self._s.execute(
+            update(CiIdSequenceRow).where(CiIdSequenceRow.site_code == site_code)
+            .values(next_ci_id=CiIdSequenceRow.next_ci_id + 1)
+        )
+        if updated.rowcount == 0:  # type: ignore[attr-defined]
+            self._s.add(CiIdSequenceRow(site_code=site_code, next_ci_id=FIRST_CI_ID + 1))
+            self._s.flush()
+            return FIRST_CI_ID
+        value = self._s.scalar(select(CiIdSequenceRow.next_ci_id).where(CiIdSequenceRow.site_code == site_code))
+        return int(value or FIRST_CI_ID + 1) - 1
+
+    def add(self, driver: Driver) -> None:
+        self._s.add(DriverRow(
+            ci_id=driver.ci_id,
+            ci_unique_id=driver.ci_unique_id,
+            name=driver.name[:255],
+            driver_class=driver.driver_class[:64],
+            class_guid=driver.class_guid[:38],
+            provider=driver.provider[:255],
+            driver_version=driver.version[:64],
+            driver_date=datetime(driver.date.year, driver.date.month, driver.date.day, tzinfo=UTC) if driver.date else None,
+            inf_file=driver.inf_file[:255],
+            content_source_path=driver.folder,
+            catalog_file=driver.catalog_file[:255],
+            signed=driver.signed,
+            enabled=driver.is_enabled,
+            architectures=architectures_text(driver.architectures),
+            size_bytes=driver.size,
+            content_hash=driver.content_hash,
+            inf_warnings=list(driver.warnings),
+            source_site=driver.source_site,
+            search_text=search_text(driver),
+            created_at=driver.created_at,
+            created_by=driver.created_by,
+            modified_at=driver.modified_at or driver.created_at,
+            modified_by=driver.modified_by or driver.created_by,
+        ))
+        self._s.flush()
+        self._s.add_all(
+            DriverModelRow(
+                ci_id=driver.ci_id, position=i, manufacturer=m.manufacturer[:255], description=m.description,
+                install_section=m.install_section[:255], hardware_id=m.hardware_id[:512], compatible_ids=list(m.compatible_ids),
+            )
+            for i, m in enumerate(driver.models)
+        )
+        self._s.add_all(DriverCategoryRow(ci_id=driver.ci_id, name=name) for name in driver.categories)
+        self._s.flush()
+
+    def set_enabled(self, ci_ids: Sequence[int], enabled: bool, *, modified_by: str, modified_at: datetime) -> int:
+        result = self._s.execute(
+            update(DriverRow).where(DriverRow.ci_id.in_(list(ci_ids)))
+            .values(enabled=enabled, modified_by=modified_by, modified_at=modified_at)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def set_categories(self, ci_id: int, names: Sequence[str], *, modified_by: str, modified_at: datetime) -> None:
+        self._s.execute(delete(DriverCategoryRow).where(DriverCategoryRow.ci_id == ci_id))
+        self._s.add_all(DriverCategoryRow(ci_id=ci_id, name=name) for name in names)
+        self._s.execute(update(DriverRow).where(DriverRow.ci_id == ci_id).values(modified_by=modified_by, modified_at=modified_at))
+        self._s.flush()
+
+    def delete(self, ci_id: int) -> bool:
+        for table in (DriverModelRow, DriverCategoryRow):
+            self._s.execute(delete(table).where(table.ci_id == ci_id))
+        result = self._s.execute(delete(DriverRow).where(DriverRow.ci_id == ci_id))
+        return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def get(self, ci_id: int) -> Driver | None:
+        return self.get_many([ci_id]).get(ci_id)
+
+    def get_many(self, ci_ids: Sequence[int]) -> dict[int, Driver]:
+        rows = list(self._s.scalars(select(DriverRow).where(DriverRow.ci_id.in_(list(ci_ids)))))
+        return {d.ci_id: d for d in self._drivers(rows, with_models=True)}
+
+    def by_content_hash(self, hashes: Sequence[str]) -> dict[str, Driver]:
+        found: dict[str, Driver] = {}
+        unique = list(dict.fromkeys(hashes))
+        for start in range(0, len(unique), 500):
+            rows = list(self._s.scalars(select(DriverRow).where(DriverRow.content_hash.in_(unique[start:start + 500]))))
+            found.update((d.content_hash, d) for d in self._drivers(rows, with_models=False))
+        return found
+
+    def query(self, query: DriverQuery) -> tuple[list[Driver], int]:
+        conditions = self._conditions(query)
+        total = self._s.scalar(select(func.count()).select_from(DriverRow).where(*conditions)) or 0
+        column = SORT_COLUMNS.get(query.sort)
+        if column is None:
+            raise ValidationError.single("sort", f"cannot sort drivers by {query.sort!r}; use one of {', '.join(SORT_COLUMNS)}")
+        key: Any = func.lower(column) if isinstance(column.type, (String, Text)) else column
+        order = key.desc() if query.descending else key.asc()
+        tiebreak = DriverRow.ci_id.desc() if query.descending else DriverRow.ci_id.asc()
+        stmt = select(DriverRow).where(*conditions).order_by(order, tiebreak).offset(max(query.offset, 0))
+        if query.limit is not None:
+            stmt = stmt.limit(query.limit)
+        return self._drivers(list(self._s.scalars(stmt)), with_models=False), int(total)
+
+    def referencing_packages(self, ci_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+        stmt = (
+            select(DriverReferenceRow.ci_id, PackageRow.package_id, PackageRow.name)
+            .join(PackageRow, PackageRow.package_id == DriverReferenceRow.package_id)
+            .where(DriverReferenceRow.ci_id.in_(list(ci_ids)))
+            .order_by(PackageRow.package_id)
+        )
+        result: dict[int, list[tuple[str, str]]] = {}
+        for ci_id, package_id, name in self._s.execute(stmt):
+            result.setdefault(int(ci_id), []).append((package_id, name))
+        return result
+
+    def classes(self) -> list[str]:
+        rows = self._s.scalars(select(DriverRow.driver_class).distinct())
+        return sorted({r for r in rows if r}, key=str.casefold)
+
+    def categories(self) -> list[str]:
+        return sorted(set(self._s.scalars(select(DriverCategoryRow.name).distinct())), key=str.casefold)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _conditions(self, query: DriverQuery) -> list[Any]:
+        conditions: list[Any] = []
+        text = query.text.strip()
+        if text:
+            pattern = like_pattern(text)
+            model_match = exists().where(
+                DriverModelRow.ci_id == DriverRow.ci_id,
+                or_(func.lower(DriverModelRow.hardware_id).like(pattern, escape="\\"),
+                    func.lower(DriverModelRow.description).like(pattern, escape="\\")),
+            )
+            conditions.append(or_(DriverRow.search_text.like(pattern, escape="\\"), model_match))
+        if query.driver_class.strip():
+            conditions.append(func.lower(DriverRow.driver_class) == query.driver_class.strip().lower())
+        if query.architecture.strip():
+            conditions.append(self._architecture_condition(query.architecture))
+        if query.signed is not None:
+            conditions.append(DriverRow.signed.is_(query.signed))
+        if query.enabled is not None:
+            conditions.append(DriverRow.enabled.is_(query.enabled))
+        if query.storage_or_network is not None:
+            critical = or_(
+                func.lower(DriverRow.driver_class).in_(list(BOOT_CRITICAL_CLASSES)),
+                func.lower(DriverRow.class_guid).in_(list(BOOT_CRITICAL_CLASSES.values())),
+            )
+            conditions.append(critical if query.storage_or_network else ~critical)
+        if query.category.strip():
+            conditions.append(exists().where(
+                DriverCategoryRow.ci_id == DriverRow.ci_id,
+                func.lower(DriverCategoryRow.name) == query.category.strip().lower(),
+            ))
+        return conditions
+
+    @staticmethod
+    def _architecture_condition(architecture: str) -> Any:
+        """Same rule as ``console.core.drivers.matches_architecture``; an INF architecture
+        (amd64) is accepted as well as a boot image one (x64)."""
+        wanted = inf_architecture(architecture) or architecture.strip().lower()
+        condition: Any = DriverRow.architectures.like(f"% {wanted} %")
+        if wanted in ANY_MATCHES:
+            condition = or_(condition, DriverRow.architectures.like(f"% {ANY_ARCHITECTURE} %"))
+        return condition
+
+    def _drivers(self, rows: list[DriverRow], *, with_models: bool) -> list[Driver]:
+        ids = [r.ci_id for r in rows]
+        categories: dict[int, list[str]] = {}
+        models: dict[int, list[DriverModel]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            for cat in self._s.scalars(select(DriverCategoryRow).where(DriverCategoryRow.ci_id.in_(chunk)).order_by(DriverCategoryRow.name)):
+                categories.setdefault(cat.ci_id, []).append(cat.name)
+            if with_models:
+                stmt = select(DriverModelRow).where(DriverModelRow.ci_id.in_(chunk)).order_by(DriverModelRow.ci_id, DriverModelRow.position)
+                for m in self._s.scalars(stmt):
+                    models.setdefault(m.ci_id, []).append(
+                        DriverModel(m.manufacturer, m.description, m.install_section, m.hardware_id, tuple(m.compatible_ids or ()))
+                    )
+        return [self._driver(r, tuple(models.get(r.ci_id, ())), tuple(categories.get(r.ci_id, ()))) for r in rows]
+
+    @staticmethod
+    def _driver(row: DriverRow, models: tuple[DriverModel, ...], categories: tuple[str, ...]) -> Driver:
+        day: date | None = as_utc(row.driver_date).date() if row.driver_date else None
+        return Driver(
+            inf_path=_join(row.content_source_path, row.inf_file),
+            inf_file=row.inf_file,
+            folder=row.content_source_path,
+            name=row.name,
+            driver_class=row.driver_class,
+            class_guid=row.class_guid,
+            provider=row.provider,
+            version=row.driver_version,
+            date=day,
+            catalog_file=row.catalog_file,
+            signed=row.signed,
+            architectures=tuple(row.architectures.split()),
+            models=models,
+            size=row.size_bytes,
+            content_hash=row.content_hash,
+            warnings=tuple(row.inf_warnings or ()),
+            ci_id=row.ci_id,
+            ci_unique_id=row.ci_unique_id,
+            is_enabled=row.enabled,
+            categories=categories,
+            source_site=row.source_site,
+            created_at=as_utc(row.created_at),
+            created_by=row.created_by,
+            modified_at=as_utc(row.modified_at),
+            modified_by=row.modified_by,
+        )
+
+
+def _join(folder: str, name: str) -> str:
+    separator = "\\" if "\\" in folder and "/" not in folder else "/"
+    return folder.rstrip("/\\") + separator + name if folder else name
