@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -14,7 +16,9 @@ from console.ui.dialogs.conflict_dialog import ConflictDialog
 from console.ui.propertysheet.instance_dialog import InstanceDialog
 from console.ui.propertysheet.properties_dialog import PropertiesDialog
 from console.ui.tasks import TaskRunner
+from console.wim.capture import ImageSpec, capture, set_properties, wimlib_available
 
+INF_DIR = Path(__file__).resolve().parents[1] / "data" / "inf"
 PERSIST_IN_CACHE = 0x02000000
 USE_BINARY_DELTA_REP = 0x04000000
 DISTRIBUTE_ON_DEMAND = 0x40000000
@@ -68,7 +72,7 @@ def test_loading_state_comes_first(qtbot, console, tasks, package_id):
         dialog.show()
     assert dialog.stack.currentWidget() is dialog.sheet
     assert dialog.windowTitle() == "Boot image (x64) Properties"
-    assert [dialog.sheet.tabs.tabText(i) for i in range(dialog.sheet.count())] == [
+    assert [dialog.sheet.tabs.tabText(i) for i in range(dialog.sheet.tabs.count())] == [
         "General", "Images", "Drivers", "Customization", "Optional Components", "Data Source", "Data Access",
         "Distribution Settings", "Security", "All Properties",
     ]
@@ -268,7 +272,7 @@ def test_schedule_editor_round_trip(qtbot, console, open_dialog, package_id, mon
     assert schedule.isEnabled()
     monkeypatch.setattr(InstanceDialog, "exec", _fill_weekly)
     schedule.add_button.click()
-    assert schedule.model.index(0, 1).data() == "Every 2 weeks on Saturday, from 2027-03-06 22:00 local time"
+    assert schedule.model.index(0, 0).data() == "Every 2 weeks on Saturday, starting 2027-03-06 22:00"
     _apply(qtbot, dialog)
     tokens = console.packages.get(package_id, lazy=True)["RefreshSchedule"]
     assert len(tokens) == 1
@@ -346,25 +350,51 @@ def test_optional_components_tab_lists_and_asks_for_the_wizard(qtbot, console, o
     assert asked.args == [package_id]
 
 
-def test_drivers_tab_removes_and_asks_to_add(qtbot, console, open_dialog, package_id):
-    drivers = [Instance("SMS_Driver_Details", {"ID": 16777220 + i, "SourcePath": rf"\\srv\drivers\d{i}"}) for i in range(3)]
-    console.packages.put(package_id, {"ReferencedDrivers": drivers})
+def test_reload_after_a_wizard_keeps_pending_edits(qtbot, console, open_dialog, package_id):
+    dialog = open_dialog(package_id)
+    _retype(qtbot, dialog.sheet.editor("Version"), "3.1")
+    console.packages.update_optional_components(package_id, ["WinPE-HTA"])  # what the wizard does
+    with qtbot.waitSignal(dialog.loaded, timeout=10000):
+        dialog.reload(keep_edits=True)
+    assert "WinPE-HTA" in {row.name for row in dialog.components_panel.model.rows()}
+    assert dialog.sheet.changes() == {"Version": "3.1"}
+    _apply(qtbot, dialog)
+    saved = console.packages.get(package_id, lazy=True)
+    assert saved["Version"] == "3.1"
+    assert 36 in saved["OptionalComponents"]
+
+
+def test_drivers_tab_shows_catalog_drivers_removes_and_asks_to_add(qtbot, console, open_dialog, package_id, tmp_path):
+    folder = tmp_path / "Drivers" / "netvadapter"
+    folder.mkdir(parents=True)
+    shutil.copy(INF_DIR / "microsoft__Windows-driver-samples__network__netadaptercx__netvadapter__km__netvadapter.inf",
+                folder / "netvadapter.inf")
+    catalog_driver = console.drivers.create_from_inf(str(folder), "netvadapter.inf").value
+    unknown = [Instance("SMS_Driver_Details", {"ID": 16777300 + i, "SourcePath": rf"\\srv\drivers\d{i}"}) for i in range(2)]
+    known = Instance("SMS_Driver_Details", {"ID": catalog_driver.ci_id, "SourcePath": str(folder)})
+    console.packages.put(package_id, {"ReferencedDrivers": [known, *unknown]})
     dialog = open_dialog(package_id)
     panel = dialog.drivers_panel
-    assert panel.model.rowCount() == 3
+    model = panel.model
+    assert model.rowCount() == 3
     assert panel.count.text() == "3 drivers"
+    assert [model.index(0, c).data() for c in range(4)] == [
+        catalog_driver.name, catalog_driver.version, "Net", catalog_driver.provider,
+    ]
+    assert model.index(1, 0).data() == "(not in the driver catalog)"
     with qtbot.waitSignal(dialog.add_drivers_requested) as asked:
         panel.add_button.click()
     assert asked.args == [package_id]
     panel.table.selectRow(1)
     panel.remove_button.click()
-    dialog.add_referenced_drivers([Instance("SMS_Driver_Details", {"ID": 16777300, "SourcePath": r"\\srv\drivers\nvme"})])
+    dialog.add_referenced_drivers([Instance("SMS_Driver_Details", {"ID": 16777400, "SourcePath": r"\\srv\drivers\nvme"})])
+    assert model.index(2, 4).data(Qt.ItemDataRole.FontRole).bold()  # not saved yet
     _apply(qtbot, dialog)
     saved = console.packages.get(package_id, lazy=True)["ReferencedDrivers"]
-    assert [d["ID"] for d in saved] == [16777220, 16777222, 16777300]
+    assert [d["ID"] for d in saved] == [catalog_driver.ci_id, 16777301, 16777400]
 
 
-def test_images_reload_runs_in_the_background(qtbot, console, open_dialog, package_id):
+def test_images_reload_failure_is_shown_on_the_tab(qtbot, console, open_dialog, package_id):
     dialog = open_dialog(package_id)
     dialog.sheet.select_tab("images")
     panel = dialog.images_panel
@@ -373,4 +403,36 @@ def test_images_reload_runs_in_the_background(qtbot, console, open_dialog, packa
     assert not panel.reload_button.isEnabled()
     assert "Reading /images/boot.wim" in panel.status.text()
     qtbot.waitUntil(panel.reload_button.isEnabled, timeout=10000)
-    assert panel.status.text().startswith(("Image properties reloaded", "Reload failed:"))
+    assert panel.status.text().startswith("Reload failed:")
+    assert "/images/boot.wim" in panel.status.text()
+
+
+@pytest.mark.skipif(not wimlib_available(), reason="needs wimlib-imagex (Debian package wimtools)")
+def test_images_tab_lists_the_wim_and_reload_keeps_pending_edits(qtbot, console, open_dialog, tmp_path):
+    wim = capture(tmp_path / "boot.wim", [
+        ImageSpec("Microsoft Windows PE (amd64)", "Windows PE", "x64", (10, 0, 22621, 1), flags="9"),
+        ImageSpec("Microsoft Windows Setup (amd64)", "Setup", "x64", (10, 0, 22621, 1), flags="2"),
+    ], boot_index=2)
+    package_id = console.packages.create_from_wim(str(wim), 2, "Setup boot image").value["PackageID"]
+    dialog = open_dialog(package_id)
+    dialog.sheet.select_tab("images")
+    panel = dialog.images_panel
+    model = panel.model
+    assert [model.index(row, 1).data() for row in range(model.rowCount())] == [
+        "Microsoft Windows PE (amd64)", "Microsoft Windows Setup (amd64)",
+    ]
+    assert model.index(1, 3).data() == "10.0.22621.1"
+    assert model.index(1, 0).data(Qt.ItemDataRole.FontRole).bold()  # ImageIndex 2: the image in use
+    assert panel.table.currentIndex().row() == 1
+    _retype(qtbot, dialog.sheet.editor("Version"), "pending edit")
+
+    set_properties(wim, 2, {"WINDOWS/VERSION/BUILD": "26100", "WINDOWS/VERSION/SPBUILD": "2161"})
+    with qtbot.waitSignal(dialog.saved, timeout=10000):
+        panel.reload_button.click()
+    assert "10.0.22621.1 -> 10.0.26100.2161" in panel.status.text()
+    assert model.index(1, 3).data() == "10.0.26100.2161"
+    assert dialog.sheet.editor("ImageOSVersion").text() == "10.0.26100.2161"
+    assert dialog.sheet.changes() == {"Version": "pending edit"}
+    _apply(qtbot, dialog)  # the reload's new SedoObjectVersion is the one saved against
+    saved = console.packages.get(package_id)
+    assert (saved["Version"], saved["ImageOSVersion"]) == ("pending edit", "10.0.26100.2161")

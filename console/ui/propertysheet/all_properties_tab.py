@@ -25,7 +25,7 @@ from console.ui.propertysheet.editor_base import EditorContext, read_only_reason
 from console.ui.propertysheet.roles import InlineEditRole, PropertyRole
 from console.ui.propertysheet.sheet_values import SheetValues
 from console.ui.propertysheet.value_dialog import ValueDialog
-from console.ui.propertysheet.view_keys import EnterActivates
+from console.ui.propertysheet.view_keys import setup_table
 
 
 class AllPropertiesTab(QWidget):
@@ -51,22 +51,20 @@ class AllPropertiesTab(QWidget):
         self.table = QTableView(self)
         self.table.setModel(self.proxy)
         self.table.setItemDelegateForColumn(VALUE, PropertyValueDelegate(ctx, self.table))
-        self.table.setAccessibleName("All properties")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        setup_table(self.table, "All properties")
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(TYPE, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(QUALIFIERS, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(QUALIFIERS, 120)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        header.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.resizeColumnToContents(NAME)
+        header.resizeSection(NAME, min(header.sectionSize(NAME), 230))
+        header.resizeSection(TYPE, 90)
+        header.resizeSection(QUALIFIERS, 110)
         self.table.activated.connect(self.edit_index)
-        EnterActivates(self.table)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         edit_action = QAction("Edit value", self.table)
         edit_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
@@ -82,6 +80,7 @@ class AllPropertiesTab(QWidget):
         self.details.setTextFormat(Qt.TextFormat.RichText)
         self.details.setMinimumHeight(self.fontMetrics().lineSpacing() * 3)
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.details.setText("Select a property to see what it means. Enter, F2 or a double-click edits a value.")
 
         top = QHBoxLayout()
         top.addWidget(filter_label)
@@ -119,7 +118,6 @@ class AllPropertiesTab(QWidget):
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self.edit_button.setEnabled(current.isValid())
         if not current.isValid():
-            self.details.clear()
             return
         prop: PropertyDef = current.data(PropertyRole)
         access = read_only_reason(prop) if prop.is_read_only else "Read/write."

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -20,7 +19,7 @@ from console.core.classdef import PropertyDef
 from console.core.instance import Instance
 from console.ui.propertysheet.editor_base import EditorContext, EditorMixin
 from console.ui.propertysheet.instance_table_model import InstanceTableModel
-from console.ui.propertysheet.view_keys import EnterActivates
+from console.ui.propertysheet.view_keys import setup_table
 
 
 class InstanceTableEditor(EditorMixin, QWidget):
@@ -35,15 +34,12 @@ class InstanceTableEditor(EditorMixin, QWidget):
         self.model = InstanceTableModel(ctx.registry, self._base, self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
+        setup_table(self.table, prop.name)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.setMinimumHeight(96)
-        self.table.setMaximumHeight(170)
+        self.table.setMinimumHeight(90)
+        self.table.setMaximumHeight(120)
         self.table.activated.connect(lambda _index: self._edit())
-        EnterActivates(self.table)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.add_button = QPushButton("Add…", self)
         self.edit_button = QPushButton("Edit…", self)

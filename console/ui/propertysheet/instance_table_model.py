@@ -9,7 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from console.core.classdef import ClassRegistry, PropertyDef
 from console.core.instance import Instance
-from console.core.sheet_layout import humanize
+from console.core.sheet_layout import class_title, humanize
 from console.core.values import format_value
 from console.ui.propertysheet.instance_text import describe_instance
 from console.ui.propertysheet.roles import InstanceRole
@@ -18,13 +18,15 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class InstanceTableModel(QAbstractTableModel):
-    """Columns come from metadata: a class with subclasses (schedule tokens) shows the
-    concrete type and a description; a plain class shows one column per property."""
+    """Columns come from metadata: a class with subclasses (schedule tokens) shows one
+    sentence per row (the concrete class in the tooltip); a plain class shows one column
+    per property."""
 
     def __init__(self, registry: ClassRegistry, base_class: str, parent: Any = None) -> None:
         super().__init__(parent)
         self._registry = registry
         self._polymorphic = bool(registry.subclasses(base_class))
+        self._title = class_title(base_class)
         self._props: tuple[PropertyDef, ...] = (
             () if self._polymorphic else tuple(registry[base_class].properties.values())
         )
@@ -38,7 +40,7 @@ class InstanceTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:
         if parent.isValid():
             return 0
-        return 2 if self._polymorphic else len(self._props)
+        return 1 if self._polymorphic else len(self._props)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -46,10 +48,11 @@ class InstanceTableModel(QAbstractTableModel):
         instance = self._rows[index.row()]
         if role == InstanceRole:
             return instance
+        if role == Qt.ItemDataRole.ToolTipRole and self._polymorphic:
+            cls = self._registry.get(instance.class_name)
+            return f"{instance.class_name}: {cls.description if cls else ''}".rstrip(": ")
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if self._polymorphic:
-                if index.column() == 0:
-                    return humanize(instance.class_name.rsplit("_", 1)[-1])
                 return describe_instance(instance, self._registry)
             prop = self._props[index.column()]
             return format_value(prop, instance.get(prop.name))
@@ -61,7 +64,7 @@ class InstanceTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Vertical:
             return str(section + 1)
         if self._polymorphic:
-            return ("Type", "Description")[section] if 0 <= section < 2 else None
+            return self._title if section == 0 else None
         return humanize(self._props[section].name) if 0 <= section < len(self._props) else None
 
     # -- own -----------------------------------------------------------------------------------

@@ -25,8 +25,7 @@ def _start(token: Instance) -> str:
     start = token.get("StartTime")
     if not isinstance(start, datetime):
         return ""
-    zone = "UTC" if token.get("IsGMT") else "local time"
-    return as_utc(start).strftime("%Y-%m-%d %H:%M") + f" {zone}"
+    return as_utc(start).strftime("%Y-%m-%d %H:%M") + (" UTC" if token.get("IsGMT") else "")
 
 
 def _duration(token: Instance) -> str:
@@ -39,7 +38,8 @@ def _duration(token: Instance) -> str:
 
 
 def describe_schedule(token: Instance) -> str | None:
-    """``Every 2 weeks on Saturday, from 2026-05-02 22:00 local time``; ``None`` if not a token."""
+    """``Every 2 weeks on Saturday, starting 2026-05-02 22:00`` (local time unless ``UTC``
+    follows); ``None`` for anything that is not a schedule token."""
     kind = token.class_name
     start = _start(token)
     if kind == "SMS_ST_NonRecurring":
@@ -61,7 +61,7 @@ def describe_schedule(token: Instance) -> str | None:
         text = f"the {order} {day} of {_every(int(token.get('ForNumberOfMonths') or 1), 'month')}"
     else:
         return None
-    return text[:1].upper() + text[1:] + (f", from {start}" if start else "") + _duration(token)
+    return text[:1].upper() + text[1:] + (f", starting {start}" if start else "") + _duration(token)
 
 
 def describe_instance(instance: Instance, registry: ClassRegistry) -> str:

@@ -83,6 +83,7 @@ class ListEditor(EditorMixin, QWidget):
         self._update_buttons()
 
     def set_read_only(self, read_only: bool) -> None:
+        self.list.setMaximumHeight(110 if read_only else 16777215)
         for button in (self.add_button, self.remove_button, self.up_button, self.down_button):
             button.setVisible(not read_only)
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from console.core.changes import Changes
+from console.core.errors import ConsoleError
 from console.core.instance import Instance
 from console.core.sheet_layout import SheetLayout
 from console.ui.propertysheet.layouts import sheet_layout_for
@@ -15,25 +17,32 @@ from console.ui.propertysheet.layouts import sheet_layout_for
 class LoadedPackage:
     instance: Instance
     layout: SheetLayout
-    images: tuple[Any, ...]
+    images: tuple[Any, ...] = ()  # console.core.images.ImageInfo from the package's ImageProperty
+    drivers: Mapping[int, Any] = field(default_factory=dict)  # CI_ID -> console.core.drivers.Driver
     changes: Changes = field(default_factory=Changes)
     notes: tuple[str, ...] = ()
-
-
-def images_of(console: Any, instance: Instance) -> tuple[Any, ...]:
-    """The images recorded in the package's ImageProperty (parsed by the service layer)."""
-    return ()
+    image_error: str = ""
 
 
 def read_package(console: Any, package_id: str) -> LoadedPackage:
-    """The package with its lazy properties, its sheet layout and its images."""
+    """The package with its lazy properties, its sheet layout, its images and the catalog
+    entries of its drivers."""
     instance = console.packages.get(package_id, lazy=True)
     layout = sheet_layout_for(instance.class_name, console.registry)
-    return LoadedPackage(instance, layout, images_of(console, instance))
+    images: tuple[Any, ...] = ()
+    image_error = ""
+    try:
+        images = tuple(console.packages.image_list(instance))
+    except ConsoleError as exc:  # a damaged ImageProperty must not keep the dialog closed
+        image_error = exc.message
+    listing = console.drivers.drivers_of(instance["PackageID"])
+    drivers = {entry.ci_id: entry.driver for entry in listing.drivers if entry.driver is not None}
+    return LoadedPackage(instance, layout, images, drivers, image_error=image_error)
 
 
-def reload_images(console: Any, package_id: str) -> LoadedPackage:
-    """ReloadImageProperties, then read the package again."""
-    result = console.packages.reload_image_properties(package_id)
+def reload_images(console: Any, package_id: str, expected_version: str | None) -> LoadedPackage:
+    """ReloadImageProperties on the version the dialog shows, then read the package again."""
+    result = console.packages.reload_image_properties(package_id, expected_version=expected_version)
     loaded = read_package(console, package_id)
-    return LoadedPackage(loaded.instance, loaded.layout, loaded.images, result.changes, result.changes.notes)
+    return LoadedPackage(loaded.instance, loaded.layout, loaded.images, loaded.drivers, result.changes,
+                         result.changes.notes, loaded.image_error)

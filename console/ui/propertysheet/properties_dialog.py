@@ -9,7 +9,7 @@ conflict offers to reload.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -109,36 +109,47 @@ class PropertiesDialog(QDialog):
         layout.addLayout(bottom)
         self.ok_button.setEnabled(False)
         self.apply_button.setEnabled(False)
-        self.resize(640, 620)
-        self.load()
+        self.resize(640, 640)
+        self.reload()
 
     # -- loading ---------------------------------------------------------------------------
 
-    def load(self, *, note: str = "") -> None:
-        """Read the package (again) in the background; pending edits are dropped."""
+    def reload(self, *, keep_edits: bool = False, note: str = "") -> None:
+        """Read the package (again) in the background. Pending edits are dropped, or kept on
+        top of the fresh values with ``keep_edits`` (after a wizard opened from this dialog
+        changed the package, so that the next save is not refused as a conflict)."""
         self._set_busy(True, f"Loading {self.package_id}…")
         self.tasks.run(
             lambda _task: read_package(self.console, self.package_id),
-            on_success=lambda loaded: self._alive() and self._loaded(loaded, note),
+            on_success=lambda loaded: self._alive() and self._loaded(loaded, note, keep_edits),
             on_error=lambda exc: self._alive() and self._load_failed(exc),
             description=f"Reading {self.package_id}",
         )
 
-    reload = load
-
-    def _loaded(self, loaded: LoadedPackage, note: str) -> None:
+    def _loaded(self, loaded: LoadedPackage, note: str, keep_edits: bool = False) -> None:
         if self.sheet is None:
             self._build(loaded)
         assert self.sheet is not None
-        self.sheet.set_instance(loaded.instance)
+        if keep_edits:
+            self.sheet.rebase(loaded.instance)
+        else:
+            self.sheet.set_instance(loaded.instance)
         self._version = loaded.instance.get("SedoObjectVersion")
         self.setWindowTitle(loaded.layout.window_title(loaded.instance.values))
-        if self.images_panel is not None:
-            self.images_panel.set_images(loaded.images)
+        self._show_related(loaded)
         self.stack.setCurrentWidget(self.sheet)
         self._set_busy(False)
         self._show_banner(note, INFO_STYLE) if note else self._show_banner("")
         self.loaded.emit()
+
+    def _show_related(self, loaded: LoadedPackage) -> None:
+        """What the package's values point to: its images and its drivers' catalog entries."""
+        if self.images_panel is not None:
+            self.images_panel.set_images(loaded.images)
+            if loaded.image_error:
+                self.images_panel.set_done(f"The recorded image metadata cannot be read: {loaded.image_error}")
+        if self.drivers_panel is not None:
+            self.drivers_panel.set_catalog(loaded.drivers)
 
     def _build(self, loaded: LoadedPackage) -> None:
         cls = self.console.registry[loaded.instance.class_name]
@@ -158,7 +169,7 @@ class PropertiesDialog(QDialog):
             self.images_panel.reload_requested.connect(self.reload_image_properties)
             return self.images_panel
         if kind is PanelKind.DRIVERS:
-            self.drivers_panel = DriversPanel(values, self.console.registry)
+            self.drivers_panel = DriversPanel(values)
             self.drivers_panel.add_requested.connect(lambda: self.add_drivers_requested.emit(self.package_id))
             return self.drivers_panel
         self.components_panel = OptionalComponentsPanel(values, self.console.context.catalog)
@@ -228,7 +239,7 @@ class PropertiesDialog(QDialog):
     def _reload_after_conflict(self, exc: ConflictError) -> None:
         assert self.sheet is not None
         discarded = ", ".join(self.sheet.changes()) or "none"
-        self.load(note=html.escape(
+        self.reload(note=html.escape(
             f"Showing the values saved by {exc.changed_by} at {exc.changed_at}. "
             f"Your changes were discarded ({discarded}); make them again if they still apply."
         ))
@@ -253,8 +264,9 @@ class PropertiesDialog(QDialog):
         path = self.sheet.values.get("ImagePath") if self.sheet else ""
         self.images_panel.set_busy(f"Reading {path or 'the image file'}…")
         self._set_busy(True, "Reloading image properties…")
+        version = self._version
         self.tasks.run(
-            lambda _task: reload_images(self.console, self.package_id),
+            lambda _task: reload_images(self.console, self.package_id, version),
             on_success=lambda loaded: self._alive() and self._images_reloaded(loaded),
             on_error=lambda exc: self._alive() and self._images_reload_failed(exc),
             description=f"Reloading image properties of {self.package_id}",
@@ -264,9 +276,9 @@ class PropertiesDialog(QDialog):
         assert self.sheet is not None and self.images_panel is not None
         self.sheet.rebase(loaded.instance)
         self._version = loaded.instance.get("SedoObjectVersion")
-        self.images_panel.set_images(loaded.images)
+        self._show_related(loaded)
         notes = "; ".join(loaded.notes)
-        self.images_panel.set_done("Image properties reloaded." + (f" {notes}" if notes else ""))
+        self.images_panel.set_done("Image properties reloaded: " + (notes or "no changes") + ".")
         self._set_busy(False)
         self.saved.emit(loaded.changes)
 
@@ -275,14 +287,19 @@ class PropertiesDialog(QDialog):
         self._set_busy(False)
         message = exc.message if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
         self.images_panel.set_done(f"Reload failed: {message}")
-        if not isinstance(exc, ConsoleError):
+        if isinstance(exc, ConflictError):
+            if ConflictDialog.ask(self, exc):
+                self._reload_after_conflict(exc)
+        elif not isinstance(exc, ConsoleError):
             show_error(self, exc)
 
     # -- drivers / components (for the wizards the main window opens) -------------------
 
-    def add_referenced_drivers(self, drivers: Sequence[Instance]) -> None:
+    def add_referenced_drivers(self, drivers: Sequence[Instance], details: Mapping[int, Any] | None = None) -> None:
+        """Reference more drivers (for the Add Drivers dialog the main window opens); saved
+        with OK/Apply. ``details``: their catalog entries by CI_ID, for the table."""
         if self.drivers_panel is not None:
-            self.drivers_panel.add_drivers(drivers)
+            self.drivers_panel.add_drivers(drivers, details)
 
     # -- state -----------------------------------------------------------------------------
 

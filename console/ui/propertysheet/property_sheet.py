@@ -22,6 +22,8 @@ from console.ui.propertysheet.sheet_values import SheetValues
 from console.ui.propertysheet.tab_rows import TabRows
 
 ALL_PROPERTIES = "all-properties"
+#: A framed page under the tab rows, as on a Windows property sheet.
+PANE_STYLE = "QTabWidget::pane { border: 1px solid palette(mid); top: -1px; }"
 
 
 class PropertySheet(QWidget):
@@ -35,6 +37,7 @@ class PropertySheet(QWidget):
         super().__init__(parent)
         self.setObjectName("propertySheet")
         self.tabs = QTabWidget(self)
+        self.tabs.setStyleSheet(PANE_STYLE)
         self.tab_rows = TabRows(self.tabs, self)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
@@ -83,15 +86,6 @@ class PropertySheet(QWidget):
     def tab_keys(self) -> tuple[str, ...]:
         return tuple(self._keys)
 
-    def count(self) -> int:
-        return self.tabs.count()
-
-    def currentIndex(self) -> int:
-        return self.tabs.currentIndex()
-
-    def setCurrentIndex(self, index: int) -> None:
-        self.tabs.setCurrentIndex(index)
-
     @property
     def current_key(self) -> str:
         return self._keys[self.tabs.currentIndex()]
@@ -100,7 +94,7 @@ class PropertySheet(QWidget):
         return self._keys.index(key)
 
     def select_tab(self, key: str) -> None:
-        self.setCurrentIndex(self.tab_index(key))
+        self.tabs.setCurrentIndex(self.tab_index(key))
 
     def editor(self, name: str, tab: str | None = None) -> Any:
         """The control bound to property ``name`` (on ``tab``, else the first one)."""
@@ -150,14 +144,14 @@ class PropertySheet(QWidget):
                 self.all_properties.select_property(next(iter(unplaced)))
                 first = self.all_properties.table
         if first_tab is not None:
-            self.setCurrentIndex(first_tab)
+            self.tabs.setCurrentIndex(first_tab)
         return first
 
     def clear_problems(self) -> None:
         for binding in self._bindings:
             binding.show_problems([])
         self.all_properties.model.set_problems({})
-        for index in range(self.count()):
+        for index in range(self.tabs.count()):
             self.tab_rows.set_mark(index, QIcon(), QColor(), self._help[index])
 
     def _mark(self, index: int, messages: list[str]) -> None:

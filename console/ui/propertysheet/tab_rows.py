@@ -58,20 +58,19 @@ class TabRows(QWidget):
     # -- helpers ---------------------------------------------------------------------------
 
     def _pack(self, width: int) -> list[list[int]]:
+        """The fewest rows that fit ``width``, split so the rows are as even as possible."""
         probe = QTabBar()
         probe.setFont(self.font())
-        rows: list[list[int]] = [[]]
-        used = 0
+        sizes = []
         for index in range(self._tabs.count()):
             probe.addTab(self._tabs.tabIcon(index), self._tabs.tabText(index))
-            needed = probe.tabSizeHint(index).width() + 16
-            if rows[-1] and used + needed > width:
-                rows.append([])
-                used = 0
-            rows[-1].append(index)
-            used += needed
+            sizes.append(probe.tabSizeHint(index).width() + 4)
         probe.deleteLater()
-        return [row for row in rows if row]
+        for count in range(1, len(sizes) + 1):
+            rows = balanced_rows(sizes, count)
+            if max(sum(sizes[i] for i in row) for row in rows) <= width:
+                return rows
+        return [[index] for index in range(len(sizes))]
 
     def _build(self, rows: list[list[int]]) -> None:
         for bar in self._bars:
@@ -117,3 +116,30 @@ class TabRows(QWidget):
         bar.setTabIcon(position, icon)
         bar.setTabTextColor(position, color)
         bar.setTabToolTip(position, tooltip or self._tabs.tabToolTip(index))
+
+
+def balanced_rows(sizes: list[int], count: int) -> list[list[int]]:
+    """Split ``sizes`` (in order) into ``count`` contiguous rows minimising the widest row."""
+    n = len(sizes)
+    count = max(1, min(count, n))
+    prefix = [0]
+    for size in sizes:
+        prefix.append(prefix[-1] + size)
+    infinity = float("inf")
+    # best[k][i]: widest row when the first i tabs fill k rows; cut[k][i]: where row k starts
+    best = [[infinity] * (n + 1) for _ in range(count + 1)]
+    cut = [[0] * (n + 1) for _ in range(count + 1)]
+    best[0][0] = 0
+    for k in range(1, count + 1):
+        for i in range(k, n + 1):
+            for j in range(k - 1, i):
+                widest = max(best[k - 1][j], prefix[i] - prefix[j])
+                if widest < best[k][i]:
+                    best[k][i], cut[k][i] = widest, j
+    rows: list[list[int]] = []
+    end = n
+    for k in range(count, 0, -1):
+        start = cut[k][end]
+        rows.append(list(range(start, end)))
+        end = start
+    return rows[::-1]

@@ -1,10 +1,10 @@
-"""Enter on an item view acts on the current row instead of pressing the dialog's OK."""
+"""Tables in a dialog: Enter acts on the current row instead of pressing the dialog's OK."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView
+from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 
 class EnterActivates(QObject):
@@ -30,3 +30,17 @@ class EnterActivates(QObject):
                 self._view.activated.emit(index)
             return True
         return super().eventFilter(watched, event)
+
+
+def setup_table(table: QTableView, accessible_name: str) -> None:
+    """The look and keys every table of the property sheet shares: whole rows, compact
+    rows, no in-place editing unless the caller enables it, Enter acts on the row, Tab
+    moves on to the next control."""
+    table.setAccessibleName(accessible_name)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setWordWrap(False)
+    table.setTabKeyNavigation(False)  # Tab leaves the table, Ctrl+Tab changes the page
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
+    EnterActivates(table)

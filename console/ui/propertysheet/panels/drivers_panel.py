@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -16,10 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core.classdef import ClassRegistry
 from console.core.instance import Instance
-from console.ui.propertysheet.instance_table_model import InstanceTableModel
+from console.ui.propertysheet.panels.drivers_model import DriversModel
 from console.ui.propertysheet.sheet_values import SheetValues
+from console.ui.propertysheet.view_keys import setup_table
 
 PROPERTY = "ReferencedDrivers"
 
@@ -27,20 +27,16 @@ PROPERTY = "ReferencedDrivers"
 class DriversPanel(QWidget):
     add_requested = Signal()
 
-    def __init__(self, values: SheetValues, registry: ClassRegistry, parent: QWidget | None = None) -> None:
+    def __init__(self, values: SheetValues, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._values = values
-        prop = values.cls.property(PROPERTY)
-        self.model = InstanceTableModel(registry, prop.embedded_class if prop and prop.embedded_class else "", self)
+        self.model = DriversModel(self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
-        self.table.setAccessibleName("Drivers in this boot image")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
+        setup_table(self.table, "Drivers in this boot image")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.count = QLabel(self)
         self.add_button = QPushButton("&Add…", self)
@@ -61,14 +57,20 @@ class DriversPanel(QWidget):
         self._update_buttons()
 
     def refresh(self) -> None:
-        self.model.set_instances(tuple(self._values.get(PROPERTY) or ()))
+        self.model.set_references(self.drivers(), tuple(self._values.original(PROPERTY) or ()))
         self._update_buttons()
+
+    def set_catalog(self, details: Mapping[int, Any]) -> None:
+        """Catalog drivers by CI_ID (``console.core.drivers.Driver``), for names and versions."""
+        self.model.set_details(details)
 
     def drivers(self) -> tuple[Instance, ...]:
         return tuple(self._values.get(PROPERTY) or ())
 
-    def add_drivers(self, drivers: Sequence[Instance]) -> None:
+    def add_drivers(self, drivers: Sequence[Instance], details: Mapping[int, Any] | None = None) -> None:
         """Reference more drivers (from the Add Drivers dialog); ones already there are skipped."""
+        if details:
+            self.model.add_details(details)
         current = list(self.drivers())
         known = {d.get("ID") for d in current}
         current.extend(d for d in drivers if d.get("ID") not in known)

@@ -19,21 +19,19 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Name", "name"),
     ("Architecture", "architecture"),
     ("OS version", "os_version"),
-    ("Language", "default_language"),
-    ("Size (MB)", "total_bytes"),
+    ("Size (KB)", "total_bytes"),
 )
 #: Label → attribute, for the details of the selected image.
 DETAILS: tuple[tuple[str, str], ...] = (
     ("Description", "description"),
-    ("Display name", "display_name"),
     ("Edition", "edition_id"),
     ("Installation type", "installation_type"),
-    ("Product type", "product_type"),
     ("Languages", "languages"),
     ("Files", "file_count"),
-    ("Directories", "directory_count"),
+    ("Directories", "dir_count"),
     ("Created", "creation_time"),
-    ("Modified", "last_modification_time"),
+    ("Modified", "modification_time"),
+    ("WIM boot image", "is_boot_image"),
 )
 
 
@@ -42,7 +40,9 @@ def shown(info: Any, attribute: str) -> str:
     if value is None or value == "":
         return ""
     if attribute == "total_bytes":
-        return f"{int(value) / (1024 * 1024):,.0f}"
+        return f"{-(-int(value) // 1024):,}"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
     if isinstance(value, datetime):
         return format_datetime(value).replace("T", " ").replace("Z", " UTC")
     if isinstance(value, (tuple, list)):

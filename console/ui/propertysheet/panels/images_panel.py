@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from console.ui.propertysheet.form_builder import caption
 from console.ui.propertysheet.panels.images_model import DETAILS, ImagesModel, shown
 from console.ui.propertysheet.sheet_values import SheetValues
+from console.ui.propertysheet.view_keys import setup_table
 
 
 class ImagesPanel(QWidget):
@@ -39,12 +40,8 @@ class ImagesPanel(QWidget):
         self.model = ImagesModel(self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
-        self.table.setAccessibleName("Images in the image file")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        setup_table(self.table, "Images in the image file")
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -53,6 +50,7 @@ class ImagesPanel(QWidget):
 
         self.details_box = QGroupBox("Image properties", self)
         self.details = QFormLayout(self.details_box)
+        self.details.setVerticalSpacing(3)
         self._detail_labels: dict[str, QLabel] = {}
         for label, attribute in DETAILS:
             value = QLabel(self.details_box)

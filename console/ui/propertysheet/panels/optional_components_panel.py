@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QPushButton,
@@ -17,6 +16,7 @@ from console.core.optional_components import OptionalComponentCatalog
 from console.ui.propertysheet.form_builder import caption
 from console.ui.propertysheet.panels.components_model import ComponentsModel, component_rows
 from console.ui.propertysheet.sheet_values import SheetValues
+from console.ui.propertysheet.view_keys import setup_table
 
 PROPERTY = "OptionalComponents"
 
@@ -31,11 +31,7 @@ class OptionalComponentsPanel(QWidget):
         self.model = ComponentsModel(self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
-        self.table.setAccessibleName("Optional components")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
+        setup_table(self.table, "Optional components")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)

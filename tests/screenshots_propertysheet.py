@@ -1,0 +1,170 @@
+"""Screenshots of the boot image Properties dialog, one per tab, plus the schedule editor.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.screenshots_propertysheet docs/screenshots
+
+Builds a realistic package in a throw-away site database (drivers, optional components,
+a refresh schedule, prestart command, custom share...), opens the real dialog and saves
+``properties-<tab>.png`` for every tab, ``properties-schedule-editor.png`` and
+``properties-validation.png`` (a value the service refused, shown next to its field).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QWidget
+
+from console.app import Console, ensure_default_site, open_console
+from console.core.instance import Instance
+from console.wim.capture import ImageSpec, capture
+
+SIZE = (640, 640)
+SHARED_DRIVERS = (
+    "virtio-win__kvm-guest-drivers-windows__NetKVM__w10__netkvm.inf",
+    "snykiotcubedev__reactos-0.4.13-release__media__inf__netrtl.inf",
+    "cloudbase__wnbd__driver__wnbd.inf",
+    "snykiotcubedev__reactos-0.4.13-release__media__inf__scsi.inf",
+)
+LOCAL_DRIVERS = (
+    "microsoft__Windows-driver-samples__network__netadaptercx__netvadapter__km__netvadapter.inf",
+    "microsoft__Windows-driver-samples__storage__class__disk__src__diskdev.inf",
+)
+
+def wait(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the dialog did not finish in time")
+        QCoreApplication.processEvents()
+        time.sleep(0.01)
+
+
+def settle(widget: QWidget) -> None:
+    for _ in range(5):
+        QCoreApplication.processEvents()
+    widget.repaint()
+
+
+def import_drivers(console: Console, share: Path) -> list[int]:
+    """Network and storage drivers from real INF files (the shared test data when present)."""
+    shared = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "inf"
+    local = Path(__file__).resolve().parent / "data" / "inf"
+    names = SHARED_DRIVERS if (shared / "SOURCES.tsv").exists() else LOCAL_DRIVERS
+    source = shared if names is SHARED_DRIVERS else local
+    ids = []
+    for name in names:
+        inf = name.split("__")[-1]
+        target = share / inf.removesuffix(".inf")
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source / name, target / inf)
+        ids.append(console.drivers.create_from_inf(str(target), inf).value.ci_id)
+    return ids
+
+
+def realistic_package(console: Console, folder: Path) -> str:
+    registry = console.registry
+    wim = capture(folder / "CM01" / "Sources$" / "OSD" / "Boot" / "WinPE11-x64" / "boot.wim", [
+        ImageSpec("Microsoft Windows PE (amd64)", "Microsoft Windows PE (amd64)", "x64", (10, 0, 26100, 1),
+                  display_name="Windows PE 11 (x64)", payload_kib=512),
+        ImageSpec("Microsoft Windows Setup (amd64)", "Microsoft Windows Setup (amd64)", "x64", (10, 0, 26100, 1),
+                  flags="2", payload_kib=384, seed="setup"),
+    ], boot_index=2)
+    package = console.packages.create_from_wim(
+        str(wim), 1, "WinPE 11 x64 - Production", version="2024.11",
+        description="Windows 11 24H2 deployments. NIC and storage drivers for Latitude 7450 "
+                    "and EliteBook 840 G11.",
+    ).value
+    package_id = package["PackageID"]
+    console.packages.update_optional_components(package_id, ["WinPE-PowerShell", "WinPE-DismCmdlets", "WinPE-HTA"])
+    weekly = registry["SMS_ST_RecurWeekly"].defaults()
+    weekly.update(Day=7, ForNumberOfWeeks=1, StartTime=datetime(2024, 11, 30, 22, 0, tzinfo=UTC))
+    monthly = registry["SMS_ST_RecurMonthlyByWeekday"].defaults()
+    monthly.update(Day=1, WeekOrder=2, ForNumberOfMonths=1, StartTime=datetime(2024, 12, 8, 3, 0, tzinfo=UTC))
+    driver_ids = import_drivers(console, folder / "CM01" / "Sources$" / "Drivers")
+    console.packages.put(package_id, {
+        "PreExecCommandLine": r"cmd /c X:\sms\pkg\prestart\Set-DeploymentShare.cmd",
+        "PreExecSourceDirectory": r"\\CM01\Sources$\OSD\Prestart",
+        "BackgroundBitmapPath": r"\\CM01\Sources$\OSD\Branding\contoso-winpe.bmp",
+        "InputLocale": "de-DE",
+        "EnableLabShell": True,
+        "DeployFromPxeDistributionPoint": True,
+        "PkgFlags": 0x02000000 | 0x04000000 | 0x00000080 | 0x40000000,
+        "ShareType": 2,
+        "ShareName": r"OSD\WinPE11x64",
+        "Priority": 1,
+        "RefreshSchedule": [Instance("SMS_ST_RecurWeekly", weekly), Instance("SMS_ST_RecurMonthlyByWeekday", monthly)],
+    })
+    console.drivers.add_drivers_to_boot_image(package_id, driver_ids)
+    return package_id
+
+
+def main(argv: list[str]) -> int:
+    from console.ui.application import create_application
+    from console.ui.propertysheet.instance_dialog import InstanceDialog
+    from console.ui.propertysheet.properties_dialog import PropertiesDialog
+    from console.ui.tasks import TaskRunner
+
+    out = Path(argv[0] if argv else "docs/screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    create_application()
+    with tempfile.TemporaryDirectory() as tmp:
+        console = open_console(f"sqlite:///{Path(tmp) / 'site.db'}", user=r"CONTOSO\cmadmin@CM01")
+        ensure_default_site(console)
+        package_id = realistic_package(console, Path(tmp))
+        tasks = TaskRunner()
+        dialog = PropertiesDialog(console, package_id, tasks)
+        dialog.resize(*SIZE)
+        dialog.show()
+        wait(lambda: dialog.sheet is not None and not dialog._busy)
+        sheet = dialog.sheet
+        assert sheet is not None
+        written = []
+        for key in sheet.tab_keys:
+            sheet.select_tab(key)
+            if key == "data-source":
+                sheet.editor("RefreshSchedule").table.selectRow(0)
+            settle(dialog)
+            path = out / f"properties-{key}.png"
+            dialog.grab().save(str(path))
+            written.append(path)
+
+        token = sheet.values.get("RefreshSchedule")[0]
+        editor = InstanceDialog(dialog.ctx, "SMS_ScheduleToken", token, dialog, title="Schedule")
+        editor.show()
+        settle(editor)
+        path = out / "properties-schedule-editor.png"
+        editor.grab().save(str(path))
+        written.append(path)
+        editor.close()
+
+        sheet.select_tab("data-access")
+        sheet.editor("ShareName").setText("OSD|WinPE")
+        sheet.editor("ShareName").textEdited.emit("OSD|WinPE")
+        dialog.apply_button.click()
+        wait(lambda: dialog.banner.isVisible())
+        sheet.select_tab("data-access")
+        settle(dialog)
+        path = out / "properties-validation.png"
+        dialog.grab().save(str(path))
+        written.append(path)
+
+        dialog.close()
+        tasks.wait(10000)
+        console.close()
+    for path in written:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
