@@ -33,6 +33,7 @@ class IntegerEditor(EditorMixin, QSpinBox):
         self.setRange(low, high)
         self.setSuffix(unit_suffix(prop))
         self.setAccelerated(True)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("0000000") + 24)
         self.valueChanged.connect(self.emit_changed)
         self.init_editor(prop, label, read_only)
 

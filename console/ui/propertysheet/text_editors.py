@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, QTime, QTimeZone
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QPalette
 from PySide6.QtWidgets import QDateTimeEdit, QLineEdit, QPlainTextEdit, QWidget
 
 from console.core.classdef import PropertyDef
@@ -93,6 +93,9 @@ class ReadOnlyEditor(EditorMixin, QLineEdit):
 
     def set_read_only(self, read_only: bool) -> None:
         self.setReadOnly(True)
+        palette = self.palette()  # read-only boxes look read-only, as on Windows property pages
+        palette.setColor(QPalette.ColorRole.Base, palette.color(QPalette.ColorRole.Window))
+        self.setPalette(palette)
 
 
 def _to_qdatetime(value: datetime) -> QDateTime:
