@@ -8,6 +8,7 @@ from __future__ import annotations
 import getpass
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from console.core.classdef import ClassRegistry
+from console.core.instance import Instance
 from console.core.optional_components import OptionalComponentCatalog
 from console.core.services import BootImagePackages, Folders, ServiceContext, Sites, StatusMessages
 from console.core.services.drivers import DriverCatalog
@@ -23,9 +25,11 @@ from console.core.services.jobs import Jobs
 from console.drivers.reader import FileDriverReader
 from console.metadata.cimxml import load_classes
 from console.metadata.optional_components import load_optional_components
-from console.paths import classes_dir, resources_dir
+from console.paths import classes_dir, data_dir, resources_dir
 from console.storage.engine import create_site_engine, default_database_url, upgrade
 from console.storage.unit_of_work import SqlUnitOfWorkFactory
+from console.wim.reader import WimReader
+from console.wim.samples import Progress, import_sample_boot_images
 
 DEFAULT_SITE_CODE = "PS1"
 
@@ -72,6 +76,14 @@ class Console:
     def close(self) -> None:
         self.engine.dispose()
 
+    def create_sample_boot_images(
+        self, folder: Path | None = None, *, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
+    ) -> list[Instance]:
+        """Build three small WinPE-like WIMs with wimlib-imagex (under the data folder's
+        ``samples``) and import one boot image package from each."""
+        return import_sample_boot_images(self.packages, folder or data_dir() / "samples",
+                                         progress=progress, cancelled=cancelled)
+
 
 def open_console(url: str | None = None, *, user: str | None = None, classes: str | None = None) -> Console:
     """Open (and migrate) the site database at ``url`` and build the services."""
@@ -80,7 +92,8 @@ def open_console(url: str | None = None, *, user: str | None = None, classes: st
     upgrade(engine)
     registry = load_registry(classes)
     factory = sessionmaker(engine, expire_on_commit=False)
-    ctx = ServiceContext(registry, load_catalog(), SqlUnitOfWorkFactory(factory, registry), user or current_user())
+    ctx = ServiceContext(registry, load_catalog(), SqlUnitOfWorkFactory(factory, registry), user or current_user(),
+                         images=WimReader())
     return Console(url, engine, ctx, BootImagePackages(ctx), Folders(ctx), Sites(ctx), StatusMessages(ctx), Jobs(ctx),
                    drivers=DriverCatalog(ctx, FileDriverReader()))
 

@@ -7,15 +7,18 @@ that only read files (``image-info``) start without SQLAlchemy or Qt.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 
 from console import __version__
-from console.cli import classes, drivers, methods, packages, site
 
-COMMAND_MODULES = [site, packages, drivers, methods, classes]
+#: Command modules (console.cli.<name>), imported when the parser is built.
+COMMAND_MODULES = ["site", "packages", "image", "drivers", "methods", "classes"]
+#: Commands that only read files: only their own module is imported, so they start fast.
+FILE_ONLY_COMMANDS = {"image-info": "image"}
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -23,7 +26,7 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(modules: Sequence[str] = tuple(COMMAND_MODULES)) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bootimage",
         description="Administer Windows PE boot image packages from the command line.",
@@ -34,13 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for module in COMMAND_MODULES:
-        module.register(sub)
+    for name in modules:
+        importlib.import_module(f"console.cli.{name}").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(_modules_for(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     from console.core.errors import ConsoleError
 
@@ -61,6 +64,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _modules_for(argv: Sequence[str]) -> Sequence[str]:
+    """Just the command's module for a file-only command, otherwise all of them."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        i += 2 if argv[i] == "--db" else 1
+    command = argv[i] if i < len(argv) else ""
+    return (FILE_ONLY_COMMANDS[command],) if command in FILE_ONLY_COMMANDS else tuple(COMMAND_MODULES)
 
 
 def run() -> None:

@@ -37,12 +37,14 @@ def register(sub: Any) -> None:
     new = sub.add_parser("new", help="add a boot image package (New-CMBootImage)")
     new.add_argument("--path", required=True, help="path of the source WIM")
     new.add_argument("--index", type=int, required=True, help="1-based image index inside the WIM")
-    new.add_argument("--name", required=True)
+    new.add_argument("--name", default="", help="package name (default: the image's name; required with --no-image-read)")
     new.add_argument("--version", default="")
     new.add_argument("--description", default="")
     new.add_argument("--folder", type=int, default=None, metavar="ID")
     new.add_argument("--no-image-read", action="store_true",
                      help="record the package without reading the WIM (read it later with `bootimage reload`)")
+    new.add_argument("--allow-unsupported", action="store_true",
+                     help="import an image that is not Windows PE (or of no boot image architecture) with a warning")
     new.add_argument("--json", action="store_true", help="print the new package as JSON")
     new.set_defaults(func=cmd_new)
 
@@ -141,10 +143,20 @@ def _embedded_line(console: Any, value: Instance) -> str:
 
 def cmd_new(args: argparse.Namespace) -> None:
     console = open_site(args)
-    result = console.packages.create(
-        name=args.name, image_path=args.path, image_index=args.index,
-        version=args.version, description=args.description, folder_id=args.folder,
-    )
+    if args.no_image_read:
+        if not args.name:
+            raise ValidationError.single("Name", "--name is required with --no-image-read (the image's name is not read)")
+        result = console.packages.create(
+            name=args.name, image_path=args.path, image_index=args.index,
+            version=args.version, description=args.description, folder_id=args.folder,
+        )
+    else:  # reads the WIM: a missing or unreadable file is an error and nothing is written
+        result = console.packages.create_from_wim(
+            args.path, args.index, args.name, args.version, args.description, args.folder,
+            allow_unsupported=args.allow_unsupported,
+        )
+    for note in result.changes.notes:
+        print(note, file=sys.stderr)
     if args.json:
         emit_json(instance_json(console, result.value))
     else:

@@ -89,18 +89,10 @@ def test_set_list_remove_and_classes(site):
     assert len(described["Methods"]) == 13
 
 
-def test_optional_components_from_the_command_line(site, tmp_path):
-    # An x64 package: the architecture comes from the image, recorded here directly in the
-    # database the way the WIM reader records it (the CLI cannot set a read-only property).
-    from sqlalchemy import text
-
-    from console.app import open_console
-
-    site("new", "--path", "/x/boot.wim", "--index", "1", "--name", "x64", "--no-image-read")
-    console = open_console(f"sqlite:///{tmp_path / 'cli.db'}")
-    with console.context.uow() as uow:
-        uow.session.execute(text("UPDATE boot_image_package SET architecture='x64'"))
-        uow.commit()
+def test_optional_components_from_the_command_line(site, winpe_x64_wim):
+    # An x64 package: the architecture is read from a real x64 WinPE image.
+    assert site("new", "--path", str(winpe_x64_wim), "--index", "1", "--name", "x64").stdout.strip() == "PS100001"
+    assert json.loads(site("show", "PS100001", "--json").stdout)["Architecture"] == "x64"
     out = site("set", "PS100001", "--add-optional-component", "WinPE-PowerShell").stdout
     assert "added: WinPE-WMI, required by WinPE-PowerShell" in out
     assert "added: WinPE-NetFx, required by WinPE-PowerShell" in out

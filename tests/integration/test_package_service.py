@@ -196,7 +196,6 @@ def test_jobs_status_and_delete_context_id(console, x64_package):
 @pytest.mark.parametrize(
     ("method", "args"),
     [
-        ("get_image_properties", ("/x.wim",)),
         ("update_image", ("PS100001",)),
         ("update_default_image", ("PS100001",)),
         ("export_default_boot_image", ("x64", 1, "/tmp/out.wim")),

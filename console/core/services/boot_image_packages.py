@@ -23,6 +23,7 @@ from console.core.optional_components import Resolution
 from console.core.ports import PackageQuery, PackageRecord, UnitOfWork
 from console.core.services.context import ServiceContext, check_site_code
 from console.core.services.package_rules import check_package_rules, sync_blob_sizes
+from console.core.services.source_images import SourceImageMethods
 from console.core.values import format_datetime
 
 CLASS_NAME = "SMS_BootImagePackage"
@@ -62,7 +63,7 @@ def new_sedo_version() -> str:
     return str(uuid.uuid4()).upper()
 
 
-class BootImagePackages:
+class BootImagePackages(SourceImageMethods):
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
 
@@ -164,6 +165,7 @@ class BootImagePackages:
             self._check_version(record, version)
             refresh = prepared.pop("RefreshPkgSourceFlag", False)
             sync_blob_sizes(cls, prepared, current)
+            prepared.update(self._reread_for_put(current, prepared))  # new ImagePath/ImageIndex: re-read
             merged = {**current, **prepared}
             check_package_rules(uow, self._ctx.catalog, merged, prepared, package_id=package_id)
             if refresh:
@@ -305,11 +307,7 @@ class BootImagePackages:
             uow.commit()
         return Result(context_id, Changes(status_messages=True))
 
-    def get_image_properties(self, source_image_path: str) -> str:
-        raise NotImplementedYetError("GetImageProperties", "the WIM reading work (roadmap item 2)")
-
-    def reload_image_properties(self, package_id: str) -> Result[Instance]:
-        raise NotImplementedYetError("ReloadImageProperties", "the WIM reading work (roadmap item 2)")
+    # get_image_properties, reload_image_properties, create_from_wim: see source_images.py
 
     def update_image(self, package_id: str) -> Result[str]:
         raise NotImplementedYetError("UpdateImage", "image servicing with wimlib (roadmap item 5)")

@@ -10,6 +10,7 @@ from functools import cached_property
 
 from console.core.classdef import ClassDef, ClassRegistry
 from console.core.errors import SiteNotInitializedError, ValidationError
+from console.core.images import ImageReader
 from console.core.optional_components import OptionalComponentCatalog
 from console.core.ports import Site, UnitOfWork, UnitOfWorkFactory
 from console.core.validation import Validator
@@ -37,6 +38,7 @@ class ServiceContext:
     uow: UnitOfWorkFactory
     user: str
     clock: Callable[[], datetime] = field(default=utc_now)
+    images: ImageReader | None = None  # reads WIM metadata (console.wim.reader.WimReader)
 
     @cached_property
     def validator(self) -> Validator:
