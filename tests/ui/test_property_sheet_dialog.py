@@ -177,6 +177,19 @@ def test_empty_and_duplicate_names_are_refused(qtbot, console, open_dialog, pack
     assert console.packages.get(package_id)["Name"] == "Boot image (x64)"
 
 
+def test_unreadable_new_image_path_is_shown_next_to_the_field(qtbot, console, open_dialog, package_id, tmp_path):
+    dialog = open_dialog(package_id)
+    dialog.sheet.select_tab("data-source")
+    path = dialog.sheet.editor("ImagePath")
+    _retype(qtbot, path, str(tmp_path / "missing.wim"))
+    dialog.apply_button.click()
+    error = path.parentWidget().findChild(QLabel, "fieldError")
+    qtbot.waitUntil(error.isVisible, timeout=10000)
+    assert "missing.wim" in error.text()
+    assert dialog.sheet.current_key == "data-source"
+    assert console.packages.get(package_id)["ImagePath"] == "/images/boot.wim"
+
+
 def test_prestart_check_box_without_a_command_is_refused_locally(qtbot, console, open_dialog, package_id):
     dialog = open_dialog(package_id)
     dialog.sheet.select_tab("customization")
@@ -364,7 +377,8 @@ def test_reload_after_a_wizard_keeps_pending_edits(qtbot, console, open_dialog, 
     assert 36 in saved["OptionalComponents"]
 
 
-def test_drivers_tab_shows_catalog_drivers_removes_and_asks_to_add(qtbot, console, open_dialog, package_id, tmp_path):
+def test_drivers_tab_shows_catalog_drivers_removes_and_asks_to_add(qtbot, qtmodeltester, console, open_dialog,
+                                                                   package_id, tmp_path):
     folder = tmp_path / "Drivers" / "netvadapter"
     folder.mkdir(parents=True)
     shutil.copy(INF_DIR / "microsoft__Windows-driver-samples__network__netadaptercx__netvadapter__km__netvadapter.inf",
@@ -376,6 +390,7 @@ def test_drivers_tab_shows_catalog_drivers_removes_and_asks_to_add(qtbot, consol
     dialog = open_dialog(package_id)
     panel = dialog.drivers_panel
     model = panel.model
+    qtmodeltester.check(model)
     assert model.rowCount() == 3
     assert panel.count.text() == "3 drivers"
     assert [model.index(0, c).data() for c in range(4)] == [
@@ -408,7 +423,7 @@ def test_images_reload_failure_is_shown_on_the_tab(qtbot, console, open_dialog, 
 
 
 @pytest.mark.skipif(not wimlib_available(), reason="needs wimlib-imagex (Debian package wimtools)")
-def test_images_tab_lists_the_wim_and_reload_keeps_pending_edits(qtbot, console, open_dialog, tmp_path):
+def test_images_tab_lists_the_wim_and_reload_keeps_pending_edits(qtbot, qtmodeltester, console, open_dialog, tmp_path):
     wim = capture(tmp_path / "boot.wim", [
         ImageSpec("Microsoft Windows PE (amd64)", "Windows PE", "x64", (10, 0, 22621, 1), flags="9"),
         ImageSpec("Microsoft Windows Setup (amd64)", "Setup", "x64", (10, 0, 22621, 1), flags="2"),
@@ -418,6 +433,7 @@ def test_images_tab_lists_the_wim_and_reload_keeps_pending_edits(qtbot, console,
     dialog.sheet.select_tab("images")
     panel = dialog.images_panel
     model = panel.model
+    qtmodeltester.check(model)
     assert [model.index(row, 1).data() for row in range(model.rowCount())] == [
         "Microsoft Windows PE (amd64)", "Microsoft Windows Setup (amd64)",
     ]

@@ -12,7 +12,7 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -29,6 +29,7 @@ from shiboken6 import isValid
 from console.core.errors import ConflictError, ConsoleError, Problem, ValidationError
 from console.core.instance import Instance
 from console.core.sheet_layout import PanelKind
+from console.core.wim_errors import WimError
 from console.ui.dialogs.conflict_dialog import ConflictDialog
 from console.ui.dialogs.error_dialog import show_error
 from console.ui.propertysheet.editor_base import EditorContext
@@ -229,12 +230,18 @@ class PropertiesDialog(QDialog):
         self._set_busy(False)
         if isinstance(exc, ValidationError):
             self._show_problems(exc.problems)
+        elif isinstance(exc, WimError):  # a new Image path that cannot be read
+            self._show_problems([Problem("ImagePath", exc.message)])
         elif isinstance(exc, ConflictError):
             self._show_banner(html.escape(exc.message), ERROR_STYLE)
-            if ConflictDialog.ask(self, exc):
-                self._reload_after_conflict(exc)
+            # ask once the task's result has been delivered, not from inside its delivery
+            QTimer.singleShot(0, lambda: self._alive() and self._ask_conflict(exc))
         else:
             show_error(self, exc)
+
+    def _ask_conflict(self, exc: ConflictError) -> None:
+        if ConflictDialog.ask(self, exc):
+            self._reload_after_conflict(exc)
 
     def _reload_after_conflict(self, exc: ConflictError) -> None:
         assert self.sheet is not None
@@ -288,8 +295,7 @@ class PropertiesDialog(QDialog):
         message = exc.message if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
         self.images_panel.set_done(f"Reload failed: {message}")
         if isinstance(exc, ConflictError):
-            if ConflictDialog.ask(self, exc):
-                self._reload_after_conflict(exc)
+            QTimer.singleShot(0, lambda: self._alive() and self._ask_conflict(exc))
         elif not isinstance(exc, ConsoleError):
             show_error(self, exc)
 
