@@ -66,8 +66,8 @@ def test_image_info_errors_are_one_line(run, winpe_x64_wim, tmp_path):
     path = damaged(winpe_x64_wim, tmp_path, "xxe")
     proc = run("image-info", str(path), check=False)
     assert proc.returncode == 1 and proc.stdout == ""
-    assert proc.stderr == f"error: {path}: the XML metadata contains a <!DOCTYPE> declaration; refused " \
-                          "(WIM metadata never has one; entities are never expanded and nothing is fetched)\n"
+    assert proc.stderr == (f"error: {path}: the XML metadata contains a <!DOCTYPE> declaration; refused "
+                           "(WIM metadata never has one; entities are never expanded and nothing is fetched)\n")
 
 
 def test_image_info_imports_neither_qt_nor_sqlalchemy(winpe_x64_wim):
