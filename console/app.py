@@ -16,12 +16,14 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
+from console.adk.layout import AdkFolder
 from console.core.classdef import ClassRegistry
 from console.core.instance import Instance
 from console.core.optional_components import OptionalComponentCatalog
 from console.core.services import BootImagePackages, Folders, ServiceContext, Sites, StatusMessages
 from console.core.services.drivers import DriverCatalog
 from console.core.services.jobs import Jobs
+from console.core.services.site_settings import SiteSettings
 from console.drivers.reader import FileDriverReader
 from console.metadata.cimxml import load_classes
 from console.metadata.optional_components import load_optional_components
@@ -68,6 +70,7 @@ class Console:
     status: StatusMessages
     jobs: Jobs
     drivers: DriverCatalog
+    settings: SiteSettings
 
     @property
     def registry(self) -> ClassRegistry:
@@ -95,7 +98,7 @@ def open_console(url: str | None = None, *, user: str | None = None, classes: st
     ctx = ServiceContext(registry, load_catalog(), SqlUnitOfWorkFactory(factory, registry), user or current_user(),
                          images=WimReader())
     return Console(url, engine, ctx, BootImagePackages(ctx), Folders(ctx), Sites(ctx), StatusMessages(ctx), Jobs(ctx),
-                   drivers=DriverCatalog(ctx, FileDriverReader()))
+                   drivers=DriverCatalog(ctx, FileDriverReader()), settings=SiteSettings(ctx, AdkFolder()))
 
 
 def ensure_default_site(console: Console, code: str = DEFAULT_SITE_CODE) -> None:

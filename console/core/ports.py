@@ -172,6 +172,11 @@ class DriverRepository(Protocol):
     def categories(self) -> list[str]: ...
 
 
+class SettingsRepository(Protocol):
+    def get(self, key: str) -> str | None: ...
+    def set(self, key: str, value: str, *, modified_by: str, modified_at: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls back."""
 
@@ -181,6 +186,7 @@ class UnitOfWork(Protocol):
     status: StatusRepository
     jobs: JobRepository
     drivers: DriverRepository
+    settings: SettingsRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from console.core.ports import Folder, JobRecord, Site, StatusMessage
 from console.core.values import as_utc
-from console.storage.schema import FolderRow, JobRow, SiteRow, StatusMessageRow
+from console.storage.schema import FolderRow, JobRow, SiteRow, SiteSettingRow, StatusMessageRow
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -140,3 +140,20 @@ class SqlJobRepository:
         if package_id:
             stmt = stmt.where(JobRow.package_id == package_id)
         return [self._job(r) for r in self._s.scalars(stmt)]
+
+
+class SqlSettingsRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def get(self, key: str) -> str | None:
+        row = self._s.get(SiteSettingRow, key)
+        return row.value if row else None
+
+    def set(self, key: str, value: str, *, modified_by: str, modified_at: datetime) -> None:
+        row = self._s.get(SiteSettingRow, key)
+        if row is None:
+            self._s.add(SiteSettingRow(key=key, value=value, modified_by=modified_by, modified_at=modified_at))
+        else:
+            row.value, row.modified_by, row.modified_at = value, modified_by, modified_at
+        self._s.flush()

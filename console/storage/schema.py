@@ -23,6 +23,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -139,7 +140,12 @@ class PackageRow(Base):
     last_modified_by: Mapped[str] = mapped_column(String(255), default="")
     last_modified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
-    __table_args__ = (Index("ix_boot_image_package_name", "name"),)
+    __table_args__ = (
+        # The package list sorts by lower(name) and filters on search_text; these covering
+        # indexes let a site with 100,000 packages answer a page in milliseconds.
+        Index("ix_boot_image_package_folder_list", "folder_id", func.lower(name), "package_id", "search_text"),
+        Index("ix_boot_image_package_list", func.lower(name), "package_id", "search_text"),
+    )
 
 
 class OptionalComponentRow(Base):
@@ -217,3 +223,14 @@ class JobRow(Base):
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SiteSettingRow(Base):
+    """Site-wide settings shared by every console of the site (e.g. the Windows ADK folder)."""
+
+    __tablename__ = "site_setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+    modified_by: Mapped[str] = mapped_column(String(255), default="")
+    modified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -13,6 +13,7 @@ from console.storage.package_repository import SqlPackageRepository
 from console.storage.repositories import (
     SqlFolderRepository,
     SqlJobRepository,
+    SqlSettingsRepository,
     SqlSiteRepository,
     SqlStatusRepository,
 )
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
         self.folders = SqlFolderRepository(self.session)
         self.status = SqlStatusRepository(self.session)
         self.jobs = SqlJobRepository(self.session)
+        self.settings = SqlSettingsRepository(self.session)
         self.drivers = SqlDriverRepository(self.session)
         return self
 

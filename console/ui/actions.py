@@ -43,6 +43,7 @@ class ConsoleActions:
         self.distribute_content = _action(
             parent, "Distribute &Content", "distribute",
             "Send the boot image to distribution points (arrives with distribution points)", enabled=False)
+        self.settings = _action(parent, "Se&ttings…", "administration", "Site-wide settings such as the Windows ADK folder")
         self.quit = _action(parent, "E&xit", "cancel", "Close the console", QKeySequence.StandardKey.Quit)
         self.refresh.setShortcuts([QKeySequence(QKeySequence.StandardKey.Refresh), QKeySequence("F5")])
         self.properties.setShortcuts([QKeySequence("Alt+Return"), QKeySequence("Alt+Enter")])

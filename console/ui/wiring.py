@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QWidget
 from console.core.errors import ConsoleError
 from console.ui.dialogs.error_dialog import show_error
 from console.ui.tasks import TaskRunner
-from console.ui.views.records_page import PlaceholderPage
 
 
 class WizardLauncher(QObject):
@@ -26,46 +25,54 @@ class WizardLauncher(QObject):
         from console.ui.propertysheet.properties_dialog import PropertiesDialog
 
         dialog = PropertiesDialog(self.console, package_id, self.tasks, self.window)
-        saved = getattr(dialog, "saved", None)
-        if saved is not None:
-            saved.connect(self.controller.changed.emit)
+        dialog.saved.connect(self.controller.changed.emit)
+        dialog.edit_optional_components_requested.connect(self.optional_components)
+        dialog.add_drivers_requested.connect(self.drivers)
         dialog.open()
 
     def add_boot_image(self, path: str = "") -> None:
         from console.ui.wizards.add_boot_image_wizard import AddBootImageWizard
 
-        wizard = AddBootImageWizard(self.console, self.tasks, self.window, path=path)
+        wizard = AddBootImageWizard(self.console, self.tasks, self.window, path=path,
+                                    folder_id=self.controller.current_folder_id)
         wizard.created.connect(self.controller.changed.emit)
+        wizard.open_properties_requested.connect(self.properties)
         wizard.open()
 
-    def _open_for_package(self, package_id: str, build: Callable[[Any], Any], what: str) -> None:
-        """Read the package (with lazy properties) off the GUI thread, then open the wizard."""
+    def _open_for_package(self, package_id: str, build: Callable[[Any], Any], what: str,
+                          load: Callable[[Any], Any] | None = None) -> None:
+        """Read the package (with lazy properties, plus what ``load`` needs) off the GUI
+        thread, then open the wizard."""
 
-        def opened(package: Any) -> None:
+        def read(ctx: Any) -> Any:
+            package = self.console.packages.get(package_id, lazy=True)
+            return package, (load(package) if load is not None else None)
+
+        def opened(loaded: Any) -> None:
+            package, extra = loaded
             try:
-                wizard = build(package)
+                wizard = build(package) if load is None else build(package, extra)
             except ConsoleError as exc:
                 show_error(self.window, exc)
                 return
             wizard.applied.connect(self.controller.changed.emit)
             wizard.open()
 
-        self.tasks.run(lambda ctx: self.console.packages.get(package_id, lazy=True), on_success=opened,
-                       description=f"Opening {what}")
+        self.tasks.run(read, on_success=opened, description=f"Opening {what}")
 
     def optional_components(self, package_id: str) -> None:
         from console.ui.wizards.optional_components_wizard import OptionalComponentsWizard
 
-        def build(package: Any) -> Any:
+        def build(package: Any, adk: dict[str, Any] | None) -> Any:
             arch = package.get("Architecture") or ""
             if arch not in ("x86", "x64"):
                 why = f"a {arch} image" if arch else "an image whose architecture is not known yet (reload its image properties)"
                 raise ConsoleError(
                     f"{package['Name']} is {why}: Configuration Manager optional components exist for x86 and x64 boot images only."
                 )
-            return OptionalComponentsWizard(self.console, package, self.tasks, self.window, adk=self.adk_components(arch))
+            return OptionalComponentsWizard(self.console, package, self.tasks, self.window, adk=adk)
 
-        self._open_for_package(package_id, build, "optional components")
+        self._open_for_package(package_id, build, "optional components", load=self.adk_components)
 
     def scratch_space(self, package_id: str) -> None:
         from console.ui.wizards.scratch_space_wizard import ScratchSpaceWizard
@@ -81,15 +88,34 @@ class WizardLauncher(QObject):
         from console.ui.dialogs.import_driver_dialog import ImportDriverDialog
 
         dialog = ImportDriverDialog(self.console, self.tasks, self.window)
+        dialog.imported.connect(self.controller.changed.emit)
+        page = getattr(self, "_drivers_page", None)
+        if page is not None:
+            dialog.imported.connect(lambda _changes: page.refresh())
         dialog.open()
 
-    def adk_components(self, architecture: str) -> dict[str, Any] | None:
-        """Optional-component cabs of the configured Windows ADK, or None when none is configured."""
-        return None
+    def adk_components(self, package: Any) -> dict[str, Any] | None:
+        """Optional-component cabs of the configured Windows ADK for the package's architecture
+        (None when no ADK is configured or it cannot be read). Runs on a worker thread."""
+        try:
+            info = self.console.settings.windows_adk()
+        except ConsoleError:
+            return None
+        if info is None:
+            return None
+        return dict(info.components.get(package.get("Architecture") or "", {}))
+
+    def settings(self) -> None:
+        from console.ui.dialogs.settings_dialog import SettingsDialog
+
+        SettingsDialog(self.console, self.tasks, self.window).open()
 
     def drivers_page(self) -> QWidget:
-        return PlaceholderPage(
-            "Drivers",
-            "The driver catalog: drivers imported from INF files, with class, provider, version, "
-            "architectures and signature. Boot images reference drivers from here.",
-        )
+        from console.ui.views.drivers_page import DriversPage
+
+        page = DriversPage(self.console, self.tasks)
+        page.import_requested.connect(self.import_driver)
+        page.changed.connect(self.controller.changed.emit)
+        page.message.connect(self.controller.message.emit)
+        self._drivers_page = page
+        return page

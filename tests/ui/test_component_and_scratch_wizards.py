@@ -133,3 +133,19 @@ def test_adk_sizes_and_missing_components_are_shown(qtbot, tmp_path, console, x6
     assert hta.text(3) == "68 KB"
     assert hta.text(4) == "Yes"
     assert wizard.components.list._items[41].text(4) == "Missing"
+
+
+def test_settings_dialog_checks_and_saves_the_adk_folder(qtbot, tmp_path, console, tasks):
+    from console.ui.dialogs.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(console, tasks)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: "No Windows ADK configured" in dialog.status.text(), timeout=5000)
+    dialog.adk_path.setText(str(tmp_path))
+    dialog.save()
+    qtbot.waitUntil(lambda: "does not look like a Windows ADK" in dialog.status.text(), timeout=5000)
+    assert console.settings.windows_adk_path() == ""
+    (tmp_path / "Windows Preinstallation Environment" / "amd64" / "WinPE_OCs").mkdir(parents=True)
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted, timeout=5000)
+    assert console.settings.windows_adk_path() == str(tmp_path / "Windows Preinstallation Environment")

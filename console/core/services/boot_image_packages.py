@@ -178,6 +178,11 @@ class BootImagePackages(SourceImageMethods):
             uow.commit()
         return Result(self.get(package_id, lazy=True), Changes(updated=frozenset({package_id}), status_messages=True))
 
+    def name_in_use(self, name: str, *, excluding: str | None = None) -> str | None:
+        """PackageID of the boot image that already has ``name`` (case-insensitive), if any."""
+        with self._ctx.uow() as uow:
+            return uow.packages.name_in_use(name.strip(), excluding=excluding)
+
     def delete(self, package_id: str, *, expected_version: str | None = None) -> Result[str]:
         with self._ctx.uow() as uow:
             site = self._ctx.local_site(uow)

@@ -26,10 +26,9 @@ def load_details(console: Any, package_id: str) -> PackageDetails:
     package = console.packages.get(package_id, lazy=True)
     images: list[Any] = []
     image_error = ""
-    parse = getattr(console.packages, "images_of", None)
-    if parse is not None and package.get("ImageProperty"):
+    if package.get("ImageProperty"):
         try:
-            images = list(parse(package))
+            images = list(console.packages.image_list(package))
         except Exception as exc:  # a damaged ImageProperty must not hide the package
             image_error = str(exc)
     catalog = console.context.catalog

@@ -154,6 +154,6 @@ class WizardBase(QWizard):
     def done(self, result: int) -> None:
         # Cancelling while a service call runs must not close the wizard underneath it.
         progress = next((self.page(i) for i in self.pageIds() if isinstance(self.page(i), ProgressPage)), None)
-        if isinstance(progress, ProgressPage) and progress._running:  # noqa: SLF001 - own page
+        if isinstance(progress, ProgressPage) and progress._running:
             return
         super().done(result)
