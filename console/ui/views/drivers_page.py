@@ -1,0 +1,338 @@
+"""The Drivers node (Software Library › Operating Systems › Drivers): the driver catalog.
+
+Lists the catalog (read in the background, searched in the database, sorted in the model) and
+runs Import Driver…, Enable, Disable, Delete and Properties through the driver service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QToolBar,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.core.changes import Changes
+from console.core.drivers import Driver, DriverPage, DriverQuery
+from console.core.errors import ConsoleError
+from console.ui.icons import icon
+from console.ui.models.driver_columns import CATALOG_COLUMNS
+from console.ui.models.record_table_model import RecordTableModel
+from console.ui.tasks import TaskRunner
+
+FILTER_DELAY_MS = 200
+ERROR_STYLE = "color: #c0392b;"
+
+
+class ConfirmDriverDelete:
+    @classmethod
+    def ask(cls, parent: QWidget | None, drivers: Sequence[tuple[int, str]]) -> bool:
+        """``drivers``: (CI_ID, name). Lists exactly what will be deleted."""
+        box = QMessageBox(parent)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Delete Drivers" if len(drivers) > 1 else "Delete Driver")
+        listing = "\n".join(f"  {ci_id}  {name}" for ci_id, name in drivers[:15])
+        more = f"\n  … and {len(drivers) - 15} more" if len(drivers) > 15 else ""
+        box.setText(f"Delete {len(drivers)} driver(s) from the driver catalog?\n\n{listing}{more}")
+        box.setInformativeText("The driver files in their source folders are not touched. A driver that a boot "
+                               "image uses is not deleted: remove it from the boot image first.")
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def _action(parent: QWidget, text: str, icon_name: str, tip: str, shortcut: str | QKeySequence.StandardKey | None = None) -> QAction:
+    action = QAction(icon(icon_name), text, parent)
+    action.setToolTip(tip)
+    action.setStatusTip(tip)
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    return action
+
+
+class DriversPage(QWidget):
+    import_requested = Signal()
+    changed = Signal(object)  # Changes of enable/disable/delete
+    message = Signal(str)  # one-line outcome for the status bar
+
+    def __init__(self, console: Any, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.console = console
+        self.tasks = tasks
+        self._generation = 0
+        self.loading = False
+        self._read_once = False
+        self.total = 0
+        self.title = QLabel("Drivers")
+        self.title.setObjectName("pageTitle")
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Search name, provider, class, version, INF file or hardware ID")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.setAccessibleName("Search drivers")
+        self.filter.addAction(icon("filter"), QLineEdit.ActionPosition.LeadingPosition)
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addStretch(1)
+        top.addWidget(self.filter, 2)
+
+        self.import_action = _action(self, "&Import Driver…", "driver", "Scan a folder for driver INF files and import them")
+        self.enable_action = _action(self, "&Enable", "enable", "Enable the selected drivers (only enabled drivers can be added to boot images)")
+        self.disable_action = _action(self, "D&isable", "disable", "Disable the selected drivers (boot images that use them keep them)")
+        self.delete_action = _action(self, "&Delete", "delete", "Delete the selected drivers from the catalog", QKeySequence.StandardKey.Delete)
+        self.properties_action = _action(self, "&Properties", "properties", "Show the driver's INF, folder and hardware IDs", "Alt+Return")
+        self.refresh_action = _action(self, "Re&fresh", "refresh", "Read the driver catalog again", "F5")
+        self.toolbar = QToolBar("Drivers")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar.setIconSize(QSize(16, 16))
+        self.toolbar.addActions([self.import_action])
+        self.toolbar.addSeparator()
+        self.toolbar.addActions([self.enable_action, self.disable_action, self.delete_action])
+        self.toolbar.addSeparator()
+        self.toolbar.addActions([self.properties_action, self.refresh_action])
+
+        self.model = RecordTableModel(CATALOG_COLUMNS, self, key=lambda d: d.ci_id, muted=lambda d: not d.is_enabled)
+        self.view = QTreeView()
+        self.view.setModel(self.model)
+        self.view.setAccessibleName("Driver catalog")
+        self.view.setRootIsDecorated(False)
+        self.view.setUniformRowHeights(True)
+        self.view.setAlternatingRowColors(True)
+        self.view.setAllColumnsShowFocus(True)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.view.addActions([self.properties_action, self.enable_action, self.disable_action, self.delete_action,
+                              self.import_action, self.refresh_action])
+        header = self.view.header()
+        header.setSectionsMovable(True)
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for i, column in enumerate(CATALOG_COLUMNS):
+            header.resizeSection(i, column.width)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setAccessibleName("Message")
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.hide()
+        self.counts = QLabel()
+        self.counts.setObjectName("hint")
+        self.counts.setAccessibleName("Driver count")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.counts)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(FILTER_DELAY_MS)
+        self._debounce.timeout.connect(self.refresh)
+        self.filter.textChanged.connect(lambda _text: self._debounce.start())
+        self.filter.returnPressed.connect(self.apply_filter_now)
+        self.import_action.triggered.connect(self.import_requested)
+        self.enable_action.triggered.connect(lambda: self.set_enabled(True))
+        self.disable_action.triggered.connect(lambda: self.set_enabled(False))
+        self.delete_action.triggered.connect(self.delete_selected)
+        self.properties_action.triggered.connect(self.show_properties)
+        self.refresh_action.triggered.connect(self.refresh)
+        self.view.doubleClicked.connect(lambda _index: self.show_properties())
+        self.view.selectionModel().selectionChanged.connect(self._update_actions)
+        self.view.installEventFilter(self)
+        self._keys = {
+            (Qt.Key.Key_Delete, Qt.KeyboardModifier.NoModifier): self.delete_action,
+            (Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier): self.properties_action,
+            (Qt.Key.Key_Return, Qt.KeyboardModifier.AltModifier): self.properties_action,
+            (Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier): self.properties_action,
+            (Qt.Key.Key_F5, Qt.KeyboardModifier.NoModifier): self.refresh_action,
+        }
+        self._update_actions()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The list's keys (Delete, Enter, Alt+Enter, F5) act on drivers, whatever the window's
+        own actions with the same shortcuts would do: the list claims them first."""
+        if watched is self.view and isinstance(event, QKeyEvent):
+            action = self._keys.get((Qt.Key(event.key()), event.modifiers()))
+            if action is not None:
+                if event.type() == QEvent.Type.ShortcutOverride:
+                    event.accept()
+                    return True
+                if event.type() == QEvent.Type.KeyPress:
+                    if action.isEnabled():
+                        action.trigger()
+                    return True
+        return super().eventFilter(watched, event)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Read the catalog again (in the background), keeping the selection."""
+        self._debounce.stop()
+        self._generation += 1
+        generation = self._generation
+        query = DriverQuery(text=self.filter.text().strip())
+        self.loading = True
+        self.counts.setText("Reading the driver catalog…")
+        self.tasks.run(lambda ctx: self.console.drivers.query(query),
+                       on_success=lambda page: self._loaded(generation, page),
+                       on_error=lambda exc: self._load_failed(generation, exc), description="Loading drivers")
+
+    def apply_filter_now(self) -> None:
+        self.refresh()
+
+    def _loaded(self, generation: int, page: DriverPage) -> None:
+        if generation != self._generation:
+            return
+        self.loading = False
+        self._read_once = True
+        selected = self.selected_ids()
+        self.model.set_rows(page.items)
+        self.total = page.total
+        self.select_ids(selected)
+        self._update_counts()
+        self._update_actions()
+
+    def _load_failed(self, generation: int, exc: BaseException) -> None:
+        if generation == self._generation:
+            self.loading = False
+            self.counts.setText("")
+            self.show_message(f"The driver catalog cannot be read: {_text(exc)}", error=True)
+
+    # -- selection -------------------------------------------------------------------------
+
+    def selected_drivers(self) -> list[Driver]:
+        rows = sorted({index.row() for index in self.view.selectionModel().selectedRows()})
+        return [self.model.record(r) for r in rows]
+
+    def selected_ids(self) -> list[int]:
+        return [d.ci_id for d in self.selected_drivers()]
+
+    def select_ids(self, ci_ids: Sequence[int]) -> None:
+        selection = self.view.selectionModel()
+        selection.clearSelection()
+        first = True
+        for ci_id in ci_ids:
+            row = self.model.row_of(ci_id)
+            if row is None:
+                continue
+            flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+            if first:
+                selection.setCurrentIndex(self.model.index(row, 0), flags)
+                first = False
+            else:
+                selection.select(self.model.index(row, 0), flags)
+
+    def _update_actions(self, *_args: object) -> None:
+        drivers = self.selected_drivers()
+        self.enable_action.setEnabled(any(not d.is_enabled for d in drivers))
+        self.disable_action.setEnabled(any(d.is_enabled for d in drivers))
+        self.delete_action.setEnabled(bool(drivers))
+        self.properties_action.setEnabled(len(drivers) == 1)
+        self._update_counts()
+
+    def _update_counts(self) -> None:
+        if self.loading or not self._read_once:
+            return
+        rows = self.model.rows()
+        disabled = sum(1 for d in rows if not d.is_enabled)
+        text = f"{self.total:,} driver(s)" + (" matching the search" if self.filter.text().strip() else "")
+        if disabled:
+            text += f", {disabled} disabled"
+        selected = len(self.view.selectionModel().selectedRows())
+        if selected:
+            text += f", {selected} selected"
+        if not self.total and not self.filter.text().strip():
+            text = "The driver catalog is empty. Import Driver… reads the INF files of a folder into it."
+        self.counts.setText(text)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def show_message(self, text: str, *, error: bool = False) -> None:
+        self.banner.setText(text)
+        self.banner.setStyleSheet(ERROR_STYLE if error else "")
+        self.banner.setVisible(bool(text))
+
+    def _run(self, description: str, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        def failed(exc: BaseException) -> None:
+            self.show_message(_text(exc), error=True)
+            self.refresh()
+
+        self.show_message("")
+        self.tasks.run(lambda ctx: fn(), on_success=done, on_error=failed, description=description)
+
+    def set_enabled(self, enabled: bool) -> None:
+        ids = [d.ci_id for d in self.selected_drivers() if d.is_enabled != enabled]
+        if not ids:
+            return
+        word = "Enabled" if enabled else "Disabled"
+
+        def done(result: Any) -> None:
+            self._changed(f"{word} {len(ids)} driver(s): {', '.join(str(i) for i in ids)}", result.changes)
+
+        self._run(f"{word[:-1]}ing drivers", lambda: self.console.drivers.set_enabled(ids, enabled), done)
+
+    def delete_selected(self) -> None:
+        drivers = self.selected_drivers()
+        if not drivers or not ConfirmDriverDelete.ask(self, [(d.ci_id, d.name) for d in drivers]):
+            return
+        ids = [d.ci_id for d in drivers]
+        self._run("Deleting drivers", lambda: _delete_each(self.console, ids), self._deleted)
+
+    def _deleted(self, outcome: tuple[list[int], list[str], Changes]) -> None:
+        deleted, refused, changes = outcome
+        text = f"Deleted {len(deleted)} driver(s): {', '.join(str(i) for i in deleted)}." if deleted else ""
+        self._changed(text, changes)
+        if refused:
+            self.show_message(" ".join([text, *refused]).strip(), error=True)
+
+    def _changed(self, text: str, changes: Changes) -> None:
+        self.show_message(text)
+        if text:
+            self.message.emit(text)
+        self.changed.emit(changes)
+        self.refresh()
+
+    def show_properties(self) -> None:
+        from console.ui.dialogs.driver_properties_dialog import DriverPropertiesDialog
+
+        drivers = self.selected_drivers()
+        if len(drivers) != 1:
+            return
+        dialog = DriverPropertiesDialog(self.console, self.tasks, drivers[0].ci_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+
+def _delete_each(console: Any, ci_ids: Sequence[int]) -> tuple[list[int], list[str], Changes]:
+    """Runs on a worker thread: delete one by one; refusals (a boot image uses it) are collected."""
+    deleted: list[int] = []
+    refused: list[str] = []
+    changes = Changes()
+    for ci_id in ci_ids:
+        try:
+            changes |= console.drivers.delete(ci_id).changes
+            deleted.append(ci_id)
+        except ConsoleError as exc:
+            refused.append(exc.message[:1].upper() + exc.message[1:])
+    return deleted, refused, changes
+
+
+def _text(exc: BaseException) -> str:
+    return exc.message if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,162 @@
+"""The Drivers node: the catalog list, its actions and the driver Properties dialog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import QApplication
+
+from console.ui.dialogs.driver_properties_dialog import DriverPropertiesDialog
+from console.ui.tasks import TaskRunner
+from console.ui.views.drivers_page import ConfirmDriverDelete, DriversPage
+from tests.driver_fixtures import build_driver_tree
+
+NETKVM2K = "virtio-win__kvm-guest-drivers-windows__NetKVM__wxp__netkvm2k"
+PID = "PS100001"
+
+
+@pytest.fixture
+def tasks(qapp):
+    runner = TaskRunner()
+    yield runner
+    runner.wait()
+
+
+@pytest.fixture
+def catalog(console, tmp_path: Path):
+    imported = console.drivers.import_drivers(build_driver_tree(tmp_path / "drivers")).value.imported
+    return {Path(d.folder).name: d for d in imported}
+
+
+@pytest.fixture
+def page(qtbot, console, tasks):
+    widget = DriversPage(console, tasks)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 600)
+    widget.show()
+    return widget
+
+
+def load(qtbot, page) -> None:
+    page.refresh()
+    qtbot.waitUntil(lambda: not page.loading and not page.tasks.running, timeout=10000)
+
+
+def select(page, *drivers) -> None:
+    selection = page.view.selectionModel()
+    selection.clearSelection()
+    for driver in drivers:
+        selection.select(page.model.index(page.model.row_of(driver.ci_id), 0),
+                         QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+
+
+def cell(page, driver, header: str) -> str:
+    column = [c.header for c in page.model.columns].index(header)
+    return page.model.index(page.model.row_of(driver.ci_id), column).data()
+
+
+def test_lists_the_catalog_sorted_and_searchable(qtbot, page, catalog, qtmodeltester):
+    assert page.counts.text() == ""
+    load(qtbot, page)
+    qtmodeltester.check(page.model)
+    names = [page.model.index(r, 0).data() for r in range(page.model.rowCount())]
+    assert len(names) == len(catalog) and names == sorted(names, key=str.casefold)
+    assert page.counts.text() == f"{len(catalog):,} driver(s)"
+    nic = catalog[NETKVM2K]
+    assert [cell(page, nic, h) for h in ("CI_ID", "Class", "Provider", "Version", "Architectures", "Enabled")] == [
+        str(nic.ci_id), "Net", "Red Hat Inc.", "1.0.0.0", "Any", "Yes"]
+    page.view.sortByColumn(1, Qt.SortOrder.DescendingOrder)  # CI_ID
+    ids = [int(page.model.index(r, 1).data()) for r in range(page.model.rowCount())]
+    assert ids == sorted(ids, reverse=True)
+    qtbot.keyClicks(page.filter, "netkvm2k")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and not page.loading, timeout=10000)
+    assert page.model.index(0, 0).data() == nic.name
+    assert page.counts.text() == "1 driver(s) matching the search"
+
+
+def test_an_empty_catalog_says_how_to_fill_it(qtbot, page):
+    load(qtbot, page)
+    assert "The driver catalog is empty. Import Driver…" in page.counts.text()
+    assert not page.delete_action.isEnabled() and not page.properties_action.isEnabled()
+    with qtbot.waitSignal(page.import_requested):
+        page.import_action.trigger()
+
+
+def test_disable_and_enable(qtbot, page, console, catalog):
+    load(qtbot, page)
+    nic = catalog[NETKVM2K]
+    select(page, nic)
+    assert page.disable_action.isEnabled() and not page.enable_action.isEnabled()
+    page.disable_action.trigger()
+    qtbot.waitUntil(lambda: cell(page, nic, "Enabled") == "No" and not page.loading, timeout=10000)
+    assert page.banner.text() == f"Disabled 1 driver(s): {nic.ci_id}"
+    assert not console.drivers.get(nic.ci_id).is_enabled
+    assert page.model.index(page.model.row_of(nic.ci_id), 0).data(Qt.ItemDataRole.ForegroundRole) is not None, "greyed out"
+    assert page.selected_ids() == [nic.ci_id], "the selection survives the reload"
+    assert "1 disabled, 1 selected" in page.counts.text()
+    assert page.enable_action.isEnabled() and not page.disable_action.isEnabled()
+    page.enable_action.trigger()
+    qtbot.waitUntil(lambda: cell(page, nic, "Enabled") == "Yes", timeout=10000)
+    assert console.drivers.get(nic.ci_id).is_enabled
+
+
+def test_delete_asks_and_a_driver_in_use_is_refused(qtbot, monkeypatch, page, console, catalog, x64_package):
+    nic, other = catalog[NETKVM2K], catalog["stamped"]
+    console.drivers.add_drivers_to_boot_image(PID, [nic.ci_id])
+    load(qtbot, page)
+    asked = []
+    monkeypatch.setattr(ConfirmDriverDelete, "ask", classmethod(lambda cls, parent, drivers: asked.append(drivers) or False))
+    select(page, nic, other)
+    page.delete_action.trigger()
+    assert sorted(asked[0]) == sorted([(nic.ci_id, nic.name), (other.ci_id, other.name)])
+    assert console.drivers.query().total == len(catalog), "answering No deletes nothing"
+
+    monkeypatch.setattr(ConfirmDriverDelete, "ask", classmethod(lambda cls, parent, drivers: True))
+    page.delete_action.trigger()
+    qtbot.waitUntil(lambda: page.model.row_of(other.ci_id) is None and not page.loading, timeout=10000)
+    assert page.banner.isVisible()
+    assert page.banner.text() == (
+        f"Deleted 1 driver(s): {other.ci_id}. Driver {nic.ci_id} (Red Hat VirtIO Ethernet Adapter) is used by boot "
+        f"image(s) {PID} (Boot image (x64)); remove it from them first. Nothing was deleted.")
+    assert page.model.row_of(nic.ci_id) is not None
+    assert console.drivers.get(nic.ci_id).ci_id == nic.ci_id
+
+
+def test_properties_show_inf_folder_and_hardware_ids(qtbot, page, console, tasks, catalog):
+    stamped = catalog["stamped"]
+    dialog = DriverPropertiesDialog(console, tasks, stamped.ci_id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.driver is not None, timeout=10000)
+    assert dialog.windowTitle() == f"{stamped.name} Properties"
+    files = dialog.files.values
+    assert files["INF file"].text() == "cxwmbclass.inf"
+    assert files["Folder"].text() == stamped.folder
+    assert files["Catalog file"].text() == "cxwmbclass.cat"
+    assert dialog.general.values["Signed"].text() == "Yes (catalog file present, signature not verified)"
+    assert dialog.general.values["Architectures"].text() == "x64"
+    hardware_ids = [dialog.hardware.topLevelItem(i).text(0) for i in range(dialog.hardware.topLevelItemCount())]
+    assert set(stamped.hardware_ids) <= set(hardware_ids) and hardware_ids
+    assert dialog.tabs.tabText(2) == f"&Hardware IDs ({len(stamped.hardware_ids)})"
+
+
+def test_properties_of_a_driver_that_is_gone(qtbot, console, tasks):
+    dialog = DriverPropertiesDialog(console, tasks, 99)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: "cannot be shown" in dialog.message.text(), timeout=10000)
+    assert dialog.message.text() == "The driver cannot be shown: no driver with CI_ID 99 in the driver catalog"
+
+
+def test_properties_action_opens_the_dialog(qtbot, page, catalog):
+    load(qtbot, page)
+    select(page, catalog[NETKVM2K])
+    page.properties_action.trigger()
+    dialog = page.findChild(DriverPropertiesDialog)
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitUntil(lambda: dialog.driver is not None, timeout=10000)
+    assert dialog.files.values["INF file"].text() == f"{NETKVM2K}.inf"
+    dialog.close()
+    QApplication.processEvents()
