@@ -203,3 +203,24 @@ def test_a_refused_plan_is_shown_on_the_summary(qtbot, console, x64_package, cat
     qtbot.waitUntil(lambda: wizard.summary.error is not None, timeout=10000)
     assert f"driver {nic.ci_id} ({nic.name}) is disabled; enable it before adding it to a boot image" in summary_text(wizard)
     assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+
+
+def test_import_driver_from_the_wizard_reloads_the_list(qtbot, console, x64_package, tasks, tmp_path):
+    from console.ui.dialogs.import_driver_dialog import ImportDriverDialog
+    from console.ui.dialogs.import_driver_dialog import PageId as ImportPage
+
+    wizard = open_wizard(qtbot, console, tasks)
+    chooser = wizard.drivers.chooser
+    assert chooser.model.rowCount() == 0
+    assert chooser.status.text().startswith("No catalog driver matches. Clear a filter or the search, or import")
+    chooser.import_button.click()
+    dialog = wizard.findChild(ImportDriverDialog)
+    assert dialog is not None and dialog.isVisible()
+    dialog.locate.folder.setText(str(build_driver_tree(tmp_path / "drivers")))
+    dialog.next()
+    qtbot.waitUntil(lambda: dialog.currentId() == ImportPage.DETAILS, timeout=15000)
+    dialog.next()
+    qtbot.waitUntil(lambda: dialog.currentId() == ImportPage.DONE, timeout=15000)
+    dialog.button(QWizard.WizardButton.FinishButton).click()
+    qtbot.waitUntil(lambda: chooser.model.rowCount() > 0 and not chooser.loading, timeout=10000)
+    assert {NETKVM2K, "stamped"} <= shown(wizard)

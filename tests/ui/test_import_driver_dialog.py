@@ -149,3 +149,14 @@ def test_a_missing_folder_is_reported_on_the_scan_page(qtbot, console, tasks, tm
     assert not dialog.button(QWizard.WizardButton.NextButton).isEnabled()
     dialog.back()
     assert dialog.currentId() == PageId.LOCATE
+
+
+def test_a_given_folder_is_filled_in_and_ready(qtbot, console, tasks, folder):
+    dialog = ImportDriverDialog(console, tasks, folder=str(folder))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.locate.folder.text() == str(folder)
+    assert dialog.button(QWizard.WizardButton.NextButton).isEnabled()
+    qtbot.keyClick(dialog.locate.folder, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.currentId() == PageId.DETAILS, timeout=15000)
+    assert dialog.details.found.rowCount() == 3

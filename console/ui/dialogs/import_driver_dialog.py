@@ -76,7 +76,12 @@ class LocatePage(QWizardPage):
         layout.addWidget(hint)
         layout.addStretch(1)
         self.registerField("folder*", self.folder)
-        self.folder.setText(folder)  # after registering: a given folder counts as filled in
+        self._given = folder
+
+    def initializePage(self) -> None:
+        # Filled in here, after the wizard took the field's initial value: a given folder counts as filled in.
+        if self._given and not self.folder.text():
+            self.folder.setText(self._given)
 
     def _browse(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Driver Source Folder", self.folder.text().strip())

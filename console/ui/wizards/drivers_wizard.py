@@ -104,8 +104,7 @@ class DriversWizard(WizardBase):
         if saving:
             self.button(QWizard.WizardButton.BackButton).setEnabled(False)
         if isinstance(self.progress.error, ConflictError):
-            self.progress.setSubTitle("Someone else changed the boot image after the wizard read it. Nothing was "
-                                      "changed: Cancel, then open the wizard again to start from the current drivers.")
+            self.progress.setSubTitle("The boot image was changed meanwhile; nothing was saved. Cancel and open the wizard again.")
 
     def _apply(self, ctx: TaskContext) -> Any:
         add, remove = self._change
