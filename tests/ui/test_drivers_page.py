@@ -160,3 +160,14 @@ def test_properties_action_opens_the_dialog(qtbot, page, catalog):
     assert dialog.files.values["INF file"].text() == f"{NETKVM2K}.inf"
     dialog.close()
     QApplication.processEvents()
+
+
+def test_closing_properties_before_the_driver_is_read(qtbot, page, catalog):
+    load(qtbot, page)
+    select(page, catalog[NETKVM2K])
+    page.properties_action.trigger()
+    dialog = page.findChild(DriverPropertiesDialog)
+    dialog.close()  # deleted on close; the read finishes afterwards and is dropped
+    qtbot.waitUntil(lambda: not page.tasks.running, timeout=10000)
+    qtbot.wait(20)
+    assert page.findChild(DriverPropertiesDialog) is None

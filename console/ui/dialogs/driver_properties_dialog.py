@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from console.core.drivers import Driver
 from console.core.errors import ConsoleError
@@ -112,11 +113,15 @@ class DriverPropertiesDialog(QDialog):
                   description=f"Reading driver {ci_id}")
 
     def _failed(self, exc: BaseException) -> None:
+        if not isValid(self):  # closed (and deleted) before the driver was read
+            return
         text = exc.message if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
         self.message.setText(f"The driver cannot be shown: {text}")
         self.message.setStyleSheet("color: #c0392b;")
 
     def _show(self, driver: Driver) -> None:
+        if not isValid(self):
+            return
         self.driver = driver
         self.setWindowTitle(f"{driver.name} Properties")
         g, f = self.general, self.files
