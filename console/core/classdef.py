@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -151,67 +152,67 @@ class PropertyDef:
     embedded_class: str | None = None
     source: str = ""
 
-    @property
+    @cached_property
     def description(self) -> str:
         return self.qualifiers.text("Description")
 
-    @property
+    @cached_property
     def is_key(self) -> bool:
         return self.qualifiers.flag("key")
 
-    @property
+    @cached_property
     def is_read_only(self) -> bool:
         """Read-only unless the metadata grants write access (keys are never writable)."""
         return self.is_key or not self.qualifiers.flag("write")
 
-    @property
+    @cached_property
     def is_lazy(self) -> bool:
         return self.qualifiers.flag("lazy")
 
-    @property
+    @cached_property
     def is_large(self) -> bool:
         return self.qualifiers.flag("large")
 
-    @property
+    @cached_property
     def is_deferred(self) -> bool:
         """Loaded only on demand: lazy or large properties."""
         return self.is_lazy or self.is_large
 
-    @property
+    @cached_property
     def is_bits(self) -> bool:
         return self.qualifiers.flag("bits")
 
-    @property
+    @cached_property
     def is_embedded(self) -> bool:
         return self.embedded_class is not None
 
-    @property
+    @cached_property
     def is_real_world(self) -> bool:
         """Present on real sites but missing from the SDK's MOF listing."""
         return self.qualifiers.flag("RealWorld")
 
-    @property
+    @cached_property
     def not_null(self) -> bool:
         return self.qualifiers.flag("not_null")
 
-    @property
+    @cached_property
     def units(self) -> str:
         return self.qualifiers.text("Units")
 
-    @property
+    @cached_property
     def max_items(self) -> int | None:
         value = self.qualifiers.get("max")
         return value if isinstance(value, int) and not isinstance(value, bool) else None
 
-    @property
+    @cached_property
     def size_limit(self) -> tuple[int, int] | None:
         return _parse_limit(self.qualifiers.text("SizeLimit"))
 
-    @property
+    @cached_property
     def value_range(self) -> tuple[int, int] | None:
         return _parse_limit(self.qualifiers.text("Range"))
 
-    @property
+    @cached_property
     def choices(self) -> tuple[EnumChoice, ...]:
         values = self.qualifiers.strings("ValueMap")
         names = self.qualifiers.strings("Values")
@@ -219,7 +220,7 @@ class PropertyDef:
             EnumChoice(value, names[i] if i < len(names) else value) for i, value in enumerate(values)
         )
 
-    @property
+    @cached_property
     def bit_flags(self) -> tuple[BitFlag, ...]:
         bits = self.qualifiers.strings("BitMap")
         names = self.qualifiers.strings("BitValues")
@@ -227,18 +228,18 @@ class PropertyDef:
             BitFlag(int(bit), names[i] if i < len(names) else f"BIT_{bit}") for i, bit in enumerate(bits)
         )
 
-    @property
+    @cached_property
     def integer_range(self) -> tuple[int, int] | None:
         return INTEGER_RANGES.get(self.cim_type)
 
-    @property
+    @cached_property
     def type_name(self) -> str:
         """Type as MOF spells it: ``UInt32``, ``String``, or the embedded class name."""
         if self.embedded_class:
             return self.embedded_class
         return MOF_TYPE_NAMES.get(self.cim_type, self.cim_type)
 
-    @property
+    @cached_property
     def display_type(self) -> str:
         return self.type_name + ("[]" if self.is_array else "")
 

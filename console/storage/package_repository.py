@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import String, Text, delete, func, or_, select, update
 from sqlalchemy.orm import Session, undefer
 
-from console.core.classdef import ClassDef, PropertyDef
+from console.core.classdef import ClassDef
 from console.core.errors import ValidationError
 from console.core.instance import Instance
 from console.core.ports import PackageQuery, PackageRecord
@@ -23,6 +24,7 @@ from console.storage.schema import (
 )
 
 CHILD_PROPERTIES = ("OptionalComponents", "ReferencedDrivers", "RefreshSchedule")
+BOOKKEEPING = ("extra_properties", "folder_id", "last_modified_by", "last_modified_at")
 SEARCH_PROPERTIES = ("Name", "PackageID", "Version", "Description")
 DRIVER_CLASS = "SMS_Driver_Details"
 
@@ -59,6 +61,12 @@ class SqlPackageRepository:
         self._s = session
         self._cls = cls
         self._coercer = coercer
+        # (name, property, deferred, column attribute, child table) computed once: reading a
+        # page of 200 packages must not re-derive qualifiers 12,000 times.
+        self._plan = [
+            (name, prop, prop.is_deferred, COLUMNS.get(name), name in CHILD_PROPERTIES)
+            for name, prop in cls.properties.items()
+        ]
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -156,16 +164,17 @@ class SqlPackageRepository:
             sort_attr = func.lower(sort_attr)  # administrators expect "alpha" before "Bravo"
         order = sort_attr.desc() if query.descending else sort_attr.asc()
         tiebreak = PackageRow.package_id.desc() if query.descending else PackageRow.package_id.asc()
-        stmt = select(PackageRow).where(*conditions).order_by(order, tiebreak).offset(query.offset)
+        if lazy:
+            stmt: Any = select(PackageRow).options(undefer("*"))
+        else:
+            # A listing reads plain columns (no ORM objects): a page costs little beyond SQLite.
+            attrs = [attr for name, _p, deferred, attr, child in self._plan
+                     if attr is not None and (not deferred or name in query.include)]
+            stmt = select(*(getattr(PackageRow, a) for a in [*attrs, *BOOKKEEPING]))
+        stmt = stmt.where(*conditions).order_by(order, tiebreak).offset(query.offset)
         if query.limit is not None:
             stmt = stmt.limit(query.limit)
-        if lazy:
-            stmt = stmt.options(undefer("*"))
-        else:
-            extra = [getattr(PackageRow, COLUMNS[name]) for name in query.include if name in COLUMNS]
-            if extra:
-                stmt = stmt.options(*(undefer(attr) for attr in extra))
-        rows = list(self._s.scalars(stmt))
+        rows = list(self._s.scalars(stmt)) if lazy else [SimpleNamespace(**r._mapping) for r in self._s.execute(stmt)]
         wanted = lazy or any(name in CHILD_PROPERTIES for name in query.include)
         children = self._children([r.package_id for r in rows]) if wanted else {}
         return [self._record(r, lazy, children.get(r.package_id, {}), query.include) for r in rows], int(total)
@@ -198,32 +207,27 @@ class SqlPackageRepository:
         return columns, extras
 
     def _record(
-        self, row: PackageRow, lazy: bool, children: Mapping[str, Any], include: tuple[str, ...] = ()
+        self, row: Any, lazy: bool, children: Mapping[str, Any], include: tuple[str, ...] = ()
     ) -> PackageRecord:
         values: dict[str, Any] = {}
-        for name, prop in self._cls.properties.items():
-            if prop.is_deferred and not lazy and name not in include:
+        extras = row.extra_properties or {}
+        for name, prop, deferred, attr, child in self._plan:
+            if deferred and not lazy and name not in include:
                 continue
-            if name in CHILD_PROPERTIES:
-                if lazy or name in include:
-                    values[name] = tuple(children.get(name, ()))
-                continue
-            attr = COLUMNS.get(name)
-            if attr is not None:
-                values[name] = self._from_column(prop, getattr(row, attr))
-            elif name in (row.extra_properties or {}):
-                values[name] = self._coercer.coerce(prop, row.extra_properties[name])
+            if child:
+                values[name] = tuple(children.get(name, ()))
+            elif attr is not None:
+                value = getattr(row, attr)
+                if isinstance(value, datetime):
+                    value = as_utc(value)
+                elif isinstance(value, list):
+                    value = tuple(value)
+                values[name] = value
+            elif name in extras:
+                values[name] = self._coercer.coerce(prop, extras[name])
             else:
                 values[name] = prop.default
         return PackageRecord(values, row.folder_id, row.last_modified_by, as_utc(row.last_modified_at) if row.last_modified_at else None, lazy)
-
-    @staticmethod
-    def _from_column(prop: PropertyDef, value: Any) -> Any:
-        if isinstance(value, datetime):
-            return as_utc(value)
-        if isinstance(value, list):
-            return tuple(value)
-        return value
 
     def _children(self, package_ids: list[str]) -> dict[str, dict[str, list[Any]]]:
         result: dict[str, dict[str, list[Any]]] = {pid: {name: [] for name in CHILD_PROPERTIES} for pid in package_ids}

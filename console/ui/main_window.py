@@ -226,7 +226,8 @@ class MainWindow(QMainWindow):
         self.packages_page.filter.selectAll()
 
     def _selection_changed(self, *_: Any) -> None:
-        count = len(self.packages_page.view.selected_package_ids())
+        on_packages = self.pages.currentWidget() is self.packages_page
+        count = len(self.packages_page.view.selected_package_ids()) if on_packages else 0
         for action in self.actions.package_actions():
             action.setEnabled(count > 0)
         single = count == 1
@@ -253,6 +254,7 @@ class MainWindow(QMainWindow):
             folder_id = int(current.data(FolderIdRole) or 0)
             self.controller.current_folder_id = folder_id
             self.pages.setCurrentWidget(self.packages_page)
+            self._selection_changed()
             self.packages_page.set_title("Boot Images" if folder_id == 0 else f"Boot Images › {current.data()}")
             recursive = self.packages_page.subfolders.isChecked()
             scope = self.package_model.scope
@@ -261,6 +263,7 @@ class MainWindow(QMainWindow):
         elif kind in self.extra_pages:
             page = self.extra_pages[kind]
             self.pages.setCurrentWidget(page)
+            self._selection_changed()  # boot image actions do not apply to other nodes
             refresh = getattr(page, "refresh", None)
             if refresh is not None:
                 refresh()

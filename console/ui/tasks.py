@@ -9,6 +9,7 @@ the GUI thread. Errors without an ``on_error`` handler are shown in an error dia
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import traceback
 from collections.abc import Callable
@@ -80,7 +81,8 @@ class Task(QRunnable):
             self.traceback = traceback.format_exc()
         finally:
             self.done = True
-            self.signals.finished.emit()
+            with contextlib.suppress(RuntimeError):  # the runner (its window) is gone: nobody waits
+                self.signals.finished.emit()
 
 
 class TaskRunner(QObject):

@@ -44,11 +44,12 @@ def wait_for(condition, timeout=30.0):
 
 
 def test_console_with_100k_packages(tmp_path, qtbot):
+    from PySide6.QtCore import QSettings
+
     from console.app import open_console
     from console.ui.application import create_application
     from console.ui.main_window import MainWindow
     from console.ui.settings import UiSettings
-    from PySide6.QtCore import QSettings
 
     db = site_database(COUNT, tmp_path / "site.db")
     create_application()
@@ -76,7 +77,8 @@ def test_console_with_100k_packages(tmp_path, qtbot):
         paints = watcher.paints
         t0 = time.perf_counter()
         page.apply_filter_now()
-        done = wait_for(lambda: model.scope.generation != generation and not model._blocks_loading and watcher.paints > paints)
+        done = wait_for(lambda g=generation, p=paints: model.scope.generation != g and not model._blocks_loading
+                        and watcher.paints > p)
         filter_times.append(done - t0)
     page.filter.clear()
     page.apply_filter_now()

@@ -40,6 +40,30 @@ def test_models_pass_the_qt_model_tester(qtmodeltester, qtbot, populated, make_w
         "Images (1)", "Optional components (0)", "Drivers (0)"]  # x64_facts records one IMAGE
     qtmodeltester.check(model)
     qtmodeltester.check(window.navigation_model)
+    qtmodeltester.check(window.packages_page.proxy)
+
+
+def test_packages_unfold_like_a_tree(qtbot, qtmodeltester, populated, make_window):
+    window = make_window()
+    proxy = window.packages_page.proxy
+    view = window.packages_page.view
+    qtmodeltester.check(proxy)
+    first = names_in_view(window)[0]
+    view.setCurrentIndex(proxy.index(0, 0))
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Right)
+    wait_idle(qtbot, window)
+    assert proxy.rowCount() == 5 + 3
+    assert [proxy.index(r, 0).data() for r in range(4)] == [first, "Images (1)", "Optional components (0)", "Drivers (0)"]
+    assert proxy.index(4, 0).data() == names_in_view(window)[1]
+    proxy.set_expanded(1, True)
+    assert proxy.index(2, 0).data() == "1: (no name)"
+    assert proxy.rowCount() == 5 + 4
+    qtmodeltester.check(proxy)
+    view.setCurrentIndex(proxy.index(0, 0))
+    qtbot.keyClick(view, Qt.Key.Key_Left)
+    assert proxy.rowCount() == 5
+    assert proxy.index(1, 0).data() == names_in_view(window)[1]
 
 
 def test_lists_packages_sorted_with_counts(populated, make_window):
@@ -108,7 +132,7 @@ def select_rows(window, rows):
     selection = view.selectionModel()
     view.clearSelection()
     for row in rows:
-        index = window.package_model.index(row, 0)
+        index = window.packages_page.proxy.index(row, 0)
         selection.setCurrentIndex(index, selection.SelectionFlag.NoUpdate)
         selection.select(index, selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
 

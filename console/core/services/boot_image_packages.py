@@ -394,13 +394,9 @@ class BootImagePackages(SourceImageMethods):
         )
 
     def _to_instance(self, record: PackageRecord, include: tuple[str, ...] = ()) -> Instance:
-        cls = self.cls
-        values: dict[str, Any] = {}
-        for name, prop in cls.properties.items():
-            if prop.is_deferred and not record.lazy_loaded and name not in include:
-                continue
-            values[name] = record.values.get(name, prop.default)
-        values["RefreshPkgSourceFlag"] = False if record.lazy_loaded else values.get("RefreshPkgSourceFlag")
-        if not record.lazy_loaded:
-            values.pop("RefreshPkgSourceFlag", None)
+        """The stored record as the class's instance. The repository returns exactly the
+        properties asked for (all of them, or the non-deferred ones plus ``include``)."""
+        values = dict(record.values)
+        if "RefreshPkgSourceFlag" in values:
+            values["RefreshPkgSourceFlag"] = False  # a trigger, it always reads back false
         return Instance(CLASS_NAME, values, record.lazy_loaded)

@@ -152,12 +152,16 @@ class PackageTreeModel(QAbstractItemModel):
             self.load_failed.emit(exc)
 
     def _row_node(self, row: int) -> Node:
+        """The node of a top-level row; a placeholder until its block is loaded."""
         node = self._rows[row]
         if node is None:
             node = self._rows[row] = self._package_node(row, None)
-        if node.package is None:
-            self._request_block(row // BLOCK_SIZE)
         return node
+
+    def _index_of(self, node: Node, column: int = 0) -> QModelIndex:
+        """Indexes carry their *parent* node as internal pointer, so a top-level index needs no
+        node of its own (the view lays out 100,000 rows without creating 100,000 objects)."""
+        return self.createIndex(node.row, column, node.parent or self._root)
 
     def _loaded_nodes(self) -> list[Node]:
         return [n for n in self._rows if n is not None and n.package is not None]
@@ -188,7 +192,7 @@ class PackageTreeModel(QAbstractItemModel):
             if node.package_id == package["PackageID"]:
                 node.package = package
                 node.label = package["Name"]
-                index = self.createIndex(node.row, 0, node)
+                index = self._index_of(node)
                 self.dataChanged.emit(index, index.siblingAtColumn(len(COLUMNS) - 1))
                 if node.children_loaded:
                     self.refresh_children(index)
@@ -209,7 +213,7 @@ class PackageTreeModel(QAbstractItemModel):
 
     def _drop_children(self, node: Node) -> None:
         if node.children:
-            parent = self.createIndex(node.row, 0, node)
+            parent = self._index_of(node)
             self.beginRemoveRows(parent, 0, len(node.children) - 1)
             node.children.clear()
             self.endRemoveRows()
@@ -222,7 +226,7 @@ class PackageTreeModel(QAbstractItemModel):
             return
         node.children_loaded = True
         if children:
-            parent = self.createIndex(node.row, 0, node)
+            parent = self._index_of(node)
             self.beginInsertRows(parent, 0, len(children) - 1)
             for child in children:
                 node.append(child)
@@ -231,31 +235,38 @@ class PackageTreeModel(QAbstractItemModel):
     # -- Qt API ----------------------------------------------------------------------------
 
     def node(self, index: Index) -> Node:
-        if index.isValid():
-            node = index.internalPointer()
-            assert isinstance(node, Node)
-            return node
-        return self._root
+        if not index.isValid():
+            return self._root
+        parent = index.internalPointer()
+        assert isinstance(parent, Node)
+        if parent is self._root:
+            return self._row_node(index.row())
+        return parent.children[index.row()]
+
+    def _is_unloaded_top(self, index: Index) -> bool:
+        if not index.isValid() or index.internalPointer() is not self._root:
+            return False
+        node = self._rows[index.row()] if index.row() < len(self._rows) else None
+        return node is None or node.package is None
 
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
         if column < 0 or column >= len(COLUMNS) or row < 0:
             return QModelIndex()
         if not parent.isValid():
-            if row >= len(self._rows):
-                return QModelIndex()
-            return self.createIndex(row, column, self._row_node(row))
+            return self.createIndex(row, column, self._root) if row < len(self._rows) else QModelIndex()
         parent_node = self.node(parent)
         if parent.column() != 0 or row >= len(parent_node.children):
             return QModelIndex()
-        return self.createIndex(row, column, parent_node.children[row])
+        return self.createIndex(row, column, parent_node)
 
     def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
         if not index.isValid():
             return QModelIndex()
-        parent = self.node(index).parent
+        parent = index.internalPointer()
         if parent is None or parent is self._root:
             return QModelIndex()
-        return self.createIndex(parent.row, 0, parent)
+        assert isinstance(parent, Node)
+        return self._index_of(parent)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:
         if not parent.isValid():
@@ -268,16 +279,20 @@ class PackageTreeModel(QAbstractItemModel):
         return len(COLUMNS)
 
     def hasChildren(self, parent: Index = QModelIndex()) -> bool:
-        node = self.node(parent)
-        if parent.isValid() and parent.column() != 0:
-            return False
         if not parent.isValid():
             return bool(self._rows)
+        if parent.column() != 0:
+            return False
+        if self._is_unloaded_top(parent):
+            return True  # every package has Images, Optional components and Drivers
+        node = self.node(parent)
         if node.kind == NodeKind.PACKAGE:
             return not node.children_loaded or bool(node.children)
         return bool(node.children)
 
     def canFetchMore(self, parent: Index) -> bool:
+        if self._is_unloaded_top(parent):
+            return False
         node = self.node(parent)
         if node.kind == NodeKind.PACKAGE and node.package is not None:
             return not node.children_loaded and node.package_id not in self._loading_children
@@ -298,11 +313,14 @@ class PackageTreeModel(QAbstractItemModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
+        if self._is_unloaded_top(index):
+            if role != Qt.ItemDataRole.DisplayRole:
+                return None
+            self._request_block(index.row() // BLOCK_SIZE)  # only rows the view paints ask for data
+            return "Loading…" if index.column() == 0 else ""
         node = self.node(index)
         column = COLUMNS[index.column()]
-        if node.kind == NodeKind.PACKAGE:
-            if node.package is None:
-                return "Loading…" if role == Qt.ItemDataRole.DisplayRole and index.column() == 0 else None
+        if node.kind == NodeKind.PACKAGE and node.package is not None:
             return self._package_data(node.package, column, index.column(), role)
         if role == Qt.ItemDataRole.DisplayRole:
             return node.label if index.column() == 0 else node.columns.get(column.key, "")
@@ -347,8 +365,10 @@ class PackageTreeModel(QAbstractItemModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if self._is_unloaded_top(index):
+            return flags
         node = self.node(index)
-        if node.kind == NodeKind.PACKAGE and node.package is not None:
+        if node.kind == NodeKind.PACKAGE:
             flags |= Qt.ItemFlag.ItemIsDragEnabled
         elif not node.children:
             flags |= Qt.ItemFlag.ItemNeverHasChildren

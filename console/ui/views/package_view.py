@@ -1,28 +1,34 @@
-"""The central list of boot image packages (a tree: packages expand to their contents)."""
+"""The central list of boot image packages: a table that unfolds packages like a tree.
+
+It shows ``FlatTreeProxy`` over the package tree model, so 100,000 packages cost only the
+visible rows. Right/Left (or + and -) expand and collapse, Enter opens the properties.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTreeView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
+from console.ui.models.flat_tree_proxy import ExpandableRole, ExpandedRole, FlatTreeProxy
 from console.ui.models.package_columns import COLUMNS
-from console.ui.models.package_tree_model import PackageTreeModel
 from console.ui.models.roles import NodeKindRole, PackageIdRole
+from console.ui.views.branch_delegate import BranchDelegate
 
 
-class PackageView(QTreeView):
+class PackageView(QTableView):
     properties_requested = Signal()
     wim_dropped = Signal(str)
 
-    def __init__(self, model: PackageTreeModel, parent: QWidget | None = None) -> None:
+    def __init__(self, model: FlatTreeProxy, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setModel(model)
+        self.proxy = model
         self.setAccessibleName("Boot images")
-        self.setUniformRowHeights(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
         self.setAlternatingRowColors(True)
         self.setSortingEnabled(True)
-        self.setAllColumnsShowFocus(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setDragEnabled(True)
@@ -31,19 +37,46 @@ class PackageView(QTreeView):
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        header = self.header()
+        self.setTabKeyNavigation(False)
+        rows = self.verticalHeader()
+        rows.setVisible(False)
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.delegate = BranchDelegate(self)
+        self.setItemDelegateForColumn(0, self.delegate)
+        self.delegate.toggled.connect(self.toggle)
+        header = self.horizontalHeader()
         header.setSectionsMovable(True)
         header.setStretchLastSection(True)
+        header.setHighlightSections(False)
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
-        widths = {"name": 240, "id": 90, "version": 70, "arch": 85, "os": 115, "language": 75, "size": 90,
-                  "scratch": 95, "source_version": 100, "last_update": 140, "comment": 220, "default": 90}
+        widths = {"name": 250, "id": 90, "version": 70, "arch": 85, "os": 115, "language": 75, "size": 90,
+                  "scratch": 100, "source_version": 105, "last_update": 140, "comment": 220, "default": 100}
         for i, column in enumerate(COLUMNS):
             header.resizeSection(i, widths.get(column.key, 100))
             header.setSectionHidden(i, not column.visible_by_default)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.doubleClicked.connect(self._activated)
+        self.doubleClicked.connect(self._double_clicked)
+
+    def header(self) -> QHeaderView:
+        return self.horizontalHeader()
+
+    # -- tree behaviour ------------------------------------------------------------------------
+
+    def toggle(self, row: int) -> None:
+        index = self.proxy.index(row, 0)
+        if index.data(ExpandableRole):
+            self.proxy.set_expanded(row, not index.data(ExpandedRole))
+
+    def set_expanded(self, row: int, expanded: bool) -> None:
+        self.proxy.set_expanded(row, expanded)
+
+    def _double_clicked(self, index: QModelIndex) -> None:
+        if index.data(NodeKindRole) == "package":
+            self.properties_requested.emit()
+        else:
+            self.toggle(index.row())
 
     # -- selection -----------------------------------------------------------------------------
 
@@ -60,22 +93,27 @@ class PackageView(QTreeView):
         index = self.currentIndex()
         return index.data(PackageIdRole) if index.isValid() else None
 
-    def _activated(self, index: object) -> None:
-        if self.current_package_id():
-            self.properties_requested.emit()
-
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers()
-        if enter and self.current_package_id():
-            self.properties_requested.emit()
-            return
+        index = self.currentIndex()
+        key, modifiers = event.key(), event.modifiers()
+        if index.isValid() and not modifiers:
+            row = index.row()
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and index.data(NodeKindRole) == "package":
+                self.properties_requested.emit()
+                return
+            if key in (Qt.Key.Key_Right, Qt.Key.Key_Plus) and index.data(ExpandableRole) and not index.data(ExpandedRole):
+                self.set_expanded(row, True)
+                return
+            if key in (Qt.Key.Key_Left, Qt.Key.Key_Minus) and index.data(ExpandedRole):
+                self.set_expanded(row, False)
+                return
         super().keyPressEvent(event)
 
     # -- column chooser ------------------------------------------------------------------------
 
     def column_menu(self) -> QMenu:
         menu = QMenu("Columns", self)
-        header = self.header()
+        header = self.horizontalHeader()
         for i, column in enumerate(COLUMNS):
             action = QAction(column.header, menu)
             action.setCheckable(True)
@@ -86,7 +124,7 @@ class PackageView(QTreeView):
         return menu
 
     def _header_menu(self, pos: QPoint) -> None:
-        self.column_menu().exec(self.header().mapToGlobal(pos))
+        self.column_menu().exec(self.horizontalHeader().mapToGlobal(pos))
 
     # -- dropping a .wim file opens the Add Boot Image wizard --------------------------------------
 

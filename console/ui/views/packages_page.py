@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.ui.icons import icon
+from console.ui.models.flat_tree_proxy import FlatTreeProxy
 from console.ui.models.package_tree_model import PackageTreeModel
 from console.ui.views.details_pane import DetailsPane
 from console.ui.views.empty_state import EmptyState
@@ -44,7 +45,8 @@ class PackagesPage(QWidget):
         top.addStretch(1)
         top.addWidget(self.subfolders)
         top.addWidget(self.filter, 2)
-        self.view = PackageView(model)
+        self.proxy = FlatTreeProxy(model, self)
+        self.view = PackageView(self.proxy)
         self.details = DetailsPane()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.view)

@@ -67,8 +67,16 @@ class ProgressPage(QWizardPage):
         self.status.setStyleSheet("")
         self.bar.setRange(0, 0)
         self.completeChanged.emit()
+        self._lock_navigation(True)
         self._tasks.run(self._work, on_success=self._finished, on_error=self._failed,
                         on_progress=self._progress, description=self._description)
+
+    def _lock_navigation(self, running: bool) -> None:
+        """No Back or Cancel while the service call runs: it cannot be taken back half-way."""
+        wizard = self.wizard()
+        if wizard is not None:
+            for button in (QWizard.WizardButton.BackButton, QWizard.WizardButton.CancelButton):
+                wizard.button(button).setEnabled(not running)
 
     def _progress(self, value: int, maximum: int, text: str) -> None:
         if maximum:
@@ -79,6 +87,7 @@ class ProgressPage(QWizardPage):
 
     def _finished(self, result: Any) -> None:
         self._running = False
+        self._lock_navigation(False)
         self._done = True
         self.result = result
         self.bar.setRange(0, 1)
@@ -92,6 +101,7 @@ class ProgressPage(QWizardPage):
 
     def _failed(self, exc: BaseException) -> None:
         self._running = False
+        self._lock_navigation(False)
         self.error = exc
         self.bar.setRange(0, 1)
         self.bar.setValue(0)
