@@ -279,3 +279,19 @@ def _folder(folder_id):
 
 def _unused(index: QModelIndex) -> None:  # keeps QModelIndex import for type clarity
     return None
+
+
+def test_create_sample_boot_images_from_the_empty_state(qtbot, monkeypatch, tmp_path, make_window, console):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    window = make_window()
+    page = window.packages_page
+    assert page.stack.currentWidget() is page.empty
+    page.empty.samples_button.click()
+    assert not page.empty.samples_button.isEnabled(), "busy while the images are built"
+    qtbot.waitUntil(lambda: console.packages.query().total >= 3 and not window.tasks.running, timeout=60000)
+    wait_idle(qtbot, window)
+    assert page.stack.currentWidget() is page.splitter
+    assert page.empty.samples_button.isEnabled()
+    architectures = {p["Architecture"] for p in console.packages.query().items}
+    assert architectures == {"x64", "x86"}
+    assert len(list((tmp_path / "data" / "bootimage-console" / "samples").rglob("*.wim"))) == 3

@@ -53,7 +53,9 @@ def cell_text(cls: ClassDef, column: Column, package: Instance) -> str:
     if column.property == "ScratchSpace":
         return f"{value} MB"
     if column.property == "SourceDate":
-        return format_datetime(value).replace("T", " ").replace("Z", "")
+        return format_datetime(value).replace("T", " ")[:16]
     if column.property == "Description":
         return " ".join(str(value).split())
+    if column.property == "Architecture":
+        return str(value)
     return format_value(cls.properties[column.property], value)

@@ -324,6 +324,8 @@ class PackageTreeModel(QAbstractItemModel):
             return self._package_data(node.package, column, index.column(), role)
         if role == Qt.ItemDataRole.DisplayRole:
             return node.label if index.column() == 0 else node.columns.get(column.key, "")
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return column.alignment()
         if role == Qt.ItemDataRole.DecorationRole and index.column() == 0 and node.icon:
             return icon(node.icon)
         if role == Qt.ItemDataRole.ToolTipRole:

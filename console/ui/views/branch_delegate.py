@@ -38,17 +38,16 @@ class BranchDelegate(QStyledItemDelegate):
             background.text = ""
             background.icon = background.icon.__class__()
             style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, background, painter, option.widget)  # type: ignore[attr-defined]
-        if index.data(ExpandableRole):
+        if index.data(ExpandableRole) and style is not None:
             branch = QStyleOption()
-            branch.rect = arrow
-            branch.palette = option.palette  # type: ignore[attr-defined]
-            branch.state = QStyle.StateFlag.State_Children | QStyle.StateFlag.State_Item
-            if index.data(ExpandedRole):
-                branch.state |= QStyle.StateFlag.State_Open
+            branch.initFrom(option.widget)  # type: ignore[attr-defined]
+            size = min(arrow.width(), arrow.height(), 12)
+            branch.rect = QRect(arrow.center().x() - size // 2 + 1, arrow.center().y() - size // 2 + 1, size, size)
             if option.state & QStyle.StateFlag.State_Selected:  # type: ignore[attr-defined]
-                branch.palette.setColor(QPalette.ColorRole.Text, option.palette.color(QPalette.ColorRole.HighlightedText))  # type: ignore[attr-defined]
-            if style is not None:
-                style.drawPrimitive(QStyle.PrimitiveElement.PE_IndicatorBranch, branch, painter, option.widget)  # type: ignore[attr-defined]
+                branch.palette.setColor(QPalette.ColorRole.WindowText, option.palette.color(QPalette.ColorRole.HighlightedText))  # type: ignore[attr-defined]
+            element = (QStyle.PrimitiveElement.PE_IndicatorArrowDown if index.data(ExpandedRole)
+                       else QStyle.PrimitiveElement.PE_IndicatorArrowRight)
+            style.drawPrimitive(element, branch, painter, option.widget)  # type: ignore[attr-defined]
         super().paint(painter, shifted, index)
 
     def editorEvent(self, event: QEvent, model: object, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> bool:

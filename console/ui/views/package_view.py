@@ -53,7 +53,7 @@ class PackageView(QTableView):
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
         widths = {"name": 250, "id": 90, "version": 70, "arch": 85, "os": 115, "language": 75, "size": 90,
-                  "scratch": 100, "source_version": 105, "last_update": 140, "comment": 220, "default": 100}
+                  "scratch": 110, "source_version": 110, "last_update": 140, "comment": 220, "default": 100}
         for i, column in enumerate(COLUMNS):
             header.resizeSection(i, widths.get(column.key, 100))
             header.setSectionHidden(i, not column.visible_by_default)
