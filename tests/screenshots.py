@@ -17,14 +17,14 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings, Qt  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication, QWidget
 
-from console.app import ensure_default_site, open_console  # noqa: E402
-from console.ui.application import create_application  # noqa: E402
-from console.ui.main_window import MainWindow  # noqa: E402
-from console.ui.settings import UiSettings  # noqa: E402
-from console.wim.samples import create_sample_boot_images  # noqa: E402
+from console.app import ensure_default_site, open_console
+from console.ui.application import create_application
+from console.ui.main_window import MainWindow
+from console.ui.settings import UiSettings
+from console.wim.samples import create_sample_boot_images
 
 NAMES = [
     ("Boot image (x64)", "10.0.26100", "Default x64 boot image"), ("Boot image (x86)", "10.0.19041", "Default x86 boot image"),
@@ -78,7 +78,7 @@ def populate(console, folder: Path) -> list[Path]:
         elif name.startswith(("Lab", "VMware", "Hyper-V", "VirtIO", "Secure")):
             console.packages.move_to_folder([pkg["PackageID"]], lab.id)
         if i % 3 == 0:
-            console.packages.put(pkg["PackageID"], {"ScratchSpace": [128, 256, 512][i % 3 and 1 or 0]})
+            console.packages.put(pkg["PackageID"], {"ScratchSpace": [128, 256, 512][(i % 3 and 1) or 0]})
         if "PowerShell" in name:
             console.packages.update_optional_components(pkg["PackageID"], ["WinPE-PowerShell", "WinPE-DismCmdlets"])
     return wims
