@@ -298,6 +298,12 @@ class DriverCatalog:
     ) -> Result[DriverChange]:
         return self._boot.apply(package_id, remove=ci_ids, expected_version=expected_version)
 
+    def change_boot_image_drivers(
+        self, package_id: str, *, add: Sequence[int] = (), remove: Sequence[int] = (), expected_version: str | None = None
+    ) -> Result[DriverChange]:
+        """Add and remove drivers of a boot image in one save (the Drivers wizard's Finish)."""
+        return self._boot.apply(package_id, add=add, remove=remove, expected_version=expected_version)
+
     def plan_boot_image_drivers(self, package_id: str, *, add: Sequence[int] = (), remove: Sequence[int] = ()) -> DriverPlan:
         """What ReferencedDrivers would become (``DriverPlan``), without saving."""
         return self._boot.plan(package_id, add=add, remove=remove)

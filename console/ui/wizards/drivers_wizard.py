@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget, QWizard, QWizardPage
 
 from console.core.changes import Changes
 from console.core.errors import ConflictError
-from console.core.services.boot_image_drivers import BootImageDrivers
 from console.ui.tasks import TaskContext, TaskRunner
 from console.ui.wizards.driver_chooser import DriverChooser, DriverFilter
 from console.ui.wizards.driver_plan_page import Change, DriverPlanPage, note_item
@@ -108,8 +107,8 @@ class DriversWizard(WizardBase):
 
     def _apply(self, ctx: TaskContext) -> Any:
         add, remove = self._change
-        service = BootImageDrivers(self.console.context, self.console.packages)
-        return service.apply(self.package_id, add=add, remove=remove, expected_version=self.version)
+        return self.console.drivers.change_boot_image_drivers(
+            self.package_id, add=add, remove=remove, expected_version=self.version)
 
     def _import_drivers(self) -> None:
         from console.ui.dialogs.import_driver_dialog import ImportDriverDialog
