@@ -63,6 +63,13 @@ def human_size(n: int) -> str:
     return str(n)  # pragma: no cover
 
 
+def _pread(fd: int, length: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, length, offset)
+    os.lseek(fd, offset, os.SEEK_SET)  # Windows has no pread; one reader per file handle
+    return os.read(fd, length)
+
+
 @dataclass
 class _File:
     path: str
@@ -75,7 +82,7 @@ class _File:
         chunks = []
         while length > 0:
             try:
-                chunk = os.pread(self.fd, length, offset)
+                chunk = _pread(self.fd, length, offset)
             except OSError as exc:
                 raise WimError(self.path, f"read error at offset {offset}: {exc.strerror or exc}") from None
             if not chunk:

@@ -14,7 +14,9 @@ from console.core.wim_errors import (
     WimError,
     WimNotFoundError,
 )
-from tests.integration.test_wim_hostile import damaged
+from console.wim.reader import WimReader
+from tests.integration.test_wim_hostile import CASES, damaged
+from tests.wim_fixtures import assert_matches_wimlib
 
 
 def nothing_stored(console) -> bool:
@@ -77,12 +79,39 @@ def test_an_install_image_is_refused_unless_allowed_then_warned(console, install
     assert len(warning) == 1 and "is not a Windows PE image" in warning[0].text
 
 
-@pytest.mark.parametrize("how", ["empty", "wrong-magic", "gigabytes-of-xml", "xxe", "encrypted-esd", "malformed-xml"])
-def test_unreadable_files_store_nothing(console, winpe_x64_wim, tmp_path, how):
+@pytest.mark.parametrize(("how", "error", "message"), CASES, ids=[c[0] for c in CASES])
+def test_unreadable_files_store_nothing(console, winpe_x64_wim, tmp_path, how, error, message):
     path = damaged(winpe_x64_wim, tmp_path, how)
-    with pytest.raises(WimError, match=f"^{path}: "):
+    with pytest.raises(error) as info:
         console.packages.create_from_wim(str(path), 1, "Broken")
+    assert str(info.value).startswith(f"{path}: ") and message in str(info.value)
     assert nothing_stored(console)
+
+
+def test_unreadable_new_path_in_put_changes_nothing(console, winpe_x64_wim, tmp_path):
+    pkg = console.packages.create_from_wim(str(winpe_x64_wim), 1, "PE").value
+    path = damaged(winpe_x64_wim, tmp_path, "billion-laughs")
+    messages = console.status.query(package_id="PS100001")
+    with pytest.raises(WimError, match="declaration; refused"):
+        console.packages.put("PS100001", {"ImagePath": str(path)})
+    assert console.packages.get("PS100001", lazy=True) == pkg
+    assert console.status.query(package_id="PS100001") == messages
+
+
+def test_reload_warns_when_the_image_is_no_longer_windows_pe(console, winpe_x64_wim, install_wim, wim_copy):
+    path = wim_copy(winpe_x64_wim)
+    console.packages.create_from_wim(str(path), 1, "PE")
+    shutil.copyfile(install_wim, path)
+    notes = console.packages.reload_image_properties("PS100001").changes.notes
+    assert "warning: image 1 (Windows 11 Pro) is not a Windows PE image (EditionID Professional, InstallationType Client)" in notes
+    [message] = console.status.query(package_id="PS100001", kind="image")
+    assert message.severity == "warning"
+
+
+@pytest.mark.parametrize("fixture", ["winpe_x64_wim", "winpe_x86_wim", "multi_image_wim", "install_wim"])
+def test_every_session_fixture_matches_wimlib(request, fixture):
+    path = request.getfixturevalue(fixture)
+    assert_matches_wimlib(WimReader().read(path), path)
 
 
 def test_reload_after_replacing_the_file_shows_what_changed(console, winpe_x86_wim, winpe_x64_wim, wim_copy):
