@@ -45,3 +45,12 @@ def test_reload_lines_say_old_and_new():
         "ImageProperty: XML metadata updated (6 -> 11 characters)", "PackageSize: 48 KB -> 50 KB",
     ]
     assert describe_changes(new, new) == []
+
+
+def test_default_package_name_is_the_image_name_cut_to_the_limit(registry):
+    from console.core.services.source_images import default_name
+
+    cls = registry["SMS_BootImagePackage"]
+    assert default_name(cls, ImageInfo(1, "Microsoft Windows PE (x64)")) == "Microsoft Windows PE (x64)"
+    assert default_name(cls, ImageInfo(1, "W" * 80)) == "W" * 50
+    assert default_name(cls, ImageInfo(1, "", arch_code=9)) == "Boot image (x64)"

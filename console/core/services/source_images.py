@@ -84,6 +84,14 @@ def facts_from(ctx: ServiceContext, cls: ClassDef, info: WimInfo, image: ImageIn
     return facts
 
 
+def default_name(cls: ClassDef, image: ImageInfo) -> str:
+    """The image's name as the package name, cut to Name's size limit."""
+    text = image.name or f"Boot image ({image.architecture_text})"
+    prop = cls.property("Name")
+    limit = prop.size_limit if prop is not None else None
+    return text[: limit[1]].rstrip() if limit else text
+
+
 def describe_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     """``Architecture: x86 -> x64`` per changed property (ImageProperty by size)."""
     lines = []
@@ -154,7 +162,7 @@ class SourceImageMethods:
         facts = facts_from(self._ctx, self.cls, info, image)
         full_path = os.path.abspath(path)
         result = self.create(
-            name=name or image.name or f"Boot image ({image.architecture_text})", image_path=full_path, image_index=index, version=version, description=description,
+            name=name or default_name(self.cls, image), image_path=full_path, image_index=index, version=version, description=description,
             image=facts, properties=properties, folder_id=folder_id,
         )
         notes = tuple(f"warning: {p}" for p in problems) + tuple(f"warning: {w}" for w in info.warnings)
