@@ -272,6 +272,8 @@ class WimReader:
         if magic != _PWM_STREAM_MAGIC:
             raise CorruptWimError(f.path, "the pipable WIM has neither a final header nor XML metadata after its header")
         offset = HEADER_SIZE + _PWM_STREAM.size
+        f.warnings.append("the pipable WIM has no final header, so it may be incomplete; "
+                          "its metadata was read from the start of the file")
         return header, self._xml_bytes(f, ResourceHeader(size, 0, offset, size)), offset
 
     @staticmethod

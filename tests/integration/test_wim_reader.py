@@ -76,6 +76,20 @@ def test_pipable_wim(wim_builder, count):
     assert_matches_wimlib(info, path)
 
 
+def test_pipable_wim_without_its_final_header_is_read_from_the_front(wim_builder, wim_copy):
+    whole = wim_builder.build("pipable2.wim", [WINPE_X64, WINPE_X86], compress="XPRESS", pipable=True, boot_index=2)
+    cut = wim_copy(whole, "cut.wim")
+    cut.write_bytes(whole.read_bytes()[:-208])
+    info = reader.read(cut)
+    full = reader.read(whole)
+    assert [(i.name, i.architecture, i.os_version, i.file_count) for i in info.images] == [
+        (i.name, i.architecture, i.os_version, i.file_count) for i in full.images]
+    assert info.total_bytes is None and full.total_bytes, "the leading copy is written before the size is known"
+    assert info.warnings == (("the pipable WIM has no final header, so it may be incomplete; "
+                             "its metadata was read from the start of the file"),)
+    assert info.xml_offset == 208 + 40
+
+
 def test_split_wim_every_part_describes_the_images(wim_builder, tmp_path):
     big = ImageSpec("Microsoft Windows PE (x64)", architecture="x64", payload_kib=600)
     whole = wim_builder.build("to-split.wim", [big, WINPE_X86], compress="none")
