@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests never touch the user's own site database, data folder or console settings.
+_SANDBOX = tempfile.mkdtemp(prefix="bootimage-tests-")
+atexit.register(shutil.rmtree, _SANDBOX, ignore_errors=True)
+os.environ["XDG_DATA_HOME"] = os.path.join(_SANDBOX, "data")
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_SANDBOX, "config")
+os.environ["BOOTIMAGE_DB"] = f"sqlite:///{os.path.join(_SANDBOX, 'default-site.db')}"
 
 pytest_plugins = ["tests.wim_fixtures"]  # real WIM files built with wimlib-imagex
 

@@ -151,10 +151,18 @@ def cmd_new(args: argparse.Namespace) -> None:
             version=args.version, description=args.description, folder_id=args.folder,
         )
     else:  # reads the WIM: a missing or unreadable file is an error and nothing is written
-        result = console.packages.create_from_wim(
-            args.path, args.index, args.name, args.version, args.description, args.folder,
-            allow_unsupported=args.allow_unsupported,
-        )
+        from console.core.wim_errors import WimAccessError, WimNotFoundError
+
+        try:
+            result = console.packages.create_from_wim(
+                args.path, args.index, args.name, args.version, args.description, args.folder,
+                allow_unsupported=args.allow_unsupported,
+            )
+        except (WimNotFoundError, WimAccessError) as exc:
+            raise type(exc)(
+                exc.path, f"{exc.reason}. Nothing was recorded. Check the path, or add --no-image-read to record "
+                "the package now and read the image later with `bootimage reload ID`"
+            ) from None
     for note in result.changes.notes:
         print(note, file=sys.stderr)
     if args.json:

@@ -125,8 +125,6 @@ class SourceImageMethods:
         source = f"ImageProperty of {package['PackageID']}"
         return _reader(self._ctx).parse_image_xml(text, source=source)
 
-    images_of = image_list
-
     def package_image(self: _Packages, package: Instance | str) -> ImageInfo | None:
         """The package's chosen image (ImageIndex) as recorded in its ImageProperty."""
         if isinstance(package, str) or "ImageIndex" not in package:
