@@ -143,22 +143,13 @@ class SqlPackageRepository:
         children = self._children([package_id]) if lazy else {}
         return self._record(row, lazy, children.get(package_id, {}))
 
-    def query(self, query: PackageQuery, *, lazy: bool = False) -> tuple[list[PackageRecord], int]:
-        conditions = []
-        if query.text.strip():
-            conditions.append(PackageRow.search_text.like(like_pattern(query.text.strip()), escape="\\"))
-        for name, value in query.where.items():
-            attr = COLUMNS.get(name)
-            if attr is None:
-                raise ValidationError.single(name, f"cannot filter on {name}: it is not stored as a column")
-            conditions.append(getattr(PackageRow, attr) == value)
-        if query.folder_id is not None:
-            if query.folder_id == 0 and not query.recursive:
-                conditions.append(PackageRow.folder_id.is_(None))
-            elif query.folder_id != 0:
-                ids = self._subtree(query.folder_id) if query.recursive else [query.folder_id]
-                conditions.append(PackageRow.folder_id.in_(ids))
-        total = self._s.scalar(select(func.count()).select_from(PackageRow).where(*conditions)) or 0
+    def count(self, query: PackageQuery) -> int:
+        stmt = select(func.count()).select_from(PackageRow).where(*self._conditions(query))
+        return int(self._s.scalar(stmt) or 0)
+
+    def query(self, query: PackageQuery, *, lazy: bool = False, count: bool = True) -> tuple[list[PackageRecord], int]:
+        conditions = self._conditions(query)
+        total = self.count(query) if count else -1
         sort_attr = getattr(PackageRow, COLUMNS.get(query.sort, "name"))
         if isinstance(sort_attr.type, (String, Text)):
             sort_attr = func.lower(sort_attr)  # administrators expect "alpha" before "Bravo"
@@ -177,7 +168,24 @@ class SqlPackageRepository:
         rows = list(self._s.scalars(stmt)) if lazy else [SimpleNamespace(**r._mapping) for r in self._s.execute(stmt)]
         wanted = lazy or any(name in CHILD_PROPERTIES for name in query.include)
         children = self._children([r.package_id for r in rows]) if wanted else {}
-        return [self._record(r, lazy, children.get(r.package_id, {}), query.include) for r in rows], int(total)
+        return [self._record(r, lazy, children.get(r.package_id, {}), query.include) for r in rows], total
+
+    def _conditions(self, query: PackageQuery) -> list[Any]:
+        conditions: list[Any] = []
+        if query.text.strip():
+            conditions.append(PackageRow.search_text.like(like_pattern(query.text.strip()), escape="\\"))
+        for name, value in query.where.items():
+            attr = COLUMNS.get(name)
+            if attr is None:
+                raise ValidationError.single(name, f"cannot filter on {name}: it is not stored as a column")
+            conditions.append(getattr(PackageRow, attr) == value)
+        if query.folder_id is not None:
+            if query.folder_id == 0 and not query.recursive:
+                conditions.append(PackageRow.folder_id.is_(None))
+            elif query.folder_id != 0:
+                ids = self._subtree(query.folder_id) if query.recursive else [query.folder_id]
+                conditions.append(PackageRow.folder_id.in_(ids))
+        return conditions
 
     def name_in_use(self, name: str, *, excluding: str | None = None) -> str | None:
         stmt = select(PackageRow.package_id).where(

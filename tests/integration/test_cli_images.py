@@ -93,7 +93,9 @@ def test_new_reads_the_wim_and_index_2_records_the_second_image(run, multi_image
 def test_new_refuses_unreadable_files_and_writes_nothing(run, tmp_path, install_wim):
     missing = run("new", "--path", str(tmp_path / "gone.wim"), "--index", "1", "--name", "Gone", check=False)
     assert missing.returncode == 1
-    assert missing.stderr == f"error: {tmp_path / 'gone.wim'}: no such file\n"
+    assert missing.stderr.startswith(f"error: {tmp_path / 'gone.wim'}: no such file. Nothing was recorded.")
+    assert "--no-image-read" in missing.stderr
+    assert missing.stderr.count("\n") == 1
     bad_index = run("new", "--path", str(install_wim), "--index", "4", "--name", "Four", check=False)
     assert "holds 1 image(s) (1 Windows 11 Pro); there is no image 4" in bad_index.stderr
     not_pe = run("new", "--path", str(install_wim), "--index", "1", "--name", "Pro", check=False)

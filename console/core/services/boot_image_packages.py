@@ -133,21 +133,32 @@ class BootImagePackages(SourceImageMethods):
             self._ctx.local_site(uow)
             return self._to_instance(self._record_or_fail(uow, package_id, lazy=lazy))
 
-    def query(self, query: PackageQuery | None = None, *, lazy: bool = False) -> Page:
-        query = query or PackageQuery()
+    def query(self, query: PackageQuery | None = None, *, lazy: bool = False, count: bool = True) -> Page:
+        """A page of packages and how many match (``total`` is -1 with ``count=False``: the
+        console then shows the page at once and counts in parallel with ``count``)."""
+        query = self._checked(query or PackageQuery())
+        with self._ctx.uow() as uow:
+            self._ctx.local_site(uow)
+            records, total = uow.packages.query(query, lazy=lazy, count=count)
+            return Page(tuple(self._to_instance(r, query.include) for r in records), total)
+
+    def count(self, query: PackageQuery | None = None) -> int:
+        """How many packages match ``query`` (its offset and limit are ignored)."""
+        query = self._checked(query or PackageQuery())
+        with self._ctx.uow() as uow:
+            self._ctx.local_site(uow)
+            return uow.packages.count(query)
+
+    def _checked(self, query: PackageQuery) -> PackageQuery:
         cls = self.cls
         if cls.property(query.sort) is None:
             raise ValidationError.single("sort", f"cannot sort by {query.sort!r}: {CLASS_NAME} has no such property")
         where = self._ctx.validator.prepare_changes(cls, query.where, allow_read_only=True) if query.where else {}
         include = tuple(self._ctx.validator.resolve(cls, name).name for name in query.include)
-        query = PackageQuery(
+        return PackageQuery(
             query.text, where, query.folder_id, query.recursive, cls.property(query.sort).name,  # type: ignore[union-attr]
             query.descending, max(query.offset, 0), query.limit, include,
         )
-        with self._ctx.uow() as uow:
-            self._ctx.local_site(uow)
-            records, total = uow.packages.query(query, lazy=lazy)
-            return Page(tuple(self._to_instance(r, query.include) for r in records), total)
 
     def put(
         self, package_id: str, changes: Mapping[str, Any], *, expected_version: str | None = None

@@ -19,6 +19,13 @@ Index = QModelIndex | QPersistentModelIndex
 DepthRole = Qt.ItemDataRole.UserRole + 40
 ExpandableRole = Qt.ItemDataRole.UserRole + 41
 ExpandedRole = Qt.ItemDataRole.UserRole + 42
+#: Roles the package models never provide: answered here without mapping (painting asks
+#: for each of them on every cell).
+UNUSED_ROLES = frozenset(int(r) for r in (
+    Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole,
+    Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.SizeHintRole, Qt.ItemDataRole.StatusTipRole,
+    Qt.ItemDataRole.WhatsThisRole,
+))
 
 
 class FlatTreeProxy(QAbstractTableModel):
@@ -29,7 +36,11 @@ class FlatTreeProxy(QAbstractTableModel):
         self._tops: list[int] = []  # expanded top-level source rows, sorted
         self._extra: list[int] = []  # visible descendants of each expanded top
         self._before: list[int] = []  # sum of _extra before position i
+        self._starts: list[int] = []  # flat row of each expanded top
         self._pending: tuple[int, int] | None = None
+        # Optional fast paths of the source for top-level rows (no index objects built).
+        self._row_data = getattr(source, "row_data", None)
+        self._row_flags = getattr(source, "row_flags", None)
         source.modelAboutToBeReset.connect(self.beginResetModel)
         source.modelReset.connect(self._source_reset)
         source.layoutAboutToBeChanged.connect(lambda *a: self.beginResetModel())
@@ -79,6 +90,7 @@ class FlatTreeProxy(QAbstractTableModel):
         for i, extra in enumerate(self._extra):
             self._before[i] = running
             running += extra
+        self._starts = [top + before for top, before in zip(self._tops, self._before, strict=True)]
 
     def set_expanded(self, flat_row: int, expanded: bool) -> None:
         source_index = self.to_source(self.index(flat_row, 0))
@@ -122,7 +134,9 @@ class FlatTreeProxy(QAbstractTableModel):
         if not index.isValid():
             return QModelIndex()
         row = index.row()
-        starts = [top + before for top, before in zip(self._tops, self._before, strict=True)]
+        if not self._tops:  # nothing expanded: flat rows are the top-level rows
+            return self._source.index(row, index.column())
+        starts = self._starts
         i = bisect_right(starts, row) - 1
         if i >= 0 and row <= starts[i] + self._extra[i]:
             top = self._source.index(self._tops[i], 0)
@@ -176,6 +190,16 @@ class FlatTreeProxy(QAbstractTableModel):
         return 0 if parent.isValid() else self._source.columnCount()
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role in UNUSED_ROLES:
+            return None
+        if not self._tops and self._row_data is not None:  # nothing unfolded: flat rows are top rows
+            if role == DepthRole:
+                return 0
+            if role == ExpandableRole:
+                return index.column() == 0  # every package has its image/component/driver groups
+            if role == ExpandedRole:
+                return False
+            return self._row_data(index.row(), index.column(), role)
         source = self.to_source(index)
         if not source.isValid():
             return None
@@ -194,6 +218,8 @@ class FlatTreeProxy(QAbstractTableModel):
         return self._source.headerData(section, orientation, role)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
+        if not self._tops and self._row_flags is not None and index.isValid():
+            return self._row_flags(index.row())
         source = self.to_source(index)
         return self._source.flags(source) if source.isValid() else Qt.ItemFlag.NoItemFlags
 

@@ -30,6 +30,7 @@ class Node:
     row: int = 0
     children: list[Node] = field(default_factory=list)
     children_loaded: bool = False
+    texts: list[str] | None = None  # display text per column, computed once when painted
 
     @property
     def package_id(self) -> str | None:

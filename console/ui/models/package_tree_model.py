@@ -26,6 +26,15 @@ from console.ui.models.roles import NodeKindRole, PackageIdRole, PackageRole
 from console.ui.tasks import TaskRunner
 
 PACKAGE_MIME = "application/x-bootimage-package-ids"
+DISPLAY = Qt.ItemDataRole.DisplayRole
+DECORATION = Qt.ItemDataRole.DecorationRole
+ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
+TOOLTIP = Qt.ItemDataRole.ToolTipRole
+ALIGNMENTS = [column.alignment() for column in COLUMNS]
+PACKAGE_KIND = NodeKind.PACKAGE.value
+ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+PACKAGE_FLAGS = ROW_FLAGS | Qt.ItemFlag.ItemIsDragEnabled
+LEAF_FLAGS = ROW_FLAGS | Qt.ItemFlag.ItemNeverHasChildren
 BLOCK_SIZE = 200
 Index = QModelIndex | QPersistentModelIndex
 
@@ -89,7 +98,12 @@ class PackageTreeModel(QAbstractItemModel):
         self._scope = replace(self._scope, generation=self._scope.generation + 1)
         self._blocks_loading.clear()
         self._loading_children.clear()
+        self._count: int | None = None  # the count runs beside the first block (two workers)
         self._request_block(0, reset=True)
+        generation, query = self._scope.generation, self._query(0)
+        self._tasks.run(lambda ctx: self._packages.count(query),
+                        on_success=lambda total: self._counted(generation, total),
+                        on_error=lambda exc: self._block_failed(generation, -1, exc), description="")
 
     def _query(self, block: int) -> PackageQuery:
         s = self._scope
@@ -106,7 +120,7 @@ class PackageTreeModel(QAbstractItemModel):
         query = self._query(block)
         self.loading_changed.emit(True)
         self._tasks.run(
-            lambda ctx: self._packages.query(query),
+            lambda ctx: self._packages.query(query, count=False),
             on_success=lambda page: self._block_loaded(generation, block, page, reset),
             on_error=lambda exc: self._block_failed(generation, block, exc),
             description="Loading boot images" if reset else "",
@@ -117,13 +131,13 @@ class PackageTreeModel(QAbstractItemModel):
             return  # an older query; the scope changed meanwhile
         self._blocks_loading.discard(block)
         if reset:
+            # Show the first rows at once; the parallel count extends the list when it arrives
+            # (a short first block is the whole result).
+            rows = len(page.items) if len(page.items) < BLOCK_SIZE else max(len(page.items), self._count or 0)
             self.beginResetModel()
             self._root = Node(NodeKind.ROOT, "")
-            self._rows = [None] * page.total
+            self._rows = [None] * rows
             self.endResetModel()
-        elif page.total != len(self._rows):  # packages were added or removed meanwhile
-            self.reload()
-            return
         first = block * BLOCK_SIZE
         for offset, package in enumerate(page.items):
             row = first + offset
@@ -133,11 +147,27 @@ class PackageTreeModel(QAbstractItemModel):
             if node is None:
                 self._rows[row] = self._package_node(row, package)
             else:
-                node.package, node.label = package, package["Name"]
+                node.package, node.label, node.texts = package, package["Name"], None
         if page.items and not reset:
             last = min(first + len(page.items), len(self._rows)) - 1
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
         self.loading_changed.emit(bool(self._blocks_loading))
+        self.totals_changed.emit(self.loaded, self.total)
+
+    def _counted(self, generation: int, total: int) -> None:
+        if generation != self._scope.generation:
+            return
+        self._count = total
+        if 0 in self._blocks_loading:
+            return  # the first block is still on its way; it will use the count
+        current = len(self._rows)
+        if total > current:
+            self.beginInsertRows(QModelIndex(), current, total - 1)
+            self._rows.extend([None] * (total - current))
+            self.endInsertRows()
+        elif total < current and current >= BLOCK_SIZE:
+            self.reload()  # packages were removed meanwhile
+            return
         self.totals_changed.emit(self.loaded, self.total)
 
     def _package_node(self, row: int, package: Instance | None) -> Node:
@@ -192,6 +222,7 @@ class PackageTreeModel(QAbstractItemModel):
             if node.package_id == package["PackageID"]:
                 node.package = package
                 node.label = package["Name"]
+                node.texts = None
                 index = self._index_of(node)
                 self.dataChanged.emit(index, index.siblingAtColumn(len(COLUMNS) - 1))
                 if node.children_loaded:
@@ -310,25 +341,22 @@ class PackageTreeModel(QAbstractItemModel):
                 description=f"Loading {pid}",
             )
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
         if not index.isValid():
             return None
-        if self._is_unloaded_top(index):
-            if role != Qt.ItemDataRole.DisplayRole:
-                return None
-            self._request_block(index.row() // BLOCK_SIZE)  # only rows the view paints ask for data
-            return "Loading…" if index.column() == 0 else ""
+        parent = index.internalPointer()
+        col = index.column()
+        if parent is self._root:
+            return self.row_data(index.row(), col, role)
         node = self.node(index)
-        column = COLUMNS[index.column()]
-        if node.kind == NodeKind.PACKAGE and node.package is not None:
-            return self._package_data(node.package, column, index.column(), role)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return node.label if index.column() == 0 else node.columns.get(column.key, "")
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return column.alignment()
-        if role == Qt.ItemDataRole.DecorationRole and index.column() == 0 and node.icon:
+        column = COLUMNS[col]
+        if role == DISPLAY:
+            return node.label if col == 0 else node.columns.get(column.key, "")
+        if role == ALIGNMENT:
+            return ALIGNMENTS[col]
+        if role == DECORATION and col == 0 and node.icon:
             return icon(node.icon)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == TOOLTIP:
             return node.tooltip or None
         if role == NodeKindRole:
             return node.kind.value
@@ -336,22 +364,35 @@ class PackageTreeModel(QAbstractItemModel):
             return node.ancestor_package_id()
         return None
 
-    def _package_data(self, package: Instance, column: Any, col: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
-            return cell_text(self._cls, column, package)
-        if role == Qt.ItemDataRole.DecorationRole and col == 0:
+    def row_data(self, row: int, col: int, role: int) -> Any:
+        """Data of a package (top-level) row without building an index: the hot path while
+        painting a 100,000-row list (``FlatTreeProxy`` calls it directly)."""
+        node = self._rows[row] if row < len(self._rows) else None
+        if node is None or node.package is None:
+            if role != DISPLAY:
+                return None
+            self._request_block(row // BLOCK_SIZE)  # only rows the view paints ask for data
+            return "Loading…" if col == 0 else ""
+        if role == DISPLAY:
+            if node.texts is None:
+                node.texts = [cell_text(self._cls, column, node.package) for column in COLUMNS]
+            return node.texts[col]
+        return self._package_data(node.package, col, role)
+
+    def _package_data(self, package: Instance, col: int, role: int) -> Any:
+        if role == ALIGNMENT:
+            return ALIGNMENTS[col]
+        if role == DECORATION and col == 0:
             arch = package.get("Architecture") or ""
             return icon(f"boot-image-{arch}" if arch in ("x86", "x64") else "boot-image")
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return column.alignment()
-        if role == Qt.ItemDataRole.ToolTipRole and col == 0:
+        if role == TOOLTIP and col == 0:
             return f"{package['PackageID']}: {package['Name']}\n{package.get('ImagePath') or ''}"
         if role == PackageIdRole:
             return package["PackageID"]
         if role == PackageRole:
             return package
         if role == NodeKindRole:
-            return NodeKind.PACKAGE.value
+            return PACKAGE_KIND
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -366,15 +407,13 @@ class PackageTreeModel(QAbstractItemModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if self._is_unloaded_top(index):
-            return flags
-        node = self.node(index)
-        if node.kind == NodeKind.PACKAGE:
-            flags |= Qt.ItemFlag.ItemIsDragEnabled
-        elif not node.children:
-            flags |= Qt.ItemFlag.ItemNeverHasChildren
-        return flags
+        if index.internalPointer() is self._root:
+            return self.row_flags(index.row())
+        return ROW_FLAGS if self.node(index).children else LEAF_FLAGS
+
+    def row_flags(self, row: int) -> Qt.ItemFlag:
+        node = self._rows[row] if row < len(self._rows) else None
+        return ROW_FLAGS if node is None or node.package is None else PACKAGE_FLAGS
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if 0 <= column < len(COLUMNS):
