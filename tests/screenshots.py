@@ -9,6 +9,7 @@ sheet and driver screenshots come from their own scripts, run at the end.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -189,10 +190,8 @@ def main(argv: list[str]) -> int:
         console.close()
     if "--only-main" in argv:
         return 0
-    from tests import screenshots_drivers, screenshots_propertysheet
-
-    screenshots_propertysheet.main([argv[0], str(out)])
-    screenshots_drivers.main([argv[0], str(out)])
+    for script in ("tests.screenshots_propertysheet", "tests.screenshots_drivers"):  # each in its own process
+        subprocess.run([sys.executable, "-m", script, str(out)], check=True)
     return 0
 
 

@@ -59,6 +59,7 @@ class GeneralPage(QWizardPage):
         self.name_error = QLabel()
         self.name_error.setStyleSheet("color: #c0392b;")
         self.name_error.setWordWrap(True)
+        self.name_error.setVisible(False)
         self.comment_note = QLabel("Up to 127 characters.")
         self.comment_note.setObjectName("hint")
         form = QFormLayout()
@@ -101,12 +102,14 @@ class GeneralPage(QWizardPage):
         if not name:
             self._taken_by, self._checked_name = None, ""
             self.name_error.clear()
+            self.name_error.setVisible(False)
             return
 
         def done(owner: str | None) -> None:
             if generation == self._generation:
                 self._taken_by, self._checked_name = owner, name
                 self.name_error.setText(f"{owner} already has this name; boot image names must be unique." if owner else "")
+                self.name_error.setVisible(bool(owner))
                 self.completeChanged.emit()
 
         self._tasks.run(lambda ctx: self._console.packages.name_in_use(name), on_success=done, on_error=lambda exc: None,
