@@ -295,3 +295,23 @@ def test_create_sample_boot_images_from_the_empty_state(qtbot, monkeypatch, tmp_
     architectures = {p["Architecture"] for p in console.packages.query().items}
     assert architectures == {"x64", "x86"}
     assert len(list((tmp_path / "data" / "bootimage-console" / "samples").rglob("*.wim"))) == 3
+
+
+def test_dropping_a_wim_opens_the_add_boot_image_wizard_prefilled(qtbot, make_window, winpe_x64_wim):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from console.ui.wizards.add_boot_image_wizard import AddBootImageWizard
+
+    window = make_window()
+    view = window.packages_page.view
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(winpe_x64_wim))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    view.dropEvent(event)
+    wizard = window.findChild(AddBootImageWizard)
+    assert wizard is not None
+    assert wizard.data_source.path.text() == str(winpe_x64_wim)
+    qtbot.waitUntil(lambda: wizard.data_source.info is not None, timeout=10000)
+    assert wizard.data_source.model.rowCount() == 1
+    wizard.reject()
