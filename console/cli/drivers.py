@@ -13,8 +13,8 @@ from typing import Any
 
 from console.cli.output import emit_json, property_list, table
 from console.cli.packages import instance_json
-from console.cli.runtime import open_site
-from console.core.errors import ConsoleError, ValidationError
+from console.cli.runtime import confirm_removal, open_site
+from console.core.errors import ValidationError
 from console.core.services.boot_image_drivers import BootImageDrivers
 
 LIST_COLUMNS = ("CI_ID", "Name", "Class", "Provider", "Version", "Architectures", "Signed", "Enabled")
@@ -197,13 +197,8 @@ def cmd_enable(args: argparse.Namespace) -> None:
 def cmd_remove(args: argparse.Namespace) -> None:
     console = open_site(args)
     driver = console.drivers.get(args.ci_id)
-    if not args.force:
-        if not sys.stdin.isatty():
-            raise ConsoleError(f"refusing to remove driver {driver.ci_id} without confirmation; add --force")
-        answer = input(f"Remove driver {driver.ci_id} ({driver.name}) from the catalog? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            print("not removed")
-            return
+    if not confirm_removal(args, f"driver {driver.ci_id}", f"Remove driver {driver.ci_id} ({driver.name}) from the catalog?"):
+        return
     console.drivers.delete(driver.ci_id)
     print(f"removed driver {driver.ci_id} ({driver.name})")
 

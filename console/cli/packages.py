@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 from console.cli.output import emit_json, property_list, table
-from console.cli.runtime import open_site
-from console.core.errors import ConsoleError, UnknownPropertyError, ValidationError
+from console.cli.runtime import confirm_removal, open_site
+from console.core.errors import UnknownPropertyError, ValidationError
 from console.core.instance import Instance
 
 LIST_COLUMNS = ("PackageID", "Name", "Version", "Architecture", "ImageOSVersion", "Language", "PackageSize")
@@ -235,12 +235,7 @@ def cmd_set(args: argparse.Namespace) -> None:
 def cmd_remove(args: argparse.Namespace) -> None:
     console = open_site(args)
     item = console.packages.get(args.package_id)
-    if not args.force:
-        if not sys.stdin.isatty():
-            raise ConsoleError(f"refusing to remove {item['PackageID']} without confirmation; add --force")
-        answer = input(f"Remove boot image {item['PackageID']} ({item['Name']})? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            print("not removed")
-            return
+    if not confirm_removal(args, item["PackageID"], f"Remove boot image {item['PackageID']} ({item['Name']})?"):
+        return
     console.packages.delete(item["PackageID"])
     print(f"removed {item['PackageID']} ({item['Name']})")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from console.core.errors import ConsoleError
+from console.core.errors import ConsoleError, FileLineError
 
 #: Architectures an INF can name in a ``[Manufacturer]`` decoration, normalized.
 INF_ARCHITECTURES = ("x86", "amd64", "arm", "arm64", "ia64")
@@ -38,17 +38,10 @@ STORAGE_CLASSES = {
 BOOT_CRITICAL_CLASSES = {**NETWORK_CLASSES, **STORAGE_CLASSES}
 
 
-class InfError(ConsoleError):
+class InfError(FileLineError):
     """An INF file that cannot be read or is not a usable driver INF. Names file and line."""
 
     title = "Unusable INF file"
-
-    def __init__(self, message: str, *, file: str = "", line: int | None = None) -> None:
-        where = file + (f", line {line}" if line else "") if file else ""
-        super().__init__(f"{where}: {message}" if where else message)
-        self.file = file
-        self.line = line
-        self.reason = message
 
 
 class NotADriverInfError(InfError):

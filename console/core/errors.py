@@ -19,10 +19,11 @@ class ConsoleError(Exception):
         return self.message
 
 
-class MetadataError(ConsoleError):
-    """A class definition file is malformed."""
+class FileLineError(ConsoleError):
+    """A file that cannot be used, with where it goes wrong: "file, line N: message".
 
-    title = "Invalid class definition"
+    ``file`` and ``line`` are optional (the message then stands alone or names only the file);
+    ``reason`` is the bare message."""
 
     def __init__(self, message: str, *, file: str = "", line: int | None = None) -> None:
         where = file + (f", line {line}" if line else "") if file else ""
@@ -30,6 +31,17 @@ class MetadataError(ConsoleError):
         self.file = file
         self.line = line
         self.reason = message
+
+
+def error_text(exc: BaseException) -> str:
+    """What a user is told about ``exc``: a ConsoleError's message, else its type and text."""
+    return exc.message if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
+
+
+class MetadataError(FileLineError):
+    """A class definition file is malformed."""
+
+    title = "Invalid class definition"
 
 
 class NotFoundError(ConsoleError):

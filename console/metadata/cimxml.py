@@ -13,8 +13,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
-
 from console.core.classdef import (
     CIM_TYPES,
     INTEGER_RANGES,
@@ -28,14 +26,7 @@ from console.core.classdef import (
 )
 from console.core.errors import MetadataError
 from console.core.values import parse_cim_datetime
-
-_PARSER_OPTIONS = {
-    "resolve_entities": False,
-    "no_network": True,
-    "load_dtd": False,
-    "huge_tree": False,
-    "remove_comments": True,
-}
+from console.metadata.safe_xml import parse_root
 
 
 @dataclass(frozen=True)
@@ -72,12 +63,7 @@ def parse_file(path: Path) -> list[_RawClass]:
 
 
 def parse_bytes(data: bytes, source: str = "<memory>") -> list[_RawClass]:
-    parser = etree.XMLParser(**_PARSER_OPTIONS)
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        line = exc.lineno if exc.lineno else None
-        raise MetadataError(f"not well-formed XML: {exc.msg}", file=source, line=line) from None
+    root = parse_root(data, source)
     if root.tag == "CLASS":
         elements = [root]
     else:

@@ -11,8 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
-
 from console.core.classdef import ClassDef, ClassRegistry, PropertyDef
 from console.core.errors import MetadataError, ValidationError
 from console.core.sheet_layout import (
@@ -33,14 +31,8 @@ from console.core.sheet_layout import (
     empty_value,
 )
 from console.core.values import ValueCoercer
+from console.metadata.safe_xml import parse_root
 
-_PARSER_OPTIONS = {
-    "resolve_entities": False,
-    "no_network": True,
-    "load_dtd": False,
-    "huge_tree": False,
-    "remove_comments": True,
-}
 _BINDING_ATTRIBUTES = ("property", "on", "off", "presence", "invert")
 _ATTRIBUTES: dict[str, frozenset[str]] = {
     "propertysheet": frozenset({"class", "title"}),
@@ -77,12 +69,7 @@ def load_sheet_layout(path: Path | str, registry: ClassRegistry) -> SheetLayout:
 
 
 def parse_sheet_layout(data: bytes, registry: ClassRegistry, source: str = "<memory>") -> SheetLayout:
-    parser = etree.XMLParser(**_PARSER_OPTIONS)
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise MetadataError(f"not well-formed XML: {exc.msg}", file=source, line=exc.lineno or None) from None
-    return _LayoutReader(registry, source).sheet(root)
+    return _LayoutReader(registry, source).sheet(parse_root(data, source))
 
 
 class _LayoutReader:
