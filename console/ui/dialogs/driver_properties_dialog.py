@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from console.core.drivers import Driver
-from console.core.errors import ConsoleError
+from console.core.errors import error_text
 from console.core.values import format_datetime
 from console.ui.icons import icon
 from console.ui.models.driver_columns import SIGNED_NOTE, architectures_text, date_text, size_text
@@ -115,7 +115,7 @@ class DriverPropertiesDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         if not isValid(self):  # closed (and deleted) before the driver was read
             return
-        text = exc.message if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
+        text = error_text(exc)
         self.message.setText(f"The driver cannot be shown: {text}")
         self.message.setStyleSheet("color: #c0392b;")
 

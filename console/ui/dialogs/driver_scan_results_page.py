@@ -8,12 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QFormLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QTabWidget,
@@ -29,6 +26,7 @@ from console.ui.dialogs.driver_scan_page import ScanPage
 from console.ui.icons import icon
 from console.ui.models.driver_columns import duplicate_columns, failed_columns, found_columns
 from console.ui.models.record_table_model import Column, RecordTableModel
+from console.ui.record_views import record_view, size_columns
 from console.ui.tasks import TaskRunner
 
 
@@ -45,18 +43,6 @@ def split_categories(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in re.split(r"[,;]", text) if part.strip())
 
 
-def _table(name: str) -> QTreeView:
-    view = QTreeView()
-    view.setAccessibleName(name)
-    view.setRootIsDecorated(False)
-    view.setUniformRowHeights(True)
-    view.setAlternatingRowColors(True)
-    view.setAllColumnsShowFocus(True)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    return view
-
-
 def _show(view: QTreeView, columns: Sequence[Column], rows: Sequence[Any], parent: QWidget) -> RecordTableModel:
     """A model of ``rows`` on ``view`` (columns show paths relative to the scanned folder)."""
     old = view.model()
@@ -65,13 +51,7 @@ def _show(view: QTreeView, columns: Sequence[Column], rows: Sequence[Any], paren
     view.setModel(model)
     if old is not None:
         old.deleteLater()
-    header = view.header()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(True)
-    for i, column in enumerate(columns):
-        header.resizeSection(i, column.width)
-    view.setSortingEnabled(True)
-    view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    size_columns(view, columns)
     return model
 
 
@@ -88,9 +68,9 @@ class ScanResultsPage(QWizardPage):
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Scan summary")
         self.tabs = QTabWidget()
-        self.found_view = _table("New drivers")
-        self.duplicates_view = _table("Duplicate drivers")
-        self.failed_view = _table("INF files that cannot be used")
+        self.found_view = record_view("New drivers")
+        self.duplicates_view = record_view("Duplicate drivers")
+        self.failed_view = record_view("INF files that cannot be used")
         self.found = _show(self.found_view, found_columns(""), (), self)
         self.duplicates = _show(self.duplicates_view, duplicate_columns(""), (), self)
         self.failed = _show(self.failed_view, failed_columns(""), (), self)

@@ -1,4 +1,5 @@
-"""Small modal dialogs around folders and deletion, each with an ``ask`` classmethod."""
+"""Small modal dialogs around folders and deletion, each with an ``ask`` classmethod; Delete
+asks with ``confirm_delete`` (also the Drivers node's)."""
 
 from __future__ import annotations
 
@@ -57,20 +58,29 @@ class MoveToFolderDialog(QDialog):
         return dialog.folder_id() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
+def confirm_delete(parent: QWidget | None, title: str, question: str, items: Sequence[tuple[object, str]],
+                   consequences: str) -> bool:
+    """Yes/No (No is the default) under ``question``, listing the first 15 ``items`` (ID, name)
+    exactly as they will be deleted."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(title)
+    listing = "\n".join(f"  {key}  {name}" for key, name in items[:15])
+    more = f"\n  … and {len(items) - 15} more" if len(items) > 15 else ""
+    box.setText(f"{question}\n\n{listing}{more}")
+    box.setInformativeText(consequences)
+    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    return box.exec() == QMessageBox.StandardButton.Yes
+
+
 class ConfirmDeleteDialog:
     @classmethod
     def ask(cls, parent: QWidget | None, items: Sequence[tuple[str, str]]) -> bool:
         """``items``: (PackageID, Name). Lists exactly what will be deleted."""
-        box = QMessageBox(parent)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Delete Boot Images" if len(items) > 1 else "Delete Boot Image")
-        listing = "\n".join(f"  {pid}  {name}" for pid, name in items[:15])
-        more = f"\n  … and {len(items) - 15} more" if len(items) > 15 else ""
-        box.setText(f"Delete {len(items)} boot image package(s)?\n\n{listing}{more}")
-        box.setInformativeText(
+        return confirm_delete(
+            parent, "Delete Boot Images" if len(items) > 1 else "Delete Boot Image",
+            f"Delete {len(items)} boot image package(s)?", items,
             "The packages, their optional component and driver selections and refresh schedules are removed "
-            "from the site database. The source WIM files are not touched. Package IDs are never reused."
+            "from the site database. The source WIM files are not touched. Package IDs are never reused.",
         )
-        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        return box.exec() == QMessageBox.StandardButton.Yes

@@ -6,20 +6,20 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyle
 
 from console.core.classdef import ClassRegistry, PropertyDef
 from console.core.instance import Instance
 from console.core.values import format_value
+from console.ui.models.headed_table_model import HeadedTableModel, Index
 from console.ui.propertysheet.editor_base import read_only_reason, tooltip_for
 from console.ui.propertysheet.editor_factory import is_inline
 from console.ui.propertysheet.instance_text import describe_instance
 from console.ui.propertysheet.roles import InlineEditRole, PropertyRole
 from console.ui.propertysheet.sheet_values import SheetValues
 
-Index = QModelIndex | QPersistentModelIndex
 HEADERS = ("Name", "Type", "Qualifiers", "Value")
 NAME, TYPE, QUALIFIERS, VALUE = range(4)
 NOT_LOADED = "(not loaded)"
@@ -33,44 +33,36 @@ def qualifiers_text(prop: PropertyDef) -> str:
     return ", ".join(parts)
 
 
-class AllPropertiesModel(QAbstractTableModel):
-    """Adapter over ``SheetValues``: edits go to the shared values, so every tab agrees."""
+class AllPropertiesModel(HeadedTableModel):
+    """Adapter over ``SheetValues``: edits go to the shared values, so every tab agrees.
+    Rows are the ``PropertyDef``s of the class."""
+
+    headers = HEADERS
 
     def __init__(self, values: SheetValues, registry: ClassRegistry, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._values = values
         self._registry = registry
-        self._props: list[PropertyDef] = list(values.cls.properties.values())
-        self._rows = {prop.name: row for row, prop in enumerate(self._props)}
+        self._rows: list[PropertyDef] = list(values.cls.properties.values())
+        self._row_by_name = {prop.name: row for row, prop in enumerate(self._rows)}
         self._problems: dict[str, list[str]] = {}
         values.value_changed.connect(self._value_changed)
-        values.reset.connect(self._all_changed)
+        values.reset.connect(self._all_rows_changed)
 
     # -- Qt --------------------------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._props)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.column() == VALUE and self._inline(self._props[index.row()]):
+        if index.column() == VALUE and self._inline(self._rows[index.row()]):
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._props):
+        prop: PropertyDef | None = self.row_at(index)
+        if prop is None:
             return None
-        prop = self._props[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(prop, column)
@@ -101,7 +93,7 @@ class AllPropertiesModel(QAbstractTableModel):
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.column() != VALUE:
             return False
-        prop = self._props[index.row()]
+        prop = self._rows[index.row()]
         if prop.is_read_only or not self._values.is_loaded(prop.name):
             return False
         self._values.set(prop.name, value)
@@ -110,14 +102,14 @@ class AllPropertiesModel(QAbstractTableModel):
     # -- own -------------------------------------------------------------------------------
 
     def property_at(self, row: int) -> PropertyDef:
-        return self._props[row]
+        return self._rows[row]
 
     def row_of(self, name: str) -> int:
-        return self._rows[name]
+        return self._row_by_name[name]
 
     def set_problems(self, problems: Mapping[str, Sequence[str]]) -> None:
         self._problems = {name: list(messages) for name, messages in problems.items() if messages}
-        self._all_changed()
+        self._all_rows_changed()
 
     def _inline(self, prop: PropertyDef) -> bool:
         return (not prop.is_read_only and self._values.is_loaded(prop.name)
@@ -148,10 +140,6 @@ class AllPropertiesModel(QAbstractTableModel):
         return text
 
     def _value_changed(self, name: str) -> None:
-        row = self._rows.get(name)
+        row = self._row_by_name.get(name)
         if row is not None:
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
-
-    def _all_changed(self) -> None:
-        if self._props:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._props) - 1, len(HEADERS) - 1))

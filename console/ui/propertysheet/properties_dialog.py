@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from console.core.errors import ConflictError, ConsoleError, Problem, ValidationError
+from console.core.errors import ConflictError, ConsoleError, Problem, ValidationError, error_text
 from console.core.instance import Instance
 from console.core.sheet_layout import PanelKind
 from console.core.wim_errors import WimError
@@ -181,7 +181,7 @@ class PropertiesDialog(QDialog):
 
     def _load_failed(self, exc: BaseException) -> None:
         self._set_busy(False)
-        message = exc.message if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
+        message = error_text(exc)
         if self.sheet is None:
             self.loading_bar.hide()
             self.loading_text.setText(f"{self.package_id} cannot be shown.\n\n{message}")
@@ -292,7 +292,7 @@ class PropertiesDialog(QDialog):
     def _images_reload_failed(self, exc: BaseException) -> None:
         assert self.images_panel is not None
         self._set_busy(False)
-        message = exc.message if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
+        message = error_text(exc)
         self.images_panel.set_done(f"Reload failed: {message}")
         if isinstance(exc, ConflictError):
             QTimer.singleShot(0, lambda: self._alive() and self._ask_conflict(exc))

@@ -12,24 +12,21 @@ from typing import Any
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
-    QMessageBox,
     QToolBar,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
 from console.core.changes import Changes
 from console.core.drivers import Driver, DriverPage, DriverQuery
-from console.core.errors import ConsoleError
+from console.core.errors import ConsoleError, error_text
+from console.ui.dialogs.folder_dialogs import confirm_delete
 from console.ui.icons import icon
 from console.ui.models.driver_columns import CATALOG_COLUMNS
 from console.ui.models.record_table_model import RecordTableModel
+from console.ui.record_views import DRIVER_SEARCH_HINT, record_view, search_field, size_columns
 from console.ui.tasks import TaskRunner
 
 FILTER_DELAY_MS = 200
@@ -40,17 +37,12 @@ class ConfirmDriverDelete:
     @classmethod
     def ask(cls, parent: QWidget | None, drivers: Sequence[tuple[int, str]]) -> bool:
         """``drivers``: (CI_ID, name). Lists exactly what will be deleted."""
-        box = QMessageBox(parent)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Delete Drivers" if len(drivers) > 1 else "Delete Driver")
-        listing = "\n".join(f"  {ci_id}  {name}" for ci_id, name in drivers[:15])
-        more = f"\n  … and {len(drivers) - 15} more" if len(drivers) > 15 else ""
-        box.setText(f"Delete {len(drivers)} driver(s) from the driver catalog?\n\n{listing}{more}")
-        box.setInformativeText("The driver files in their source folders are not touched. A driver that a boot "
-                               "image uses is not deleted: remove it from the boot image first.")
-        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        return box.exec() == QMessageBox.StandardButton.Yes
+        return confirm_delete(
+            parent, "Delete Drivers" if len(drivers) > 1 else "Delete Driver",
+            f"Delete {len(drivers)} driver(s) from the driver catalog?", drivers,
+            "The driver files in their source folders are not touched. A driver that a boot "
+            "image uses is not deleted: remove it from the boot image first.",
+        )
 
 
 def _action(parent: QWidget, text: str, icon_name: str, tip: str, shortcut: str | QKeySequence.StandardKey | None = None) -> QAction:
@@ -78,11 +70,7 @@ class DriversPage(QWidget):
         self.total = 0
         self.title = QLabel("Drivers")
         self.title.setObjectName("pageTitle")
-        self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Search name, provider, class, version, INF file or hardware ID")
-        self.filter.setClearButtonEnabled(True)
-        self.filter.setAccessibleName("Search drivers")
-        self.filter.addAction(icon("filter"), QLineEdit.ActionPosition.LeadingPosition)
+        self.filter = search_field(DRIVER_SEARCH_HINT, "Search drivers")
         top = QHBoxLayout()
         top.addWidget(self.title)
         top.addStretch(1)
@@ -104,27 +92,13 @@ class DriversPage(QWidget):
         self.toolbar.addActions([self.properties_action, self.refresh_action])
 
         self.model = RecordTableModel(CATALOG_COLUMNS, self, key=lambda d: d.ci_id, muted=lambda d: not d.is_enabled)
-        self.view = QTreeView()
+        self.view = record_view("Driver catalog", extended_selection=True)
         self.view.setModel(self.model)
-        self.view.setAccessibleName("Driver catalog")
-        self.view.setRootIsDecorated(False)
-        self.view.setUniformRowHeights(True)
-        self.view.setAlternatingRowColors(True)
-        self.view.setAllColumnsShowFocus(True)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.view.addActions([self.properties_action, self.enable_action, self.disable_action, self.delete_action,
                               self.import_action, self.refresh_action])
-        header = self.view.header()
-        header.setSectionsMovable(True)
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for i, column in enumerate(CATALOG_COLUMNS):
-            header.resizeSection(i, column.width)
-        self.view.setSortingEnabled(True)
-        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.view.header().setSectionsMovable(True)
+        size_columns(self.view, CATALOG_COLUMNS)
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setAccessibleName("Message")
@@ -213,7 +187,7 @@ class DriversPage(QWidget):
         if generation == self._generation:
             self.loading = False
             self.counts.setText("")
-            self.show_message(f"The driver catalog cannot be read: {_text(exc)}", error=True)
+            self.show_message(f"The driver catalog cannot be read: {error_text(exc)}", error=True)
 
     # -- selection -------------------------------------------------------------------------
 
@@ -271,7 +245,7 @@ class DriversPage(QWidget):
 
     def _run(self, description: str, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
         def failed(exc: BaseException) -> None:
-            self.show_message(_text(exc), error=True)
+            self.show_message(error_text(exc), error=True)
             self.refresh()
 
         self.show_message("")
@@ -332,7 +306,3 @@ def _delete_each(console: Any, ci_ids: Sequence[int]) -> tuple[list[int], list[s
         except ConsoleError as exc:
             refused.append(exc.message[:1].upper() + exc.message[1:])
     return deleted, refused, changes
-
-
-def _text(exc: BaseException) -> str:
-    return exc.message if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"

@@ -7,16 +7,15 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from console.ui.icons import icon
 from console.ui.models.flat_tree_proxy import FlatTreeProxy
 from console.ui.models.package_tree_model import PackageTreeModel
+from console.ui.record_views import search_field
 from console.ui.views.details_pane import DetailsPane
 from console.ui.views.empty_state import EmptyState
 from console.ui.views.package_view import PackageView
@@ -32,11 +31,7 @@ class PackagesPage(QWidget):
         self.model = model
         self.title = QLabel("Boot Images")
         self.title.setObjectName("pageTitle")
-        self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Search name, image ID, version or comment (Ctrl+F)")
-        self.filter.setClearButtonEnabled(True)
-        self.filter.setAccessibleName("Search boot images")
-        self.filter.addAction(icon("filter"), QLineEdit.ActionPosition.LeadingPosition)
+        self.filter = search_field("Search name, image ID, version or comment (Ctrl+F)", "Search boot images")
         self.subfolders = QCheckBox("Include s&ubfolders")
         self.subfolders.setToolTip("Also list the boot images in the sub-folders of the selected folder")
         self.subfolders.toggled.connect(self.include_subfolders_changed)

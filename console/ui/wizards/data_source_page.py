@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from console.core.errors import ConsoleError
+from console.core.errors import error_text
 from console.ui.icons import icon
 from console.ui.tasks import TaskRunner
 
@@ -167,7 +167,7 @@ class DataSourcePage(QWizardPage):
         if generation != self._generation:
             return
         self.reading = False
-        text = exc.message if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
+        text = error_text(exc)
         self._set_message(text, "error")
         self.completeChanged.emit()
 

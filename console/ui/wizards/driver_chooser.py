@@ -13,23 +13,21 @@ from dataclasses import dataclass
 from PySide6.QtCore import Property, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
 from console.core.drivers import DriverPage
-from console.core.errors import ConsoleError
+from console.core.errors import error_text
 from console.ui.icons import icon
 from console.ui.models.checkable_record_model import CheckableRecordModel
 from console.ui.models.driver_columns import CHOICE_COLUMNS
+from console.ui.record_views import DRIVER_SEARCH_HINT, record_view, search_field, size_columns
 from console.ui.tasks import TaskRunner
 
 SEARCH_DELAY_MS = 200
@@ -61,11 +59,7 @@ class DriverChooser(QWidget):
         self._tasks = tasks
         self._generation = 0
         self.loading = False
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search name, provider, class, version, INF file or hardware ID")
-        self.search.setClearButtonEnabled(True)
-        self.search.setAccessibleName("Search drivers")
-        self.search.addAction(icon("filter"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search = search_field(DRIVER_SEARCH_HINT, "Search drivers")
         arch = f" ({architecture})" if architecture else " (not known yet: every driver matches)"
         self.hide_other_architectures = QCheckBox(f"Hide drivers that do not match the &architecture of the boot image{arch}")
         self.hide_not_storage_or_network = QCheckBox("Hide drivers that are not in a &storage or network class (for boot images)")
@@ -77,25 +71,11 @@ class DriverChooser(QWidget):
         self.hide_unsigned.setToolTip("Signed here means the catalog file the INF names is beside it; the signature is not verified")
         self.model = CheckableRecordModel(CHOICE_COLUMNS, self, key=lambda d: d.ci_id, muted=lambda d: not d.is_enabled)
         self.model.set_checked_keys(selected)
-        self.view = QTreeView()
+        self.view = record_view("Catalog drivers", extended_selection=True)
         self.view.setModel(self.model)
-        self.view.setAccessibleName("Catalog drivers")
-        self.view.setRootIsDecorated(False)
-        self.view.setUniformRowHeights(True)
-        self.view.setAlternatingRowColors(True)
-        self.view.setAllColumnsShowFocus(True)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setToolTip("Tick the drivers the boot image should contain. Space ticks or unticks the selected rows.")
-        header = self.view.header()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(False)
-        for i, column in enumerate(CHOICE_COLUMNS):
-            header.resizeSection(i, column.width)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.view.setSortingEnabled(True)
-        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        size_columns(self.view, CHOICE_COLUMNS, stretch_last=False)
+        self.view.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.view.installEventFilter(self)
         self.status = QLabel()
         self.status.setAccessibleName("Selection")
@@ -154,7 +134,7 @@ class DriverChooser(QWidget):
         if generation != self._generation:
             return
         self.loading = False
-        text = exc.message if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
+        text = error_text(exc)
         self.status.setText(f"The drivers cannot be read: {text}")
         self.status.setStyleSheet("color: #c0392b;")
         self.loaded.emit()

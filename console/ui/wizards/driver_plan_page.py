@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget, QWizardPage
 
 from console.core.drivers import Driver
-from console.core.errors import ConsoleError, ValidationError
+from console.core.errors import ValidationError, error_text
 from console.ui.models.driver_columns import architectures_text, size_text
 from console.ui.models.driver_plan import DriverPlanView, load_plan
 from console.ui.tasks import TaskRunner
@@ -85,7 +85,7 @@ class DriverPlanPage(QWizardPage):
         if isinstance(exc, ValidationError):
             items = "".join(f"<li>{escape(p.message)}</li>" for p in exc.problems)
         else:
-            items = f"<li>{escape(exc.message if isinstance(exc, ConsoleError) else f'{type(exc).__name__}: {exc}')}</li>"
+            items = f"<li>{escape(error_text(exc))}</li>"
         self.setSubTitle("The change cannot be made. Nothing was changed; go Back to correct it, or Cancel.")
         self.text.setHtml(f"<p style='color: #c0392b'><b>The change was refused:</b></p><ul style='color: #c0392b'>{items}</ul>")
 

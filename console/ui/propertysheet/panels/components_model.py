@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
 from console.core.errors import ValidationError
 from console.core.optional_components import OptionalComponentCatalog
+from console.ui.models.headed_table_model import HeadedTableModel, Index
 
-Index = QModelIndex | QPersistentModelIndex
 HEADERS = ("Component", "ID", "State", "Purpose")
 
 ADDED = "Will be added"
@@ -59,26 +59,15 @@ def component_rows(catalog: OptionalComponentCatalog, architecture: str, current
     return rows
 
 
-class ComponentsModel(QAbstractTableModel):
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[ComponentRow] = []
+class ComponentsModel(HeadedTableModel):
+    """Rows are ``ComponentRow``s."""
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
+    headers = HEADERS
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        row = self.row_at(index)
+        if row is None:
             return None
-        row = self._rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return (row.name, str(row.id), row.state, row.purpose)[index.column()]
         if role == Qt.ItemDataRole.FontRole and row.state in (ADDED, REMOVED):

@@ -5,41 +5,31 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QFont
 
 from console.core.instance import Instance
+from console.ui.models.headed_table_model import HeadedTableModel, Index
 
-Index = QModelIndex | QPersistentModelIndex
 HEADERS = ("Name", "Version", "Class", "Provider", "ID")
 NOT_IN_CATALOG = "(not in the driver catalog)"
 
 
-class DriversModel(QAbstractTableModel):
+class DriversModel(HeadedTableModel):
     """Rows are ``SMS_Driver_Details`` instances; ``details`` maps CI_ID to catalog drivers
     (``console.core.drivers.Driver``). Drivers added since the dialog opened are bold."""
 
+    headers = HEADERS
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[Instance] = []
         self._details: dict[int, Any] = {}
         self._original: set[int] = set()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        reference: Instance | None = self.row_at(index)
+        if reference is None:
             return None
-        reference = self._rows[index.row()]
         ci_id = int(reference.get("ID") or 0)
         driver = self._details.get(ci_id)
         if role == Qt.ItemDataRole.DisplayRole:
@@ -65,8 +55,7 @@ class DriversModel(QAbstractTableModel):
 
     def set_details(self, details: Mapping[int, Any]) -> None:
         self._details = dict(details)
-        if self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(HEADERS) - 1))
+        self._all_rows_changed()
 
     def add_details(self, details: Mapping[int, Any]) -> None:
         self.set_details({**self._details, **details})

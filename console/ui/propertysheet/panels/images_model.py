@@ -6,12 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QFont
 
 from console.core.values import format_datetime
-
-Index = QModelIndex | QPersistentModelIndex
+from console.ui.models.headed_table_model import HeadedTableModel, Index
 
 #: Column header → attribute of ``console.core.images.ImageInfo``.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -52,27 +51,19 @@ def shown(info: Any, attribute: str) -> str:
     return str(value)
 
 
-class ImagesModel(QAbstractTableModel):
+class ImagesModel(HeadedTableModel):
+    """Rows are ``ImageInfo``s; the one the package uses (``selected_index``) is bold."""
+
+    headers = tuple(header for header, _attribute in COLUMNS)
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._images: list[Any] = []
         self._selected_index = 0
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._images)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            return COLUMNS[section][0]
-        return None
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._images):
+        info = self.row_at(index)
+        if info is None:
             return None
-        info = self._images[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return shown(info, COLUMNS[index.column()][1])
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -86,19 +77,19 @@ class ImagesModel(QAbstractTableModel):
         return None
 
     def images(self) -> list[Any]:
-        return list(self._images)
+        return list(self._rows)
 
     def set_images(self, images: Sequence[Any], selected_index: int) -> None:
         self.beginResetModel()
-        self._images = list(images)
+        self._rows = list(images)
         self._selected_index = selected_index
         self.endResetModel()
 
     def is_selected_image(self, row: int) -> bool:
-        return getattr(self._images[row], "index", None) == self._selected_index
+        return getattr(self._rows[row], "index", None) == self._selected_index
 
     def row_of_selected(self) -> int | None:
-        for row in range(len(self._images)):
+        for row in range(len(self._rows)):
             if self.is_selected_image(row):
                 return row
         return None
