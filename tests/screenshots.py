@@ -12,20 +12,18 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication, QWidget
 
 from console.app import ensure_default_site, open_console
 from console.ui.application import create_application
 from console.ui.main_window import MainWindow
 from console.ui.settings import UiSettings
 from console.wim.samples import create_sample_boot_images
+from tests.screenshot_support import save, wait
 
 NAMES = [
     ("Boot image (x64)", "10.0.26100", "Default x64 boot image"), ("Boot image (x86)", "10.0.19041", "Default x86 boot image"),
@@ -42,29 +40,6 @@ NAMES = [
     ("Server 2022 bare metal", "2022", "RAID controllers"), ("Server 2025 bare metal", "2025", ""), ("Autopilot reset", "1.0", ""),
     ("Regional - EMEA", "2024.11", ""), ("Regional - APAC", "2024.11", ""),
 ]
-
-
-def wait(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    app = QApplication.instance()
-    end = time.monotonic() + timeout
-    while not condition():
-        app.processEvents()
-        if time.monotonic() > end:
-            raise TimeoutError("the console did not settle")
-        time.sleep(0.01)
-
-
-def settle(seconds: float = 0.4) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        QApplication.instance().processEvents()
-        time.sleep(0.01)
-
-
-def save(widget: QWidget, out: Path, name: str) -> None:
-    settle()
-    widget.grab().save(str(out / name))
-    print(out / name)
 
 
 def populate(console, folder: Path) -> list[Path]:

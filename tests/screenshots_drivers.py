@@ -24,45 +24,20 @@ import shutil
 import sys
 import tempfile
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QSettings, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
 
 from console.app import Console, ensure_default_site, open_console
 from console.drivers.inf import read_inf
 from tests.driver_fixtures import MALFORMED_INF, inf_source_folder
+from tests.screenshot_support import save, wait
 
 NETWORK_STEMS = ("netkvm2k", "netrtl", "cxwmbclass", "netkvm")
-
-
-def wait(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the screen did not reach the expected state in time")
-        QCoreApplication.processEvents()
-        time.sleep(0.01)
-
-
-def settle(widget: QWidget) -> None:
-    for _ in range(10):
-        QCoreApplication.processEvents()
-        time.sleep(0.01)
-    widget.repaint()
-
-
-def save(widget: QWidget, out: Path, name: str, written: list[Path]) -> None:
-    settle(widget)
-    path = out / name
-    widget.grab().save(str(path))
-    written.append(path)
 
 
 class Gate:
@@ -136,31 +111,31 @@ def boot_images(console: Console, folder: Path) -> str:
     return ids[0]
 
 
-def import_driver_shots(console: Console, tasks: Any, share: Path, out: Path, written: list[Path]) -> None:
+def import_driver_shots(console: Console, tasks: Any, share: Path, out: Path) -> None:
     from console.ui.dialogs.import_driver_dialog import ImportDriverDialog, PageId
 
     scan_gate, import_gate = Gate(), Gate()
     gated = SimpleNamespace(drivers=GatedDrivers(console.drivers, scan_gate, import_gate, pause_at=21))
     dialog = ImportDriverDialog(gated, tasks, folder=str(share))
     dialog.show()
-    save(dialog, out, "import-driver-locate.png", written)
+    save(dialog, out, "import-driver-locate.png")
     dialog.next()
     wait(scan_gate.reached.is_set)
     wait(lambda: dialog.scan.bar.value() == 21)
-    save(dialog, out, "import-driver-scanning.png", written)
+    save(dialog, out, "import-driver-scanning.png")
     scan_gate.open()
     wait(lambda: dialog.currentId() == PageId.DETAILS)
     dialog.details.categories.setText("WinPE, Network")
     for tab, name in enumerate(("found", "duplicates", "failed")):
         dialog.details.tabs.setCurrentIndex(tab)
-        save(dialog, out, f"import-driver-{name}.png", written)
+        save(dialog, out, f"import-driver-{name}.png")
     dialog.details.tabs.setCurrentIndex(0)
     dialog.next()
     wait(import_gate.reached.is_set)
-    save(dialog, out, "import-driver-importing.png", written)
+    save(dialog, out, "import-driver-importing.png")
     import_gate.open()
     wait(lambda: dialog.currentId() == PageId.DONE)
-    save(dialog, out, "import-driver-completion.png", written)
+    save(dialog, out, "import-driver-completion.png")
     dialog.accept()
 
 
@@ -168,7 +143,7 @@ def tick(chooser: Any, ci_ids: list[int]) -> None:
     chooser.set_checked([*chooser.selection, *ci_ids])
 
 
-def wizard_shots(console: Console, tasks: Any, package_id: str, db_url: str, out: Path, written: list[Path]) -> None:
+def wizard_shots(console: Console, tasks: Any, package_id: str, db_url: str, out: Path) -> None:
     from console.ui.wizards.drivers_wizard import DriversWizard, PageId
 
     def open_wizard() -> DriversWizard:
@@ -183,19 +158,19 @@ def wizard_shots(console: Console, tasks: Any, package_id: str, db_url: str, out
     wanted = [d.ci_id for d in rows if d.inf_file.removesuffix(".inf") in ("netrtl", "scsi")]
     tick(chooser, wanted)
     chooser.view.setCurrentIndex(chooser.model.index(chooser.model.row_of(wanted[0]), 0))
-    save(wizard, out, "wizard-drivers-drivers.png", written)
+    save(wizard, out, "wizard-drivers-drivers.png")
     wizard.next()
     wait(wizard.summary.isComplete)
-    save(wizard, out, "wizard-drivers-summary.png", written)
+    save(wizard, out, "wizard-drivers-summary.png")
     gate = Gate()
     real_work = wizard.progress._work
     wizard.progress._work = lambda ctx: (gate.hold(), real_work(ctx))[1]
     wizard.next()
     wait(gate.reached.is_set)
-    save(wizard, out, "wizard-drivers-progress.png", written)
+    save(wizard, out, "wizard-drivers-progress.png")
     gate.open()
     wait(lambda: wizard.currentId() == PageId.DONE)
-    save(wizard, out, "wizard-drivers-completion.png", written)
+    save(wizard, out, "wizard-drivers-completion.png")
     wizard.accept()
 
     stale = open_wizard()
@@ -208,11 +183,11 @@ def wizard_shots(console: Console, tasks: Any, package_id: str, db_url: str, out
     other.close()
     stale.next()
     wait(lambda: stale.progress.error is not None)
-    save(stale, out, "wizard-drivers-progress-error.png", written)
+    save(stale, out, "wizard-drivers-progress-error.png")
     stale.reject()
 
 
-def properties_shots(console: Console, tasks: Any, out: Path, written: list[Path]) -> None:
+def properties_shots(console: Console, tasks: Any, out: Path) -> None:
     from console.ui.dialogs.driver_properties_dialog import DriverPropertiesDialog
 
     driver = next(d for d in console.drivers.query().items if d.inf_file == "netkvm.inf")
@@ -221,11 +196,11 @@ def properties_shots(console: Console, tasks: Any, out: Path, written: list[Path
     wait(lambda: dialog.driver is not None)
     for tab, name in enumerate(("general", "files", "hardware-ids")):
         dialog.tabs.setCurrentIndex(tab)
-        save(dialog, out, f"driver-properties-{name}.png", written)
+        save(dialog, out, f"driver-properties-{name}.png")
     dialog.close()
 
 
-def main_window_shots(console: Console, folder: Path, out: Path, written: list[Path]) -> None:
+def main_window_shots(console: Console, folder: Path, out: Path) -> None:
     from console.ui.main_window import MainWindow
     from console.ui.settings import UiSettings
 
@@ -247,7 +222,7 @@ def main_window_shots(console: Console, folder: Path, out: Path, written: list[P
         page.model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
     page.view.scrollTo(page.model.index(row, 0))
     page.view.setFocus()
-    save(window, out, "main-window-drivers.png", written)
+    save(window, out, "main-window-drivers.png")
 
     open_node("Boot Images")
     view = window.packages_page.view
@@ -256,7 +231,7 @@ def main_window_shots(console: Console, folder: Path, out: Path, written: list[P
         window.package_model.index(first, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
     wait(lambda: window.packages_page.details._drivers.rowCount() > 0)
     window.packages_page.details.tabs.setCurrentIndex(3)
-    save(window, out, "main-window-boot-image-drivers.png", written)
+    save(window, out, "main-window-boot-image-drivers.png")
     window.close()
 
 
@@ -267,7 +242,6 @@ def main(argv: list[str]) -> int:
     out = Path(argv[0] if argv else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
     create_application()
-    written: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         db_url = f"sqlite:///{folder / 'site.db'}"
@@ -277,19 +251,17 @@ def main(argv: list[str]) -> int:
         share = driver_share(folder / "CM01" / "Sources$" / "Drivers")
         console.drivers.import_drivers(share / "virtio-win", categories=["Virtual machines"])  # shows as duplicates
         tasks = TaskRunner()
-        import_driver_shots(console, tasks, share, out, written)
+        import_driver_shots(console, tasks, share, out)
         existing = [d.ci_id for d in console.drivers.query().items if d.inf_file == "netkvm2k.inf"]
         console.drivers.add_drivers_to_boot_image(package_id, existing)
         disabled = [d.ci_id for d in console.drivers.query().items if d.inf_file in ("ComponentizedApoSample.inf", "arduino_gemma.inf")]
         if disabled:
             console.drivers.set_enabled(disabled, False)
-        wizard_shots(console, tasks, package_id, db_url, out, written)
-        properties_shots(console, tasks, out, written)
-        main_window_shots(console, folder, out, written)
+        wizard_shots(console, tasks, package_id, db_url, out)
+        properties_shots(console, tasks, out)
+        main_window_shots(console, folder, out)
         tasks.wait(10000)
         console.close()
-    for path in written:
-        print(path)
     return 0
 
 

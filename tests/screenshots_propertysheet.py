@@ -14,19 +14,15 @@ import os
 import shutil
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QWidget
-
 from console.app import Console, ensure_default_site, open_console
 from console.core.instance import Instance
 from console.wim.capture import ImageSpec, capture
+from tests.screenshot_support import save, wait
 
 SIZE = (640, 640)
 SHARED_DRIVERS = (
@@ -39,21 +35,6 @@ LOCAL_DRIVERS = (
     "microsoft__Windows-driver-samples__network__netadaptercx__netvadapter__km__netvadapter.inf",
     "microsoft__Windows-driver-samples__storage__class__disk__src__diskdev.inf",
 )
-
-def wait(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the dialog did not finish in time")
-        QCoreApplication.processEvents()
-        time.sleep(0.01)
-
-
-def settle(widget: QWidget) -> None:
-    for _ in range(5):
-        QCoreApplication.processEvents()
-    widget.repaint()
-
 
 def import_drivers(console: Console, share: Path) -> list[int]:
     """Network and storage drivers from real INF files (the shared test data when present)."""
@@ -128,23 +109,16 @@ def main(argv: list[str]) -> int:
         wait(lambda: dialog.sheet is not None and not dialog._busy)
         sheet = dialog.sheet
         assert sheet is not None
-        written = []
         for key in sheet.tab_keys:
             sheet.select_tab(key)
             if key == "data-source":
                 sheet.editor("RefreshSchedule").table.selectRow(0)
-            settle(dialog)
-            path = out / f"properties-{key}.png"
-            dialog.grab().save(str(path))
-            written.append(path)
+            save(dialog, out, f"properties-{key}.png")
 
         token = sheet.values.get("RefreshSchedule")[0]
         editor = InstanceDialog(dialog.ctx, "SMS_ScheduleToken", token, dialog, title="Schedule")
         editor.show()
-        settle(editor)
-        path = out / "properties-schedule-editor.png"
-        editor.grab().save(str(path))
-        written.append(path)
+        save(editor, out, "properties-schedule-editor.png")
         editor.close()
 
         sheet.select_tab("data-access")
@@ -153,16 +127,11 @@ def main(argv: list[str]) -> int:
         dialog.apply_button.click()
         wait(lambda: dialog.banner.isVisible())
         sheet.select_tab("data-access")
-        settle(dialog)
-        path = out / "properties-validation.png"
-        dialog.grab().save(str(path))
-        written.append(path)
+        save(dialog, out, "properties-validation.png")
 
         dialog.close()
         tasks.wait(10000)
         console.close()
-    for path in written:
-        print(path)
     return 0
 
 

@@ -3,34 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-import pytest
-
-BOOTIMAGE = [sys.executable, "-m", "console.cli"]
-
-
-@pytest.fixture
-def run(tmp_path: Path):
-    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{tmp_path / 'cli.db'}", "BOOTIMAGE_USER": "cli@host"}
-
-    def invoke(*args: str, check: bool = True, user: str | None = None) -> subprocess.CompletedProcess[str]:
-        proc_env = {**env, "BOOTIMAGE_USER": user} if user else env
-        result = subprocess.run([*BOOTIMAGE, *args], capture_output=True, text=True, env=proc_env, timeout=60)
-        if check and result.returncode != 0:
-            raise AssertionError(f"bootimage {' '.join(args)} failed ({result.returncode}): {result.stderr}")
-        return result
-
-    return invoke
-
-
-@pytest.fixture
-def site(run):
-    run("site", "init", "--site-code", "PS1")
-    return run
 
 
 def test_acceptance_walkthrough(site):

@@ -3,61 +3,37 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.driver_fixtures import MALFORMED_INF, build_driver_tree
 
-BOOTIMAGE = [sys.executable, "-m", "console.cli"]
-
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "cli.db"
-
-
-@pytest.fixture
-def run(db_path: Path):
-    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{db_path}", "BOOTIMAGE_USER": "cli@host"}
-
-    def invoke(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([*BOOTIMAGE, *args], capture_output=True, text=True, env=env, timeout=120)
-        if check and result.returncode != 0:
-            raise AssertionError(f"bootimage {' '.join(args)} failed ({result.returncode}): {result.stderr}")
-        return result
-
-    invoke("site", "init", "--site-code", "PS1")
-    return invoke
-
-
-@pytest.fixture
-def x64_boot_image(run, db_path: Path) -> str:
+def x64_boot_image(site, cli_db_path: Path) -> str:
     # The WIM-building fixtures (tests/wim_fixtures.py) are not in the tree yet, so the x64
     # package is created through the Python API with the facts the WIM reader would record.
     from console.app import open_console
     from console.core.image_facts import ImageFacts
 
-    console = open_console(f"sqlite:///{db_path}", user="setup@host")
+    console = open_console(f"sqlite:///{cli_db_path}", user="setup@host")
     facts = ImageFacts("x64", "10.0.26100.1", "en-US", "<WIM/>", 1024, "Microsoft Windows PE (amd64)")
     package = console.packages.create(name="WinPE x64", image_path="/images/boot.wim", image=facts).value
     console.close()
     return str(package["PackageID"])
 
 
-def test_import_list_and_add_two_network_drivers_to_an_x64_boot_image(run, x64_boot_image, tmp_path):
+def test_import_list_and_add_two_network_drivers_to_an_x64_boot_image(site, x64_boot_image, tmp_path):
     tree = build_driver_tree(tmp_path / "drivers")
-    report = json.loads(run("driver", "import", str(tree), "--category", "WinPE", "--json").stdout)
+    report = json.loads(site("driver", "import", str(tree), "--category", "WinPE", "--json").stdout)
     assert set(report) == {"folder", "found", "imported", "duplicates", "failed", "cancelled"}
     assert report["found"] == len(list(tree.rglob("*.inf")))
     assert len(report["imported"]) + len(report["failed"]) == report["found"]
     broken = [f for f in report["failed"] if f["path"].endswith("broken.inf")]
     assert broken[0]["message"].endswith("broken.inf, line 4: section header has no closing ']'")
 
-    listed = json.loads(run("driver", "list", "--json", "--arch", "x64", "--class", "Net").stdout)
+    listed = json.loads(site("driver", "list", "--json", "--arch", "x64", "--class", "Net").stdout)
     assert len(listed) >= 2
     assert all(d["__class"] == "SMS_Driver" and d["DriverClass"] == "Net" for d in listed)
     assert all(set(d["SupportedArchitectures"]) & {"amd64", "any"} for d in listed)
@@ -65,60 +41,60 @@ def test_import_list_and_add_two_network_drivers_to_an_x64_boot_image(run, x64_b
     assert "HardwareIDs" not in listed[0], "lists do not carry lazy properties"
     first, second = listed[0]["CI_ID"], listed[1]["CI_ID"]
 
-    out = run("set", x64_boot_image, "--add-driver", str(first), "--add-driver", str(second)).stdout
+    out = site("set", x64_boot_image, "--add-driver", str(first), "--add-driver", str(second)).stdout
     assert out.startswith(f"{x64_boot_image}: saved (ReferencedDrivers)")
     assert f"drivers: {first} ({listed[0]['LocalizedDisplayName']}), {second} ({listed[1]['LocalizedDisplayName']})" in out
-    shown = json.loads(run("show", x64_boot_image, "--json").stdout)
+    shown = json.loads(site("show", x64_boot_image, "--json").stdout)
     assert shown["ReferencedDrivers"] == [
         {"__class": "SMS_Driver_Details", "ID": first, "SourcePath": listed[0]["ContentSourcePath"]},
         {"__class": "SMS_Driver_Details", "ID": second, "SourcePath": listed[1]["ContentSourcePath"]},
     ]
-    drivers_tab = json.loads(run("driver", "list", "--boot-image", x64_boot_image, "--json").stdout)
+    drivers_tab = json.loads(site("driver", "list", "--boot-image", x64_boot_image, "--json").stdout)
     assert [d["ID"] for d in drivers_tab["Drivers"]] == [first, second]
     assert drivers_tab["TotalSize"] == listed[0]["ContentSize"] + listed[1]["ContentSize"]
 
-    again = run("set", x64_boot_image, "--add-driver", str(first), check=False)
+    again = site("set", x64_boot_image, "--add-driver", str(first), check=False)
     assert again.returncode == 1
     assert again.stderr.strip().endswith(f"is already in boot image {x64_boot_image}")
-    in_use = run("driver", "remove", str(first), "--force", check=False)
+    in_use = site("driver", "remove", str(first), "--force", check=False)
     assert in_use.returncode == 1 and f"is used by boot image(s) {x64_boot_image} (WinPE x64)" in in_use.stderr
 
-    removed = json.loads(run("set", x64_boot_image, "--remove-driver", str(first), "--json").stdout)
+    removed = json.loads(site("set", x64_boot_image, "--remove-driver", str(first), "--json").stdout)
     assert [d["ID"] for d in removed["ReferencedDrivers"]] == [second]
 
-    reimport = run("driver", "import", str(tree))
+    reimport = site("driver", "import", str(tree))
     assert f"0 imported, {len(report['imported'])} duplicate(s), {len(report['failed'])} failed" in reimport.stdout
 
 
-def test_show_enable_disable(run, tmp_path):
+def test_show_enable_disable(site, tmp_path):
     tree = build_driver_tree(tmp_path / "drivers")
-    run("driver", "import", str(tree / "stamped"))
-    shown = json.loads(run("driver", "show", "16777217", "--json").stdout)
+    site("driver", "import", str(tree / "stamped"))
+    shown = json.loads(site("driver", "show", "16777217", "--json").stdout)
     assert shown["DriverINFFile"] == "cxwmbclass.inf" and shown["DriverSigned"] is True
     assert shown["SupportedArchitectures"] == ["amd64"]
     assert "USB\\VID_1199&PID_9071&MI_0C" in shown["HardwareIDs"]
     assert shown["__models"][0]["InstallSection"] == "wmbclass.ndi"
     assert "DriverVer is empty" in shown["INFWarnings"][0]
-    assert run("driver", "disable", "16777217").stdout.strip() == "16777217 (Generic Mobile Broadband Adapter): disabled"
-    assert json.loads(run("driver", "list", "--json", "--no-enabled").stdout)[0]["IsEnabled"] is False
-    assert "16777217 (Generic Mobile Broadband Adapter): enabled" in run("driver", "enable", "16777217").stdout
-    text = run("driver", "show", "16777217").stdout
+    assert site("driver", "disable", "16777217").stdout.strip() == "16777217 (Generic Mobile Broadband Adapter): disabled"
+    assert json.loads(site("driver", "list", "--json", "--no-enabled").stdout)[0]["IsEnabled"] is False
+    assert "16777217 (Generic Mobile Broadband Adapter): enabled" in site("driver", "enable", "16777217").stdout
+    text = site("driver", "show", "16777217").stdout
     assert "DriverClass" in text and "USB\\VID_1199&PID_9071&MI_0C  Generic Mobile Broadband Adapter" in text
-    missing = run("driver", "show", "5", check=False)
+    missing = site("driver", "show", "5", check=False)
     assert missing.returncode == 1 and missing.stderr.strip() == "error: no driver with CI_ID 5 in the driver catalog"
 
 
-def test_import_exit_codes(run, tmp_path):
+def test_import_exit_codes(site, tmp_path):
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "one.inf").write_bytes(MALFORMED_INF)
     (bad / "autorun.inf").write_text("[autorun]\nopen=setup.exe\n")
-    failed = run("driver", "import", str(bad), check=False)
+    failed = site("driver", "import", str(bad), check=False)
     assert failed.returncode == 1, "nothing imported and INFs failed"
     assert "0 imported, 0 duplicate(s), 2 failed" in failed.stdout
     assert "autorun.inf: not a driver INF: it has no [Version] section (this is an autorun.inf" in failed.stdout
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert run("driver", "import", str(empty)).stdout.startswith(f"{empty}: 0 INF file(s)")
-    nowhere = run("driver", "import", str(tmp_path / "nowhere"), check=False)
+    assert site("driver", "import", str(empty)).stdout.startswith(f"{empty}: 0 INF file(s)")
+    nowhere = site("driver", "import", str(tmp_path / "nowhere"), check=False)
     assert nowhere.returncode == 1 and "does not exist" in nowhere.stderr

@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
 
 from console.ui.settings import UiSettings
+from console.ui.tasks import TaskRunner
+from tests.driver_fixtures import build_driver_tree
 
 
 @pytest.fixture
 def ui_settings(tmp_path: Path) -> UiSettings:
     return UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def tasks(qtbot) -> Iterator[TaskRunner]:
+    """A task runner for a widget under test; the test ends once its tasks have (before qtbot
+    closes the widgets)."""
+    runner = TaskRunner()
+    yield runner
+    runner.wait()
+
+
+@pytest.fixture
+def driver_catalog(console, tmp_path: Path) -> dict[str, Any]:
+    """The test INFs imported into the driver catalog: {folder name: Driver}."""
+    imported = console.drivers.import_drivers(build_driver_tree(tmp_path / "drivers")).value.imported
+    return {Path(d.folder).name: d for d in imported}
 
 
 def wait_idle(qtbot, window, timeout: int = 15000) -> None:

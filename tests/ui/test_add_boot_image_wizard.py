@@ -5,15 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QWizard
 
-from console.ui.tasks import TaskRunner
 from console.ui.wizards.add_boot_image_wizard import AddBootImageWizard, PageId
-
-
-@pytest.fixture
-def tasks(qapp):
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
 
 
 @pytest.fixture

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
-from console.ui.tasks import TaskRunner
 from console.ui.wizards.optional_components_wizard import OptionalComponentsWizard, PageId, RemoveDependentsPrompt
 from console.ui.wizards.scratch_space_wizard import ScratchSpaceWizard
-
-
-@pytest.fixture
-def tasks(qapp):
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
 
 
 def finish(qtbot, wizard):

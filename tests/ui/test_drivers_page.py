@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication
 
 from console.ui.dialogs.driver_properties_dialog import DriverPropertiesDialog
-from console.ui.tasks import TaskRunner
 from console.ui.views.drivers_page import ConfirmDriverDelete, DriversPage
-from tests.driver_fixtures import build_driver_tree
 
 NETKVM2K = "virtio-win__kvm-guest-drivers-windows__NetKVM__wxp__netkvm2k"
 PID = "PS100001"
-
-
-@pytest.fixture
-def tasks(qapp):
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
-
-
-@pytest.fixture
-def catalog(console, tmp_path: Path):
-    imported = console.drivers.import_drivers(build_driver_tree(tmp_path / "drivers")).value.imported
-    return {Path(d.folder).name: d for d in imported}
 
 
 @pytest.fixture
@@ -57,14 +40,14 @@ def cell(page, driver, header: str) -> str:
     return page.model.index(page.model.row_of(driver.ci_id), column).data()
 
 
-def test_lists_the_catalog_sorted_and_searchable(qtbot, page, catalog, qtmodeltester):
+def test_lists_the_catalog_sorted_and_searchable(qtbot, page, driver_catalog, qtmodeltester):
     assert page.counts.text() == ""
     load(qtbot, page)
     qtmodeltester.check(page.model)
     names = [page.model.index(r, 0).data() for r in range(page.model.rowCount())]
-    assert len(names) == len(catalog) and names == sorted(names, key=str.casefold)
-    assert page.counts.text() == f"{len(catalog):,} driver(s)"
-    nic = catalog[NETKVM2K]
+    assert len(names) == len(driver_catalog) and names == sorted(names, key=str.casefold)
+    assert page.counts.text() == f"{len(driver_catalog):,} driver(s)"
+    nic = driver_catalog[NETKVM2K]
     assert [cell(page, nic, h) for h in ("CI_ID", "Class", "Provider", "Version", "Architectures", "Enabled")] == [
         str(nic.ci_id), "Net", "Red Hat Inc.", "1.0.0.0", "Any", "Yes"]
     page.view.sortByColumn(1, Qt.SortOrder.DescendingOrder)  # CI_ID
@@ -84,9 +67,9 @@ def test_an_empty_catalog_says_how_to_fill_it(qtbot, page):
         page.import_action.trigger()
 
 
-def test_disable_and_enable(qtbot, page, console, catalog):
+def test_disable_and_enable(qtbot, page, console, driver_catalog):
     load(qtbot, page)
-    nic = catalog[NETKVM2K]
+    nic = driver_catalog[NETKVM2K]
     select(page, nic)
     assert page.disable_action.isEnabled() and not page.enable_action.isEnabled()
     page.disable_action.trigger()
@@ -102,8 +85,8 @@ def test_disable_and_enable(qtbot, page, console, catalog):
     assert console.drivers.get(nic.ci_id).is_enabled
 
 
-def test_delete_asks_and_a_driver_in_use_is_refused(qtbot, monkeypatch, page, console, catalog, x64_package):
-    nic, other = catalog[NETKVM2K], catalog["stamped"]
+def test_delete_asks_and_a_driver_in_use_is_refused(qtbot, monkeypatch, page, console, driver_catalog, x64_package):
+    nic, other = driver_catalog[NETKVM2K], driver_catalog["stamped"]
     console.drivers.add_drivers_to_boot_image(PID, [nic.ci_id])
     load(qtbot, page)
     asked = []
@@ -111,7 +94,7 @@ def test_delete_asks_and_a_driver_in_use_is_refused(qtbot, monkeypatch, page, co
     select(page, nic, other)
     page.delete_action.trigger()
     assert sorted(asked[0]) == sorted([(nic.ci_id, nic.name), (other.ci_id, other.name)])
-    assert console.drivers.query().total == len(catalog), "answering No deletes nothing"
+    assert console.drivers.query().total == len(driver_catalog), "answering No deletes nothing"
 
     monkeypatch.setattr(ConfirmDriverDelete, "ask", classmethod(lambda cls, parent, drivers: True))
     page.delete_action.trigger()
@@ -124,8 +107,8 @@ def test_delete_asks_and_a_driver_in_use_is_refused(qtbot, monkeypatch, page, co
     assert console.drivers.get(nic.ci_id).ci_id == nic.ci_id
 
 
-def test_properties_show_inf_folder_and_hardware_ids(qtbot, page, console, tasks, catalog):
-    stamped = catalog["stamped"]
+def test_properties_show_inf_folder_and_hardware_ids(qtbot, page, console, tasks, driver_catalog):
+    stamped = driver_catalog["stamped"]
     dialog = DriverPropertiesDialog(console, tasks, stamped.ci_id)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -150,9 +133,9 @@ def test_properties_of_a_driver_that_is_gone(qtbot, console, tasks):
     assert dialog.message.text() == "The driver cannot be shown: no driver with CI_ID 99 in the driver catalog"
 
 
-def test_properties_action_opens_the_dialog(qtbot, page, catalog):
+def test_properties_action_opens_the_dialog(qtbot, page, driver_catalog):
     load(qtbot, page)
-    select(page, catalog[NETKVM2K])
+    select(page, driver_catalog[NETKVM2K])
     page.properties_action.trigger()
     dialog = page.findChild(DriverPropertiesDialog)
     assert dialog is not None and dialog.isVisible()
@@ -162,9 +145,9 @@ def test_properties_action_opens_the_dialog(qtbot, page, catalog):
     QApplication.processEvents()
 
 
-def test_closing_properties_before_the_driver_is_read(qtbot, page, catalog):
+def test_closing_properties_before_the_driver_is_read(qtbot, page, driver_catalog):
     load(qtbot, page)
-    select(page, catalog[NETKVM2K])
+    select(page, driver_catalog[NETKVM2K])
     page.properties_action.trigger()
     dialog = page.findChild(DriverPropertiesDialog)
     dialog.close()  # deleted on close; the read finishes afterwards and is dropped

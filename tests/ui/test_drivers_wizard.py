@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QWizard
 
 from console.ui.models.driver_columns import size_text
-from console.ui.tasks import TaskRunner
 from console.ui.wizards.drivers_wizard import DriversWizard, PageId
 from tests.driver_fixtures import build_driver_tree
 
@@ -17,20 +15,6 @@ NETKVM2K = "virtio-win__kvm-guest-drivers-windows__NetKVM__wxp__netkvm2k"
 SOFTETHER_ARM64 = "SoftEtherVPN__SoftEtherVPN__src__bin__hamcore__DriverPackages__Neo6_Win10__arm64__Neo6_arm64_VPN"
 VIGEM = "ViGEm__ViGEmBus__sys__ViGEmBus"
 PID = "PS100001"
-
-
-@pytest.fixture
-def tasks(qapp):
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
-
-
-@pytest.fixture
-def catalog(console, tmp_path: Path):
-    """The test INFs imported into the catalog: {folder name: Driver}."""
-    imported = console.drivers.import_drivers(build_driver_tree(tmp_path / "drivers")).value.imported
-    return {Path(d.folder).name: d for d in imported}
 
 
 def open_wizard(qtbot, console, tasks) -> DriversWizard:
@@ -72,7 +56,7 @@ def summary_text(wizard) -> str:
     return wizard.summary.text.toPlainText()
 
 
-def test_filters_hide_and_show_the_right_drivers(qtbot, console, x64_package, catalog, tasks, qtmodeltester):
+def test_filters_hide_and_show_the_right_drivers(qtbot, console, x64_package, driver_catalog, tasks, qtmodeltester):
     wizard = open_wizard(qtbot, console, tasks)
     chooser = wizard.drivers.chooser
     assert chooser.hide_other_architectures.isChecked() and chooser.hide_not_storage_or_network.isChecked()
@@ -89,7 +73,7 @@ def test_filters_hide_and_show_the_right_drivers(qtbot, console, x64_package, ca
     set_filter(qtbot, wizard, chooser.hide_other_architectures, False)
     assert SOFTETHER_ARM64 in shown(wizard)
     set_filter(qtbot, wizard, chooser.hide_unsigned, True)
-    signed = {name for name, d in catalog.items() if d.signed}
+    signed = {name for name, d in driver_catalog.items() if d.signed}
     assert shown(wizard) == signed and "stamped" in signed
     assert {chooser.model.index(r, 6).data() for r in range(chooser.model.rowCount())} == {"Yes"}
 
@@ -97,15 +81,15 @@ def test_filters_hide_and_show_the_right_drivers(qtbot, console, x64_package, ca
     hardware_id = "PCI\\VEN_1AF4&DEV_1000&SUBSYS_00011AF4&REV_00"  # the VirtIO network adapter
     qtbot.keyClicks(chooser.search, hardware_id.lower())
     qtbot.waitUntil(lambda: not chooser._debounce.isActive() and not chooser.loading, timeout=10000)
-    assert shown(wizard) == {name for name, d in catalog.items() if hardware_id in d.hardware_ids}
+    assert shown(wizard) == {name for name, d in driver_catalog.items() if hardware_id in d.hardware_ids}
     assert NETKVM2K in shown(wizard)
     assert chooser.status.text() == f"{len(shown(wizard))} driver(s) shown; 0 selected"
 
 
-def test_add_two_network_drivers_to_an_x64_boot_image(qtbot, console, x64_package, catalog, tasks):
+def test_add_two_network_drivers_to_an_x64_boot_image(qtbot, console, x64_package, driver_catalog, tasks):
     wizard = open_wizard(qtbot, console, tasks)
     assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled(), "nothing ticked: nothing to do"
-    nics = [catalog[NETKVM2K], catalog["stamped"]]
+    nics = [driver_catalog[NETKVM2K], driver_catalog["stamped"]]
     tick_by_keyboard(qtbot, wizard, nics)
     assert sorted(wizard.field("drivers")) == sorted(d.ci_id for d in nics)
     assert wizard.drivers.chooser.status.text().endswith("; 2 selected")
@@ -115,8 +99,8 @@ def test_add_two_network_drivers_to_an_x64_boot_image(qtbot, console, x64_packag
     text = summary_text(wizard)
     assert f"Boot image: Boot image (x64) ({PID}, x64)" in text
     assert "Drivers to add (2):" in text and "Red Hat VirtIO Ethernet Adapter" in text
-    assert catalog["stamped"].name in text
-    size = catalog[NETKVM2K].size + catalog["stamped"].size
+    assert driver_catalog["stamped"].name in text
+    size = driver_catalog[NETKVM2K].size + driver_catalog["stamped"].size
     assert f"After the change: 2 driver(s), {size_text(size)} of driver files (now 0, 0 KB)." in text
     assert "has no NTamd64 decoration" in text, "the service's notes are shown before saving"
     assert console.packages.get(PID, lazy=True)["ReferencedDrivers"] == (), "the summary saves nothing"
@@ -131,8 +115,8 @@ def test_add_two_network_drivers_to_an_x64_boot_image(qtbot, console, x64_packag
     assert sorted((d["ID"], d["SourcePath"]) for d in refs) == sorted((d.ci_id, d.folder) for d in nics)
 
 
-def test_referenced_drivers_are_ticked_and_unticking_removes_them(qtbot, console, x64_package, catalog, tasks):
-    nic, other = catalog[NETKVM2K], catalog["stamped"]
+def test_referenced_drivers_are_ticked_and_unticking_removes_them(qtbot, console, x64_package, driver_catalog, tasks):
+    nic, other = driver_catalog[NETKVM2K], driver_catalog["stamped"]
     console.drivers.add_drivers_to_boot_image(PID, [nic.ci_id, other.ci_id])
     wizard = open_wizard(qtbot, console, tasks)
     model = wizard.drivers.chooser.model
@@ -147,40 +131,40 @@ def test_referenced_drivers_are_ticked_and_unticking_removes_them(qtbot, console
     assert [d["ID"] for d in console.packages.get(PID, lazy=True)["ReferencedDrivers"]] == [other.ci_id]
 
 
-def test_an_architecture_mismatch_is_a_warning_on_the_summary(qtbot, console, x64_package, catalog, tasks):
+def test_an_architecture_mismatch_is_a_warning_on_the_summary(qtbot, console, x64_package, driver_catalog, tasks):
     wizard = open_wizard(qtbot, console, tasks)
     set_filter(qtbot, wizard, wizard.drivers.chooser.hide_other_architectures, False)
-    arm = catalog[SOFTETHER_ARM64]
+    arm = driver_catalog[SOFTETHER_ARM64]
     tick_by_keyboard(qtbot, wizard, [arm])
     next_until(qtbot, wizard, PageId.SUMMARY)
     assert f"Driver {arm.ci_id} ({arm.name}) is for arm64 and does not match the x64 boot image {PID}" in summary_text(wizard)
 
 
-def test_ticked_drivers_hidden_by_a_filter_stay_ticked(qtbot, console, x64_package, catalog, tasks):
+def test_ticked_drivers_hidden_by_a_filter_stay_ticked(qtbot, console, x64_package, driver_catalog, tasks):
     wizard = open_wizard(qtbot, console, tasks)
     chooser = wizard.drivers.chooser
-    tick_by_keyboard(qtbot, wizard, [catalog[NETKVM2K]])
+    tick_by_keyboard(qtbot, wizard, [driver_catalog[NETKVM2K]])
     set_filter(qtbot, wizard, chooser.hide_unsigned, True)
     assert NETKVM2K not in shown(wizard)
     assert chooser.status.text().endswith("1 selected (1 hidden by the filters or the search)")
-    assert wizard.field("drivers") == [catalog[NETKVM2K].ci_id]
+    assert wizard.field("drivers") == [driver_catalog[NETKVM2K].ci_id]
 
 
-def test_cancel_changes_nothing(qtbot, console, x64_package, catalog, tasks):
+def test_cancel_changes_nothing(qtbot, console, x64_package, driver_catalog, tasks):
     before = console.packages.get(PID, lazy=True)
     wizard = open_wizard(qtbot, console, tasks)
-    tick_by_keyboard(qtbot, wizard, [catalog[NETKVM2K]])
+    tick_by_keyboard(qtbot, wizard, [driver_catalog[NETKVM2K]])
     next_until(qtbot, wizard, PageId.SUMMARY)
     wizard.button(QWizard.WizardButton.CancelButton).click()
     assert wizard.result() == QWizard.DialogCode.Rejected
     assert console.packages.get(PID, lazy=True) == before
 
 
-def test_a_stale_version_is_reported_on_the_progress_page(qtbot, console, db_url, x64_package, catalog, tasks):
+def test_a_stale_version_is_reported_on_the_progress_page(qtbot, console, db_url, x64_package, driver_catalog, tasks):
     from console.app import open_console
 
     wizard = open_wizard(qtbot, console, tasks)
-    tick_by_keyboard(qtbot, wizard, [catalog[NETKVM2K]])
+    tick_by_keyboard(qtbot, wizard, [driver_catalog[NETKVM2K]])
     next_until(qtbot, wizard, PageId.SUMMARY)
     other = open_console(db_url, user="bob@console2")
     other.packages.put(PID, {"Description": "changed meanwhile"})
@@ -194,9 +178,9 @@ def test_a_stale_version_is_reported_on_the_progress_page(qtbot, console, db_url
     assert console.packages.get(PID, lazy=True)["ReferencedDrivers"] == ()
 
 
-def test_a_refused_plan_is_shown_on_the_summary(qtbot, console, x64_package, catalog, tasks):
+def test_a_refused_plan_is_shown_on_the_summary(qtbot, console, x64_package, driver_catalog, tasks):
     wizard = open_wizard(qtbot, console, tasks)
-    nic = catalog[NETKVM2K]
+    nic = driver_catalog[NETKVM2K]
     tick_by_keyboard(qtbot, wizard, [nic])
     console.drivers.disable(nic.ci_id)  # another administrator, meanwhile
     wizard.next()

@@ -11,19 +11,11 @@ from PySide6.QtWidgets import QWizard
 
 from console.ui.dialogs.import_driver_dialog import ImportDriverDialog, PageId
 from console.ui.models.record_table_model import RecordRole
-from console.ui.tasks import TaskRunner
 from tests.driver_fixtures import MALFORMED_INF, inf_source_folder
 
 NETKVM2K = "virtio-win__kvm-guest-drivers-windows__NetKVM__wxp__netkvm2k"
 VIGEM = "ViGEm__ViGEmBus__sys__ViGEmBus"
 NETVMINI = "microsoft__Windows-driver-samples__network__ndis__netvmini__6x__680__netvmini680"
-
-
-@pytest.fixture
-def tasks(qapp):
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
 
 
 @pytest.fixture

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -15,20 +17,12 @@ from console.core.instance import Instance
 from console.ui.dialogs.conflict_dialog import ConflictDialog
 from console.ui.propertysheet.instance_dialog import InstanceDialog
 from console.ui.propertysheet.properties_dialog import PropertiesDialog
-from console.ui.tasks import TaskRunner
 from console.wim.capture import ImageSpec, capture, set_properties, wimlib_available
 
 INF_DIR = Path(__file__).resolve().parents[1] / "data" / "inf"
 PERSIST_IN_CACHE = 0x02000000
 USE_BINARY_DELTA_REP = 0x04000000
 DISTRIBUTE_ON_DEMAND = 0x40000000
-
-
-@pytest.fixture
-def tasks(qtbot):
-    runner = TaskRunner()
-    yield runner
-    runner.wait(10000)
 
 
 @pytest.fixture
@@ -61,6 +55,15 @@ def _check(dialog, ref: str) -> QCheckBox:
 def _apply(qtbot, dialog) -> None:
     with qtbot.waitSignal(dialog.saved, timeout=10000):
         dialog.apply_button.click()
+
+
+def _as_bob(db_url: str, change: Callable[[Any], object]) -> None:
+    """What another console (user bob) does to the site while the dialog is open."""
+    other = open_console(db_url, user="bob@console2")
+    try:
+        change(other)
+    finally:
+        other.close()
 
 
 def test_loading_state_comes_first(qtbot, console, tasks, package_id):
@@ -210,11 +213,7 @@ def test_prestart_check_box_without_a_command_is_refused_locally(qtbot, console,
 
 def test_conflicting_save_offers_reload(qtbot, console, db_url, open_dialog, package_id, monkeypatch):
     dialog = open_dialog(package_id)
-    other = open_console(db_url, user="bob@console2")
-    try:
-        other.packages.put(package_id, {"Version": "from bob"})
-    finally:
-        other.close()
+    _as_bob(db_url, lambda other: other.packages.put(package_id, {"Version": "from bob"}))
     asked = []
     monkeypatch.setattr(ConflictDialog, "ask", classmethod(lambda cls, parent, error: asked.append(error) or True))
     _retype(qtbot, dialog.sheet.editor("Name"), "Mine")
@@ -234,11 +233,7 @@ def test_conflicting_save_offers_reload(qtbot, console, db_url, open_dialog, pac
 
 def test_conflict_cancel_keeps_the_edits_on_screen(qtbot, console, db_url, open_dialog, package_id, monkeypatch):
     dialog = open_dialog(package_id)
-    other = open_console(db_url, user="bob@console2")
-    try:
-        other.packages.put(package_id, {"Version": "from bob"})
-    finally:
-        other.close()
+    _as_bob(db_url, lambda other: other.packages.put(package_id, {"Version": "from bob"}))
     monkeypatch.setattr(ConflictDialog, "ask", classmethod(lambda cls, parent, error: False))
     _retype(qtbot, dialog.sheet.editor("Name"), "Mine")
     dialog.apply_button.click()
@@ -249,11 +244,7 @@ def test_conflict_cancel_keeps_the_edits_on_screen(qtbot, console, db_url, open_
 
 def test_other_errors_open_an_error_dialog(qtbot, console, db_url, open_dialog, package_id):
     dialog = open_dialog(package_id)
-    other = open_console(db_url, user="bob@console2")
-    try:
-        other.packages.delete(package_id)
-    finally:
-        other.close()
+    _as_bob(db_url, lambda other: other.packages.delete(package_id))
     _retype(qtbot, dialog.sheet.editor("Name"), "Mine")
     dialog.apply_button.click()
     qtbot.waitUntil(lambda: any(box.isVisible() for box in dialog.findChildren(QMessageBox)), timeout=10000)

@@ -1,0 +1,43 @@
+"""The `bootimage` command as a separate process against one SQLite site database per test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+BOOTIMAGE = [sys.executable, "-m", "console.cli"]
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def cli_db_path(tmp_path: Path) -> Path:
+    return tmp_path / "cli.db"
+
+
+@pytest.fixture
+def run(cli_db_path: Path) -> Run:
+    """``run(*args, check=True, user=None)``: `bootimage ARGS` as user cli@host (or ``user``);
+    with ``check`` a non-zero exit fails the test with its stderr. No site exists yet."""
+    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{cli_db_path}", "BOOTIMAGE_USER": "cli@host"}
+
+    def invoke(*args: str, check: bool = True, user: str | None = None) -> subprocess.CompletedProcess[str]:
+        proc_env = {**env, "BOOTIMAGE_USER": user} if user else env
+        result = subprocess.run([*BOOTIMAGE, *args], capture_output=True, text=True, env=proc_env, timeout=120)
+        if check and result.returncode != 0:
+            raise AssertionError(f"bootimage {' '.join(args)} failed ({result.returncode}): {result.stderr}")
+        return result
+
+    return invoke
+
+
+@pytest.fixture
+def site(run: Run) -> Run:
+    """``run`` on a site database initialized with site code PS1."""
+    run("site", "init", "--site-code", "PS1")
+    return run
