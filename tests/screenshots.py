@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -84,6 +85,22 @@ def main_window_shots(console, out: Path, settings_file: Path) -> None:
     window.close()
 
 
+def progress_shot(wizard, progress_page, out: Path, name: str) -> None:
+    """Photograph a Progress page: hold its (real) service call until the picture is taken."""
+    gate = threading.Event()
+    real = progress_page._work
+
+    def held(ctx):
+        gate.wait(20)
+        return real(ctx)
+
+    progress_page._work = held
+    wizard.next()
+    save(wizard, out, name)
+    gate.set()
+    progress_page._work = real
+
+
 def wizard_shots(console, out: Path, wims: list[Path]) -> None:
     from console.ui.tasks import TaskRunner
     from console.ui.wizards.add_boot_image_wizard import AddBootImageWizard
@@ -104,7 +121,7 @@ def wizard_shots(console, out: Path, wims: list[Path]) -> None:
     save(wizard, out, "wizard-add-boot-image-general.png")
     wizard.next()
     save(wizard, out, "wizard-add-boot-image-summary.png")
-    wizard.next()
+    progress_shot(wizard, wizard.progress, out, "wizard-add-boot-image-progress.png")
     wait(lambda: wizard.created_package_id() is not None)
     save(wizard, out, "wizard-add-boot-image-completion.png")
     wizard.close()
@@ -123,7 +140,7 @@ def wizard_shots(console, out: Path, wims: list[Path]) -> None:
     save(oc, out, "wizard-optional-components-components.png")
     oc.next()
     save(oc, out, "wizard-optional-components-summary.png")
-    oc.next()
+    progress_shot(oc, oc.progress, out, "wizard-optional-components-progress.png")
     wait(lambda: oc.progress.result is not None)
     save(oc, out, "wizard-optional-components-completion.png")
     oc.close()
@@ -135,7 +152,7 @@ def wizard_shots(console, out: Path, wims: list[Path]) -> None:
     save(scratch, out, "wizard-scratch-space-choose.png")
     scratch.next()
     save(scratch, out, "wizard-scratch-space-summary.png")
-    scratch.next()
+    progress_shot(scratch, scratch.progress, out, "wizard-scratch-space-progress.png")
     wait(lambda: scratch.progress.result is not None)
     save(scratch, out, "wizard-scratch-space-completion.png")
     scratch.close()

@@ -140,3 +140,23 @@ def test_settings_dialog_checks_and_saves_the_adk_folder(qtbot, tmp_path, consol
     dialog.save()
     qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted, timeout=5000)
     assert console.settings.windows_adk_path() == str(tmp_path / "Windows Preinstallation Environment")
+
+
+def test_back_and_cancel_are_locked_while_the_change_is_saved(qtbot, console, x64_package, tasks):
+    import threading
+
+    wizard = ScratchSpaceWizard(console, console.packages.get("PS100001", lazy=True), tasks)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    gate = threading.Event()
+    real = wizard.progress._work
+    wizard.progress._work = lambda ctx: (gate.wait(10), real(ctx))[1]
+    wizard.choose.group.button(64).click()
+    wizard.next()
+    wizard.next()
+    qtbot.wait(50)
+    assert not wizard.button(QWizard.WizardButton.BackButton).isEnabled()
+    assert not wizard.button(QWizard.WizardButton.CancelButton).isEnabled()
+    gate.set()
+    qtbot.waitUntil(lambda: wizard.progress.result is not None, timeout=10000)
+    assert console.packages.get("PS100001", lazy=True)["ScratchSpace"] == 64

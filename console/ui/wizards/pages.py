@@ -6,7 +6,7 @@ from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QTextBrowser, QVBoxLayout, QWidget, QWizard, QWizardPage
 
 from console.core.errors import ConsoleError, ValidationError
@@ -68,6 +68,7 @@ class ProgressPage(QWizardPage):
         self.bar.setRange(0, 0)
         self.completeChanged.emit()
         self._lock_navigation(True)
+        QTimer.singleShot(0, lambda: self._lock_navigation(self._running))  # after QWizard's own button update
         self._tasks.run(self._work, on_success=self._finished, on_error=self._failed,
                         on_progress=self._progress, description=self._description)
 
