@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QMimeData, QModelIndex, Qt
+from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
@@ -276,9 +276,6 @@ def _folder(folder_id):
 
     return PackageQuery(folder_id=folder_id)
 
-
-def _unused(index: QModelIndex) -> None:  # keeps QModelIndex import for type clarity
-    return None
 
 
 def test_create_sample_boot_images_from_the_empty_state(qtbot, monkeypatch, tmp_path, make_window, console):

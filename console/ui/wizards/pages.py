@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -149,9 +148,6 @@ class CompletionPage(QWizardPage):
 
 class WizardBase(QWizard):
     """Common look: modern style, no help button, keyboard defaults."""
-
-    class PageId(IntEnum):
-        pass
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
