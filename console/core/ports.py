@@ -72,6 +72,7 @@ class StatusMessage:
     text: str
     user: str
     site_code: str
+    details: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ class StatusRepository(Protocol):
         text: str,
         user: str,
         site_code: str,
+        details: Mapping[str, Any] | None = None,
     ) -> int: ...
     def query(
         self, *, package_id: str | None = None, kind: str | None = None, limit: int = 200

@@ -25,7 +25,7 @@ from console.storage.schema import (
 
 CHILD_PROPERTIES = ("OptionalComponents", "ReferencedDrivers", "RefreshSchedule")
 BOOKKEEPING = ("extra_properties", "folder_id", "last_modified_by", "last_modified_at")
-SEARCH_PROPERTIES = ("Name", "PackageID", "Version", "Description")
+SEARCH_PROPERTIES = ("Name", "PackageID", "Version", "Description", "ImageOSVersion", "Language")
 DRIVER_CLASS = "SMS_Driver_Details"
 
 
@@ -110,7 +110,7 @@ class SqlPackageRepository:
             )
         if any(name in values for name in SEARCH_PROPERTIES):
             row = self._s.execute(
-                select(PackageRow.name, PackageRow.package_id, PackageRow.version, PackageRow.description).where(
+                select(*(getattr(PackageRow, COLUMNS[name]) for name in SEARCH_PROPERTIES)).where(
                     PackageRow.package_id == package_id
                 )
             ).one()

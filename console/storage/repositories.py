@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -91,8 +92,12 @@ class SqlStatusRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
 
-    def add(self, *, time: datetime, severity: str, kind: str, package_id: str | None, text: str, user: str, site_code: str) -> int:
-        row = StatusMessageRow(time=time, severity=severity, kind=kind, package_id=package_id, text=text, user=user, site_code=site_code)
+    def add(
+        self, *, time: datetime, severity: str, kind: str, package_id: str | None, text: str, user: str, site_code: str,
+        details: Mapping[str, Any] | None = None,
+    ) -> int:
+        row = StatusMessageRow(time=time, severity=severity, kind=kind, package_id=package_id, text=text, user=user,
+                               site_code=site_code, details=dict(details) if details is not None else None)
         self._s.add(row)
         self._s.flush()
         return row.id
@@ -104,7 +109,7 @@ class SqlStatusRepository:
         if kind:
             stmt = stmt.where(StatusMessageRow.kind == kind)
         return [
-            StatusMessage(r.id, as_utc(r.time), r.severity, r.kind, r.package_id, r.text, r.user, r.site_code)
+            StatusMessage(r.id, as_utc(r.time), r.severity, r.kind, r.package_id, r.text, r.user, r.site_code, r.details)
             for r in self._s.scalars(stmt)
         ]
 

@@ -206,6 +206,8 @@ class StatusMessageRow(Base):
     text: Mapped[str] = mapped_column(Text)
     user: Mapped[str] = mapped_column(String(255))
     site_code: Mapped[str] = mapped_column(String(3))
+    #: Structured facts behind the text, e.g. {"changes": [{"property": P, "old": O, "new": N}]}.
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class JobRow(Base):

@@ -48,6 +48,7 @@ def test_database_from_first_revision_upgrades_in_place(db_url):
             localized_category_instance_names="[]", secured_scope_names='["Default"]', icon=None,
             enable_lab_shell=0, extended_data=None, extended_data_size=0, icon_size=0, image_index=2,
             isv_data=None, isv_data_size=0, refresh_pkg_source_flag=0, scratch_space=256,
+            image_os_version="10.0.19041.1", language="fr-FR",
             extra_properties="{}", folder_id=None, last_modified_by="old@console", last_modified_at=None,
             source_date=None, last_refresh_time=None,
         )
@@ -67,6 +68,8 @@ def test_database_from_first_revision_upgrades_in_place(db_url):
     assert package["ReferencedDrivers"] == ()
     # the search text was filled for existing rows by the migration
     assert [p["PackageID"] for p in site.packages.query(_query("älteres")).items] == ["PS100007"]
+    assert [p["PackageID"] for p in site.packages.query(_query("19041")).items] == ["PS100007"]  # 0005
+    assert [p["PackageID"] for p in site.packages.query(_query("fr-fr")).items] == ["PS100007"]
     # and the package id sequence continues where the old database was
     created = site.packages.create(name="New one", image_path="/x.wim").value
     assert created["PackageID"] == "PS100008"

@@ -223,6 +223,18 @@ def test_query_filters_sorts_and_pages(console, x64_facts):
         console.packages.query(PackageQuery(sort="Colour"))
 
 
+def test_search_matches_os_version_and_language_columns(console, x64_facts):
+    from dataclasses import replace
+
+    console.packages.create(name="One", image_path="/1.wim", image=x64_facts)
+    console.packages.create(name="Two", image_path="/2.wim", image=replace(x64_facts, os_version="10.0.22621.1", language="de-DE"))
+    assert [p["Name"] for p in console.packages.query(PackageQuery(text="10.0.261")).items] == ["One"]
+    assert [p["Name"] for p in console.packages.query(PackageQuery(text="DE-de")).items] == ["Two"]
+    # a reload that changes the OS version moves the package in the search as well
+    console.packages.put("PS100002", {"Description": "x"})
+    assert console.packages.query(PackageQuery(text="22621")).total == 1
+
+
 def test_folders_and_moving_packages(console, x64_package):
     parent = console.folders.create("Production").value
     child = console.folders.create("Windows 11", parent.id).value
