@@ -8,13 +8,13 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def resources_dir() -> Path:
-    """``resources/`` of a source checkout, or the copy installed inside the package."""
-    for candidate in (PACKAGE_DIR.parent / "resources", PACKAGE_DIR / "resources"):
+    """The copy installed inside the package, or ``resources/`` of a source checkout."""
+    for candidate in (PACKAGE_DIR / "resources", PACKAGE_DIR.parent / "resources"):
         if (candidate / "classes").is_dir():
             return candidate
     raise FileNotFoundError(
-        f"the console's resources folder is missing (looked in {PACKAGE_DIR.parent / 'resources'} "
-        f"and {PACKAGE_DIR / 'resources'}); reinstall the console"
+        f"the console's resources folder is missing (looked in {PACKAGE_DIR / 'resources'} "
+        f"and {PACKAGE_DIR.parent / 'resources'}); reinstall the console"
     )
 
 
