@@ -18,6 +18,7 @@ from sqlalchemy.orm import sessionmaker
 
 from console.adk.layout import AdkFolder
 from console.core.classdef import ClassRegistry
+from console.core.console_services import ConsoleServices
 from console.core.instance import Instance
 from console.core.optional_components import OptionalComponentCatalog
 from console.core.services import BootImagePackages, Folders, ServiceContext, Sites, StatusMessages
@@ -76,6 +77,10 @@ class Console:
     def registry(self) -> ClassRegistry:
         return self.context.registry
 
+    @property
+    def catalog(self) -> OptionalComponentCatalog:
+        return self.context.catalog
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -101,7 +106,7 @@ def open_console(url: str | None = None, *, user: str | None = None, classes: st
                    drivers=DriverCatalog(ctx, FileDriverReader()), settings=SiteSettings(ctx, AdkFolder()))
 
 
-def ensure_default_site(console: Console, code: str = DEFAULT_SITE_CODE) -> None:
+def ensure_default_site(console: ConsoleServices, code: str = DEFAULT_SITE_CODE) -> None:
     """First start of the GUI: create the local site without asking."""
     if console.sites.local_or_none() is None:
         console.sites.init(code, "Primary site")

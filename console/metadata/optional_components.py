@@ -25,10 +25,10 @@ def load_optional_components(path: Path | str) -> OptionalComponentCatalog:
         try:
             base_id = int(el.get("Id", ""))
         except ValueError:
-            raise MetadataError("Component without a numeric Id", file=str(path), line=el.sourceline) from None
+            raise MetadataError("Component without a numeric Id", file=str(path), line=_line(el)) from None
         name = el.get("Name") or ""
         if not name:
-            raise MetadataError(f"Component {base_id} has no Name", file=str(path), line=el.sourceline)
+            raise MetadataError(f"Component {base_id} has no Name", file=str(path), line=_line(el))
         names.add(name.lower())
         components.append(
             OptionalComponent(
@@ -47,3 +47,8 @@ def load_optional_components(path: Path | str) -> OptionalComponentCatalog:
             if req.lower() not in names:
                 raise MetadataError(f"{comp.name} requires unknown component {req}", file=str(path))
     return OptionalComponentCatalog(components, int(root.get("x64Offset", "26")))
+
+
+def _line(element: etree._Element) -> int | None:
+    line = element.sourceline
+    return line if isinstance(line, int) else None

@@ -8,19 +8,12 @@ from lxml import etree
 
 from console.core.errors import MetadataError
 
-_PARSER_OPTIONS = {
-    "resolve_entities": False,
-    "no_network": True,
-    "load_dtd": False,
-    "huge_tree": False,
-    "remove_comments": True,
-}
-
 
 def parse_root(data: bytes, source: str) -> Any:
     """The root element of ``data``; XML that is not well-formed is a ``MetadataError`` naming
     ``source`` and the line."""
-    parser = etree.XMLParser(**_PARSER_OPTIONS)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                             remove_comments=True)
     try:
         return etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:

@@ -123,7 +123,7 @@ class SqlPackageRepository:
     def delete(self, package_id: str) -> bool:
         for table in (OptionalComponentRow, DriverReferenceRow, ScheduleTokenRow):
             self._s.execute(delete(table).where(table.package_id == package_id))
-        return self._s.execute(delete(PackageRow).where(PackageRow.package_id == package_id)).rowcount == 1  # type: ignore[attr-defined]
+        return self._s.execute(delete(PackageRow).where(PackageRow.package_id == package_id)).rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
     def move(self, package_ids: Sequence[str], folder_id: int | None) -> int:
         result = self._s.execute(

@@ -138,7 +138,7 @@ class SqlJobRepository:
         self._s.execute(update(JobRow).where(JobRow.context_id == context_id).values(**fields))
 
     def delete(self, context_id: str) -> bool:
-        return self._s.execute(delete(JobRow).where(JobRow.context_id == context_id)).rowcount == 1  # type: ignore[attr-defined]
+        return self._s.execute(delete(JobRow).where(JobRow.context_id == context_id)).rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
     def list(self, *, package_id: str | None = None) -> list[JobRecord]:
         stmt = select(JobRow).order_by(JobRow.created_at.desc())

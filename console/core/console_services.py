@@ -1,0 +1,69 @@
+"""``ConsoleServices``: what the front ends (``console.ui``, ``console.cli``) use of a site.
+
+``console.app.Console`` provides it, bound to one site database; the front ends are typed
+against this protocol, so they need nothing from the adapters (SQLAlchemy, lxml, WIM files).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from console.core.classdef import ClassRegistry
+from console.core.instance import Instance
+from console.core.optional_components import OptionalComponentCatalog
+from console.core.services.boot_image_packages import BootImagePackages
+from console.core.services.context import ServiceContext
+from console.core.services.drivers import DriverCatalog
+from console.core.services.folders import Folders
+from console.core.services.jobs import Jobs
+from console.core.services.site_settings import SiteSettings
+from console.core.services.sites import Sites
+from console.core.services.status_messages import StatusMessages
+
+# (done, total, what): progress of a long operation such as creating sample boot images.
+Progress = Callable[[int, int, str], None]
+
+
+class ConsoleServices(Protocol):
+    """The services of one site database, as the GUI and the CLI use them."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def context(self) -> ServiceContext: ...
+
+    @property
+    def packages(self) -> BootImagePackages: ...
+
+    @property
+    def folders(self) -> Folders: ...
+
+    @property
+    def sites(self) -> Sites: ...
+
+    @property
+    def status(self) -> StatusMessages: ...
+
+    @property
+    def jobs(self) -> Jobs: ...
+
+    @property
+    def drivers(self) -> DriverCatalog: ...
+
+    @property
+    def settings(self) -> SiteSettings: ...
+
+    @property
+    def registry(self) -> ClassRegistry: ...
+
+    @property
+    def catalog(self) -> OptionalComponentCatalog: ...
+
+    def close(self) -> None: ...
+
+    def create_sample_boot_images(
+        self, folder: Path | None = None, *, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
+    ) -> list[Instance]: ...
