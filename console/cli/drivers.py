@@ -14,6 +14,7 @@ from typing import Any
 from console.cli.output import emit_json, property_list, table
 from console.cli.packages import instance_json
 from console.cli.runtime import confirm_removal, open_site
+from console.core.console_services import ConsoleServices
 from console.core.errors import ValidationError
 from console.core.services.boot_image_drivers import BootImageDrivers
 
@@ -64,7 +65,7 @@ def register(sub: Any) -> None:
     rm.set_defaults(func=cmd_remove)
 
 
-def driver_json(console: Any, driver: Any, *, lazy: bool = False) -> dict[str, Any]:
+def driver_json(console: ConsoleServices, driver: Any, *, lazy: bool = False) -> dict[str, Any]:
     """An SMS_Driver as JSON; with ``lazy`` also HardwareIDs, INFWarnings and ``__models``."""
     data = instance_json(console, console.drivers.to_instance(driver, lazy=lazy), all_properties=False)
     if lazy:
@@ -142,7 +143,7 @@ def cmd_list(args: argparse.Namespace) -> None:
     print(f"\n{len(page.items)} of {page.total} driver(s)")
 
 
-def _list_boot_image(console: Any, args: argparse.Namespace) -> None:
+def _list_boot_image(console: ConsoleServices, args: argparse.Namespace) -> None:
     from console.core.drivers import describe_architectures
 
     listing = console.drivers.drivers_of(args.boot_image)
@@ -203,7 +204,7 @@ def cmd_remove(args: argparse.Namespace) -> None:
     print(f"removed driver {driver.ci_id} ({driver.name})")
 
 
-def plan_driver_options(console: Any, args: argparse.Namespace, changes: dict[str, Any]) -> tuple[tuple[str, ...], str | None]:
+def plan_driver_options(console: ConsoleServices, args: argparse.Namespace, changes: dict[str, Any]) -> tuple[tuple[str, ...], str | None]:
     """``bootimage set --add-driver/--remove-driver``: put the new ReferencedDrivers into
     ``changes`` (saved by the same put as the other changes); return the notes and the
     SedoObjectVersion the save must still find."""
@@ -218,8 +219,8 @@ def plan_driver_options(console: Any, args: argparse.Namespace, changes: dict[st
     return plan.notes, args.expected_version or plan.sedo_version
 
 
-def print_referenced_drivers(console: Any, package: Any) -> None:
+def print_referenced_drivers(console: ConsoleServices, package: Any) -> None:
     refs = package.get("ReferencedDrivers") or ()
-    found = {d.ci_id: d for d in console.drivers.drivers_of(package["PackageID"]).drivers if d.driver is not None}
-    names = [f"{r['ID']} ({found[r['ID']].driver.name})" if r["ID"] in found else str(r["ID"]) for r in refs]
+    found = {d.ci_id: d.driver for d in console.drivers.drivers_of(package["PackageID"]).drivers if d.driver is not None}
+    names = [f"{r['ID']} ({found[r['ID']].name})" if r["ID"] in found else str(r["ID"]) for r in refs]
     print("drivers: " + (", ".join(names) or "(none)"))

@@ -8,6 +8,7 @@ from typing import Any
 
 from console.cli.output import emit_json, property_list, table
 from console.cli.runtime import confirm_removal, open_site
+from console.core.console_services import ConsoleServices
 from console.core.errors import UnknownPropertyError, ValidationError
 from console.core.instance import Instance
 
@@ -68,7 +69,7 @@ def register(sub: Any) -> None:
     rm.set_defaults(func=cmd_remove)
 
 
-def instance_json(console: Any, instance: Instance, *, all_properties: bool = True) -> dict[str, Any]:
+def instance_json(console: ConsoleServices, instance: Instance, *, all_properties: bool = True) -> dict[str, Any]:
     """Stable JSON form: every property of the class, in class order; lazy ones that were
     not fetched are ``null`` and listed under ``__notLoaded``."""
     cls = console.registry[instance.class_name]
@@ -115,7 +116,7 @@ def cmd_show(args: argparse.Namespace) -> None:
     print_instance(console, item)
 
 
-def print_instance(console: Any, item: Instance) -> None:
+def print_instance(console: ConsoleServices, item: Instance) -> None:
     from console.core.values import format_value
 
     cls = console.registry[item.class_name]
@@ -133,7 +134,7 @@ def print_instance(console: Any, item: Instance) -> None:
     property_list(rows)
 
 
-def _embedded_line(console: Any, value: Instance) -> str:
+def _embedded_line(console: ConsoleServices, value: Instance) -> str:
     from console.core.values import format_value
 
     cls = console.registry[value.class_name]
@@ -178,7 +179,7 @@ def _split_assignment(text: str) -> tuple[str, str]:
     return name.strip(), value
 
 
-def parse_assignments(console: Any, assignments: list[str]) -> dict[str, Any]:
+def parse_assignments(console: ConsoleServices, assignments: list[str]) -> dict[str, Any]:
     cls = console.packages.cls
     validator = console.context.validator
     changes: dict[str, Any] = {}
