@@ -8,6 +8,7 @@ from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QStackedWidget, QToolBar, QWidget
 
+from console.core.console_services import ConsoleServices
 from console.core.ports import Site
 from console.core.values import format_datetime
 from console.ui.actions import ConsoleActions
@@ -29,7 +30,7 @@ DETAILS_DELAY_MS = 150
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, console: Any, site: Site, settings: UiSettings | None = None) -> None:
+    def __init__(self, console: ConsoleServices, site: Site, settings: UiSettings | None = None) -> None:
         super().__init__()
         self.console = console
         self.settings = settings or UiSettings()

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from console.core.changes import Changes
+from console.core.console_services import ConsoleServices
 from console.ui.dialogs.folder_dialogs import ConfirmDeleteDialog, MoveToFolderDialog, NewFolderDialog
 from console.ui.models.navigation_model import NavigationModel
 from console.ui.models.package_tree_model import PackageTreeModel
@@ -23,7 +24,7 @@ class PackageController(QObject):
 
     def __init__(
         self,
-        console: Any,
+        console: ConsoleServices,
         tasks: TaskRunner,
         packages: PackageTreeModel,
         navigation: NavigationModel,

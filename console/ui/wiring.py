@@ -8,13 +8,14 @@ from typing import Any
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
+from console.core.console_services import ConsoleServices
 from console.core.errors import ConsoleError
 from console.ui.dialogs.error_dialog import show_error
 from console.ui.tasks import TaskRunner
 
 
 class WizardLauncher(QObject):
-    def __init__(self, console: Any, tasks: TaskRunner, controller: Any, window: QWidget) -> None:
+    def __init__(self, console: ConsoleServices, tasks: TaskRunner, controller: Any, window: QWidget) -> None:
         super().__init__(window)
         self.console = console
         self.tasks = tasks

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from console.core.console_services import ConsoleServices
 from console.core.drivers import Driver
 from console.core.errors import error_text
 from console.core.values import format_datetime
@@ -66,7 +67,7 @@ class _Form(QWidget):
 
 
 class DriverPropertiesDialog(QDialog):
-    def __init__(self, console: Any, tasks: TaskRunner, ci_id: int, parent: QWidget | None = None) -> None:
+    def __init__(self, console: ConsoleServices, tasks: TaskRunner, ci_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Driver {ci_id} Properties")
         self.setWindowIcon(icon("driver"))

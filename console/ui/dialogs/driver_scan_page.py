@@ -7,11 +7,11 @@ on to the findings by itself.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget, QWizardPage
 
+from console.core.console_services import ConsoleServices
 from console.core.drivers import ScanResult
 from console.core.errors import ConsoleError
 from console.ui.tasks import Task, TaskContext, TaskRunner
@@ -20,7 +20,7 @@ ERROR_STYLE = "color: #c0392b;"
 
 
 class ScanPage(QWizardPage):
-    def __init__(self, console: Any, tasks: TaskRunner, folder: Callable[[], str], parent: QWidget | None = None) -> None:
+    def __init__(self, console: ConsoleServices, tasks: TaskRunner, folder: Callable[[], str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle("Scanning")
         self._console = console

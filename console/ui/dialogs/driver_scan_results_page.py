@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from console.core.console_services import ConsoleServices
 from console.core.drivers import ScanResult
 from console.ui.dialogs.driver_scan_page import ScanPage
 from console.ui.icons import icon
@@ -56,7 +57,7 @@ def _show(view: QTreeView, columns: Sequence[Column], rows: Sequence[Any], paren
 
 
 class ScanResultsPage(QWizardPage):
-    def __init__(self, console: Any, tasks: TaskRunner, scan_page: ScanPage, parent: QWidget | None = None) -> None:
+    def __init__(self, console: ConsoleServices, tasks: TaskRunner, scan_page: ScanPage, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle("Driver Details")
         self.setButtonText(QWizard.WizardButton.NextButton, "&Import")

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.core.changes import Changes
+from console.core.console_services import ConsoleServices
 from console.core.drivers import ImportResult
 from console.ui.dialogs.driver_scan_page import ScanPage
 from console.ui.dialogs.driver_scan_results_page import ScanResultsPage
@@ -95,7 +96,7 @@ class LocatePage(QWizardPage):
 class ImportDriverDialog(WizardBase):
     imported = Signal(object)  # Changes
 
-    def __init__(self, console: Any, tasks: TaskRunner, parent: QWidget | None = None, folder: str = "") -> None:
+    def __init__(self, console: ConsoleServices, tasks: TaskRunner, parent: QWidget | None = None, folder: str = "") -> None:
         super().__init__("Import Driver", parent)
         self.console = console
         self.locate = LocatePage(folder)

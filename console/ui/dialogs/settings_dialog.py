@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.core.console_services import ConsoleServices
 from console.core.errors import ConsoleError
 from console.ui.tasks import TaskRunner
 
@@ -27,7 +28,7 @@ component sizes and flags components your ADK does not have. Choose the ADK fold
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, console: Any, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, console: ConsoleServices, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._console = console

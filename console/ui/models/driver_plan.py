@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from console.core.console_services import ConsoleServices
 from console.core.drivers import Driver, DriverPlan
 
 
@@ -18,7 +18,7 @@ class DriverPlanView:
     size_after: int
 
 
-def load_plan(console: Any, package_id: str, add: Sequence[int], remove: Sequence[int]) -> DriverPlanView:
+def load_plan(console: ConsoleServices, package_id: str, add: Sequence[int], remove: Sequence[int]) -> DriverPlanView:
     """Runs on a worker thread: the service's plan plus the sizes before and after the change."""
     plan = console.drivers.plan_boot_image_drivers(package_id, add=add, remove=remove)
     current = console.drivers.drivers_of(package_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from console.core.console_services import ConsoleServices
 from console.core.instance import Instance
 from console.ui.models.package_nodes import Node, children_for
 
@@ -21,7 +22,7 @@ class PackageDetails:
         return children_for(self.package, self.images, self.components, self.drivers)
 
 
-def load_details(console: Any, package_id: str) -> PackageDetails:
+def load_details(console: ConsoleServices, package_id: str) -> PackageDetails:
     """Runs on a worker thread: read the package with its lazy properties and resolve names."""
     package = console.packages.get(package_id, lazy=True)
     images: list[Any] = []

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from console.core.changes import Changes
+from console.core.console_services import ConsoleServices
 from console.core.errors import ConsoleError
 from console.core.instance import Instance
 from console.core.sheet_layout import SheetLayout
@@ -24,7 +25,7 @@ class LoadedPackage:
     image_error: str = ""
 
 
-def read_package(console: Any, package_id: str) -> LoadedPackage:
+def read_package(console: ConsoleServices, package_id: str) -> LoadedPackage:
     """The package with its lazy properties, its sheet layout, its images and the catalog
     entries of its drivers."""
     instance = console.packages.get(package_id, lazy=True)
@@ -40,7 +41,7 @@ def read_package(console: Any, package_id: str) -> LoadedPackage:
     return LoadedPackage(instance, layout, images, drivers, image_error=image_error)
 
 
-def reload_images(console: Any, package_id: str, expected_version: str | None) -> LoadedPackage:
+def reload_images(console: ConsoleServices, package_id: str, expected_version: str | None) -> LoadedPackage:
     """ReloadImageProperties on the version the dialog shows, then read the package again."""
     result = console.packages.reload_image_properties(package_id, expected_version=expected_version)
     loaded = read_package(console, package_id)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from console.core.console_services import ConsoleServices
 from console.core.errors import ConflictError, ConsoleError, Problem, ValidationError, error_text
 from console.core.instance import Instance
 from console.core.sheet_layout import PanelKind
@@ -53,7 +54,7 @@ class PropertiesDialog(QDialog):
     edit_optional_components_requested = Signal(str)
     add_drivers_requested = Signal(str)
 
-    def __init__(self, console: Any, package_id: str, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, console: ConsoleServices, package_id: str, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.console = console
         self.package_id = package_id

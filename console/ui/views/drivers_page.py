@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.core.changes import Changes
+from console.core.console_services import ConsoleServices
 from console.core.drivers import Driver, DriverPage, DriverQuery
 from console.core.errors import ConsoleError, error_text
 from console.ui.dialogs.folder_dialogs import confirm_delete
@@ -60,7 +61,7 @@ class DriversPage(QWidget):
     changed = Signal(object)  # Changes of enable/disable/delete
     message = Signal(str)  # one-line outcome for the status bar
 
-    def __init__(self, console: Any, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, console: ConsoleServices, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.console = console
         self.tasks = tasks
@@ -294,7 +295,7 @@ class DriversPage(QWidget):
         dialog.open()
 
 
-def _delete_each(console: Any, ci_ids: Sequence[int]) -> tuple[list[int], list[str], Changes]:
+def _delete_each(console: ConsoleServices, ci_ids: Sequence[int]) -> tuple[list[int], list[str], Changes]:
     """Runs on a worker thread: delete one by one; refusals (a boot image uses it) are collected."""
     deleted: list[int] = []
     refused: list[str] = []

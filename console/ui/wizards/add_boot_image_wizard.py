@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.core.changes import Changes
+from console.core.console_services import ConsoleServices
 from console.ui.tasks import TaskRunner
 from console.ui.wizards.data_source_page import DataSourcePage
 from console.ui.wizards.pages import CompletionPage, ProgressPage, SummaryPage, WizardBase
@@ -37,7 +38,7 @@ class PageId(IntEnum):
 class GeneralPage(QWizardPage):
     """Name (required, unique in the site: checked in the background while typing), Version, Comment."""
 
-    def __init__(self, console: Any, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, console: ConsoleServices, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle("General")
         self.setSubTitle("Name the boot image as administrators will see it. The version is yours to manage.")
@@ -124,7 +125,7 @@ class AddBootImageWizard(WizardBase):
     created = Signal(object)  # Changes
     open_properties_requested = Signal(str)
 
-    def __init__(self, console: Any, tasks: TaskRunner, parent: QWidget | None = None, *, path: str = "",
+    def __init__(self, console: ConsoleServices, tasks: TaskRunner, parent: QWidget | None = None, *, path: str = "",
                  folder_id: int = 0) -> None:
         super().__init__("Add Boot Image Wizard", parent)
         self.console = console

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from console.core.console_services import ConsoleServices
 from console.core.errors import error_text
 from console.ui.icons import icon
 from console.ui.tasks import TaskRunner
@@ -35,7 +36,7 @@ class DataSourcePage(QWizardPage):
 
     imageChanged = Signal()
 
-    def __init__(self, console: Any, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, console: ConsoleServices, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle("Data Source")
         self.setSubTitle("Choose the WIM file (for example boot.wim or the Windows ADK's winpe.wim) and the image to import.")

@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget, QWizardPage
 
+from console.core.console_services import ConsoleServices
 from console.core.drivers import Driver
 from console.core.errors import ValidationError, error_text
 from console.ui.models.driver_columns import architectures_text, size_text
@@ -34,7 +35,7 @@ def note_item(note: str) -> str:
 
 
 class DriverPlanPage(QWizardPage):
-    def __init__(self, console: Any, tasks: TaskRunner, package: Any, change: Callable[[], Change],
+    def __init__(self, console: ConsoleServices, tasks: TaskRunner, package: Any, change: Callable[[], Change],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle("Summary")

@@ -14,6 +14,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget, QWizard, QWizardPage
 
 from console.core.changes import Changes
+from console.core.console_services import ConsoleServices
 from console.core.errors import ConflictError
 from console.ui.tasks import TaskContext, TaskRunner
 from console.ui.wizards.driver_chooser import DriverChooser, DriverFilter
@@ -29,7 +30,7 @@ class PageId(IntEnum):
 
 
 class DriversPage(QWizardPage):
-    def __init__(self, console: Any, package: Any, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, console: ConsoleServices, package: Any, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         pid = package["PackageID"]
         arch = package.get("Architecture") or ""
@@ -69,7 +70,7 @@ class DriversPage(QWizardPage):
 class DriversWizard(WizardBase):
     applied = Signal(object)  # Changes
 
-    def __init__(self, console: Any, package: Any, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, console: ConsoleServices, package: Any, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         """``package``: the boot image read with its lazy properties (the launcher reads it off the GUI thread)."""
         super().__init__("Drivers", parent)
         self.console = console

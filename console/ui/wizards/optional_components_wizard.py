@@ -10,6 +10,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QMessageBox, QVBoxLayout, QWidget, QWizardPage
 
 from console.core.changes import Changes
+from console.core.console_services import ConsoleServices
 from console.ui.tasks import TaskRunner
 from console.ui.wizards.component_list import ComponentList
 from console.ui.wizards.pages import CompletionPage, ProgressPage, SummaryPage, WizardBase
@@ -35,7 +36,7 @@ class RemoveDependentsPrompt:
 
 
 class ComponentsPage(QWizardPage):
-    def __init__(self, console: Any, package: Any, adk: dict[str, Any] | None, parent: QWidget | None = None) -> None:
+    def __init__(self, console: ConsoleServices, package: Any, adk: dict[str, Any] | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         arch = package.get("Architecture") or ""
         self.setTitle("Optional Components")
@@ -65,7 +66,7 @@ class ComponentsPage(QWizardPage):
 class OptionalComponentsWizard(WizardBase):
     applied = Signal(object)  # Changes
 
-    def __init__(self, console: Any, package: Any, tasks: TaskRunner, parent: QWidget | None = None,
+    def __init__(self, console: ConsoleServices, package: Any, tasks: TaskRunner, parent: QWidget | None = None,
                  adk: dict[str, Any] | None = None) -> None:
         super().__init__("Optional Components", parent)
         self.console = console

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.core.changes import Changes
+from console.core.console_services import ConsoleServices
 from console.ui.tasks import TaskRunner
 from console.ui.wizards.pages import CompletionPage, ProgressPage, SummaryPage, WizardBase
 
@@ -85,7 +86,7 @@ class ChoosePage(QWizardPage):
 class ScratchSpaceWizard(WizardBase):
     applied = Signal(object)  # Changes
 
-    def __init__(self, console: Any, package: Any, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, console: ConsoleServices, package: Any, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         """``package``: the boot image read with its lazy properties (the launcher reads it off the GUI thread)."""
         super().__init__("Scratch Space", parent)
         self.console = console
