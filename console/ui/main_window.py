@@ -37,7 +37,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Boot Image Console — {site.code} ({site.name})")
         self.setWindowIcon(icon("app"))
         self.tasks = TaskRunner(self, error_parent=self)
-        self.actions = ConsoleActions(self)
+        self.console_actions = ConsoleActions(self)
 
         self.navigation_model = NavigationModel(f"{site.code} - {site.name}", self)
         self.package_model = PackageTreeModel(
@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
         return pages
 
     def _build_toolbar_and_menus(self) -> None:
-        a = self.actions
+        a = self.console_actions
         toolbar = QToolBar("Home", self)
         toolbar.setObjectName("homeToolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
@@ -157,7 +157,7 @@ class MainWindow(QMainWindow):
             menu.addAction(action)
 
     def _connect(self) -> None:
-        a, c, view = self.actions, self.controller, self.packages_page.view
+        a, c, view = self.console_actions, self.controller, self.packages_page.view
         a.refresh.triggered.connect(c.refresh)
         a.find.triggered.connect(self._focus_filter)
         a.delete.triggered.connect(lambda: c.delete(view.selected_package_ids()))
@@ -229,11 +229,11 @@ class MainWindow(QMainWindow):
     def _selection_changed(self, *_: Any) -> None:
         on_packages = self.pages.currentWidget() is self.packages_page
         count = len(self.packages_page.view.selected_package_ids()) if on_packages else 0
-        for action in self.actions.package_actions():
+        for action in self.console_actions.package_actions():
             action.setEnabled(count > 0)
         single = count == 1
-        for action in (self.actions.properties, self.actions.reload, self.actions.optional_components,
-                       self.actions.scratch_space, self.actions.drivers):
+        for action in (self.console_actions.properties, self.console_actions.reload, self.console_actions.optional_components,
+                       self.console_actions.scratch_space, self.console_actions.drivers):
             action.setEnabled(single)
         self._update_counts(self.package_model.loaded, self.package_model.total)
 

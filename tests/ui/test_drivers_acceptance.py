@@ -33,7 +33,7 @@ def open_node(qtbot, window, label: str):
 
 
 def import_folder(qtbot, window, folder: Path) -> ImportDriverDialog:
-    window.actions.import_driver.trigger()
+    window.console_actions.import_driver.trigger()
     dialog = window.findChild(ImportDriverDialog)
     assert dialog is not None and dialog.isVisible()
     qtbot.keyClicks(dialog.locate.folder, str(folder))
@@ -63,7 +63,7 @@ def test_import_the_testdata_and_add_two_network_drivers(qtbot, console, db_url,
     view = window.packages_page.view
     view.selectionModel().setCurrentIndex(window.package_model.index(0, 0),
                                           QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
-    window.actions.drivers.trigger()
+    window.console_actions.drivers.trigger()
     qtbot.waitUntil(lambda: window.findChild(DriversWizard) is not None, timeout=10000)
     wizard = window.findChild(DriversWizard)
     chooser = wizard.drivers.chooser
@@ -110,7 +110,7 @@ def test_keys_in_the_drivers_list_act_on_drivers(qtbot, monkeypatch, console, x6
     window = make_window()
     window.packages_page.view.selectionModel().setCurrentIndex(
         window.package_model.index(0, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
-    assert window.actions.delete.isEnabled()
+    assert window.console_actions.delete.isEnabled()
     page = open_node(qtbot, window, "Drivers")
     asked = []
     monkeypatch.setattr(ConfirmDriverDelete, "ask", classmethod(lambda cls, parent, drivers: asked.append(drivers) or False))

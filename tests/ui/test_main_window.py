@@ -102,12 +102,12 @@ def test_filter_box_searches_name_id_version_comment(qtbot, populated, make_wind
 
 def test_ctrl_f_focuses_the_filter_and_f5_refreshes(qtbot, populated, make_window, console):
     window = make_window()
-    assert window.actions.find.shortcut() == QKeySequence(QKeySequence.StandardKey.Find)
-    window.actions.find.trigger()
+    assert window.console_actions.find.shortcut() == QKeySequence(QKeySequence.StandardKey.Find)
+    window.console_actions.find.trigger()
     assert QApplication.focusWidget() is window.packages_page.filter
     console.packages.create(name="Added elsewhere", image_path="/z.wim")
-    assert QKeySequence("F5") in window.actions.refresh.shortcuts()
-    window.actions.refresh.trigger()
+    assert QKeySequence("F5") in window.console_actions.refresh.shortcuts()
+    window.console_actions.refresh.trigger()
     wait_idle(qtbot, window)
     assert "Added elsewhere" in names_in_view(window)
 
@@ -142,12 +142,12 @@ def test_delete_asks_first_and_lists_what_is_deleted(qtbot, monkeypatch, populat
     select_rows(window, [0, 1])
     asked = []
     monkeypatch.setattr(ConfirmDeleteDialog, "ask", classmethod(lambda cls, parent, items: asked.append(items) or False))
-    window.actions.delete.trigger()
+    window.console_actions.delete.trigger()
     wait_idle(qtbot, window)
     assert [pid for pid, _ in asked[0]] == window.packages_page.view.selected_package_ids()
     assert console.packages.query().total == 5, "answering No deletes nothing"
     monkeypatch.setattr(ConfirmDeleteDialog, "ask", classmethod(lambda cls, parent, items: True))
-    window.actions.delete.trigger()
+    window.console_actions.delete.trigger()
     wait_idle(qtbot, window)
     assert console.packages.query().total == 3
     assert len(names_in_view(window)) == 3
@@ -156,14 +156,14 @@ def test_delete_asks_first_and_lists_what_is_deleted(qtbot, monkeypatch, populat
 def test_new_folder_and_move_with_dialog(qtbot, monkeypatch, populated, make_window, console):
     window = make_window()
     monkeypatch.setattr(NewFolderDialog, "ask", classmethod(lambda cls, parent, label: "Production"))
-    window.actions.new_folder.trigger()
+    window.console_actions.new_folder.trigger()
     wait_idle(qtbot, window)
     [folder] = console.folders.all()
     assert window.navigation_model.find_folder(folder.id).isValid()
     select_rows(window, [0])
     moved = window.packages_page.view.selected_package_ids()
     monkeypatch.setattr(MoveToFolderDialog, "ask", classmethod(lambda cls, parent, folders, count: folder.id))
-    window.actions.move.trigger()
+    window.console_actions.move.trigger()
     wait_idle(qtbot, window)
     assert [p["PackageID"] for p in console.packages.query(_folder(folder.id)).items] == moved
     window.navigation.setCurrentIndex(window.navigation_model.find_folder(folder.id))
@@ -215,7 +215,7 @@ def test_details_pane_shows_the_current_package(qtbot, populated, make_window):
     details = window.packages_page.details
     assert details._values["Name"].text() == names_in_view(window)[0]
     assert details._values["ScratchSpace"].text() == "512 MB"
-    assert window.actions.properties.isEnabled()
+    assert window.console_actions.properties.isEnabled()
 
 
 def test_empty_site_shows_the_first_run_state(make_window):
@@ -223,7 +223,7 @@ def test_empty_site_shows_the_first_run_state(make_window):
     page = window.packages_page
     assert page.stack.currentWidget() is page.empty
     assert page.empty.add_button.accessibleName() == "Add Boot Image"
-    assert not window.actions.delete.isEnabled()
+    assert not window.console_actions.delete.isEnabled()
 
 
 def test_other_nodes_show_their_views(qtbot, populated, make_window):
@@ -261,7 +261,7 @@ def test_layout_persists_between_sessions(qtbot, populated, make_window, ui_sett
 
 def test_every_action_has_a_keyboard_path(populated, make_window):
     window = make_window()
-    a = window.actions
+    a = window.console_actions
     assert a.delete.shortcut() == QKeySequence(QKeySequence.StandardKey.Delete)
     assert QKeySequence("Alt+Return") in a.properties.shortcuts()
     menu_actions = {act for m in window.menuBar().actions() for act in m.menu().actions()}
