@@ -26,7 +26,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/lint-imports
 
 typecheck: $(TEST_STAMP)
-	$(BIN)/mypy console/core
+	$(BIN)/mypy console
 
 test-slow: $(TEST_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q -m slow $(PYTEST_ARGS)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QWidget
 from console.ui.icons import icon
 
 
-def _action(parent: QWidget, text: str, icon_name: str, tip: str, shortcut: QKeySequence | str | None = None,
+def _action(parent: QWidget, text: str, icon_name: str, tip: str, shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
             *, enabled: bool = True) -> QAction:
     action = QAction(icon(icon_name), text, parent)
     action.setToolTip(tip + (f" ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})" if shortcut else ""))

@@ -40,7 +40,7 @@ class WizardLauncher(QObject):
         wizard.open_properties_requested.connect(self.properties)
         wizard.open()
 
-    def _open_for_package(self, package_id: str, build: Callable[[Any], Any], what: str,
+    def _open_for_package(self, package_id: str, build: Callable[..., Any], what: str,
                           load: Callable[[Any], Any] | None = None) -> None:
         """Read the package (with lazy properties, plus what ``load`` needs) off the GUI
         thread, then open the wizard."""

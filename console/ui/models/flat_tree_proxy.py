@@ -9,7 +9,7 @@ in the number of expanded packages (a sorted list with prefix sums).
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
@@ -40,7 +40,7 @@ class FlatTreeProxy(QAbstractTableModel):
         self._pending: tuple[int, int] | None = None
         # Optional fast paths of the source for top-level rows (no index objects built).
         self._row_data = getattr(source, "row_data", None)
-        self._row_flags = getattr(source, "row_flags", None)
+        self._row_flags: Callable[[int], Qt.ItemFlag] | None = getattr(source, "row_flags", None)
         source.modelAboutToBeReset.connect(self.beginResetModel)
         source.modelReset.connect(self._source_reset)
         source.layoutAboutToBeChanged.connect(lambda *a: self.beginResetModel())
@@ -77,7 +77,7 @@ class FlatTreeProxy(QAbstractTableModel):
             if not persistent.isValid():
                 self._expanded.discard(persistent)
                 continue
-            index = QModelIndex(persistent)
+            index = persistent.sibling(persistent.row(), persistent.column())
             top = index
             while top.parent().isValid():
                 top = top.parent()
@@ -164,7 +164,7 @@ class FlatTreeProxy(QAbstractTableModel):
         if not source_index.isValid() or not self._is_shown(source_index):
             return QModelIndex()
         chain = []
-        node = QModelIndex(source_index).siblingAtColumn(0)
+        node = source_index.sibling(source_index.row(), 0)
         while node.isValid():
             chain.append(node)
             node = node.parent()

@@ -205,14 +205,16 @@ class PackageTreeModel(QAbstractItemModel):
     def refresh_packages(self, package_ids: Sequence[str]) -> None:
         """Re-read changed packages that are on screen (in the background)."""
         for node in self._loaded_nodes():
-            if node.package_id in package_ids:
-                pid = node.package_id
-                self._tasks.run(
-                    lambda ctx, pid=pid: self._packages.query(PackageQuery(where={"PackageID": pid}, include=LIST_LAZY_PROPERTIES)),
-                    on_success=self._package_refreshed,
-                    on_error=lambda exc: None,
-                    description="",
-                )
+            if node.package_id is not None and node.package_id in package_ids:
+                self._refresh_package(node.package_id)
+
+    def _refresh_package(self, pid: str) -> None:
+        self._tasks.run(
+            lambda ctx: self._packages.query(PackageQuery(where={"PackageID": pid}, include=LIST_LAZY_PROPERTIES)),
+            on_success=self._package_refreshed,
+            on_error=lambda exc: None,
+            description="",
+        )
 
     def _package_refreshed(self, page: Any) -> None:
         if not page.items:

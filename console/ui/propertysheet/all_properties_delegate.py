@@ -26,7 +26,8 @@ class PropertyValueDelegate(QStyledItemDelegate):
         editor.setAutoFillBackground(True)
         if isinstance(editor, (ChoiceEditor, BoolEditor)):
             editor.changed.connect(lambda: self.commitData.emit(editor))
-        return editor
+        widget: QWidget = editor
+        return widget
 
     def setEditorData(self, editor: QWidget, index: Index) -> None:
         editor.set_value(index.data(Qt.ItemDataRole.EditRole))  # type: ignore[attr-defined]

@@ -110,7 +110,7 @@ class CheckBinding(SheetBinding):
         super().__init__(values, error, check)
         self.check = check
         self.binding = binding
-        self.children = children
+        self.dependents = children
         self.properties = (binding.property,)
         if read_only:
             check.setEnabled(False)
@@ -133,8 +133,8 @@ class CheckBinding(SheetBinding):
         self._sync_children()
 
     def _sync_children(self) -> None:
-        if self.children is not None:
-            self.children.setEnabled(self.check.isChecked())
+        if self.dependents is not None:
+            self.dependents.setEnabled(self.check.isChecked())
 
     def local_problems(self) -> list[Problem]:
         value = self.values.get(self.binding.property)
@@ -151,7 +151,7 @@ class RadioBinding(SheetBinding):
         super().__init__(values, error, buttons[0])
         self.item = item
         self.buttons = list(buttons)
-        self.children = list(children)
+        self.dependents = list(children)
         self.properties = tuple(dict.fromkeys(o.binding.property for o in item.options if o.binding))
         self.group = QButtonGroup(self)
         for index, button in enumerate(self.buttons):
@@ -196,7 +196,7 @@ class RadioBinding(SheetBinding):
 
     def _sync_children(self) -> None:
         selected = self.group.checkedId()
-        for index, child in enumerate(self.children):
+        for index, child in enumerate(self.dependents):
             if child is not None:
                 child.setEnabled(index == selected)
 

@@ -101,7 +101,8 @@ class EditorMixin:
 
     def emit_changed(self, *_args: object) -> None:
         if not self._updating:
-            self.changed.emit()
+            widget: Any = self  # the Qt editor class this is mixed into holds the signal
+            widget.changed.emit()
 
     def value(self) -> Any:
         raise NotImplementedError

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
@@ -72,11 +71,11 @@ def caption(text: str, parent: QWidget) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setObjectName("caption")
     palette = label.palette()
-    text, window = palette.color(QPalette.ColorRole.WindowText), palette.color(QPalette.ColorRole.Window)
+    ink, window = palette.color(QPalette.ColorRole.WindowText), palette.color(QPalette.ColorRole.Window)
     muted = QColor(
-        (text.red() * 3 + window.red() * 2) // 5,
-        (text.green() * 3 + window.green() * 2) // 5,
-        (text.blue() * 3 + window.blue() * 2) // 5,
+        (ink.red() * 3 + window.red() * 2) // 5,
+        (ink.green() * 3 + window.green() * 2) // 5,
+        (ink.blue() * 3 + window.blue() * 2) // 5,
     )
     palette.setColor(QPalette.ColorGroup.Active, QPalette.ColorRole.WindowText, muted)
     palette.setColor(QPalette.ColorGroup.Inactive, QPalette.ColorRole.WindowText, muted)
@@ -193,7 +192,7 @@ class FormBuilder:
         self.bindings.append(FieldBinding(editor, self.values, prop.name, error))
 
     @staticmethod
-    def _is_tall(editor: Any) -> bool:
+    def _is_tall(editor: QWidget) -> bool:
         return editor.sizeHint().height() > 40
 
     def _children(self, children: tuple[LayoutItem, ...], layout: QVBoxLayout, parent: QWidget) -> QWidget | None:

@@ -52,8 +52,8 @@ def describe_schedule(token: Instance) -> str | None:
         day = WEEKDAYS.get(int(token.get("Day") or 1), "?")
         text = f"{_every(int(token.get('ForNumberOfWeeks') or 1), 'week')} on {day}"
     elif kind == "SMS_ST_RecurMonthlyByDate":
-        day = int(token.get("MonthDay") or 0)
-        shown = "the last day" if day == 0 else f"day {day}"
+        month_day = int(token.get("MonthDay") or 0)
+        shown = "the last day" if month_day == 0 else f"day {month_day}"
         text = f"{shown} of {_every(int(token.get('ForNumberOfMonths') or 1), 'month')}"
     elif kind == "SMS_ST_RecurMonthlyByWeekday":
         order = ORDINALS.get(int(token.get("WeekOrder") or 0), "?")

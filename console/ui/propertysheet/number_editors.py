@@ -89,7 +89,10 @@ class WideIntegerEditor(EditorMixin, QAbstractSpinBox):
 
     # -- QAbstractSpinBox ----------------------------------------------------------------------
 
-    def validate(self, text: str, pos: int) -> QValidator.State:
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
+        return self._text_state(text), text, pos
+
+    def _text_state(self, text: str) -> QValidator.State:
         """Digits only; a number above the maximum cannot be typed, one below it can (for now)."""
         body = text.removesuffix(self._suffix).strip() if self._suffix else text.strip()
         if body in ("", "-") and (body == "" or self._low < 0):

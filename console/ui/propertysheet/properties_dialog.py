@@ -123,8 +123,8 @@ class PropertiesDialog(QDialog):
         self._set_busy(True, f"Loading {self.package_id}…")
         self.tasks.run(
             lambda _task: read_package(self.console, self.package_id),
-            on_success=lambda loaded: self._alive() and self._loaded(loaded, note, keep_edits),
-            on_error=lambda exc: self._alive() and self._load_failed(exc),
+            on_success=lambda loaded: self._loaded(loaded, note, keep_edits) if self._alive() else None,
+            on_error=lambda exc: self._load_failed(exc) if self._alive() else None,
             description=f"Reading {self.package_id}",
         )
 
@@ -211,8 +211,8 @@ class PropertiesDialog(QDialog):
         self._set_busy(True, "Saving…")
         self.tasks.run(
             lambda _task: self.console.packages.put(self.package_id, changes, expected_version=version),
-            on_success=lambda result: self._alive() and self._saved(result, close),
-            on_error=lambda exc: self._alive() and self._save_failed(exc),
+            on_success=lambda result: self._saved(result, close) if self._alive() else None,
+            on_error=lambda exc: self._save_failed(exc) if self._alive() else None,
             description=f"Saving {self.package_id}",
         )
 
@@ -236,7 +236,7 @@ class PropertiesDialog(QDialog):
         elif isinstance(exc, ConflictError):
             self._show_banner(html.escape(exc.message), ERROR_STYLE)
             # ask once the task's result has been delivered, not from inside its delivery
-            QTimer.singleShot(0, lambda: self._alive() and self._ask_conflict(exc))
+            QTimer.singleShot(0, lambda: self._ask_conflict(exc) if self._alive() else None)
         else:
             show_error(self, exc)
 
@@ -275,8 +275,8 @@ class PropertiesDialog(QDialog):
         version = self._version
         self.tasks.run(
             lambda _task: reload_images(self.console, self.package_id, version),
-            on_success=lambda loaded: self._alive() and self._images_reloaded(loaded),
-            on_error=lambda exc: self._alive() and self._images_reload_failed(exc),
+            on_success=lambda loaded: self._images_reloaded(loaded) if self._alive() else None,
+            on_error=lambda exc: self._images_reload_failed(exc) if self._alive() else None,
             description=f"Reloading image properties of {self.package_id}",
         )
 
@@ -296,7 +296,7 @@ class PropertiesDialog(QDialog):
         message = error_text(exc)
         self.images_panel.set_done(f"Reload failed: {message}")
         if isinstance(exc, ConflictError):
-            QTimer.singleShot(0, lambda: self._alive() and self._ask_conflict(exc))
+            QTimer.singleShot(0, lambda: self._ask_conflict(exc) if self._alive() else None)
         elif not isinstance(exc, ConsoleError):
             show_error(self, exc)
 

@@ -78,7 +78,8 @@ class GeneralPage(QWizardPage):
         self._timer.setSingleShot(True)
         self._timer.setInterval(NAME_CHECK_DELAY_MS)
         self._timer.timeout.connect(self.check_name)
-        self.name.textChanged.connect(lambda _t: (self._timer.start(), self.completeChanged.emit()))
+        self.name.textChanged.connect(lambda _t: self._timer.start())
+        self.name.textChanged.connect(lambda _t: self.completeChanged.emit())
         self.comment.textChanged.connect(self._comment_changed)
 
     def initializePage(self) -> None:
@@ -139,7 +140,9 @@ class AddBootImageWizard(WizardBase):
         self.setPage(PageId.PROGRESS, self.progress)
         self.done_page = CompletionPage(self._completion, self.progress)
         self.open_properties = QCheckBox("&Open the properties of the new boot image")
-        self.done_page.layout().addWidget(self.open_properties)
+        done_layout = self.done_page.layout()
+        assert done_layout is not None  # CompletionPage lays itself out
+        done_layout.addWidget(self.open_properties)
         self.setPage(PageId.DONE, self.done_page)
         self.progress.succeeded.connect(lambda result: self.created.emit(result.changes if result else Changes()))
         self.accepted.connect(self._finished)

@@ -24,7 +24,7 @@ class ComponentList(QTreeWidget):
     """Components of one architecture. Ticking a component ticks its prerequisites (and says so);
     unticking a prerequisite that ticked components need asks ``confirm_remove`` first."""
 
-    selectionChanged = Signal()
+    chosen_changed = Signal()
     note = Signal(str)
 
     def __init__(
@@ -94,7 +94,7 @@ class ComponentList(QTreeWidget):
     def _get_selection(self) -> list[int]:
         return self.chosen_ids()
 
-    selection = Property(list, _get_selection, notify=selectionChanged)
+    selection = Property(list, _get_selection, notify=chosen_changed)
 
     # -- reactions ---------------------------------------------------------------------------
 
@@ -128,4 +128,4 @@ class ComponentList(QTreeWidget):
                         self.note.emit(f"Kept {name}: {', '.join(names)} {'needs' if len(names) == 1 else 'need'} it")
         finally:
             self._updating = False
-        self.selectionChanged.emit()
+        self.chosen_changed.emit()

@@ -141,10 +141,10 @@ class DriverChooser(QWidget):
 
     # -- selection -------------------------------------------------------------------------
 
-    def _get_selection(self) -> list[int]:
+    def selected_ids(self) -> list[int]:
         return [int(str(k)) for k in self.model.checked_keys()]
 
-    selection = Property(list, _get_selection, notify=selectionChanged)
+    selection = Property(list, selected_ids, notify=selectionChanged)
 
     def set_checked(self, ci_ids: Sequence[int]) -> None:
         self.model.set_checked_keys(ci_ids)

@@ -59,7 +59,7 @@ class DriversPage(QWizardPage):
             self.chooser.reload()
 
     def change(self) -> Change:
-        selection = list(self.chooser.selection)
+        selection = self.chooser.selected_ids()
         return ([i for i in selection if i not in self.referenced], [i for i in self.referenced if i not in selection])
 
     def isComplete(self) -> bool:

@@ -60,7 +60,7 @@ class ComponentsPage(QWizardPage):
         layout.addWidget(self.list, 1)
         layout.addWidget(self.notes)
         layout.addWidget(adk_note)
-        self.registerField("components", self.list, "selection", self.list.selectionChanged)
+        self.registerField("components", self.list, "selection", self.list.chosen_changed)
 
 
 class OptionalComponentsWizard(WizardBase):
