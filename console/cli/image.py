@@ -51,10 +51,6 @@ def cmd_image_info(args: argparse.Namespace) -> None:
         print_wim(info)
 
 
-def _yes(value: bool) -> str:
-    return "yes" if value else "no"
-
-
 def _num(value: int | None) -> str:
     return "" if value is None else f"{value:,}"
 

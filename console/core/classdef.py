@@ -344,10 +344,6 @@ class ClassDef:
     def is_embedded(self) -> bool:
         return self.qualifiers.flag("Embedded")
 
-    @property
-    def key_properties(self) -> tuple[PropertyDef, ...]:
-        return tuple(p for p in self.properties.values() if p.is_key)
-
     def property(self, name: str) -> PropertyDef | None:
         """Look a property up by name, case-insensitively (as WMI does)."""
         found = self.properties.get(name)

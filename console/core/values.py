@@ -40,11 +40,6 @@ def parse_cim_datetime(text: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def format_cim_datetime(value: datetime) -> str:
-    value = as_utc(value)
-    return value.strftime("%Y%m%d%H%M%S.") + f"{value.microsecond:06d}+000"
-
-
 def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)

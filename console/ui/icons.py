@@ -15,10 +15,6 @@ def _icon_files() -> dict[str, Path]:
     return {path.stem: path for path in (resources_dir() / "icons").glob("*.svg")}
 
 
-def icon_names() -> list[str]:
-    return sorted(_icon_files())
-
-
 @cache
 def icon(name: str) -> QIcon:
     files = _icon_files()

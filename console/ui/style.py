@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 BASE_QSS = """
@@ -14,11 +14,6 @@ QTabWidget::pane { border-top: 1px solid palette(mid); }
 QStatusBar QLabel { padding: 0 4px; }
 QLabel#hint { color: palette(placeholder-text); }
 """
-
-
-def is_dark(app: QApplication) -> bool:
-    window = app.palette().color(QPalette.ColorRole.Window)
-    return window.lightness() < 128
 
 
 def apply_style(app: QApplication) -> None:

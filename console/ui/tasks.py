@@ -19,10 +19,6 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 
-class CancelledError(Exception):
-    """Raised inside a task by ``TaskContext.check_cancelled`` after ``Task.cancel``."""
-
-
 class TaskContext:
     """Handed to the worker function: progress reporting and cancellation."""
 
@@ -35,10 +31,6 @@ class TaskContext:
     @property
     def cancelled(self) -> bool:
         return self._task.cancel_event.is_set()
-
-    def check_cancelled(self) -> None:
-        if self.cancelled:
-            raise CancelledError("cancelled")
 
 
 class _Signals(QObject):
@@ -132,8 +124,6 @@ class TaskRunner(QObject):
         if task.error is None:
             if task.on_success is not None:
                 task.on_success(task.result)
-            return
-        if isinstance(task.error, CancelledError):
             return
         if task.on_error is not None:
             task.on_error(task.error)

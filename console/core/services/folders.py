@@ -78,10 +78,6 @@ class Folders:
             uow.commit()
         return Result(folder_id, Changes(folders=True))
 
-    def subtree(self, folder_id: int) -> list[int]:
-        with self._ctx.uow() as uow:
-            return self._subtree(uow, folder_id)
-
     def _subtree(self, uow: UnitOfWork, folder_id: int) -> list[int]:
         result = [folder_id]
         for child in uow.folders.children(folder_id, self._type):

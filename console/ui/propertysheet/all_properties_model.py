@@ -101,9 +101,6 @@ class AllPropertiesModel(HeadedTableModel):
 
     # -- own -------------------------------------------------------------------------------
 
-    def property_at(self, row: int) -> PropertyDef:
-        return self._rows[row]
-
     def row_of(self, name: str) -> int:
         return self._row_by_name[name]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -58,11 +58,6 @@ class SheetValues(QObject):
         self._current[name] = value
         self.value_changed.emit(name)
         self.changed.emit()
-
-    def revert(self, names: Iterable[str]) -> None:
-        for name in names:
-            if name in self._original:
-                self.set(name, self._original[name])
 
     def is_modified(self, name: str) -> bool:
         return name in self._current and self._current[name] != self._original.get(name)
