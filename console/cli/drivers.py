@@ -11,8 +11,7 @@ import argparse
 import sys
 from typing import Any
 
-from console.cli.output import emit_json, property_list, table
-from console.cli.packages import instance_json
+from console.cli.output import emit_json, instance_json, property_list, table
 from console.cli.runtime import confirm_removal, open_site
 from console.core.console_services import ConsoleServices
 from console.core.errors import ValidationError

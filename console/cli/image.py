@@ -101,7 +101,7 @@ def print_image(image: ImageInfo) -> None:
 
 
 def cmd_reload(args: argparse.Namespace) -> None:
-    from console.cli.packages import instance_json
+    from console.cli.output import instance_json
     from console.cli.runtime import open_site
 
     console = open_site(args)

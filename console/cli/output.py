@@ -7,6 +7,15 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from console.core.console_services import ConsoleServices
+from console.core.instance import Instance
+
+
+def instance_json(console: ConsoleServices, instance: Instance, *, all_properties: bool = True) -> dict[str, Any]:
+    """Stable JSON form: every property of the class, in class order; lazy ones that were
+    not fetched are ``null`` and listed under ``__notLoaded``."""
+    return console.context.validator.coercer.instance_to_json(instance, all_properties=all_properties)
+
 
 def emit_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2, ensure_ascii=False, sort_keys=False)

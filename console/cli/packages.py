@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from console.cli.output import emit_json, property_list, table
+from console.cli.output import emit_json, instance_json, property_list, table
 from console.cli.runtime import confirm_removal, open_site
 from console.core.console_services import ConsoleServices
 from console.core.errors import UnknownPropertyError, ValidationError
@@ -67,24 +67,6 @@ def register(sub: Any) -> None:
     rm.add_argument("package_id", metavar="ID")
     rm.add_argument("--force", action="store_true", help="do not ask for confirmation")
     rm.set_defaults(func=cmd_remove)
-
-
-def instance_json(console: ConsoleServices, instance: Instance, *, all_properties: bool = True) -> dict[str, Any]:
-    """Stable JSON form: every property of the class, in class order; lazy ones that were
-    not fetched are ``null`` and listed under ``__notLoaded``."""
-    cls = console.registry[instance.class_name]
-    coercer = console.context.validator.coercer
-    data: dict[str, Any] = {"__class": instance.class_name}
-    not_loaded = []
-    for name, prop in cls.properties.items():
-        if name in instance.values:
-            data[name] = coercer.to_json(prop, instance.values[name])
-        elif all_properties:
-            data[name] = None
-            not_loaded.append(name)
-    if not_loaded:
-        data["__notLoaded"] = not_loaded
-    return data
 
 
 def cmd_list(args: argparse.Namespace) -> None:

@@ -24,6 +24,7 @@ _CIM_DATETIME = re.compile(
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 CLASS_KEY = "__class"
+NOT_LOADED_KEY = "__notLoaded"
 
 
 def parse_cim_datetime(text: str) -> datetime:
@@ -270,12 +271,21 @@ class ValueCoercer:
             return format_datetime(value)
         return value
 
-    def instance_to_json(self, instance: Instance) -> dict[str, Any]:
+    def instance_to_json(self, instance: Instance, *, all_properties: bool = False) -> dict[str, Any]:
+        """Stable JSON form, properties in class order. With ``all_properties`` every property
+        of the class is there: lazy ones that were not fetched are ``null`` and listed under
+        ``__notLoaded``."""
         cls = self.registry[instance.class_name]
         data: dict[str, Any] = {CLASS_KEY: instance.class_name}
+        not_loaded = []
         for name, prop in cls.properties.items():
             if name in instance.values:
                 data[name] = self.to_json(prop, instance.values[name])
+            elif all_properties:
+                data[name] = None
+                not_loaded.append(name)
+        if not_loaded:
+            data[NOT_LOADED_KEY] = not_loaded
         return data
 
 
