@@ -6,7 +6,7 @@ import html
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import Signal
 
@@ -16,7 +16,19 @@ from console.core.validation import UNIT_NAMES
 from console.core.values import ValueCoercer
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from console.core.instance import Instance
     from console.ui.tasks import TaskRunner
+
+
+class InstanceOpener(Protocol):
+    """Opens the dialog that edits one embedded instance (``InstanceDialog.ask``): the edited
+    or new instance, or ``None`` when the user cancels. Passed in through ``EditorContext`` so
+    that the editors do not import the dialog that is built from them."""
+
+    def __call__(self, parent: QWidget | None, ctx: EditorContext, base_class: str, instance: Instance | None = None,
+                 *, title: str = "") -> Instance | None: ...
 
 
 @dataclass(frozen=True)
@@ -26,10 +38,12 @@ class EditorContext:
     registry: ClassRegistry
     coercer: ValueCoercer
     tasks: TaskRunner | None = None
+    open_instance: InstanceOpener | None = None
 
     @classmethod
-    def for_registry(cls, registry: ClassRegistry, tasks: TaskRunner | None = None) -> EditorContext:
-        return cls(registry, ValueCoercer(registry), tasks)
+    def for_registry(cls, registry: ClassRegistry, tasks: TaskRunner | None = None,
+                     open_instance: InstanceOpener | None = None) -> EditorContext:
+        return cls(registry, ValueCoercer(registry), tasks, open_instance)
 
 
 def read_only_reason(prop: PropertyDef) -> str:

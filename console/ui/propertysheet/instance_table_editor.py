@@ -79,10 +79,10 @@ class InstanceTableEditor(EditorMixin, QWidget):
     # -- actions --------------------------------------------------------------------------
 
     def edit_instance(self, instance: Instance | None) -> Instance | None:
-        from console.ui.propertysheet.instance_dialog import InstanceDialog
-
+        if self._ctx.open_instance is None:
+            raise RuntimeError("this editor context has no dialog for embedded instances (EditorContext.open_instance)")
         title = f"{self.accessibleName()} — {'Edit' if instance else 'New'} {self._base}"
-        return InstanceDialog.ask(self, self._ctx, self._base, instance, title=title)
+        return self._ctx.open_instance(self, self._ctx, self._base, instance, title=title)
 
     def _add(self) -> None:
         created = self.edit_instance(None)

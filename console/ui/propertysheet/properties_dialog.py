@@ -34,6 +34,7 @@ from console.core.wim_errors import WimError
 from console.ui.dialogs.conflict_dialog import ConflictDialog
 from console.ui.dialogs.error_dialog import show_error
 from console.ui.propertysheet.editor_base import EditorContext
+from console.ui.propertysheet.instance_dialog import InstanceDialog
 from console.ui.propertysheet.package_loader import LoadedPackage, read_package, reload_images
 from console.ui.propertysheet.panels.drivers_panel import DriversPanel
 from console.ui.propertysheet.panels.images_panel import ImagesPanel
@@ -59,7 +60,8 @@ class PropertiesDialog(QDialog):
         self.console = console
         self.package_id = package_id
         self.tasks = tasks
-        self.ctx = EditorContext(console.registry, console.context.validator.coercer, tasks)
+        self.ctx = EditorContext(console.registry, console.context.validator.coercer, tasks,
+                                 open_instance=InstanceDialog.ask)
         self.sheet: PropertySheet | None = None
         self.images_panel: ImagesPanel | None = None
         self.drivers_panel: DriversPanel | None = None
