@@ -25,9 +25,11 @@ from console.core.services import BootImagePackages, Folders, ServiceContext, Si
 from console.core.services.drivers import DriverCatalog
 from console.core.services.jobs import Jobs
 from console.core.services.site_settings import SiteSettings
+from console.core.sheet_layout import SheetLayout
 from console.drivers.reader import FileDriverReader
 from console.metadata.cimxml import load_classes
 from console.metadata.optional_components import load_optional_components
+from console.metadata.sheet_layouts import sheet_layout_for
 from console.paths import classes_dir, data_dir, resources_dir
 from console.storage.engine import create_site_engine, default_database_url, upgrade
 from console.storage.unit_of_work import SqlUnitOfWorkFactory
@@ -80,6 +82,9 @@ class Console:
     @property
     def catalog(self) -> OptionalComponentCatalog:
         return self.context.catalog
+
+    def sheet_layout(self, class_name: str) -> SheetLayout:
+        return sheet_layout_for(class_name, self.registry)
 
     def close(self) -> None:
         self.engine.dispose()

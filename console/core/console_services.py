@@ -21,6 +21,7 @@ from console.core.services.jobs import Jobs
 from console.core.services.site_settings import SiteSettings
 from console.core.services.sites import Sites
 from console.core.services.status_messages import StatusMessages
+from console.core.sheet_layout import SheetLayout
 
 # (done, total, what): progress of a long operation such as creating sample boot images.
 Progress = Callable[[int, int, str], None]
@@ -61,6 +62,12 @@ class ConsoleServices(Protocol):
 
     @property
     def catalog(self) -> OptionalComponentCatalog: ...
+
+    def sheet_layout(self, class_name: str) -> SheetLayout:
+        """The property-sheet layout of a class (``resources/propertysheets/<Class>.xml``
+        checked against the registry, else the generated default); ``MetadataError`` names
+        file and line of a broken layout."""
+        ...
 
     def close(self) -> None: ...
 

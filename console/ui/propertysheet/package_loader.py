@@ -11,7 +11,6 @@ from console.core.console_services import ConsoleServices
 from console.core.errors import ConsoleError
 from console.core.instance import Instance
 from console.core.sheet_layout import SheetLayout
-from console.ui.propertysheet.layouts import sheet_layout_for
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ def read_package(console: ConsoleServices, package_id: str) -> LoadedPackage:
     """The package with its lazy properties, its sheet layout, its images and the catalog
     entries of its drivers."""
     instance = console.packages.get(package_id, lazy=True)
-    layout = sheet_layout_for(instance.class_name, console.registry)
+    layout = console.sheet_layout(instance.class_name)
     images: tuple[Any, ...] = ()
     image_error = ""
     try:

@@ -1,4 +1,6 @@
-"""Finds the layout of a class's property sheet (cached; read on a worker thread)."""
+"""Finds the layout of a class's property sheet (cached; read on a worker thread).
+
+Front ends ask ``ConsoleServices.sheet_layout``; ``console.app.Console`` answers from here."""
 
 from __future__ import annotations
 
