@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Qt
 
-from console.core.classdef import ClassDef
+from console.core.classdef import ClassDef, PropertyDef
 from console.core.instance import Instance
 from console.core.values import format_datetime, format_value
 
@@ -45,17 +46,22 @@ LIST_LAZY_PROPERTIES = ("ScratchSpace",)
 
 
 def cell_text(cls: ClassDef, column: Column, package: Instance) -> str:
-    value = package.get(column.property)
+    return property_text(cls.properties[column.property], package.get(column.property), in_list=True)
+
+
+def property_text(prop: PropertyDef, value: Any, *, in_list: bool = False) -> str:
+    """A package property as the list (``in_list``: one line, time to the minute) and the
+    details pane show it."""
     if value is None:
         return ""
-    if column.property == "PackageSize":
+    if prop.name == "PackageSize":
         return f"{value:,}"
-    if column.property == "ScratchSpace":
+    if prop.name == "ScratchSpace":
         return f"{value} MB"
-    if column.property == "SourceDate":
-        return format_datetime(value).replace("T", " ")[:16]
-    if column.property == "Description":
-        return " ".join(str(value).split())
-    if column.property == "Architecture":
+    if prop.name == "Architecture":
         return str(value)
-    return format_value(cls.properties[column.property], value)
+    if in_list and prop.name == "SourceDate":
+        return format_datetime(value).replace("T", " ")[:16]
+    if in_list and prop.name == "Description":
+        return " ".join(str(value).split())
+    return format_value(prop, value)

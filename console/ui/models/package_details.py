@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from console.core.classdef import ClassDef
 from console.core.console_services import ConsoleServices
 from console.core.instance import Instance
 from console.ui.models.package_nodes import Node, children_for
@@ -13,6 +14,7 @@ from console.ui.models.package_nodes import Node, children_for
 @dataclass(frozen=True)
 class PackageDetails:
     package: Instance
+    cls: ClassDef  # the package's class, for showing its values
     images: list[Any] = field(default_factory=list)  # ImageInfo-like objects
     components: list[tuple[int, str, bool]] = field(default_factory=list)  # id, name, required by ConfigMgr
     drivers: list[tuple[int, str, str]] = field(default_factory=list)  # CI_ID, name, source path
@@ -55,4 +57,4 @@ def load_details(console: ConsoleServices, package_id: str) -> PackageDetails:
             except Exception:
                 name = f"Driver {ci_id} (not in the catalog)"
         drivers.append((ci_id, name, path))
-    return PackageDetails(package, images, components, drivers, image_error)
+    return PackageDetails(package, console.registry[package.class_name], images, components, drivers, image_error)

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core.values import format_datetime
 from console.ui.icons import icon
+from console.ui.models.package_columns import property_text
 from console.ui.models.package_details import PackageDetails
 
 SUMMARY_FIELDS = (
@@ -103,18 +103,7 @@ class DetailsPane(QStackedWidget):
         self.setCurrentWidget(self.tabs)
         pkg = details.package
         for prop, label in self._values.items():
-            value = pkg.get(prop)
-            if prop == "SourceDate":
-                text = format_datetime(value).replace("T", " ").replace("Z", " UTC")
-            elif prop == "ScratchSpace" and value is not None:
-                text = f"{value} MB"
-            elif isinstance(value, bool):
-                text = "Yes" if value else "No"
-            elif prop == "PackageSize" and value is not None:
-                text = f"{value:,}"
-            else:
-                text = "" if value is None else str(value)
-            label.setText(text)
+            label.setText(property_text(details.cls.properties[prop], pkg.get(prop)))
         self._images.removeRows(0, self._images.rowCount())
         for info in details.images:
             self._images.appendRow(_row(
