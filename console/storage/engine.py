@@ -29,10 +29,9 @@ def default_database_url() -> str:
     env = os.environ.get(ENV_VAR)
     if env:
         return env
-    from platformdirs import user_data_dir
+    from console.paths import data_dir
 
-    folder = Path(user_data_dir("bootimage-console", appauthor=False))
-    return f"sqlite:///{folder / 'site.db'}"
+    return f"sqlite:///{data_dir() / 'site.db'}"
 
 
 def create_site_engine(url: str) -> Engine:
