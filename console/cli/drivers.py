@@ -84,7 +84,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     ).value
     if progress:
         sys.stderr.write("\r\x1b[K")
-    found = len(result.imported) + len(result.duplicates) + len(result.failed)
+    failed_infs = [f for f in result.failed if not f.folder]
+    found = len(result.imported) + len(result.duplicates) + len(failed_infs)
     if args.json:
         emit_json({
             "folder": args.folder,
@@ -98,12 +99,14 @@ def cmd_import(args: argparse.Namespace) -> int:
                 {"path": d.candidate.inf_path, "duplicateOf": d.existing_ci_id, "sameAs": d.existing_path}
                 for d in result.duplicates
             ],
-            "failed": [{"path": f.path, "message": f.message} for f in result.failed],
+            "failed": [{"path": f.path, "message": f.message, **({"folder": True} if f.folder else {})}
+                       for f in result.failed],
             "cancelled": result.cancelled,
         })
     else:
         print(f"{args.folder}: {found} INF file(s): {len(result.imported)} imported, "
-              f"{len(result.duplicates)} duplicate(s), {len(result.failed)} failed")
+              f"{len(result.duplicates)} duplicate(s), {len(failed_infs)} failed"
+              + (f"; {len(result.failed) - len(failed_infs)} folder(s) cannot be read" if len(failed_infs) < len(result.failed) else ""))
         for d in result.imported:
             print(f"imported  {d.ci_id}  {d.name} [{d.driver_class}] ({d.inf_path})")
         for dup in result.duplicates:

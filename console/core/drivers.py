@@ -144,8 +144,11 @@ SORT_KEYS = ("name", "ci_id", "driver_class", "provider", "version", "date", "si
 
 @dataclass(frozen=True)
 class ScanFailure:
+    """An INF that cannot be used, or (``folder``) a folder that cannot be read."""
+
     path: str
     message: str
+    folder: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,7 @@ class ScanResult:
 
     @property
     def inf_count(self) -> int:
-        return len(self.found) + len(self.duplicates) + len(self.failed)
+        return len(self.found) + len(self.duplicates) + sum(1 for f in self.failed if not f.folder)
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,9 @@ CancelCheck = Callable[[], bool]
 
 class DriverReader(Protocol):
     """Reads driver folders on disk (implemented in ``console.drivers``)."""
+
+    def new_scan(self) -> None:
+        """A scan starts: forget folder contents cached by earlier scans."""
 
     def find_infs(self, folder: str, failures: list[ScanFailure], cancelled: CancelCheck) -> Iterator[str]: ...
     def read(self, inf_path: str) -> DriverCandidate: ...

@@ -81,6 +81,7 @@ class DriverCatalog:
         root = str(folder)
         failures: list[ScanFailure] = []
         paths: list[str] = []
+        self._reader.new_scan()
         for path in self._reader.find_infs(root, failures, cancelled):
             paths.append(path)
         if cancelled():
@@ -154,6 +155,7 @@ class DriverCatalog:
     def create_from_inf(self, driver_path: str, inf_file: str, *, categories: Sequence[str] = ()) -> Result[Driver]:
         """CreateFromINF(DriverPath, INFFile): import one INF; its errors are raised."""
         path = driver_path.rstrip("/\\") + "/" + inf_file if driver_path else inf_file
+        self._reader.new_scan()
         candidate = self._reader.read(path)
         outcome = self.import_drivers(ScanResult(driver_path, (candidate,)), categories=categories)
         if not outcome.value.imported:
