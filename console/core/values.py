@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from console.core.blobs import blob_limit, check_blob, read_blob_file
 from console.core.classdef import ClassDef, ClassRegistry, PropertyDef
 from console.core.errors import Problem, ValidationError
 from console.core.instance import Instance
@@ -147,9 +148,15 @@ class ValueCoercer:
             ) from None
 
     def _bytes(self, prop: PropertyDef, value: Any) -> bytes:
+        """Bytes of a UInt8[] property within its limit (and an image for Icon)."""
+        return check_blob(prop, self._raw_bytes(prop, value))
+
+    def _raw_bytes(self, prop: PropertyDef, value: Any) -> bytes:
         if isinstance(value, (bytes, bytearray)):
             return bytes(value)
         if isinstance(value, str):
+            if len(value) > blob_limit(prop) * 4 // 3 + 4:
+                check_blob(prop, b"\0" * (len(value) * 3 // 4))  # refused before decoding
             try:
                 return base64.b64decode(value, validate=True)
             except (binascii.Error, ValueError):
@@ -224,13 +231,7 @@ class ValueCoercer:
             return self.coerce(prop, data)
         if prop.is_array and prop.cim_type == "uint8":
             if text.startswith("@"):
-                try:
-                    with open(text[1:], "rb") as handle:
-                        return handle.read()
-                except OSError as exc:
-                    raise ValidationError.single(
-                        prop.name, f"{prop.name}: cannot read {text[1:]}: {exc.strerror}"
-                    ) from None
+                return read_blob_file(prop, text[1:])
             return self._bytes(prop, text)
         if prop.is_array:
             items = [part.strip() for part in text.split(",") if part.strip()]

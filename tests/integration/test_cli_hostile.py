@@ -117,3 +117,55 @@ def test_unreadable_subfolders_are_named_and_fail_the_driver_that_contains_them(
             f"sub-folder {drivers / 'net' / 'payload'} (Permission denied); the driver is not imported "
             "(make it readable and import again)") in lines
     assert json.loads(bootimage("driver", "list", "--json").stdout) == []
+
+
+# -- item 3: PROP=@file for byte properties ----------------------------------------------------
+
+
+@pytest.fixture
+def package(site, tmp_path) -> str:
+    result = site("new", "--path", str(tmp_path / "boot.wim"), "--index", "1", "--name", "WinPE", "--no-image-read")
+    return result.stdout.strip()
+
+
+def _icon(site, package: str) -> object:
+    return json.loads(site("show", package, "--json").stdout)["Icon"]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 24
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ("/dev/zero", "Icon: /dev/zero: is a device, not an Icon file; only regular files are read"),
+    ("fifo", "Icon: {tmp}/icon.fifo: is a named pipe, not an Icon file; only regular files are read"),
+    ("sparse", "Icon: {tmp}/huge.ico: is 3,221,225,472 bytes, more than 1 MiB, the limit for an Icon file; it is not read"),
+    ("text", "Icon must be an image (ICO, PNG, BMP, JPEG or GIF); these bytes start with 68 65 6c 6c 6f 0a, which is none of them"),
+    ("missing", "Icon: {tmp}/missing.ico: no such file"),
+])
+def test_icon_from_a_file_refuses_devices_pipes_huge_files_and_non_images(site, package, tmp_path, source, message):
+    path = {"fifo": tmp_path / "icon.fifo", "sparse": tmp_path / "huge.ico", "text": tmp_path / "icon.txt",
+            "missing": tmp_path / "missing.ico"}.get(source, Path(source))
+    if source == "fifo":
+        os.mkfifo(path)
+    elif source == "sparse":
+        with open(path, "wb") as handle:
+            handle.truncate(3 * 1024 ** 3)  # sparse: nothing is really allocated
+    elif source == "text":
+        path.write_bytes(b"hello\n")
+    result = site("set", package, f"Icon=@{path}", check=False)
+    assert (result.returncode, result.stderr) == (1, f"error: {message.format(tmp=tmp_path)}\n")
+    assert _icon(site, package) is None
+
+
+def test_icon_from_a_real_image_file_and_other_blobs_up_to_their_limit(site, package, tmp_path):
+    (tmp_path / "icon.png").write_bytes(PNG)
+    assert site("set", package, f"Icon=@{tmp_path / 'icon.png'}").returncode == 0
+    assert json.loads(site("show", package, "--json").stdout)["IconSize"] == len(PNG)
+    blob = tmp_path / "isv.bin"
+    blob.write_bytes(b"\1" * 1000)
+    assert site("set", package, f"ISVData=@{blob}").returncode == 0
+    with open(blob, "wb") as handle:
+        handle.truncate(16 * 1024 * 1024 + 1)
+    result = site("set", package, f"ISVData=@{blob}", check=False)
+    assert result.returncode == 1
+    assert "more than 16 MiB, the limit for an ISVData file; it is not read" in result.stderr
