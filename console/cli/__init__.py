@@ -39,13 +39,20 @@ def build_parser(modules: Sequence[str] = tuple(COMMAND_MODULES)) -> argparse.Ar
     sub.required = True
     for name in modules:
         importlib.import_module(f"console.cli.{name}").register(sub)
+    from console.cli.argtypes import bound_plain_ints
+
+    bound_plain_ints(parser)  # no whole number SQLite cannot store gets through
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(_modules_for(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
+    from console.cli.argtypes import non_utf8_argument
     from console.core.errors import ConsoleError
+
+    if problem := non_utf8_argument(parser, args):
+        parser.error(problem)
 
     try:
         result = args.func(args)

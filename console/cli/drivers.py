@@ -11,6 +11,7 @@ import argparse
 import sys
 from typing import Any
 
+from console.cli import argtypes
 from console.cli.output import emit_json, property_list, table
 from console.cli.packages import instance_json
 from console.cli.runtime import confirm_removal, open_site
@@ -26,14 +27,14 @@ def register(sub: Any) -> None:
     commands.required = True
 
     imp = commands.add_parser("import", help="scan a folder for INF files and add the drivers to the catalog")
-    imp.add_argument("folder", metavar="FOLDER", help="folder to scan recursively (or one INF file)")
+    imp.add_argument("folder", metavar="FOLDER", type=argtypes.path, help="folder to scan recursively (or one INF file)")
     imp.add_argument("--category", action="append", default=[], metavar="NAME", help="file the drivers under this category (repeatable)")
     imp.add_argument("--disabled", action="store_true", help="import the drivers disabled")
     imp.add_argument("--json", action="store_true", help="print found/duplicate/failed as JSON")
     imp.set_defaults(func=cmd_import)
 
     lst = commands.add_parser("list", help="list catalog drivers")
-    lst.add_argument("--filter", default="", metavar="TEXT", help="text matched against name, provider, class, version, INF, folder and hardware ids")
+    lst.add_argument("--filter", default="", type=argtypes.search_text, metavar="TEXT", help="text matched against name, provider, class, version, INF, folder and hardware ids")
     lst.add_argument("--arch", default="", metavar="ARCH", help="only drivers for this architecture (x86, x64, arm64, ia64 or amd64)")
     lst.add_argument("--class", dest="driver_class", default="", metavar="CLASS", help="only this device class (Net, SCSIAdapter...)")
     lst.add_argument("--storage-network", action="store_true", help="only storage and network classes (what Windows PE needs)")
@@ -43,23 +44,23 @@ def register(sub: Any) -> None:
     lst.add_argument("--boot-image", default=None, metavar="ID", help="list the drivers of this boot image instead (its ReferencedDrivers)")
     lst.add_argument("--sort", default="name", choices=("name", "ci_id", "driver_class", "provider", "version", "date", "size", "inf_file"))
     lst.add_argument("--desc", action="store_true")
-    lst.add_argument("--limit", type=int, default=None)
-    lst.add_argument("--offset", type=int, default=0)
+    lst.add_argument("--limit", type=argtypes.count, default=None)
+    lst.add_argument("--offset", type=argtypes.count, default=0)
     lst.add_argument("--json", action="store_true", help="print a JSON array of SMS_Driver objects")
     lst.set_defaults(func=cmd_list)
 
     show = commands.add_parser("show", help="show one driver with its hardware ids")
-    show.add_argument("ci_id", type=int, metavar="CI_ID")
+    show.add_argument("ci_id", type=argtypes.ci_id, metavar="CI_ID")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=cmd_show)
 
     for name, enabled in (("enable", True), ("disable", False)):
         cmd = commands.add_parser(name, help=f"{name} drivers (only enabled drivers can be added to a boot image)")
-        cmd.add_argument("ci_ids", type=int, nargs="+", metavar="CI_ID")
+        cmd.add_argument("ci_ids", type=argtypes.ci_id, nargs="+", metavar="CI_ID")
         cmd.set_defaults(func=cmd_enable, enabled=enabled)
 
     rm = commands.add_parser("remove", help="delete a driver from the catalog (refused while a boot image uses it)")
-    rm.add_argument("ci_id", type=int, metavar="CI_ID")
+    rm.add_argument("ci_id", type=argtypes.ci_id, metavar="CI_ID")
     rm.add_argument("--force", action="store_true", help="do not ask for confirmation")
     rm.set_defaults(func=cmd_remove)
 

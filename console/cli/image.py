@@ -11,6 +11,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from console.cli import argtypes
 from console.cli.output import emit_json, property_list
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ def register(sub: Any) -> None:
         "image-info", help="show the images inside a WIM file (GetImageProperties)",
         description="Read a WIM's header and XML metadata (never the whole file) and show its images.",
     )
-    info.add_argument("path", metavar="WIM", help="a .wim, .esd or .swm file")
+    info.add_argument("path", metavar="WIM", type=argtypes.path, help="a .wim, .esd or .swm file")
     fmt = info.add_mutually_exclusive_group()
     fmt.add_argument("--xml", action="store_true", help="print the XML metadata (the ImageProperty string)")
     fmt.add_argument("--json", action="store_true", help="print header facts and every image as JSON")

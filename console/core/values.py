@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
@@ -17,6 +16,7 @@ from typing import Any
 from console.core.blobs import blob_limit, check_blob, read_blob_file
 from console.core.classdef import ClassDef, ClassRegistry, PropertyDef
 from console.core.errors import Problem, ValidationError
+from console.core.input_limits import PLAIN_TEXT_PROPERTIES, check_text, parse_json
 from console.core.instance import Instance
 
 _CIM_DATETIME = re.compile(
@@ -117,13 +117,17 @@ class ValueCoercer:
                 )
             return value
         if kind == "datetime":
-            if isinstance(value, datetime):
-                return as_utc(value)
-            if isinstance(value, str):
-                try:
+            try:
+                if isinstance(value, datetime):
+                    return as_utc(value)
+                if isinstance(value, str):
                     return parse_datetime(value)
-                except ValueError as exc:
-                    raise ValidationError.single(prop.name, f"{where}: {exc}") from None
+            except ValueError as exc:
+                raise ValidationError.single(prop.name, f"{where}: {exc}") from None
+            except OverflowError:
+                raise ValidationError.single(
+                    prop.name, f"{where}: {str(value)[:40]!r} is out of range: dates run from "
+                               "0001-01-01 to 9999-12-31 (UTC)") from None
             raise ValidationError.single(prop.name, f"{where} must be a date and time, not {value!r}")
         if kind in ("real32", "real64"):
             if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -131,7 +135,7 @@ class ValueCoercer:
             raise ValidationError.single(prop.name, f"{where} must be a number, not {value!r}")
         if not isinstance(value, str):
             raise ValidationError.single(prop.name, f"{where} must be text, not {value!r}")
-        return value
+        return check_text(prop.name, value, where, plain=prop.name.casefold() in PLAIN_TEXT_PROPERTIES)
 
     def _int_text(self, prop: PropertyDef, text: str, where: str) -> int:
         text = text.strip()
@@ -220,12 +224,7 @@ class ValueCoercer:
         """Parse the CLI form. Arrays are comma separated, bits may be ``A|B``,
         embedded objects are JSON, UInt8[] is base64 or ``@file``."""
         if prop.embedded_class:
-            try:
-                data = json.loads(text) if text.strip() else []
-            except json.JSONDecodeError as exc:
-                raise ValidationError.single(
-                    prop.name, f"{prop.name} takes JSON ({prop.display_type}): {exc.msg}"
-                ) from None
+            data = parse_json(prop, text) if text.strip() else []
             if prop.is_array and isinstance(data, dict):
                 data = [data]
             return self.coerce(prop, data)

@@ -4,6 +4,8 @@ one-line message and an exit code of a refused input (1, or 2 for usage), never 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -169,3 +171,138 @@ def test_icon_from_a_real_image_file_and_other_blobs_up_to_their_limit(site, pac
     result = site("set", package, f"ISVData=@{blob}", check=False)
     assert result.returncode == 1
     assert "more than 16 MiB, the limit for an ISVData file; it is not read" in result.stderr
+
+
+# -- item 7: numbers, text, JSON, dates and paths the console cannot take ---------------------
+
+BIG = str(2**63)
+LONG_NAME = "a" * 300
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["list", "--limit", BIG], f"argument --limit: {BIG} is out of range; give a whole number from 0 to {2**63 - 1}"),
+    (["list", "--offset", "-1"], f"argument --offset: -1 is out of range; give a whole number from 0 to {2**63 - 1}"),
+    (["list", "--folder", BIG], ("argument --folder: 9223372036854775808 is out of range; give a whole number "
+                                "from 0 to 4294967295 (a folder ID; 0 = top level)")),
+    (["driver", "list", "--limit", BIG], "argument --limit: 9223372036854775808 is out of range"),
+    (["driver", "show", BIG], ("argument CI_ID: 9223372036854775808 is out of range; give a whole number from 1 "
+                              "to 4294967295 (a driver CI_ID)")),
+    (["driver", "remove", "0", "--force"], "argument CI_ID: 0 is out of range"),
+    (["new", "--path", "/x.wim", "--index", BIG, "--name", "B", "--no-image-read"], "argument --index: "),
+    (["set", "PS100001", "--add-driver", BIG], "argument --add-driver: 9223372036854775808 is out of range"),
+    (["status", "--limit", BIG], "argument --limit: 9223372036854775808 is out of range"),
+    (["folder", "remove", BIG], "argument ID: 9223372036854775808 is out of range"),
+    (["list", "--filter", "a" * 60_000], ("argument --filter: the search text is 60,000 characters long; "
+                                         "at most 1,000 are searched for")),
+    (["driver", "list", "--filter", "a" * 60_000], "argument --filter: the search text is 60,000 characters long"),
+    (["image-info", f"/tmp/{LONG_NAME}.wim"], ("argument WIM: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…: a name in "
+                                              "the path is 304 characters long; file and folder names have at most 255")),
+    (["driver", "import", f"/tmp/{LONG_NAME}"], "argument FOLDER: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…: a name in the path is 300"),
+    (["new", "--path", f"/tmp/{LONG_NAME}.wim", "--index", "1", "--name", "X", "--no-image-read"],
+     "argument --path: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…: a name in the path is 304"),
+])
+def test_out_of_range_numbers_long_text_and_long_names_are_usage_errors(run, args, message):
+    result = run(*args, check=False)  # refused before the site database is opened
+    assert result.returncode == 2, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert message in last and "internal error" not in result.stderr
+
+
+def test_non_utf8_bytes_are_refused_naming_the_argument(site, package):
+    """argv bytes that are not UTF-8 reach Python as lone surrogates (surrogateescape)."""
+    cases = [
+        ([b"set", package.encode(), b"Name=a\xffb"], "argument PROP=VALUE: 'Name=a\\xffb' is not UTF-8 text (byte 0xff)"),
+        ([b"list", b"--where", b"Name=\xc3"], "argument --where: 'Name=\\xc3' is not UTF-8 text (byte 0xc3)"),
+        ([b"list", b"--filter=\xfe"], "argument --filter: the search text is not valid text: it holds bytes that are not UTF-8"),
+        ([b"folder", b"new", b"F\xff"], "argument name: 'F\\xff' is not UTF-8 text (byte 0xff)"),
+    ]
+    for args, message in cases:
+        result = site(*[a.decode("utf-8", "surrogateescape") for a in args], check=False)
+        assert result.returncode == 2, result.stderr
+        assert message in result.stderr
+    assert json.loads(site("show", package, "--json").stdout)["Name"] == "WinPE"
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("[" * 5000 + "]" * 5000, "RefreshSchedule: the JSON is nested 5000 levels deep; at most 16 are accepted"),
+    ('[{"__class": "SMS_ST_NonRecurring", "DayDuration": 1' + "0" * 5000 + "}]",
+     "RefreshSchedule: the JSON cannot be read: Exceeds the limit (4300 digits) for integer string conversion"),
+    ("[" + ",".join(['{"__class": "SMS_ST_NonRecurring"}'] * 2500) + "]",
+     "RefreshSchedule: the JSON text is 87,501 characters long; at most 65,536 are accepted"),
+    ('{"__class": "SMS_ST_NonRecurring", "StartTime": "9999-12-31T23:59:59-05:00"}',
+     "RefreshSchedule[0].StartTime: '9999-12-31T23:59:59-05:00' is out of range: dates run from 0001-01-01 to 9999-12-31 (UTC)"),
+    ('{"__class": "SMS_ST_NonRecurring", "StartTime": "00000101000000.000000+000"}', "RefreshSchedule[0].StartTime: "),
+])
+def test_hostile_json_and_dates_in_embedded_properties_are_refused(site, package, value, message):
+    result = site("set", package, f"RefreshSchedule={value}", check=False)
+    assert (result.returncode, result.stderr.startswith(f"error: {message}")) == (1, True), result.stderr
+    assert json.loads(site("show", package, "--json").stdout)["RefreshSchedule"] == []
+
+
+# -- property-based: hostile argv in-process never ends in an internal error -------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_ANY_CHAR = st.characters(min_codepoint=1, max_codepoint=0x10FFFF, blacklist_categories=())
+_TEXT = st.one_of(
+    st.text(_ANY_CHAR, max_size=40),
+    st.sampled_from(["\x1b[31mRED", "a\u202eb", "\udcff", "a" * 300, "a" * 1200, "-1", "", " ", "%", "_", "\\"]),
+)
+_INT = st.one_of(st.integers(-(2**70), 2**70).map(str), st.sampled_from([str(2**63), str(2**64), "0x10", "1e3"]), _TEXT)
+_JSON_VALUE = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False), st.text(_ANY_CHAR, max_size=10),
+              st.sampled_from(["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00", "00000000000000.000000+999"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(
+        st.sampled_from(["__class", "StartTime", "DayDuration", "HourSpan", "IsGMT", "x"]), inner, max_size=3)),
+    max_leaves=8,
+)
+_JSON = st.one_of(
+    _JSON_VALUE.map(lambda v: json.dumps(v)),
+    st.builds(lambda c, t: json.dumps([{"__class": c, "StartTime": t}]),
+              st.sampled_from(["SMS_ST_NonRecurring", "SMS_ST_RecurInterval", "SMS_ScheduleToken", "Nope"]), _TEXT),
+    st.integers(1, 3000).map(lambda n: "[" * n + "]" * n),
+    _TEXT,
+)
+
+
+def _argv(draw_text: str, number: str, json_text: str, tmp: str) -> list[list[str]]:
+    return [
+        ["list", "--limit", number], ["list", "--offset", number], ["list", "--folder", number],
+        ["list", "--filter", draw_text], ["list", "--where", f"Name={draw_text}"], ["list", "--sort", draw_text],
+        ["show", draw_text], ["set", "PS100001", f"Name={draw_text}"], ["set", "PS100001", f"Description={draw_text}"],
+        ["set", "PS100001", f"ScratchSpace={number}"], ["set", "PS100001", f"RefreshSchedule={json_text}"],
+        ["set", "PS100001", "--add-driver", number], ["set", "PS100001", f"{draw_text}={draw_text}"],
+        ["driver", "list", "--filter", draw_text], ["driver", "list", "--arch", draw_text], ["driver", "show", number],
+        ["driver", "import", f"{tmp}/{draw_text}"], ["image-info", f"{tmp}/{draw_text}"], ["folder", "new", draw_text],
+        ["new", "--path", f"{tmp}/{draw_text}", "--index", number, "--name", draw_text, "--no-image-read"],
+        ["status", "--limit", number], ["class", draw_text], ["move", "PS100001", "--folder", number],
+    ]
+
+
+@settings(max_examples=int(os.environ.get("BOOTIMAGE_FUZZ_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_hostile_argv_never_ends_in_an_internal_error(cli_fuzz_site, data):
+    from console.cli import EXIT_INTERNAL, main
+
+    templates = _argv(data.draw(_TEXT, "text"), data.draw(_INT, "number"), data.draw(_JSON, "json"), str(cli_fuzz_site))
+    argv = data.draw(st.sampled_from(templates), "argv")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse: usage errors
+            code = exc.code if isinstance(exc.code, int) else 2
+    assert code != EXIT_INTERNAL, err.getvalue()[-2000:]
+
+
+@pytest.fixture
+def cli_fuzz_site(tmp_path, monkeypatch):
+    from console.cli import main
+
+    monkeypatch.setenv("BOOTIMAGE_DB", f"sqlite:///{tmp_path / 'fuzz.db'}")
+    monkeypatch.setenv("BOOTIMAGE_USER", "fuzz@host")
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["site", "init", "--site-code", "PS1"]) == 0
+        assert main(["new", "--path", str(tmp_path / "boot.wim"), "--index", "1", "--name", "A", "--no-image-read"]) == 0
+    return tmp_path

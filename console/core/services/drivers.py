@@ -39,6 +39,7 @@ from console.core.drivers import (
     matches_architecture,
 )
 from console.core.errors import NotFoundError, Problem, ValidationError
+from console.core.input_limits import check_search_text
 from console.core.instance import Instance
 from console.core.ports import UnitOfWork
 from console.core.services.boot_image_drivers import BootImageDrivers
@@ -170,6 +171,7 @@ class DriverCatalog:
 
     def query(self, query: DriverQuery | None = None) -> DriverPage:
         query = query or DriverQuery()
+        check_search_text(query.text)
         if query.sort not in SORT_KEYS:
             raise ValidationError.single("sort", f"cannot sort drivers by {query.sort!r}; use one of {', '.join(SORT_KEYS)}")
         with self._ctx.uow() as uow:
