@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from console.cli import argtypes
-from console.cli.output import emit_json, property_list, table
+from console.cli.output import emit_json, property_list, raw_stderr, table
 from console.cli.packages import instance_json
 from console.cli.runtime import confirm_removal, open_site
 from console.core.errors import ValidationError
@@ -84,7 +84,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         args.folder, categories=args.category, enabled=not args.disabled, progress=progress
     ).value
     if progress:
-        sys.stderr.write("\r\x1b[K")
+        raw_stderr().write("\r\x1b[K")
     failed_infs = [f for f in result.failed if not f.folder]
     found = len(result.imported) + len(result.duplicates) + len(failed_infs)
     if args.json:
@@ -118,8 +118,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _progress(done: int, total: int, path: str) -> None:
-    sys.stderr.write(f"\r\x1b[KReading INF {done + 1 if done < total else done}/{total}")
-    sys.stderr.flush()
+    err = raw_stderr()  # its own terminal control; no names are in it
+    err.write(f"\r\x1b[KReading INF {done + 1 if done < total else done}/{total}")
+    err.flush()
 
 
 def cmd_list(args: argparse.Namespace) -> None:

@@ -8,11 +8,10 @@ starts fast. The WIM reader is imported inside the handler.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING, Any
 
 from console.cli import argtypes
-from console.cli.output import emit_json, property_list
+from console.cli.output import emit_json, property_list, raw_stdout
 
 if TYPE_CHECKING:
     from console.core.images import ImageInfo, WimInfo
@@ -43,9 +42,8 @@ def cmd_image_info(args: argparse.Namespace) -> None:
     from console.wim.reader import WimReader
 
     info = WimReader().read(args.path)
-    if args.xml:
-        sys.stdout.write(info.xml)
-        sys.stdout.write("\n")
+    if args.xml:  # exact, like JSON
+        raw_stdout().write(info.xml + "\n")
     elif args.json:
         emit_json(info.as_json())
     else:

@@ -87,6 +87,9 @@ class FileDriverReader:
 
     def read(self, inf_path: str) -> DriverCandidate:
         path = Path(inf_path)
+        if any("\ud800" <= c <= "\udfff" for c in inf_path):
+            raise InfError("the path is not UTF-8 text (a folder or file name holds other bytes), so it cannot be "
+                           "recorded as the driver's source; rename it", file=inf_path)
         inf_bytes = read_inf_bytes(inf_path)
         inf = parse_inf(inf_bytes, inf_path)
         inf.require_device_driver()

@@ -306,3 +306,58 @@ def cli_fuzz_site(tmp_path, monkeypatch):
         assert main(["site", "init", "--site-code", "PS1"]) == 0
         assert main(["new", "--path", str(tmp_path / "boot.wim"), "--index", "1", "--name", "A", "--no-image-read"]) == 0
     return tmp_path
+
+
+# -- item 8: terminal escapes in names and INF strings -----------------------------------------
+
+HOSTILE_DESC = "Evil\x1b[31mRED\x07 \u202eteN\u2066 NIC"
+SAFE_DESC = "Evil\\x1b[31mRED\\x07 \\u202eteN\\u2066 NIC"
+
+
+def _hostile_inf(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    inf = folder / "evil.inf"
+    inf.write_text(
+        '[Version]\nSignature="$Windows NT$"\nClass=Net\nClassGuid={4d36e972-e325-11ce-bfc1-08002be10318}\n'
+        f'Provider=%Mfg%\nDriverVer=01/02/2024,1.0.0.0\n[Manufacturer]\n%Mfg%=Models,NTamd64\n'
+        '[Models.NTamd64]\n%Desc%=Install,PCI\\VEN_1234&DEV_5678\n[Install]\n'
+        f'[Strings]\nMfg="Bad\x1b]0;title\x07 Corp"\nDesc="{HOSTILE_DESC}"\n', encoding="utf-8")
+    return inf
+
+
+def test_inf_strings_are_printed_escaped_and_json_stays_exact(site, tmp_path):
+    _hostile_inf(tmp_path / "drivers" / "evil")
+    imported = site("driver", "import", str(tmp_path / "drivers")).stdout
+    assert "\x1b" not in imported and "\u202e" not in imported and "\x07" not in imported
+    assert SAFE_DESC in imported
+    listed = site("driver", "list").stdout
+    assert SAFE_DESC in listed and "\x1b" not in listed
+    ci_id = json.loads(site("driver", "list", "--json").stdout)[0]["CI_ID"]
+    shown = site("driver", "show", str(ci_id)).stdout
+    assert SAFE_DESC in shown and "Bad\\x1b]0;title\\x07 Corp" in shown and "\x1b" not in shown
+    exact = json.loads(site("driver", "show", str(ci_id), "--json").stdout)
+    assert exact["LocalizedDisplayName"] == HOSTILE_DESC and exact["DriverProvider"] == "Bad\x1b]0;title\x07 Corp"
+
+
+def test_names_stored_before_the_rule_are_printed_escaped(site, package, cli_db_path):
+    import sqlite3
+
+    with sqlite3.connect(cli_db_path) as db:  # a name written before validation refused it
+        db.execute("UPDATE boot_image_package SET name = ?", ("a\x1b[31mRED\u202e",))
+    for args in (["list"], ["show", package]):
+        out = site(*args).stdout
+        assert "a\\x1b[31mRED\\u202e" in out and "\x1b" not in out and "\u202e" not in out
+    assert json.loads(site("show", package, "--json").stdout)["Name"] == "a\x1b[31mRED\u202e"
+    assert site("remove", package, "--force").stdout == f"removed {package} (a\\x1b[31mRED\\u202e)\n"
+
+
+@pytest.mark.parametrize(("assignment", "message"), [
+    ("Name=a\x1b[31mRED", "Name cannot contain a control character (U+001B at character 2); use plain text"),
+    ("Version=1\u202e0", "Version cannot contain a bidirectional override (U+202E at character 2); use plain text"),
+    ("Description=line\nbreak", "Description cannot contain a control character (U+000A at character 5); use plain text"),
+    ("Name=a\u2066b", "Name cannot contain a bidirectional override (U+2066 at character 2); use plain text"),
+    ("Name=a\x85b", "Name cannot contain a control character (U+0085 at character 2); use plain text"),
+])
+def test_control_characters_and_bidi_overrides_are_refused_in_name_version_description(site, package, assignment, message):
+    result = site("set", package, assignment, check=False)
+    assert (result.returncode, result.stderr) == (1, f"error: {message}\n")
