@@ -35,7 +35,7 @@ def register(sub: Any) -> None:
 
     lst = commands.add_parser("list", help="list catalog drivers")
     lst.add_argument("--filter", default="", type=argtypes.search_text, metavar="TEXT", help="text matched against name, provider, class, version, INF, folder and hardware ids")
-    lst.add_argument("--arch", default="", metavar="ARCH", help="only drivers for this architecture (x86, x64, arm64, ia64 or amd64)")
+    lst.add_argument("--arch", default="", metavar="ARCH", help="only drivers that install on this boot image architecture (x86, x64, arm64 or ia64)")
     lst.add_argument("--class", dest="driver_class", default="", metavar="CLASS", help="only this device class (Net, SCSIAdapter...)")
     lst.add_argument("--storage-network", action="store_true", help="only storage and network classes (what Windows PE needs)")
     lst.add_argument("--signed", action=argparse.BooleanOptionalAction, default=None, help="only signed (--signed) or unsigned (--no-signed) drivers")
@@ -174,6 +174,7 @@ def _list_boot_image(console: Any, args: argparse.Namespace) -> None:
 
 
 def cmd_show(args: argparse.Namespace) -> None:
+    from console.core.drivers import describe_architectures
     from console.core.values import format_value
 
     console = open_site(args)
@@ -183,8 +184,9 @@ def cmd_show(args: argparse.Namespace) -> None:
         return
     instance = console.drivers.to_instance(driver)
     cls = console.registry[instance.class_name]
-    property_list([(name, format_value(cls.properties[name], value)) for name, value in instance.values.items()
-                   if name not in ("HardwareIDs", "INFWarnings")])
+    shown = {"SupportedArchitectures": describe_architectures(driver.architectures)}  # the class's terms
+    property_list([(name, shown.get(name) or format_value(cls.properties[name], value))
+                   for name, value in instance.values.items() if name not in ("HardwareIDs", "INFWarnings")])
     print("\nDevices:")
     for model in driver.models:
         print(f"  {model.hardware_id or '(no hardware id)'}  {model.description}")

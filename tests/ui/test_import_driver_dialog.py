@@ -61,7 +61,7 @@ def test_import_a_folder_with_a_malformed_inf(qtbot, console, tasks, folder, qtm
     assert len(names) == 3
     netkvm = names.index("Red Hat VirtIO Ethernet Adapter")
     assert [details.found.index(netkvm, c).data() for c in range(1, 7)] == [
-        "Net", "Red Hat Inc.", "1.0.0.0", "2007-03-15", "Any", "No"]
+        "Net", "Red Hat Inc.", "1.0.0.0", "2007-03-15", "x86 (undecorated INF)", "No"]
     broken = folder / "broken" / "broken.inf"
     assert column(details.failed, 0) == [str(Path("broken") / "broken.inf")], "paths inside the scanned folder"
     assert column(details.failed, 1) == ["line 4: section header has no closing ']'"]
