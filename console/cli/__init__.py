@@ -39,12 +39,25 @@ def build_parser(modules: Sequence[str] = tuple(COMMAND_MODULES)) -> argparse.Ar
     sub.required = True
     for name in modules:
         importlib.import_module(f"console.cli.{name}").register(sub)
+    from console.cli.argtypes import bound_plain_ints
+
+    bound_plain_ints(parser)  # no whole number SQLite cannot store gets through
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(_modules_for(sys.argv[1:] if argv is None else argv))
-    args = parser.parse_args(argv)
+    from console.cli.argtypes import non_utf8_argument
+    from console.cli.output import escaped_output
+
+    with escaped_output():  # names, INF strings and usage errors never reach the terminal raw
+        args = parser.parse_args(argv)
+        if problem := non_utf8_argument(parser, args):
+            parser.error(problem)
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from console.core.errors import ConsoleError
 
     try:

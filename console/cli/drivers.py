@@ -11,7 +11,8 @@ import argparse
 import sys
 from typing import Any
 
-from console.cli.output import emit_json, instance_json, property_list, table
+from console.cli import argtypes
+from console.cli.output import emit_json, instance_json, property_list, raw_stderr, table
 from console.cli.runtime import confirm_removal, open_site
 from console.core.console_services import ConsoleServices
 from console.core.errors import ValidationError
@@ -26,15 +27,15 @@ def register(sub: Any) -> None:
     commands.required = True
 
     imp = commands.add_parser("import", help="scan a folder for INF files and add the drivers to the catalog")
-    imp.add_argument("folder", metavar="FOLDER", help="folder to scan recursively (or one INF file)")
+    imp.add_argument("folder", metavar="FOLDER", type=argtypes.path, help="folder to scan recursively (or one INF file)")
     imp.add_argument("--category", action="append", default=[], metavar="NAME", help="file the drivers under this category (repeatable)")
     imp.add_argument("--disabled", action="store_true", help="import the drivers disabled")
     imp.add_argument("--json", action="store_true", help="print found/duplicate/failed as JSON")
     imp.set_defaults(func=cmd_import)
 
     lst = commands.add_parser("list", help="list catalog drivers")
-    lst.add_argument("--filter", default="", metavar="TEXT", help="text matched against name, provider, class, version, INF, folder and hardware ids")
-    lst.add_argument("--arch", default="", metavar="ARCH", help="only drivers for this architecture (x86, x64, arm64, ia64 or amd64)")
+    lst.add_argument("--filter", default="", type=argtypes.search_text, metavar="TEXT", help="text matched against name, provider, class, version, INF, folder and hardware ids")
+    lst.add_argument("--arch", default="", metavar="ARCH", help="only drivers that install on this boot image architecture (x86, x64, arm64 or ia64)")
     lst.add_argument("--class", dest="driver_class", default="", metavar="CLASS", help="only this device class (Net, SCSIAdapter...)")
     lst.add_argument("--storage-network", action="store_true", help="only storage and network classes (what Windows PE needs)")
     lst.add_argument("--signed", action=argparse.BooleanOptionalAction, default=None, help="only signed (--signed) or unsigned (--no-signed) drivers")
@@ -43,23 +44,23 @@ def register(sub: Any) -> None:
     lst.add_argument("--boot-image", default=None, metavar="ID", help="list the drivers of this boot image instead (its ReferencedDrivers)")
     lst.add_argument("--sort", default="name", choices=("name", "ci_id", "driver_class", "provider", "version", "date", "size", "inf_file"))
     lst.add_argument("--desc", action="store_true")
-    lst.add_argument("--limit", type=int, default=None)
-    lst.add_argument("--offset", type=int, default=0)
+    lst.add_argument("--limit", type=argtypes.count, default=None)
+    lst.add_argument("--offset", type=argtypes.count, default=0)
     lst.add_argument("--json", action="store_true", help="print a JSON array of SMS_Driver objects")
     lst.set_defaults(func=cmd_list)
 
     show = commands.add_parser("show", help="show one driver with its hardware ids")
-    show.add_argument("ci_id", type=int, metavar="CI_ID")
+    show.add_argument("ci_id", type=argtypes.ci_id, metavar="CI_ID")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=cmd_show)
 
     for name, enabled in (("enable", True), ("disable", False)):
         cmd = commands.add_parser(name, help=f"{name} drivers (only enabled drivers can be added to a boot image)")
-        cmd.add_argument("ci_ids", type=int, nargs="+", metavar="CI_ID")
+        cmd.add_argument("ci_ids", type=argtypes.ci_id, nargs="+", metavar="CI_ID")
         cmd.set_defaults(func=cmd_enable, enabled=enabled)
 
     rm = commands.add_parser("remove", help="delete a driver from the catalog (refused while a boot image uses it)")
-    rm.add_argument("ci_id", type=int, metavar="CI_ID")
+    rm.add_argument("ci_id", type=argtypes.ci_id, metavar="CI_ID")
     rm.add_argument("--force", action="store_true", help="do not ask for confirmation")
     rm.set_defaults(func=cmd_remove)
 
@@ -83,8 +84,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         args.folder, categories=args.category, enabled=not args.disabled, progress=progress
     ).value
     if progress:
-        sys.stderr.write("\r\x1b[K")
-    found = len(result.imported) + len(result.duplicates) + len(result.failed)
+        raw_stderr().write("\r\x1b[K")
+    failed_infs = [f for f in result.failed if not f.folder]
+    found = len(result.imported) + len(result.duplicates) + len(failed_infs)
     if args.json:
         emit_json({
             "folder": args.folder,
@@ -98,12 +100,14 @@ def cmd_import(args: argparse.Namespace) -> int:
                 {"path": d.candidate.inf_path, "duplicateOf": d.existing_ci_id, "sameAs": d.existing_path}
                 for d in result.duplicates
             ],
-            "failed": [{"path": f.path, "message": f.message} for f in result.failed],
+            "failed": [{"path": f.path, "message": f.message, **({"folder": True} if f.folder else {})}
+                       for f in result.failed],
             "cancelled": result.cancelled,
         })
     else:
         print(f"{args.folder}: {found} INF file(s): {len(result.imported)} imported, "
-              f"{len(result.duplicates)} duplicate(s), {len(result.failed)} failed")
+              f"{len(result.duplicates)} duplicate(s), {len(failed_infs)} failed"
+              + (f"; {len(result.failed) - len(failed_infs)} folder(s) cannot be read" if len(failed_infs) < len(result.failed) else ""))
         for d in result.imported:
             print(f"imported  {d.ci_id}  {d.name} [{d.driver_class}] ({d.inf_path})")
         for dup in result.duplicates:
@@ -114,8 +118,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _progress(done: int, total: int, path: str) -> None:
-    sys.stderr.write(f"\r\x1b[KReading INF {done + 1 if done < total else done}/{total}")
-    sys.stderr.flush()
+    err = raw_stderr()  # its own terminal control; no names are in it
+    err.write(f"\r\x1b[KReading INF {done + 1 if done < total else done}/{total}")
+    err.flush()
 
 
 def cmd_list(args: argparse.Namespace) -> None:
@@ -169,6 +174,7 @@ def _list_boot_image(console: ConsoleServices, args: argparse.Namespace) -> None
 
 
 def cmd_show(args: argparse.Namespace) -> None:
+    from console.core.drivers import describe_architectures
     from console.core.values import format_value
 
     console = open_site(args)
@@ -178,8 +184,9 @@ def cmd_show(args: argparse.Namespace) -> None:
         return
     instance = console.drivers.to_instance(driver)
     cls = console.registry[instance.class_name]
-    property_list([(name, format_value(cls.properties[name], value)) for name, value in instance.values.items()
-                   if name not in ("HardwareIDs", "INFWarnings")])
+    shown = {"SupportedArchitectures": describe_architectures(driver.architectures)}  # the class's terms
+    property_list([(name, shown.get(name) or format_value(cls.properties[name], value))
+                   for name, value in instance.values.items() if name not in ("HardwareIDs", "INFWarnings")])
     print("\nDevices:")
     for model in driver.models:
         print(f"  {model.hardware_id or '(no hardware id)'}  {model.description}")

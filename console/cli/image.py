@@ -8,10 +8,10 @@ starts fast. The WIM reader is imported inside the handler.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING, Any
 
-from console.cli.output import emit_json, property_list
+from console.cli import argtypes
+from console.cli.output import emit_json, property_list, raw_stdout
 
 if TYPE_CHECKING:
     from console.core.images import ImageInfo, WimInfo
@@ -22,7 +22,7 @@ def register(sub: Any) -> None:
         "image-info", help="show the images inside a WIM file (GetImageProperties)",
         description="Read a WIM's header and XML metadata (never the whole file) and show its images.",
     )
-    info.add_argument("path", metavar="WIM", help="a .wim, .esd or .swm file")
+    info.add_argument("path", metavar="WIM", type=argtypes.path, help="a .wim, .esd or .swm file")
     fmt = info.add_mutually_exclusive_group()
     fmt.add_argument("--xml", action="store_true", help="print the XML metadata (the ImageProperty string)")
     fmt.add_argument("--json", action="store_true", help="print header facts and every image as JSON")
@@ -42,9 +42,8 @@ def cmd_image_info(args: argparse.Namespace) -> None:
     from console.wim.reader import WimReader
 
     info = WimReader().read(args.path)
-    if args.xml:
-        sys.stdout.write(info.xml)
-        sys.stdout.write("\n")
+    if args.xml:  # exact, like JSON
+        raw_stdout().write(info.xml + "\n")
     elif args.json:
         emit_json(info.as_json())
     else:

@@ -1,11 +1,75 @@
-"""Printing helpers shared by the commands: JSON documents, tables, property lists."""
+"""Printing helpers shared by the commands: JSON documents, tables, property lists.
+
+Every text the commands print goes through ``safe_text`` (``console.core.display``):
+``escaped_output()`` puts an ``EscapingWriter`` in front of stdout and stderr for the whole
+command, so a name such as ``a\\x1b[31mRED`` is shown as written, not obeyed by the terminal.
+Machine formats are exact: ``emit_json`` (and ``raw_stdout()`` for XML) bypass the escaping —
+JSON escapes control characters itself.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import sys
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TextIO
+
+from console.core.display import safe_text
+
+
+class EscapingWriter(io.TextIOBase):
+    """A text stream that escapes control characters (keeping newlines) before ``raw``."""
+
+    def __init__(self, raw: TextIO) -> None:
+        super().__init__()
+        self.raw = raw
+
+    def write(self, text: str) -> int:
+        self.raw.write(safe_text(text, keep_newlines=True))
+        return len(text)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    def isatty(self) -> bool:
+        return self.raw.isatty()
+
+    def fileno(self) -> int:
+        return self.raw.fileno()
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self.raw.encoding
+
+
+@contextlib.contextmanager
+def escaped_output() -> Iterator[None]:
+    """Escape what is printed to stdout and stderr while a command runs."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = EscapingWriter(sys.stdout), EscapingWriter(sys.stderr)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        sys.stdout, sys.stderr = saved
+
+
+def raw_stdout() -> TextIO:
+    """stdout without escaping: for exact machine formats (JSON, XML)."""
+    out = sys.stdout
+    return out.raw if isinstance(out, EscapingWriter) else out
+
+
+def raw_stderr() -> TextIO:
+    """stderr without escaping: for terminal control the console writes itself (progress)."""
+    err = sys.stderr
+    return err.raw if isinstance(err, EscapingWriter) else err
 
 from console.core.console_services import ConsoleServices
 from console.core.instance import Instance
@@ -18,12 +82,13 @@ def instance_json(console: ConsoleServices, instance: Instance, *, all_propertie
 
 
 def emit_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False, sort_keys=False)
-    sys.stdout.write("\n")
+    out = raw_stdout()
+    json.dump(data, out, indent=2, ensure_ascii=False, sort_keys=False)
+    out.write("\n")
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    rows = [["" if v is None else str(v) for v in row] for row in rows]
+    rows = [["" if v is None else safe_text(str(v)) for v in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         for i, cell in enumerate(row):
@@ -39,7 +104,7 @@ def property_list(items: Iterable[tuple[str, str]]) -> None:
     items = list(items)
     width = max((len(k) for k, _ in items), default=0)
     for key, value in items:
-        lines = value.splitlines() or [""]
+        lines = [safe_text(line) for line in value.splitlines()] or [""]
         print(f"{key.ljust(width)} : {lines[0]}")
         for extra in lines[1:]:
             print(f"{' ' * width}   {extra}")

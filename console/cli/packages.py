@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from console.cli import argtypes
 from console.cli.output import emit_json, instance_json, property_list, table
 from console.cli.runtime import confirm_removal, open_site
 from console.core.console_services import ConsoleServices
@@ -17,13 +18,13 @@ LIST_COLUMNS = ("PackageID", "Name", "Version", "Architecture", "ImageOSVersion"
 
 def register(sub: Any) -> None:
     lst = sub.add_parser("list", help="list boot image packages")
-    lst.add_argument("--filter", default="", help="text matched against name, ID, version and comment")
+    lst.add_argument("--filter", default="", type=argtypes.search_text, help="text matched against name, ID, version and comment")
     lst.add_argument("--where", action="append", default=[], metavar="PROP=VALUE", help="exact property match (repeatable)")
     lst.add_argument("--sort", default="Name", metavar="PROP")
     lst.add_argument("--desc", action="store_true", help="sort descending")
-    lst.add_argument("--limit", type=int, default=None)
-    lst.add_argument("--offset", type=int, default=0)
-    lst.add_argument("--folder", type=int, default=None, metavar="ID", help="only this console folder (0 = top level)")
+    lst.add_argument("--limit", type=argtypes.count, default=None)
+    lst.add_argument("--offset", type=argtypes.count, default=0)
+    lst.add_argument("--folder", type=argtypes.folder_id, default=None, metavar="ID", help="only this console folder (0 = top level)")
     lst.add_argument("--json", action="store_true", help="print a JSON array of packages")
     lst.set_defaults(func=cmd_list)
 
@@ -36,12 +37,12 @@ def register(sub: Any) -> None:
     show.set_defaults(func=cmd_show)
 
     new = sub.add_parser("new", help="add a boot image package (New-CMBootImage)")
-    new.add_argument("--path", required=True, help="path of the source WIM")
-    new.add_argument("--index", type=int, required=True, help="1-based image index inside the WIM")
+    new.add_argument("--path", required=True, type=argtypes.path, help="path of the source WIM")
+    new.add_argument("--index", type=argtypes.image_index, required=True, help="1-based image index inside the WIM")
     new.add_argument("--name", default="", help="package name (default: the image's name; required with --no-image-read)")
     new.add_argument("--version", default="")
     new.add_argument("--description", default="")
-    new.add_argument("--folder", type=int, default=None, metavar="ID")
+    new.add_argument("--folder", type=argtypes.folder_id, default=None, metavar="ID")
     new.add_argument("--no-image-read", action="store_true",
                      help="record the package without reading the WIM (read it later with `bootimage reload`)")
     new.add_argument("--allow-unsupported", action="store_true",
@@ -54,9 +55,9 @@ def register(sub: Any) -> None:
     st.add_argument("assignments", nargs="*", metavar="PROP=VALUE")
     st.add_argument("--add-optional-component", action="append", default=[], metavar="NAME|ID")
     st.add_argument("--remove-optional-component", action="append", default=[], metavar="NAME|ID")
-    st.add_argument("--add-driver", action="append", default=[], type=int, metavar="CI_ID",
+    st.add_argument("--add-driver", action="append", default=[], type=argtypes.ci_id, metavar="CI_ID",
                     help="add a driver from the driver catalog to ReferencedDrivers (repeatable)")
-    st.add_argument("--remove-driver", action="append", default=[], type=int, metavar="CI_ID",
+    st.add_argument("--remove-driver", action="append", default=[], type=argtypes.ci_id, metavar="CI_ID",
                     help="remove a driver from ReferencedDrivers (repeatable)")
     st.add_argument("--expected-version", default=None, metavar="SEDO",
                     help="SedoObjectVersion you read; the save is refused if someone saved since")

@@ -23,8 +23,18 @@ UNSTAMPED = "unstamped"
 
 #: Boot image ``Architecture`` → the INF decoration that serves it.
 BOOT_IMAGE_ARCHITECTURES = {"x86": "x86", "x64": "amd64", "amd64": "amd64", "arm64": "arm64", "ia64": "ia64"}
-#: Boot image architectures an undecorated / bare-``NT`` INF is accepted for.
-ANY_MATCHES = frozenset({"x86", "amd64"})
+#: Boot image architectures an undecorated / bare-``NT`` INF is accepted for. Only x86: since
+#: Windows Server 2003 SP1, 64-bit Windows installs only models sections decorated for its
+#: platform (NTamd64, NTarm64, NTia64), so an undecorated INF installs on x86 alone. The Drivers
+#: wizard's architecture filter therefore hides such drivers for x64/arm64 boot images, and
+#: says why (``architecture_mismatch``).
+ANY_MATCHES = frozenset({"x86"})
+#: How architectures are shown: the terms of SMS_BootImagePackage.Architecture (x86, x64,
+#: arm64, ia64). INF decoration names (NTamd64) appear only where the INF itself is shown.
+ARCHITECTURE_LABELS = {
+    "x86": "x86", "amd64": "x64", "arm": "arm", "arm64": "arm64", "ia64": "ia64",
+    ANY_ARCHITECTURE: "x86 (undecorated INF)", UNSTAMPED: "not stamped (template INF)",
+}
 
 #: Device setup classes Windows PE needs drivers for: a network adapter to reach the site,
 #: and the controller (and disk) drivers to see the disk the OS is applied to.
@@ -144,8 +154,11 @@ SORT_KEYS = ("name", "ci_id", "driver_class", "provider", "version", "date", "si
 
 @dataclass(frozen=True)
 class ScanFailure:
+    """An INF that cannot be used, or (``folder``) a folder that cannot be read."""
+
     path: str
     message: str
+    folder: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,7 +186,7 @@ class ScanResult:
 
     @property
     def inf_count(self) -> int:
-        return len(self.found) + len(self.duplicates) + len(self.failed)
+        return len(self.found) + len(self.duplicates) + sum(1 for f in self.failed if not f.folder)
 
 
 @dataclass(frozen=True)
@@ -216,6 +229,9 @@ CancelCheck = Callable[[], bool]
 class DriverReader(Protocol):
     """Reads driver folders on disk (implemented in ``console.drivers``)."""
 
+    def new_scan(self) -> None:
+        """A scan starts: forget folder contents cached by earlier scans."""
+
     def find_infs(self, folder: str, failures: list[ScanFailure], cancelled: CancelCheck) -> Iterator[str]: ...
     def read(self, inf_path: str) -> DriverCandidate: ...
 
@@ -232,7 +248,7 @@ def matches_architecture(architectures: tuple[str, ...], boot_image_architecture
     """Does a driver with these INF architectures install on a boot image of that architecture?
 
     x64 ↔ amd64, x86 ↔ x86, arm64 ↔ arm64, ia64 ↔ ia64. An undecorated or bare ``NT`` INF
-    (``any``) matches x86 and x64 only (it predates arm64). An unstamped ``NT$ARCH$`` INF
+    (``any``) matches x86 only (see ``ANY_MATCHES``). An unstamped ``NT$ARCH$`` INF
     matches nothing: Windows does not recognize the placeholder. A boot image whose
     architecture is not known yet matches every driver (nothing to compare with).
     """
@@ -253,8 +269,21 @@ def is_storage_or_network(driver_class: str, class_guid: str = "") -> bool:
 
 
 def describe_architectures(architectures: tuple[str, ...]) -> str:
-    labels = {ANY_ARCHITECTURE: "any (NT or undecorated)", UNSTAMPED: "unstamped NT$ARCH$"}
-    return ", ".join(labels.get(a, a) for a in architectures) or "none"
+    """``x64, arm64``; ``x86 (undecorated INF)``; ``not stamped (template INF)``."""
+    return ", ".join(ARCHITECTURE_LABELS.get(a, a) for a in architectures) or "none"
+
+
+def architecture_mismatch(architectures: tuple[str, ...], boot_image_architecture: str) -> str:
+    """Why a driver does not install on a boot image of that architecture ('' when it does)."""
+    if matches_architecture(architectures, boot_image_architecture):
+        return ""
+    if UNSTAMPED in architectures:
+        return ("its INF is not stamped (a template INF: NT$ARCH$ was never replaced by the build), "
+                "so Windows installs it on no architecture")
+    if ANY_ARCHITECTURE in architectures:
+        return (f"its INF is undecorated, so it installs on x86 only; an {boot_image_architecture} "
+                "boot image needs a models section decorated for its platform")
+    return f"it is for {describe_architectures(architectures)}, not {boot_image_architecture}"
 
 
 @dataclass(frozen=True)

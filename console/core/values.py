@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from console.core.blobs import blob_limit, check_blob, read_blob_file
 from console.core.classdef import ClassDef, ClassRegistry, PropertyDef
 from console.core.errors import Problem, ValidationError
+from console.core.input_limits import PLAIN_TEXT_PROPERTIES, check_text, parse_json
 from console.core.instance import Instance
 
 _CIM_DATETIME = re.compile(
@@ -112,13 +113,17 @@ class ValueCoercer:
                 )
             return value
         if kind == "datetime":
-            if isinstance(value, datetime):
-                return as_utc(value)
-            if isinstance(value, str):
-                try:
+            try:
+                if isinstance(value, datetime):
+                    return as_utc(value)
+                if isinstance(value, str):
                     return parse_datetime(value)
-                except ValueError as exc:
-                    raise ValidationError.single(prop.name, f"{where}: {exc}") from None
+            except ValueError as exc:
+                raise ValidationError.single(prop.name, f"{where}: {exc}") from None
+            except OverflowError:
+                raise ValidationError.single(
+                    prop.name, f"{where}: {str(value)[:40]!r} is out of range: dates run from "
+                               "0001-01-01 to 9999-12-31 (UTC)") from None
             raise ValidationError.single(prop.name, f"{where} must be a date and time, not {value!r}")
         if kind in ("real32", "real64"):
             if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -126,7 +131,7 @@ class ValueCoercer:
             raise ValidationError.single(prop.name, f"{where} must be a number, not {value!r}")
         if not isinstance(value, str):
             raise ValidationError.single(prop.name, f"{where} must be text, not {value!r}")
-        return value
+        return check_text(prop.name, value, where, plain=prop.name.casefold() in PLAIN_TEXT_PROPERTIES)
 
     def _int_text(self, prop: PropertyDef, text: str, where: str) -> int:
         text = text.strip()
@@ -143,9 +148,15 @@ class ValueCoercer:
             ) from None
 
     def _bytes(self, prop: PropertyDef, value: Any) -> bytes:
+        """Bytes of a UInt8[] property within its limit (and an image for Icon)."""
+        return check_blob(prop, self._raw_bytes(prop, value))
+
+    def _raw_bytes(self, prop: PropertyDef, value: Any) -> bytes:
         if isinstance(value, (bytes, bytearray)):
             return bytes(value)
         if isinstance(value, str):
+            if len(value) > blob_limit(prop) * 4 // 3 + 4:
+                check_blob(prop, b"\0" * (len(value) * 3 // 4))  # refused before decoding
             try:
                 return base64.b64decode(value, validate=True)
             except (binascii.Error, ValueError):
@@ -209,24 +220,13 @@ class ValueCoercer:
         """Parse the CLI form. Arrays are comma separated, bits may be ``A|B``,
         embedded objects are JSON, UInt8[] is base64 or ``@file``."""
         if prop.embedded_class:
-            try:
-                data = json.loads(text) if text.strip() else []
-            except json.JSONDecodeError as exc:
-                raise ValidationError.single(
-                    prop.name, f"{prop.name} takes JSON ({prop.display_type}): {exc.msg}"
-                ) from None
+            data = parse_json(prop, text) if text.strip() else []
             if prop.is_array and isinstance(data, dict):
                 data = [data]
             return self.coerce(prop, data)
         if prop.is_array and prop.cim_type == "uint8":
             if text.startswith("@"):
-                try:
-                    with open(text[1:], "rb") as handle:
-                        return handle.read()
-                except OSError as exc:
-                    raise ValidationError.single(
-                        prop.name, f"{prop.name}: cannot read {text[1:]}: {exc.strerror}"
-                    ) from None
+                return read_blob_file(prop, text[1:])
             return self._bytes(prop, text)
         if prop.is_array:
             items = [part.strip() for part in text.split(",") if part.strip()]

@@ -20,6 +20,7 @@ from console.core.drivers import (
     InfError,
     NotADriverInfError,
 )
+from console.core.files import FileReadError, read_regular
 from console.drivers.inf_text import MAX_INF_BYTES, InfSection, InfText, decode, parse_text
 
 SIGNATURES = ("$windows nt$", "$chicago$", "$windows 95$")
@@ -92,20 +93,17 @@ class InfFile:
 
 
 def read_inf(path: str | Path, *, max_bytes: int = MAX_INF_BYTES) -> InfFile:
-    """Read and parse one INF file from disk (refusing files over ``max_bytes``)."""
-    path = Path(path)
+    """Read and parse one INF file from disk (refusing files over ``max_bytes``, and anything
+    but a regular file: a named pipe or device called ``*.inf`` is never opened for reading)."""
     source = str(path)
+    return parse_inf(read_inf_bytes(source, max_bytes=max_bytes), source)
+
+
+def read_inf_bytes(source: str, *, max_bytes: int = MAX_INF_BYTES) -> bytes:
     try:
-        with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise InfError(f"cannot read the file: {exc.strerror or exc}", file=source) from None
-    if len(data) > max_bytes:
-        raise InfError(
-            f"the file is larger than {max_bytes // (1024 * 1024)} MB, the limit for an INF file; "
-            "it is not read", file=source,
-        )
-    return parse_inf(data, source)
+        return read_regular(source, max_bytes, "an INF file", f"{max_bytes // (1024 * 1024)} MB")
+    except FileReadError as exc:
+        raise InfError(exc.reason, file=source) from None
 
 
 def parse_inf(data: bytes, source: str = "<memory>") -> InfFile:

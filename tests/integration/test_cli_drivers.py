@@ -33,10 +33,10 @@ def test_import_list_and_add_two_network_drivers_to_an_x64_boot_image(site, x64_
     broken = [f for f in report["failed"] if f["path"].endswith("broken.inf")]
     assert broken[0]["message"].endswith("broken.inf, line 4: section header has no closing ']'")
 
-    listed = json.loads(site("driver", "list", "--json", "--arch", "x64", "--class", "Net").stdout)
+    listed = json.loads(site("driver", "list", "--json", "--arch", "x64", "--storage-network").stdout)
     assert len(listed) >= 2
-    assert all(d["__class"] == "SMS_Driver" and d["DriverClass"] == "Net" for d in listed)
-    assert all(set(d["SupportedArchitectures"]) & {"amd64", "any"} for d in listed)
+    assert all(d["__class"] == "SMS_Driver" and d["DriverClass"] in ("Net", "SCSIAdapter", "DiskDrive") for d in listed)
+    assert all("amd64" in d["SupportedArchitectures"] for d in listed), "undecorated INFs install on x86 only"
     assert all(d["LocalizedCategoryInstanceNames"] == ["WinPE"] for d in listed)
     assert "HardwareIDs" not in listed[0], "lists do not carry lazy properties"
     first, second = listed[0]["CI_ID"], listed[1]["CI_ID"]
@@ -98,3 +98,17 @@ def test_import_exit_codes(site, tmp_path):
     assert site("driver", "import", str(empty)).stdout.startswith(f"{empty}: 0 INF file(s)")
     nowhere = site("driver", "import", str(tmp_path / "nowhere"), check=False)
     assert nowhere.returncode == 1 and "does not exist" in nowhere.stderr
+
+
+def test_architectures_are_shown_in_the_class_terms(site, tmp_path):
+    """x64 (not amd64) as SMS_BootImagePackage says; a template INF is "not stamped"; JSON keeps the stored values."""
+    tree = build_driver_tree(tmp_path / "drivers")
+    site("driver", "import", str(tree))
+    table = site("driver", "list").stdout
+    assert "amd64" not in table and "NT$ARCH$" not in table and "unstamped" not in table
+    assert "x64" in table and "not stamped (template INF)" in table and "x86 (undecorated INF)" in table
+    stamped = next(d for d in json.loads(site("driver", "list", "--json").stdout)
+                   if d["ContentSourcePath"].endswith("stamped"))
+    assert stamped["SupportedArchitectures"] == ["amd64"]
+    shown = site("driver", "show", str(stamped["CI_ID"])).stdout
+    assert "SupportedArchitectures" in shown and "x64" in shown and "amd64" not in shown.split("Devices:")[0]

@@ -49,7 +49,7 @@ def test_lists_the_catalog_sorted_and_searchable(qtbot, page, driver_catalog, qt
     assert page.counts.text() == f"{len(driver_catalog):,} driver(s)"
     nic = driver_catalog[NETKVM2K]
     assert [cell(page, nic, h) for h in ("CI_ID", "Class", "Provider", "Version", "Architectures", "Enabled")] == [
-        str(nic.ci_id), "Net", "Red Hat Inc.", "1.0.0.0", "Any", "Yes"]
+        str(nic.ci_id), "Net", "Red Hat Inc.", "1.0.0.0", "x86 (undecorated INF)", "Yes"]
     page.view.sortByColumn(1, Qt.SortOrder.DescendingOrder)  # CI_ID
     ids = [int(page.model.index(r, 1).data()) for r in range(page.model.rowCount())]
     assert ids == sorted(ids, reverse=True)

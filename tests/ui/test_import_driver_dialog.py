@@ -61,7 +61,7 @@ def test_import_a_folder_with_a_malformed_inf(qtbot, console, tasks, folder, qtm
     assert len(names) == 3
     netkvm = names.index("Red Hat VirtIO Ethernet Adapter")
     assert [details.found.index(netkvm, c).data() for c in range(1, 7)] == [
-        "Net", "Red Hat Inc.", "1.0.0.0", "2007-03-15", "Any", "No"]
+        "Net", "Red Hat Inc.", "1.0.0.0", "2007-03-15", "x86 (undecorated INF)", "No"]
     broken = folder / "broken" / "broken.inf"
     assert column(details.failed, 0) == [str(Path("broken") / "broken.inf")], "paths inside the scanned folder"
     assert column(details.failed, 1) == ["line 4: section header has no closing ']'"]
@@ -151,4 +151,20 @@ def test_a_given_folder_is_filled_in_and_ready(qtbot, console, tasks, folder):
     assert dialog.button(QWizard.WizardButton.NextButton).isEnabled()
     qtbot.keyClick(dialog.locate.folder, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.currentId() == PageId.DETAILS, timeout=15000)
+    assert dialog.details.found.rowCount() == 3
+
+
+def test_a_named_pipe_called_inf_fails_instead_of_hanging_the_scan(qtbot, console, tasks, folder):
+    """A FIFO is never opened for reading: the scan ends and lists it as failed (issue 8, item 2)."""
+    import os
+
+    os.mkfifo(folder / "pipe.inf")
+    os.mkfifo(folder / NETKVM2K / "extra.sys")  # a pipe among a driver's files is not content
+    dialog = open_dialog(qtbot, console, tasks)
+    scan(qtbot, dialog, folder)
+    assert dialog.currentId() == PageId.DETAILS
+    assert dialog.details.tabs.tabText(2) == "F&ailed (2)"
+    messages = " ".join(str(v) for c in range(dialog.details.failed.columnCount())
+                        for v in column(dialog.details.failed, c))
+    assert "is a named pipe, not an INF file; only regular files are read" in messages
     assert dialog.details.found.rowCount() == 3

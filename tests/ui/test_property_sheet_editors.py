@@ -220,3 +220,31 @@ def test_embedded_driver_table_shows_a_column_per_property(make):
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
     assert headers == ["ID", "Source path"]
     assert model.index(0, 1).data() == r"\\srv\drivers\e1d"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "sparse", "not an image"])
+def test_icon_load_refuses_what_the_cli_refuses_without_blocking(registry, tasks, qtbot, tmp_path, monkeypatch, kind):
+    """One rule for Icon=@file and Load from file… (console.core.blobs), read in the background."""
+    import os
+
+    path = {"fifo": tmp_path / "icon.ico", "device": "/dev/zero", "sparse": tmp_path / "big.ico",
+            "not an image": tmp_path / "notes.ico"}[kind]
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "sparse":
+        with open(path, "wb") as handle:
+            handle.truncate(3 * 1024 ** 3)
+    elif kind == "not an image":
+        path.write_bytes(b"just some text")
+    editor = create_editor(registry["SMS_BootImagePackage"].property("Icon"), EditorContext.for_registry(registry, tasks))
+    qtbot.addWidget(editor)
+    monkeypatch.setattr(BytesEditor, "ask_file", classmethod(lambda cls, parent, title: str(path)))
+    changed: list[object] = []
+    editor.changed.connect(lambda *args: changed.append(args))
+    editor.load_button.click()
+    qtbot.waitUntil(lambda: "Could not load the file" in editor.info.text(), timeout=10000)
+    expected = {"fifo": "is a named pipe, not an Icon file", "device": "is a device, not an Icon file",
+                "sparse": "is 3,221,225,472 bytes, more than 1 MiB, the limit for an Icon file",
+                "not an image": "Icon must be an image (ICO, PNG, BMP, JPEG or GIF)"}[kind]
+    assert expected in editor.info.text()
+    assert editor.value() is None and not changed

@@ -20,8 +20,8 @@ from console.core.drivers import ANY_ARCHITECTURE, UNSTAMPED, is_storage_or_netw
         (("ia64",), "ia64", True),
         (("x86", "amd64"), "x64", True),
         ((ANY_ARCHITECTURE,), "x86", True),
-        ((ANY_ARCHITECTURE,), "x64", True),
-        ((ANY_ARCHITECTURE,), "arm64", False),  # an undecorated INF predates arm64
+        ((ANY_ARCHITECTURE,), "x64", False),  # 64-bit Windows installs only decorated models sections
+        ((ANY_ARCHITECTURE,), "arm64", False),
         ((UNSTAMPED,), "x64", False),  # Windows does not recognize NT$ARCH$
         ((UNSTAMPED,), "x86", False),
         (("amd64",), "", True),  # boot image architecture not known yet: nothing to compare with
@@ -52,3 +52,24 @@ def test_architecture_match(architectures, boot_image, matches):
 )
 def test_storage_or_network_classes(driver_class, class_guid, expected):
     assert is_storage_or_network(driver_class, class_guid) is expected
+
+
+def test_architectures_are_shown_in_the_class_terms():
+    from console.core.drivers import describe_architectures
+
+    assert describe_architectures(("x86", "amd64", "arm64", "ia64")) == "x86, x64, arm64, ia64"
+    assert describe_architectures((UNSTAMPED,)) == "not stamped (template INF)"
+    assert describe_architectures((ANY_ARCHITECTURE,)) == "x86 (undecorated INF)"
+    assert "NT$ARCH$" not in describe_architectures((UNSTAMPED,)) and "amd64" not in describe_architectures(("amd64",))
+
+
+def test_a_mismatch_says_why():
+    from console.core.drivers import architecture_mismatch
+
+    assert architecture_mismatch(("amd64",), "x64") == ""
+    assert architecture_mismatch((ANY_ARCHITECTURE,), "x86") == ""
+    assert architecture_mismatch((ANY_ARCHITECTURE,), "x64") == (
+        "its INF is undecorated, so it installs on x86 only; an x64 boot image needs a models section decorated "
+        "for its platform")
+    assert architecture_mismatch((UNSTAMPED,), "x64").startswith("its INF is not stamped (a template INF")
+    assert architecture_mismatch(("arm64",), "x64") == "it is for arm64, not x64"

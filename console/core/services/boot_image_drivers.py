@@ -11,16 +11,13 @@ from collections.abc import Sequence
 
 from console.core.changes import Changes, Result
 from console.core.drivers import (
-    ANY_ARCHITECTURE,
     BootImageDriverList,
     Driver,
     DriverChange,
     DriverPlan,
     ReferencedDriver,
-    describe_architectures,
-    inf_architecture,
+    architecture_mismatch,
     is_storage_or_network,
-    matches_architecture,
 )
 from console.core.errors import NotFoundError, Problem, ValidationError
 from console.core.instance import Instance
@@ -123,20 +120,8 @@ class BootImageDrivers:
     def _notes(driver: Driver, package_id: str, architecture: str) -> list[str]:
         label = f"driver {driver.ci_id} ({driver.name})"
         notes = []
-        if architecture and not matches_architecture(driver.architectures, architecture):
-            notes.append(
-                f"warning: {label} is for {describe_architectures(driver.architectures)} "
-                f"and does not match the {architecture} boot image {package_id}"
-            )
-        elif (
-            ANY_ARCHITECTURE in driver.architectures
-            and (wanted := inf_architecture(architecture)) not in (None, "x86")
-            and wanted not in driver.architectures
-        ):
-            notes.append(
-                f"note: {label} has no NT{wanted} decoration (it is undecorated); 64-bit Windows installs "
-                "only decorated models sections, so DISM may not inject it"
-            )
+        if architecture and (why := architecture_mismatch(driver.architectures, architecture)):
+            notes.append(f"warning: {label} does not match the {architecture} boot image {package_id}: {why}")
         if not is_storage_or_network(driver.driver_class, driver.class_guid):
             notes.append(
                 f"warning: {label} is in class {driver.driver_class or '(none)'}, not a storage or network class; "

@@ -39,6 +39,7 @@ from console.core.drivers import (
     matches_architecture,
 )
 from console.core.errors import NotFoundError, Problem, ValidationError
+from console.core.input_limits import check_search_text
 from console.core.instance import Instance
 from console.core.ports import UnitOfWork
 from console.core.services.boot_image_drivers import BootImageDrivers
@@ -81,6 +82,7 @@ class DriverCatalog:
         root = str(folder)
         failures: list[ScanFailure] = []
         paths: list[str] = []
+        self._reader.new_scan()
         for path in self._reader.find_infs(root, failures, cancelled):
             paths.append(path)
         if cancelled():
@@ -154,6 +156,7 @@ class DriverCatalog:
     def create_from_inf(self, driver_path: str, inf_file: str, *, categories: Sequence[str] = ()) -> Result[Driver]:
         """CreateFromINF(DriverPath, INFFile): import one INF; its errors are raised."""
         path = driver_path.rstrip("/\\") + "/" + inf_file if driver_path else inf_file
+        self._reader.new_scan()
         candidate = self._reader.read(path)
         outcome = self.import_drivers(ScanResult(driver_path, (candidate,)), categories=categories)
         if not outcome.value.imported:
@@ -168,6 +171,7 @@ class DriverCatalog:
 
     def query(self, query: DriverQuery | None = None) -> DriverPage:
         query = query or DriverQuery()
+        check_search_text(query.text)
         if query.sort not in SORT_KEYS:
             raise ValidationError.single("sort", f"cannot sort drivers by {query.sort!r}; use one of {', '.join(SORT_KEYS)}")
         with self._ctx.uow() as uow:

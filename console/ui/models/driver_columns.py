@@ -9,15 +9,18 @@ from typing import Any
 
 from PySide6.QtGui import QIcon
 
-from console.core.drivers import ANY_ARCHITECTURE, UNSTAMPED, DriverCandidate, Duplicate, ScanFailure
+from console.core.drivers import (
+    ANY_ARCHITECTURE,
+    ARCHITECTURE_LABELS,
+    UNSTAMPED,
+    DriverCandidate,
+    Duplicate,
+    ScanFailure,
+    describe_architectures,
+)
 from console.ui.icons import icon
 from console.ui.models.record_table_model import Column
 
-#: INF decorations as administrators name the platforms (NTamd64 is an x64 driver).
-ARCHITECTURE_LABELS = {
-    "x86": "x86", "amd64": "x64", "arm": "ARM", "arm64": "ARM64", "ia64": "IA-64",
-    ANY_ARCHITECTURE: "Any", UNSTAMPED: "NT$ARCH$",
-}
 SIGNED_NOTE = "catalog file present, signature not verified"
 
 
@@ -34,16 +37,19 @@ def date_text(day: date | None) -> str:
 
 
 def architectures_text(architectures: tuple[str, ...]) -> str:
-    return ", ".join(ARCHITECTURE_LABELS.get(a, a) for a in architectures) or "None"
+    """The class's terms (x86, x64, arm64, ia64), as the CLI shows them (one rule in core)."""
+    return describe_architectures(architectures).replace("none", "None", 1) if architectures else "None"
 
 
 def architectures_tooltip(architectures: tuple[str, ...]) -> str:
     lines = []
     for arch in architectures:
         if arch == ANY_ARCHITECTURE:
-            lines.append("Any: the INF has an undecorated or bare NT models section (installs on x86 and x64)")
+            lines.append("x86 (undecorated INF): the models section is undecorated or bare NT; 64-bit Windows "
+                         "installs only decorated sections, so it installs on x86 only")
         elif arch == UNSTAMPED:
-            lines.append("NT$ARCH$: the INF was never stamped by its build (stampinf); Windows installs it nowhere")
+            lines.append("Not stamped (template INF): its NT$ARCH$ placeholder was never replaced by the build "
+                         "(stampinf); Windows installs it nowhere")
         else:
             lines.append(f"{ARCHITECTURE_LABELS.get(arch, arch)}: models section decorated NT{arch}")
     return "\n".join(lines) or "The INF names no models section"

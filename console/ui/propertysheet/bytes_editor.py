@@ -9,20 +9,12 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from console.core.blobs import read_blob_file
 from console.core.classdef import PropertyDef
+from console.core.errors import error_text
 from console.ui.propertysheet.editor_base import EditorContext, EditorMixin
 
-#: Largest file "Load from file…" accepts; package icons and partner blobs are small.
-MAX_FILE_BYTES = 16 * 1024 * 1024
 PREVIEW_SIZE = 48
-
-
-def read_limited(path: str) -> bytes:
-    file = Path(path)
-    size = file.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ValueError(f"{file.name} is {size:,} bytes; at most {MAX_FILE_BYTES:,} bytes can be stored")
-    return file.read_bytes()
 
 
 class BytesEditor(EditorMixin, QWidget):
@@ -62,7 +54,8 @@ class BytesEditor(EditorMixin, QWidget):
     @classmethod
     def ask_file(cls, parent: QWidget | None, title: str) -> str | None:
         """The file to load, or ``None`` on cancel (tests replace this)."""
-        path, _filter = QFileDialog.getOpenFileName(parent, title, "", "Images (*.ico *.png *.bmp *.svg);;All files (*)")
+        path, _filter = QFileDialog.getOpenFileName(
+            parent, title, "", "Images (*.ico *.png *.bmp *.jpg *.jpeg *.gif);;All files (*)")
         return path or None
 
     def value(self) -> Any:
@@ -81,11 +74,15 @@ class BytesEditor(EditorMixin, QWidget):
         path = self.ask_file(self, f"Load {self.accessibleName()}")
         if not path:
             return
+        prop = self.prop
         if self._ctx.tasks is None:
-            self._loaded(read_limited(path))
+            try:
+                self._loaded(read_blob_file(prop, path))
+            except Exception as exc:
+                self._failed(exc)
             return
         self.info.setText(f"Reading {Path(path).name}…")
-        self._ctx.tasks.run(lambda _task: read_limited(path), on_success=self._loaded,
+        self._ctx.tasks.run(lambda _task: read_blob_file(prop, path), on_success=self._loaded,
                             on_error=self._failed, description=f"Reading {path}")
 
     def _loaded(self, data: bytes) -> None:
@@ -95,7 +92,7 @@ class BytesEditor(EditorMixin, QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self._show()
-        message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        message = exc.strerror if isinstance(exc, OSError) and exc.strerror else error_text(exc)
         self.info.setText(f"{self.info.text()}\nCould not load the file: {message}")
 
     def _clear(self) -> None:

@@ -65,6 +65,10 @@ class DriverChooser(QWidget):
         self.hide_not_storage_or_network = QCheckBox("Hide drivers that are not in a &storage or network class (for boot images)")
         self.hide_unsigned = QCheckBox("Hide drivers that are not &digitally signed")
         self.hide_other_architectures.setChecked(True)
+        self.hide_other_architectures.setToolTip(
+            "Shows only drivers whose INF installs on this architecture (x64 = NTamd64). Undecorated INFs install "
+            "on x86 only (64-bit Windows needs a decorated models section); template INFs that were never stamped "
+            "(NT$ARCH$) install on none")
         self.hide_not_storage_or_network.setChecked(True)
         self.hide_not_storage_or_network.setToolTip("Shows only the Net, SCSIAdapter, HDC, DiskDrive and SDHost classes; "
                                                     "also hides video, audio, modem and other drivers Windows PE does not need")
