@@ -7,6 +7,7 @@ from typing import Any
 
 from console.cli.output import emit_json, table
 from console.cli.runtime import open_site
+from console.core.ports import Folder
 from console.core.values import format_datetime
 
 
@@ -49,9 +50,21 @@ def register(sub: Any) -> None:
     fn.add_argument("name")
     fn.add_argument("--parent", type=int, default=0, metavar="ID")
     fn.set_defaults(func=cmd_folder_new)
-    fr = folders.add_parser("remove")
+    fr = folders.add_parser("remove", help="delete a folder (an empty one, or with --move-contents-up)")
     fr.add_argument("folder_id", type=int, metavar="ID")
+    fr.add_argument("--move-contents-up", action="store_true",
+                    help="move its boot images and sub-folders to its parent first")
     fr.set_defaults(func=cmd_folder_remove)
+    fren = folders.add_parser("rename", help="rename a folder")
+    fren.add_argument("folder_id", type=int, metavar="ID")
+    fren.add_argument("name", metavar="NAME")
+    fren.add_argument("--json", action="store_true")
+    fren.set_defaults(func=cmd_folder_rename)
+    fmv = folders.add_parser("move", help="move a folder under another one (0 = top level)")
+    fmv.add_argument("folder_id", type=int, metavar="ID")
+    fmv.add_argument("--parent", type=int, required=True, metavar="ID")
+    fmv.add_argument("--json", action="store_true")
+    fmv.set_defaults(func=cmd_folder_move)
     move = sub.add_parser("move", help="move packages into a console folder (0 = top level)")
     move.add_argument("package_ids", nargs="+", metavar="ID")
     move.add_argument("--folder", type=int, required=True, metavar="ID")
@@ -100,10 +113,14 @@ def cmd_status(args: argparse.Namespace) -> None:
           [(format_datetime(m.time), m.package_id or "", m.kind, m.user, m.text) for m in messages])
 
 
+def _folder_json(folder: Folder) -> dict[str, object]:
+    return {"ContainerNodeID": folder.id, "Name": folder.name, "ParentContainerNodeID": folder.parent_id}
+
+
 def cmd_folder_list(args: argparse.Namespace) -> None:
     folders = open_site(args).folders.all()
     if args.json:
-        emit_json([{"ContainerNodeID": f.id, "Name": f.name, "ParentContainerNodeID": f.parent_id} for f in folders])
+        emit_json([_folder_json(f) for f in folders])
         return
     table(["ID", "Name", "Parent"], [(f.id, f.name, f.parent_id or "") for f in folders])
 
@@ -114,8 +131,26 @@ def cmd_folder_new(args: argparse.Namespace) -> None:
 
 
 def cmd_folder_remove(args: argparse.Namespace) -> None:
-    open_site(args).folders.delete(args.folder_id)
+    open_site(args).folders.delete(args.folder_id, move_contents_up=args.move_contents_up)
     print(f"removed folder {args.folder_id}")
+
+
+def cmd_folder_rename(args: argparse.Namespace) -> None:
+    folder = open_site(args).folders.rename(args.folder_id, args.name).value
+    if args.json:
+        emit_json(_folder_json(folder))
+        return
+    print(f"renamed folder {folder.id} to {folder.name!r}")
+
+
+def cmd_folder_move(args: argparse.Namespace) -> None:
+    console = open_site(args)
+    folder = console.folders.move(args.folder_id, args.parent).value
+    if args.json:
+        emit_json(_folder_json(folder))
+        return
+    target = repr(console.folders.get(folder.parent_id).name) if folder.parent_id else "the top level"
+    print(f"moved folder {folder.name!r} to {target}")
 
 
 def cmd_move(args: argparse.Namespace) -> None:
