@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QStackedWidget, QTo
 from console.core.ports import Site
 from console.core.values import format_datetime
 from console.ui.actions import ConsoleActions
+from console.ui.folder_actions import FolderActions
 from console.ui.icons import icon
 from console.ui.models.navigation_model import NavigationModel, NavKind
 from console.ui.models.package_details import load_details
@@ -47,6 +48,7 @@ class MainWindow(QMainWindow):
         self.wizards = WizardLauncher(console, self.tasks, self.controller, self)
 
         self.navigation = NavigationView(self.navigation_model)
+        self.folder_actions = FolderActions(self.controller, self.navigation, self.navigation_model)
         self.packages_page = PackagesPage(self.package_model)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.packages_page)
@@ -133,14 +135,14 @@ class MainWindow(QMainWindow):
         columns.aboutToShow.connect(lambda: self._fill_columns_menu(columns))
         view_menu.addMenu(columns)
         folder_menu = menu.addMenu("F&older")
-        folder_menu.addActions([a.new_folder, a.move])
+        folder_menu.addActions([a.new_folder, *self.folder_actions.actions(), a.move])
         view = self.packages_page.view
         view.addActions([a.properties, a.reload, a.optional_components, a.scratch_space, a.drivers])
         view.addAction(self._separator())
         view.addActions([a.update_distribution_points, a.distribute_content])
         view.addAction(self._separator())
         view.addActions([a.move, a.delete, a.refresh])
-        self.navigation.addActions([a.new_folder, a.refresh])
+        self.navigation.addActions([a.new_folder, *self.folder_actions.actions(), a.refresh])
 
     def _separator(self) -> Any:
         from PySide6.QtGui import QAction
