@@ -138,7 +138,7 @@ def test_update_optional_components_adds_and_reports_prerequisites(console, x64_
     outcome = result.value
     assert set(outcome.component_ids) == {41, 52, 40, 44}
     assert set(outcome.added_names) == {"WinPE-WMI", "WinPE-NetFx", "WinPE-Scripting"}
-    assert "added: WinPE-NetFx, required by WinPE-PowerShell" in result.changes.notes
+    assert "added as prerequisite: WinPE-NetFx, required by WinPE-PowerShell" in result.changes.notes
     assert console.packages.get("PS100001", lazy=True)["OptionalComponents"] == outcome.component_ids
 
 

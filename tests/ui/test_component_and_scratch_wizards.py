@@ -68,13 +68,16 @@ def test_optional_components_wizard_adds_prerequisites_and_saves(qtbot, console,
     assert locked.checkState(0) == Qt.CheckState.Checked
     assert not locked.flags() & Qt.ItemFlag.ItemIsUserCheckable
     check(wizard, 41)  # WinPE-PowerShell
-    assert wizard.components.notes.text() == "Added: WinPE-NetFx, required by WinPE-PowerShell"
+    assert wizard.components.notes.text() == "Added as prerequisite: WinPE-NetFx, required by WinPE-PowerShell"
     assert wizard.components.list._items[40].checkState(0) == Qt.CheckState.Checked
     assert sorted(wizard.field("components")) == [40, 41, 44, 52]
     wizard.next()
     assert wizard.currentId() == PageId.SUMMARY
     summary = wizard.currentPage().text.toPlainText()
-    assert "Added: WinPE-NetFx, WinPE-PowerShell" in summary
+    assert "Will be added: WinPE-NetFx, WinPE-PowerShell" in summary
+    assert "Chosen: WinPE-PowerShell" in summary
+    assert "Prerequisites: WinPE-NetFx (for WinPE-PowerShell)" in summary
+    assert "Required by the site: WinPE-Scripting, WinPE-SecureStartup, WinPE-WDS-Tools, WinPE-WMI" in summary
     finish(qtbot, wizard)
     stored = console.packages.get("PS100001", lazy=True)["OptionalComponents"]
     assert sorted(stored) == [40, 41, 44, 52]

@@ -267,8 +267,13 @@ class BootImagePackages(SourceImageMethods):
         return ComponentUpdate(package, resolution.component_ids, resolution.added, names)
 
     def describe_added(self, resolution: Resolution) -> tuple[str, ...]:
-        """``added: WinPE-NetFx, required by WinPE-PowerShell`` for each prerequisite added."""
-        return tuple(f"added: {self._ctx.catalog.by_id(i).name}, {reason}" for i, reason in resolution.added)
+        """``added as prerequisite: WinPE-NetFx, required by WinPE-PowerShell`` for each prerequisite
+        added; one the site always requires is said to be that, not "added"."""
+        catalog = self._ctx.catalog
+        return tuple(
+            f"required by the site: {catalog.by_id(i).name} (also {reason})" if catalog.by_id(i).config_mgr_required
+            else f"added as prerequisite: {catalog.by_id(i).name}, {reason}"
+            for i, reason in resolution.added)
 
     def set_source_site(self, package_id: str, source_site: str) -> Result[Instance]:
         """SetSourceSite(SourceSite): hand ownership of the package to another site."""

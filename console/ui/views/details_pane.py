@@ -83,7 +83,7 @@ class DetailsPane(QStackedWidget):
         self.tabs.addTab(scroll, icon("info"), "Summary")
         self.images_view, self._images = _table(["Index", "Name", "Architecture", "OS version", "Languages", "Size (KB)", "Edition", "Windows PE"], "Images")
         self.tabs.addTab(self.images_view, icon("image"), "Images")
-        self.components_view, self._components = _table(["ID", "Component", "Note"], "Optional components")
+        self.components_view, self._components = _table(["ID", "Component", "Why"], "Optional components")
         self.tabs.addTab(self.components_view, icon("optional-component"), "Optional Components")
         self.drivers_view, self._drivers = _table(["CI_ID", "Driver", "Source path"], "Drivers")
         self.tabs.addTab(self.drivers_view, icon("driver"), "Drivers")
@@ -124,8 +124,8 @@ class DetailsPane(QStackedWidget):
         if details.image_error:
             self._images.appendRow(_row("", f"The image metadata cannot be read: {details.image_error}"))
         self._components.removeRows(0, self._components.rowCount())
-        for cid, name, required in details.components:
-            self._components.appendRow(_row(cid, name, "Always required by Configuration Manager" if required else ""))
+        for cid, name, label in details.components:
+            self._components.appendRow(_row(cid, name, label))
         self._drivers.removeRows(0, self._drivers.rowCount())
         for ci_id, name, path in details.drivers:
             self._drivers.appendRow(_row(ci_id, name, path))

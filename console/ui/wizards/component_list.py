@@ -8,10 +8,10 @@ from typing import Any
 from PySide6.QtCore import Property, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from console.core.optional_components import ComponentChoice, OptionalComponentCatalog
+from console.core.optional_components import SITE_REQUIRED, ComponentChoice, OptionalComponentCatalog
 from console.ui.icons import icon
 
-LOCKED_NOTE = "Always included by Configuration Manager"
+LOCKED_NOTE = f"{SITE_REQUIRED} (always included)"
 
 
 def _size_text(size: int | None) -> str:
@@ -114,7 +114,7 @@ class ComponentList(QTreeWidget):
                 for i, _ in added:
                     self._set(i, True)
                 if added:
-                    self.note.emit("Added: " + "; ".join(f"{self._catalog.by_id(i).name}, {why}" for i, why in added))
+                    self.note.emit("Added as prerequisite: " + "; ".join(f"{self._catalog.by_id(i).name}, {why}" for i, why in added))
             else:
                 dependents = [d for d in self._catalog.dependents(cid, self.checked_ids()) if d not in self._locked]
                 if dependents:
