@@ -102,7 +102,7 @@ def test_schedule_table_model(qtmodeltester, registry):
     assert model.rowCount() == 1
     assert model.columnCount() == 1
     assert "SMS_ST_RecurWeekly" in model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
-    assert model.index(0, 0).data().startswith("Every 2 weeks on Saturday, starting 1970-02-01 00:00")
+    assert model.index(0, 0).data().startswith("Every 2 weeks on Saturday from 1970-02-01 00:00")
 
 
 def test_components_model_marks_required_and_pending(qtmodeltester, catalog):

@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, QDateTime, QTime, Qt
 from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QLabel, QMessageBox
 
 from console.app import open_console
 from console.core.instance import Instance
+from console.core.schedules import Occurs
 from console.ui.dialogs.conflict_dialog import ConflictDialog
 from console.ui.propertysheet.instance_dialog import InstanceDialog
 from console.ui.propertysheet.properties_dialog import PropertiesDialog
+from console.ui.propertysheet.schedule_dialog import ScheduleDialog
 from console.wim.capture import ImageSpec, capture, set_properties, wimlib_available
 
 INF_DIR = Path(__file__).resolve().parents[1] / "data" / "inf"
@@ -254,16 +256,15 @@ def test_other_errors_open_an_error_dialog(qtbot, console, db_url, open_dialog, 
     box.close()
 
 
-def _fill_weekly(dialog: InstanceDialog) -> int:
-    dialog.type_combo.setCurrentIndex(dialog.type_combo.findData("SMS_ST_RecurWeekly"))
-    day = dialog.editor("Day")
-    day.setCurrentIndex(day.findData(7))
-    day.activated.emit(day.currentIndex())
-    weeks = dialog.editor("ForNumberOfWeeks")
-    weeks.setValue(2)
-    start = dialog.editor("StartTime")
-    start.set_value(datetime(2027, 3, 6, 22, 0, tzinfo=UTC))
-    start.changed.emit()
+def _fill_weekly(dialog: ScheduleDialog) -> int:
+    assert dialog.windowTitle().endswith("New Schedule")
+    assert dialog.schedule().start.year >= 2026, "a new schedule starts now, not in 1970"
+    dialog.occurs.setCurrentIndex(dialog.occurs.findData(Occurs.WEEKLY))
+    dialog.weekday.setCurrentIndex(dialog.weekday.findData(7))
+    dialog.every.setValue(2)
+    dialog.start.setDateTime(QDateTime(QDate(2027, 3, 6), QTime(22, 0)))
+    dialog.utc.setChecked(True)
+    assert dialog.summary.text() == "Every 2 weeks on Saturday from 2027-03-06 22:00 UTC"
     dialog.accept()
     return dialog.result()
 
@@ -274,15 +275,15 @@ def test_schedule_editor_round_trip(qtbot, console, open_dialog, package_id, mon
     _check(dialog, "RefreshSchedule").click()
     schedule = dialog.sheet.editor("RefreshSchedule")
     assert schedule.isEnabled()
-    monkeypatch.setattr(InstanceDialog, "exec", _fill_weekly)
+    monkeypatch.setattr(ScheduleDialog, "exec", _fill_weekly)
     schedule.add_button.click()
-    assert schedule.model.index(0, 0).data() == "Every 2 weeks on Saturday, starting 2027-03-06 22:00"
+    assert schedule.model.index(0, 0).data() == "Every 2 weeks on Saturday from 2027-03-06 22:00 UTC"
     _apply(qtbot, dialog)
     tokens = console.packages.get(package_id, lazy=True)["RefreshSchedule"]
     assert len(tokens) == 1
     token = tokens[0]
     assert token.class_name == "SMS_ST_RecurWeekly"
-    assert (token["Day"], token["ForNumberOfWeeks"]) == (7, 2)
+    assert (token["Day"], token["ForNumberOfWeeks"], token["IsGMT"]) == (7, 2, True)
     assert token["StartTime"] == datetime(2027, 3, 6, 22, 0, tzinfo=UTC)
 
     reopened = open_dialog(package_id)
@@ -292,16 +293,32 @@ def test_schedule_editor_round_trip(qtbot, console, open_dialog, package_id, mon
     table.table.selectRow(0)
     seen = {}
 
-    def look(instance_dialog: InstanceDialog) -> int:
-        seen.update(type=instance_dialog.type_combo.currentData(), day=instance_dialog.editor("Day").currentData(),
-                    weeks=instance_dialog.editor("ForNumberOfWeeks").value(), start=instance_dialog.editor("StartTime").value())
-        instance_dialog.reject()
-        return instance_dialog.result()
+    def look(schedule_dialog: ScheduleDialog) -> int:
+        seen.update(occurs=schedule_dialog.occurs.currentData(), day=schedule_dialog.weekday.currentData(),
+                    weeks=schedule_dialog.every.value(), utc=schedule_dialog.utc.isChecked(),
+                    start=schedule_dialog.schedule().start)
+        schedule_dialog.reject()
+        return schedule_dialog.result()
 
-    monkeypatch.setattr(InstanceDialog, "exec", look)
+    monkeypatch.setattr(ScheduleDialog, "exec", look)
     table.edit_button.click()
-    assert seen == {"type": "SMS_ST_RecurWeekly", "day": 7, "weeks": 2, "start": datetime(2027, 3, 6, 22, 0, tzinfo=UTC)}
+    assert seen == {"occurs": Occurs.WEEKLY, "day": 7, "weeks": 2, "utc": True, "start": datetime(2027, 3, 6, 22, 0)}
     assert not reopened.apply_button.isEnabled()
+
+
+def test_a_token_the_schedule_dialog_cannot_state_opens_the_raw_editor(qtbot, console, open_dialog, package_id,
+                                                                         monkeypatch, registry):
+    minutes = Instance("SMS_ST_RecurInterval", {**registry["SMS_ST_RecurInterval"].defaults(), "MinuteSpan": 30})
+    console.packages.put(package_id, {"RefreshSchedule": [minutes]})
+    dialog = open_dialog(package_id)
+    dialog.sheet.select_tab("data-source")
+    table = dialog.sheet.editor("RefreshSchedule")
+    assert table.model.index(0, 0).data().startswith("Every 30 minutes from")
+    table.table.selectRow(0)
+    opened = []
+    monkeypatch.setattr(InstanceDialog, "exec", lambda d: opened.append(d.type_combo.currentData()) or 0)
+    table.edit_button.click()
+    assert opened == ["SMS_ST_RecurInterval"]
 
 
 def test_schedule_holds_at_most_fifteen_tokens(qtbot, console, open_dialog, package_id, registry):

@@ -80,7 +80,11 @@ class InstanceTableEditor(EditorMixin, QWidget):
 
     def edit_instance(self, instance: Instance | None) -> Instance | None:
         from console.ui.propertysheet.instance_dialog import InstanceDialog
+        from console.ui.propertysheet.schedule_dialog import ScheduleDialog
 
+        if self._base == "SMS_ScheduleToken" and ScheduleDialog.can_edit(instance):
+            title = f"{self.accessibleName()} — {'Edit' if instance else 'New'} Schedule"
+            return ScheduleDialog.ask(self, instance, title)
         title = f"{self.accessibleName()} — {'Edit' if instance else 'New'} {self._base}"
         return InstanceDialog.ask(self, self._ctx, self._base, instance, title=title)
 
