@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QDateTime, QTime
+from PySide6.QtCore import QDate, QDateTime, QTime
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -108,7 +108,7 @@ class ScheduleDialog(QDialog):
         self.week_order.setCurrentIndex(self.week_order.findData(schedule.week_order))
         self.month_day.setCurrentIndex(self.month_day.findData(schedule.month_day))
         s = schedule.start
-        self.start.setDateTime(QDateTime(s.date(), QTime(s.hour, s.minute)))
+        self.start.setDateTime(QDateTime(QDate(s.year, s.month, s.day), QTime(s.hour, s.minute)))
         self.utc.setChecked(schedule.utc)
 
     def schedule(self) -> Schedule:
