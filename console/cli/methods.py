@@ -36,6 +36,8 @@ def register(sub: Any) -> None:
 
     msgs = sub.add_parser("status", help="status messages (audit trail, change notifications)")
     msgs.add_argument("--package", default=None, metavar="ID")
+    msgs.add_argument("--severity", choices=("information", "warning", "error"), default=None)
+    msgs.add_argument("--text", default="", metavar="TEXT", help="only messages containing TEXT (also in changed values)")
     msgs.add_argument("--limit", type=int, default=50)
     msgs.add_argument("--json", action="store_true")
     msgs.set_defaults(func=cmd_status)
@@ -103,14 +105,21 @@ def cmd_job_delete(args: argparse.Namespace) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> None:
-    messages = open_site(args).status.query(package_id=args.package, limit=args.limit)
+    messages = open_site(args).status.query(package_id=args.package, limit=args.limit, severity=args.severity,
+                                            text=args.text)
     if args.json:
         emit_json([{"Time": format_datetime(m.time), "Severity": m.severity, "Kind": m.kind,
-                    "PackageID": m.package_id, "Text": m.text, "User": m.user, "SiteCode": m.site_code}
+                    "PackageID": m.package_id, "Text": m.text, "User": m.user, "SiteCode": m.site_code,
+                    "Changes": [{"Property": c["property"], "Old": c["old"], "New": c["new"]}
+                                for c in (m.details or {}).get("changes", ())]}
                    for m in messages])
         return
-    table(["Time", "Package", "Kind", "User", "Text"],
-          [(format_datetime(m.time), m.package_id or "", m.kind, m.user, m.text) for m in messages])
+    rows: list[tuple[object, ...]] = []
+    for m in messages:
+        rows.append((format_datetime(m.time), m.severity, m.package_id or "", m.user, m.text))
+        rows.extend(("", "", "", "", f"  {c['property']}: {c['old']} -> {c['new']}")
+                    for c in (m.details or {}).get("changes", ()))
+    table(["Time", "Severity", "Package", "User", "Text"], rows)
 
 
 def _folder_json(folder: Folder) -> dict[str, object]:

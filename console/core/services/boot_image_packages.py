@@ -24,6 +24,7 @@ from console.core.ports import PackageQuery, PackageRecord, UnitOfWork
 from console.core.services.context import ServiceContext, check_site_code
 from console.core.services.package_rules import check_package_rules, sync_blob_sizes
 from console.core.services.source_images import SourceImageMethods
+from console.core.services.status_messages import change_details
 from console.core.values import format_datetime
 
 CLASS_NAME = "SMS_BootImagePackage"
@@ -185,7 +186,8 @@ class BootImagePackages(SourceImageMethods):
             if not changed:
                 return Result(self._to_instance(record), Changes())
             self._write(uow, record, changed, version)
-            self._status(uow, package_id, f"Properties changed: {', '.join(sorted(changed))}", site.code, kind="audit")
+            self._status(uow, package_id, f"Properties changed: {', '.join(sorted(changed))}", site.code, kind="audit",
+                         details=change_details(cls, current, changed))
             uow.commit()
         return Result(self.get(package_id, lazy=True), Changes(updated=frozenset({package_id}), status_messages=True))
 
@@ -403,10 +405,11 @@ class BootImagePackages(SourceImageMethods):
             uow.commit()
         return Result(self.get(pid, lazy=True), Changes(updated=frozenset({pid}), status_messages=True))
 
-    def _status(self, uow: UnitOfWork, package_id: str | None, text: str, site: str, *, kind: str = "audit") -> None:
+    def _status(self, uow: UnitOfWork, package_id: str | None, text: str, site: str, *, kind: str = "audit",
+                details: Mapping[str, Any] | None = None) -> None:
         uow.status.add(
             time=self._ctx.clock(), severity="information", kind=kind, package_id=package_id,
-            text=text, user=self._ctx.user, site_code=site,
+            text=text, user=self._ctx.user, site_code=site, details=details,
         )
 
     def _to_instance(self, record: PackageRecord, include: tuple[str, ...] = ()) -> Instance:
