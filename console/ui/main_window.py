@@ -9,7 +9,6 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QStackedWidget, QToolBar, QWidget
 
 from console.core.ports import Site
-from console.core.values import format_datetime
 from console.ui.actions import ConsoleActions
 from console.ui.folder_actions import FolderActions
 from console.ui.icons import icon
@@ -24,6 +23,7 @@ from console.ui.views.navigation_view import NavigationView
 from console.ui.views.packages_page import PackagesPage
 from console.ui.views.records_page import PlaceholderPage, RecordsPage
 from console.ui.views.status_bar import ConsoleStatusBar
+from console.ui.views.status_messages_page import LOAD_LIMIT, StatusMessagesPage
 from console.ui.wiring import WizardLauncher
 
 DETAILS_DELAY_MS = 150
@@ -81,11 +81,7 @@ class MainWindow(QMainWindow):
                 "Sites", ["Site code", "Name", "Role"],
                 lambda: [(s.code, s.name, "This site" if s.is_local else "Other site of the hierarchy") for s in c.sites.all()],
                 self.tasks, "No sites."),
-            NavKind.STATUS_MESSAGES: RecordsPage(
-                "Status Messages", ["Time (UTC)", "Severity", "Kind", "Package", "User", "Message"],
-                lambda: [(format_datetime(m.time), m.severity, m.kind, m.package_id or "", m.user, m.text)
-                         for m in c.status.query(limit=1000)],
-                self.tasks, "No status messages yet: creating, changing and deleting boot images records them here."),
+            NavKind.STATUS_MESSAGES: StatusMessagesPage(lambda: c.status.query(limit=LOAD_LIMIT), self.tasks),
             NavKind.JOBS: RecordsPage(
                 "Jobs", ["ContextID", "Package", "Operation", "Status", "Progress", "Text"],
                 lambda: [(j.context_id, j.package_id or "", j.operation, j.status, f"{j.progress}/{j.max_progress}", j.progress_text)
