@@ -64,7 +64,7 @@ class Validator:
                 prop = self.resolve(cls, name)
                 if not allow_read_only:
                     self.check_writable(cls, prop)
-                value = self.coercer.coerce(prop, raw)
+                value = trimmed(prop, self.coercer.coerce(prop, raw))
                 self.check_value(prop, value)
                 result[prop.name] = value
             except ReadOnlyPropertyError as exc:
@@ -157,6 +157,14 @@ class Validator:
                 problems.extend(Problem(prop.name, f"{where}.{p.message}") for p in exc.problems)
         if problems:
             raise ValidationError(problems)
+
+
+def trimmed(prop: PropertyDef, value: Any) -> Any:
+    """Text with a ``SizeLimit`` (names, versions, comments, paths) loses surrounding
+    whitespace before it is checked and stored, from the GUI and the CLI alike."""
+    if isinstance(value, str) and prop.size_limit and not prop.is_array:
+        return value.strip()
+    return value
 
 
 def _shown(value: Any) -> str:

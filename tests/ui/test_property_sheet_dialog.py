@@ -362,10 +362,9 @@ def test_optional_components_tab_lists_and_asks_for_the_wizard(qtbot, console, o
     dialog = open_dialog(package_id)
     panel = dialog.components_panel
     states = {row.name: row.state for row in panel.model.rows()}
-    assert states["WinPE-PowerShell"] == "Included"
-    assert states["WinPE-NetFx"] == "Included"  # added as a prerequisite
-    assert states["WinPE-WMI"].startswith("Required")
-    assert states["WinPE-SecureStartup"] == "Required (always added)"
+    assert states == {"WinPE-PowerShell": "Chosen", "WinPE-NetFx": "Prerequisite of WinPE-PowerShell",
+                      "WinPE-Scripting": "Required by the site", "WinPE-SecureStartup": "Required by the site",
+                      "WinPE-WDS-Tools": "Required by the site", "WinPE-WMI": "Required by the site"}
     with qtbot.waitSignal(dialog.edit_optional_components_requested) as asked:
         panel.edit_button.click()
     assert asked.args == [package_id]
@@ -460,3 +459,17 @@ def test_images_tab_lists_the_wim_and_reload_keeps_pending_edits(qtbot, qtmodelt
     _apply(qtbot, dialog)  # the reload's new SedoObjectVersion is the one saved against
     saved = console.packages.get(package_id)
     assert (saved["Version"], saved["ImageOSVersion"]) == ("pending edit", "10.0.26100.2161")
+
+
+def test_name_is_trimmed_and_an_over_long_one_is_refused_not_cut(qtbot, console, open_dialog, package_id):
+    dialog = open_dialog(package_id)
+    name = dialog.sheet.editor("Name")
+    _retype(qtbot, name, "Lab image ")
+    _apply(qtbot, dialog)
+    assert console.packages.get(package_id)["Name"] == "Lab image"
+    _retype(qtbot, name, "y" * 60)
+    dialog.apply_button.click()
+    qtbot.wait(100)
+    assert console.packages.get(package_id)["Name"] == "Lab image"
+    errors = [label.text() for label in dialog.findChildren(QLabel, "fieldError") if label.isVisible()]
+    assert any("Name is limited to 50 characters; it has 60" in text for text in errors), errors

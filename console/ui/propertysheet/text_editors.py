@@ -15,14 +15,13 @@ from console.ui.propertysheet.editor_base import EditorMixin, read_only_reason
 
 
 class TextEditor(EditorMixin, QLineEdit):
-    """A single-line string; ``SizeLimit`` becomes the maximum length."""
+    """A single-line string. Longer text than ``SizeLimit`` is refused with a message (never cut
+    silently); surrounding spaces are not counted, the service trims them."""
 
     def __init__(self, prop: PropertyDef, parent: QWidget | None = None, *, label: str = "",
                  read_only: str = "", placeholder: str = "") -> None:
         super().__init__(parent)
-        limit = prop.size_limit
-        if limit:
-            self.setMaxLength(limit[1])
+        self._limit = prop.size_limit[1] if prop.size_limit else None
         if placeholder:
             self.setPlaceholderText(placeholder)
         self.textEdited.connect(self.emit_changed)
@@ -38,6 +37,12 @@ class TextEditor(EditorMixin, QLineEdit):
 
     def set_read_only(self, read_only: bool) -> None:
         self.setReadOnly(read_only)
+
+    def problem(self) -> str | None:
+        length = len(self.text().strip())
+        if self._limit is not None and length > self._limit:
+            return f"{self.prop.name} is limited to {self._limit} characters; it has {length}"
+        return None
 
 
 class MultiLineEditor(EditorMixin, QPlainTextEdit):
