@@ -85,9 +85,9 @@ class GeneralPage(QWizardPage):
         self._timer.setSingleShot(True)
         self._timer.setInterval(NAME_CHECK_DELAY_MS)
         self._timer.timeout.connect(self.check_name)
-        self.name.textChanged.connect(lambda _t: (self._timer.start(), self._show_length_problems(),
-                                                  self.completeChanged.emit()))
-        self.version.textChanged.connect(lambda _t: (self._show_length_problems(), self.completeChanged.emit()))
+        self.name.textChanged.connect(self._timer.start)
+        for edit in (self.name, self.version):
+            edit.textChanged.connect(self._text_changed)
         self.comment.textChanged.connect(self._comment_changed)
 
     def initializePage(self) -> None:
@@ -111,6 +111,10 @@ class GeneralPage(QWizardPage):
             if length > self._limits[label]:
                 problems.append(f"{label} is limited to {self._limits[label]} characters; it has {length}")
         return problems
+
+    def _text_changed(self, _text: str = "") -> None:
+        self._show_length_problems()
+        self.completeChanged.emit()
 
     def _show_length_problems(self) -> None:
         problems = self.length_problems()
