@@ -27,6 +27,7 @@ from console.core.services.site_settings import SiteSettings
 from console.drivers.reader import FileDriverReader
 from console.metadata.cimxml import load_classes
 from console.metadata.optional_components import load_optional_components
+from console.metadata.input_locales import load_input_locales
 from console.paths import classes_dir, data_dir, resources_dir
 from console.storage.engine import create_site_engine, default_database_url, upgrade
 from console.storage.unit_of_work import SqlUnitOfWorkFactory
@@ -96,7 +97,7 @@ def open_console(url: str | None = None, *, user: str | None = None, classes: st
     registry = load_registry(classes)
     factory = sessionmaker(engine, expire_on_commit=False)
     ctx = ServiceContext(registry, load_catalog(), SqlUnitOfWorkFactory(factory, registry), user or current_user(),
-                         images=WimReader())
+                         images=WimReader(), input_locales=load_input_locales())
     return Console(url, engine, ctx, BootImagePackages(ctx), Folders(ctx), Sites(ctx), StatusMessages(ctx), Jobs(ctx),
                    drivers=DriverCatalog(ctx, FileDriverReader()), settings=SiteSettings(ctx, AdkFolder()))
 

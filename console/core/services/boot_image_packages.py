@@ -22,7 +22,7 @@ from console.core.instance import Instance
 from console.core.optional_components import Resolution
 from console.core.ports import PackageQuery, PackageRecord, UnitOfWork
 from console.core.services.context import ServiceContext, check_site_code
-from console.core.services.package_rules import check_package_rules, sync_blob_sizes
+from console.core.services.package_rules import check_files, check_package_rules, sync_blob_sizes
 from console.core.services.source_images import SourceImageMethods
 from console.core.services.status_messages import change_details
 from console.core.values import format_datetime
@@ -97,6 +97,7 @@ class BootImagePackages(SourceImageMethods):
             **(properties or {}),
         }
         changes = self._ctx.validator.prepare_changes(cls, requested)
+        check_files(changes)
         with self._ctx.uow() as uow:
             site = self._ctx.local_site(uow)
             if folder_id:
@@ -107,7 +108,8 @@ class BootImagePackages(SourceImageMethods):
                 values.update(image.as_properties())
             sync_blob_sizes(cls, changes, values)
             values.update(changes)
-            check_package_rules(uow, self._ctx.catalog, values, {**changes, "Name": values["Name"]}, package_id=None)
+            check_package_rules(uow, self._ctx.catalog, values, {**changes, "Name": values["Name"]}, package_id=None,
+                                input_locales=self._ctx.input_locales)
             number = uow.sites.allocate_package_number(site.code)
             if number > MAX_PACKAGE_NUMBER:
                 raise ValidationError.single(
@@ -168,6 +170,7 @@ class BootImagePackages(SourceImageMethods):
         a stale one is refused with a ConflictError naming who changed the package and when."""
         cls = self.cls
         prepared = self._ctx.validator.prepare_changes(cls, changes)
+        check_files(prepared)
         with self._ctx.uow() as uow:
             site = self._ctx.local_site(uow)
             record = self._record_or_fail(uow, package_id, lazy=True)
@@ -179,7 +182,8 @@ class BootImagePackages(SourceImageMethods):
             sync_blob_sizes(cls, prepared, current)
             prepared.update(self._reread_for_put(current, prepared))  # new ImagePath/ImageIndex: re-read
             merged = {**current, **prepared}
-            check_package_rules(uow, self._ctx.catalog, merged, prepared, package_id=package_id)
+            check_package_rules(uow, self._ctx.catalog, merged, prepared, package_id=package_id,
+                                input_locales=self._ctx.input_locales)
             if refresh:
                 self.refresh_pkg_source(package_id)
             changed = {k: v for k, v in prepared.items() if current.get(k) != v}
