@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime
+from PySide6.QtCore import QDate, QDateTime, QModelIndex, Qt, QTime
 from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QLabel, QMessageBox
 
 from console.app import open_console
@@ -473,3 +473,23 @@ def test_name_is_trimmed_and_an_over_long_one_is_refused_not_cut(qtbot, console,
     assert console.packages.get(package_id)["Name"] == "Lab image"
     errors = [label.text() for label in dialog.findChildren(QLabel, "fieldError") if label.isVisible()]
     assert any("Name is limited to 50 characters; it has 60" in text for text in errors), errors
+
+
+def test_keyboard_layout_offers_the_known_input_locales_and_refuses_others(qtbot, console, open_dialog, package_id):
+    dialog = open_dialog(package_id)
+    dialog.sheet.select_tab("customization")
+    editor = dialog.sheet.editor("InputLocale")
+    completer = editor.completer()
+    completer.setCompletionPrefix("german")
+    offered = [completer.completionModel().index(r, 0).data() for r in range(completer.completionModel().rowCount())]
+    assert "de-DE — German (Germany) (0407:00000407)" in offered
+    completer.activated[QModelIndex].emit(completer.completionModel().index(offered.index(
+        "de-DE — German (Germany) (0407:00000407)"), 0))
+    qtbot.waitUntil(lambda: editor.text() == "de-DE", timeout=2000)
+    _apply(qtbot, dialog)
+    assert console.packages.get(package_id, lazy=True)["InputLocale"] == "de-DE"
+    _retype(qtbot, editor, "xx-YY")
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: any("not a known Windows input locale" in label.text()
+                                for label in dialog.findChildren(QLabel) if label.isVisible()), timeout=5000)
+    assert console.packages.get(package_id, lazy=True)["InputLocale"] == "de-DE"

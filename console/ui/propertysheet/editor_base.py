@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
@@ -26,6 +27,8 @@ class EditorContext:
     registry: ClassRegistry
     coercer: ValueCoercer
     tasks: TaskRunner | None = None
+    #: Known values a text property is offered (property name -> (value, label)), e.g. InputLocale.
+    suggestions: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def for_registry(cls, registry: ClassRegistry, tasks: TaskRunner | None = None) -> EditorContext:

@@ -58,7 +58,9 @@ class PropertiesDialog(QDialog):
         self.console = console
         self.package_id = package_id
         self.tasks = tasks
-        self.ctx = EditorContext(console.registry, console.context.validator.coercer, tasks)
+        locales = getattr(console.context, "input_locales", None) or ()
+        self.ctx = EditorContext(console.registry, console.context.validator.coercer, tasks,
+                                 suggestions={"InputLocale": [(loc.tag, loc.label) for loc in locales]})
         self.sheet: PropertySheet | None = None
         self.images_panel: ImagesPanel | None = None
         self.drivers_panel: DriversPanel | None = None

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QTime, QTimeZone
-from PySide6.QtGui import QFontMetrics, QPalette
-from PySide6.QtWidgets import QDateTimeEdit, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtCore import QDate, QDateTime, QModelIndex, Qt, QTime, QTimer, QTimeZone
+from PySide6.QtGui import QFontMetrics, QPalette, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QCompleter, QDateTimeEdit, QLineEdit, QPlainTextEdit, QWidget
 
 from console.core.classdef import PropertyDef
 from console.core.values import format_value
@@ -19,12 +20,14 @@ class TextEditor(EditorMixin, QLineEdit):
     silently); surrounding spaces are not counted, the service trims them."""
 
     def __init__(self, prop: PropertyDef, parent: QWidget | None = None, *, label: str = "",
-                 read_only: str = "", placeholder: str = "") -> None:
+                 read_only: str = "", placeholder: str = "", suggestions: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__(parent)
         self._limit = prop.size_limit[1] if prop.size_limit else None
         if placeholder:
             self.setPlaceholderText(placeholder)
         self.textEdited.connect(self.emit_changed)
+        if suggestions:
+            self._offer(suggestions)
         self.init_editor(prop, label, read_only)
 
     def value(self) -> Any:
@@ -37,6 +40,26 @@ class TextEditor(EditorMixin, QLineEdit):
 
     def set_read_only(self, read_only: bool) -> None:
         self.setReadOnly(read_only)
+
+    def _offer(self, suggestions: Sequence[tuple[str, str]]) -> None:
+        """A completer over the known values (matched anywhere in value or label); choosing
+        one enters its value."""
+        model = QStandardItemModel(self)
+        for value, text in suggestions:
+            item = QStandardItem(text)
+            item.setData(value, Qt.ItemDataRole.UserRole)
+            model.appendRow(item)
+        completer = QCompleter(model, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionRole(Qt.ItemDataRole.DisplayRole)
+        completer.activated[QModelIndex].connect(self._chosen)  # type: ignore[index]
+        self.setCompleter(completer)
+        self.suggestions = completer
+
+    def _chosen(self, index: QModelIndex) -> None:
+        value = index.data(Qt.ItemDataRole.UserRole)
+        QTimer.singleShot(0, lambda: (self.setText(str(value)), self.emit_changed()))
 
     def problem(self) -> str | None:
         length = len(self.text().strip())
