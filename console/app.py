@@ -26,8 +26,8 @@ from console.core.services.jobs import Jobs
 from console.core.services.site_settings import SiteSettings
 from console.drivers.reader import FileDriverReader
 from console.metadata.cimxml import load_classes
-from console.metadata.optional_components import load_optional_components
 from console.metadata.input_locales import load_input_locales
+from console.metadata.optional_components import load_optional_components
 from console.paths import classes_dir, data_dir, resources_dir
 from console.storage.engine import create_site_engine, default_database_url, upgrade
 from console.storage.unit_of_work import SqlUnitOfWorkFactory

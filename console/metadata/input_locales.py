@@ -10,7 +10,6 @@ from console.core.errors import MetadataError
 from console.core.input_locales import InputLocale, InputLocaleCatalog
 
 
-
 def load_input_locales(path: Path | str | None = None) -> InputLocaleCatalog:
     from console.paths import resources_dir
 
@@ -26,6 +25,7 @@ def load_input_locales(path: Path | str | None = None) -> InputLocaleCatalog:
     for el in root.iter("Locale"):
         tag, name, profile = el.get("Tag") or "", el.get("Name") or "", el.get("Profile") or ""
         if not (tag and name and profile):
-            raise MetadataError("Locale needs Tag, Name and Profile", file=str(path), line=el.sourceline)
+            line = el.sourceline if isinstance(el.sourceline, int) else None
+            raise MetadataError("Locale needs Tag, Name and Profile", file=str(path), line=line)
         locales.append(InputLocale(tag, name, profile))
     return InputLocaleCatalog(locales)

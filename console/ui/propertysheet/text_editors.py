@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, QModelIndex, Qt, QTime, QTimer, QTimeZone
@@ -58,8 +58,13 @@ class TextEditor(EditorMixin, QLineEdit):
         self.suggestions = completer
 
     def _chosen(self, index: QModelIndex) -> None:
-        value = index.data(Qt.ItemDataRole.UserRole)
-        QTimer.singleShot(0, lambda: (self.setText(str(value)), self.emit_changed()))
+        value = str(index.data(Qt.ItemDataRole.UserRole))
+
+        def enter() -> None:  # after QCompleter has written the label into the line edit
+            self.setText(value)
+            self.emit_changed()
+
+        QTimer.singleShot(0, enter)
 
     def problem(self) -> str | None:
         length = len(self.text().strip())
