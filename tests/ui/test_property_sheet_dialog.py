@@ -493,3 +493,26 @@ def test_keyboard_layout_offers_the_known_input_locales_and_refuses_others(qtbot
     qtbot.waitUntil(lambda: any("not a known Windows input locale" in label.text()
                                 for label in dialog.findChildren(QLabel) if label.isVisible()), timeout=5000)
     assert console.packages.get(package_id, lazy=True)["InputLocale"] == "de-DE"
+
+
+@pytest.mark.skipif(not wimlib_available(), reason="needs wimlib-imagex (Debian package wimtools)")
+def test_images_tab_warns_when_the_source_wim_is_gone_and_names_the_boot_index(qtbot, console, open_dialog, tmp_path):
+    wim = capture(tmp_path / "boot.wim", [
+        ImageSpec("Microsoft Windows PE (amd64)", "Windows PE", "x64", (10, 0, 22621, 1), flags="9"),
+        ImageSpec("Microsoft Windows Setup (amd64)", "Setup", "x64", (10, 0, 22621, 1), flags="2"),
+    ], boot_index=2)
+    package_id = console.packages.create_from_wim(str(wim), 1, "PE boot image").value["PackageID"]
+    dialog = open_dialog(package_id)
+    dialog.sheet.select_tab("images")
+    panel = dialog.images_panel
+    assert not panel.source_warning.isVisible()
+    assert panel._detail_labels["is_boot_image"].text() == "2 (image 2, not this one)"
+    panel.table.selectRow(1)
+    assert panel._detail_labels["is_boot_image"].text() == "2 (this image)"
+    wim.unlink()
+    dialog.reload()
+    qtbot.waitUntil(panel.source_warning.isVisible, timeout=10000)
+    text = panel.source_warning.text()
+    assert f"The source image file {wim} no longer exists" in text and "press Reload" in text
+    assert panel._detail_labels["is_boot_image"].text() == "unknown (the image file could not be read)"
+    dialog.grab().save("/tmp/images-missing-wim.png")

@@ -148,6 +148,7 @@ class PropertiesDialog(QDialog):
     def _show_related(self, loaded: LoadedPackage) -> None:
         """What the package's values point to: its images and its drivers' catalog entries."""
         if self.images_panel is not None:
+            self.images_panel.set_source_problem(loaded.source_problem, loaded.boot_index)
             self.images_panel.set_images(loaded.images)
             if loaded.image_error:
                 self.images_panel.set_done(f"The recorded image metadata cannot be read: {loaded.image_error}")

@@ -30,8 +30,18 @@ DETAILS: tuple[tuple[str, str], ...] = (
     ("Directories", "dir_count"),
     ("Created", "creation_time"),
     ("Modified", "modification_time"),
-    ("WIM boot image", "is_boot_image"),
+    ("Boot index", "is_boot_image"),
 )
+
+
+def boot_index_text(boot: int | None, info: Any) -> str:
+    """``1 (this image)``, ``2 (image 2, not this one)`` or ``not set``: the WIM header's boot
+    index, which says which image Windows boots from the file (not whether this one can boot)."""
+    if boot is None:
+        return "unknown (the image file could not be read)"
+    if boot == 0:
+        return "not set (no image of this file is marked bootable)"
+    return f"{boot} (this image)" if boot == getattr(info, "index", None) else f"{boot} (image {boot}, not this one)"
 
 
 def shown(info: Any, attribute: str) -> str:
@@ -96,5 +106,5 @@ class ImagesModel(HeadedTableModel):
 
     @staticmethod
     def _tooltip(info: Any) -> str:
-        lines = [f"{label}: {shown(info, attr)}" for label, attr in DETAILS if shown(info, attr)]
+        lines = [f"{label}: {shown(info, attr)}" for label, attr in DETAILS if shown(info, attr) and attr != "is_boot_image"]
         return "\n".join(lines)
