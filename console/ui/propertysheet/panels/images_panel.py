@@ -24,7 +24,6 @@ from console.ui.propertysheet.panels.images_model import DETAILS, ImagesModel, b
 from console.ui.propertysheet.sheet_values import SheetValues
 from console.ui.propertysheet.view_keys import setup_table
 
-
 WARNING_STYLE = "background: #fff4ce; border: 1px solid #e0b400; padding: 6px; color: #3b2f00;"
 
 
