@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
 from console.ui.wizards.add_boot_image_wizard import AddBootImageWizard, PageId
@@ -151,3 +152,18 @@ def test_general_page_limits_come_from_the_class_metadata(qtbot, wizard, console
     general.version.setText("1.0")
     general.comment.setPlainText("c" * 128)
     assert general.comment_note.text() == "128 of 127 characters — too long"
+
+
+def test_image_sizes_are_in_the_same_unit_as_everywhere_else(qtbot, wizard, console, winpe_x64_wim):
+    from console.ui.models.package_details import load_details
+    from console.ui.propertysheet.panels.images_model import shown
+
+    wiz = wizard()
+    read(qtbot, wiz, str(winpe_x64_wim))
+    model = wiz.data_source.model
+    assert model.headerData(5, Qt.Orientation.Horizontal) == "Size (KB)"
+    in_wizard = model.index(0, 5).data()
+    pid = console.packages.create_from_wim(str(winpe_x64_wim), 1).value["PackageID"]
+    [image] = load_details(console, pid).images
+    assert in_wizard == shown(image, "total_bytes") == f"{-(-image.total_bytes // 1024):,}"
+    assert in_wizard != "0"

@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Any
 
 from console.core.instance import Instance
+from console.core.sizes import size_in
 
 
 class NodeKind(Enum):
@@ -76,7 +77,7 @@ def children_for(package: Instance, images: list[Any], components: list[tuple[in
             tooltip=getattr(info, "description", "") or "",
             columns={
                 "arch": info.architecture or "", "os": info.os_version or "",
-                "language": info.default_language or "", "size": f"{(info.total_bytes or 0) // 1024:,}",
+                "language": info.default_language or "", "size": size_in("KiloBytes", info.total_bytes),
                 "id": f"index {info.index}",
             },
             children_loaded=True,

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.core.sizes import size_in
 from console.core.values import format_datetime
 from console.ui.icons import icon
 from console.ui.models.package_details import PackageDetails
@@ -119,7 +120,7 @@ class DetailsPane(QStackedWidget):
         for info in details.images:
             self._images.appendRow(_row(
                 info.index, info.name, info.architecture, info.os_version, ", ".join(info.languages),
-                f"{(info.total_bytes or 0) // 1024:,}", info.edition_id, "Yes" if info.is_windows_pe else "No",
+                size_in("KiloBytes", info.total_bytes), info.edition_id, "Yes" if info.is_windows_pe else "No",
             ))
         if details.image_error:
             self._images.appendRow(_row("", f"The image metadata cannot be read: {details.image_error}"))

@@ -23,11 +23,12 @@ from PySide6.QtWidgets import (
 
 from console.core.errors import error_text
 from console.core.services.source_images import image_problems
+from console.core.sizes import size_header, size_in, size_units
 from console.ui.icons import icon
 from console.ui.tasks import TaskRunner
 
 READ_DELAY_MS = 300
-HEADERS = ["Index", "Name", "Architecture", "OS version", "Language", "Size (MB)", "Windows PE"]
+HEADERS = ["Index", "Name", "Architecture", "OS version", "Language", "Size", "Windows PE"]
 
 
 class DataSourcePage(QWizardPage):
@@ -59,8 +60,9 @@ class DataSourcePage(QWizardPage):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Reading the WIM file")
+        self._units = size_units(console.packages.cls)
         self.model = QStandardItemModel(0, len(HEADERS), self)
-        self.model.setHorizontalHeaderLabels(HEADERS)
+        self.model.setHorizontalHeaderLabels([size_header(self._units) if h == "Size" else h for h in HEADERS])
         self.images = QTableView()
         self.images.setModel(self.model)
         self.images.setAccessibleName("Images in the WIM file")
@@ -144,7 +146,7 @@ class DataSourcePage(QWizardPage):
         self.info = info
         for image in info.images:
             values = [image.index, image.name or "(no name)", image.architecture_text, image.os_version,
-                      image.default_language, f"{(image.total_bytes or 0) / 1048576:,.1f}",
+                      image.default_language, size_in(self._units, image.total_bytes),
                       "Yes" if image.is_windows_pe else "No"]
             items = [QStandardItem(str(v)) for v in values]
             if problems := image_problems(info, image):

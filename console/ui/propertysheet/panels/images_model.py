@@ -9,8 +9,13 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QFont
 
+from console.core.sizes import size_in
 from console.core.values import format_datetime
 from console.ui.models.headed_table_model import HeadedTableModel, Index
+
+#: Image sizes follow PackageSize's unit (KiloBytes); the Properties dialog's class is the
+#: boot image class, whose PackageSize is in KB (``console.core.sizes``).
+IMAGE_SIZE_UNITS = "KiloBytes"
 
 #: Column header → attribute of ``console.core.images.ImageInfo``.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -49,7 +54,7 @@ def shown(info: Any, attribute: str) -> str:
     if value is None or value == "":
         return ""
     if attribute == "total_bytes":
-        return f"{-(-int(value) // 1024):,}"
+        return size_in(IMAGE_SIZE_UNITS, int(value))
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, datetime):
