@@ -516,3 +516,36 @@ def test_images_tab_warns_when_the_source_wim_is_gone_and_names_the_boot_index(q
     assert f"The source image file {wim} no longer exists" in text and "press Reload" in text
     assert panel._detail_labels["is_boot_image"].text() == "unknown (the image file could not be read)"
     dialog.grab().save("/tmp/images-missing-wim.png")
+
+
+@pytest.mark.skipif(not wimlib_available(), reason="needs wimlib-imagex (Debian package wimtools)")
+def test_image_index_is_chosen_from_the_images_of_the_wim(qtbot, console, open_dialog, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QPushButton
+
+    from console.ui.propertysheet.image_chooser import ImageChooserDialog
+
+    wim = capture(tmp_path / "boot.wim", [
+        ImageSpec("Microsoft Windows PE (amd64)", "Windows PE", "x64", (10, 0, 22621, 1), flags="9"),
+        ImageSpec("Microsoft Windows Setup (amd64)", "Setup", "x64", (10, 0, 22621, 1), flags="2"),
+    ], boot_index=2)
+    package_id = console.packages.create_from_wim(str(wim), 1, "PE boot image").value["PackageID"]
+    dialog = open_dialog(package_id)
+    dialog.sheet.select_tab("data-source")
+    offered = []
+
+    def pick_second(chooser: ImageChooserDialog) -> int:
+        offered.extend(chooser.table.item(r, 1).text() for r in range(chooser.table.rowCount()))
+        assert chooser.chosen_index() == 1, "the current image is preselected"
+        chooser.table.selectRow(1)
+        chooser.grab().save("/tmp/image-chooser.png")
+        chooser.accept()
+        return chooser.result()
+
+    monkeypatch.setattr(ImageChooserDialog, "exec", pick_second)
+    dialog.findChild(QPushButton, "button_ImageIndex").click()
+    qtbot.waitUntil(lambda: dialog.sheet.editor("ImageIndex").value() == 2, timeout=10000)
+    assert offered == ["Microsoft Windows PE (amd64)", "Microsoft Windows Setup (amd64)"]
+    assert dialog.sheet.changes() == {"ImageIndex": 2}
+    _apply(qtbot, dialog)
+    saved = console.packages.get(package_id, lazy=True)
+    assert (saved["ImageIndex"], saved["ImageOSVersion"]) == (2, "10.0.22621.1")

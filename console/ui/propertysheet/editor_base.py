@@ -28,6 +28,9 @@ class EditorContext:
     tasks: TaskRunner | None = None
     #: Known values a text property is offered (property name -> (value, label)), e.g. InputLocale.
     suggestions: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
+    #: A button beside a field (property name -> (button text, action given the editor)), e.g.
+    #: Choose… beside Image index.
+    field_buttons: Mapping[str, tuple[str, Callable[[Any], None]]] = field(default_factory=dict)
 
     @classmethod
     def for_registry(cls, registry: ClassRegistry, tasks: TaskRunner | None = None) -> EditorContext:

@@ -60,7 +60,8 @@ class PropertiesDialog(QDialog):
         self.tasks = tasks
         locales = getattr(console.context, "input_locales", None) or ()
         self.ctx = EditorContext(console.registry, console.context.validator.coercer, tasks,
-                                 suggestions={"InputLocale": [(loc.tag, loc.label) for loc in locales]})
+                                 suggestions={"InputLocale": [(loc.tag, loc.label) for loc in locales]},
+                                 field_buttons={"ImageIndex": ("C&hoose…", self._choose_image)})
         self.sheet: PropertySheet | None = None
         self.images_panel: ImagesPanel | None = None
         self.drivers_panel: DriversPanel | None = None
@@ -316,6 +317,22 @@ class PropertiesDialog(QDialog):
         if self._busy and self.sheet is not None:
             return  # a save is on its way; its outcome decides
         super().reject()
+
+    def _choose_image(self, editor: Any) -> None:
+        """Choose… beside Image index: the images of the WIM at Image path (read in the background)."""
+        from console.core.sizes import size_units
+        from console.ui.propertysheet.image_chooser import choose_image_index
+
+        assert self.sheet is not None
+        path = str(self.sheet.editor("ImagePath").value() or "")
+
+        def chosen(index: int) -> None:
+            editor.set_value(index)
+            editor.changed.emit()
+
+        choose_image_index(self, self.console, self.tasks, path, int(editor.value() or 1),
+                           size_units(self.console.packages.cls), chosen,
+                           lambda message: self._show_banner(html.escape(message), ERROR_STYLE))
 
     def _alive(self) -> bool:
         return isValid(self)
