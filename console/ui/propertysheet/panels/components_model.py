@@ -18,7 +18,7 @@ from console.core.optional_components import (
 )
 from console.ui.models.headed_table_model import HeadedTableModel, Index
 
-HEADERS = ("Component", "ID", "State", "Purpose")
+HEADERS = ("Component", "ID", "Included as", "Purpose")
 
 ADDED = "Will be added"
 REMOVED = "Will be removed"
