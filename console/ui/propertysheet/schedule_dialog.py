@@ -96,7 +96,18 @@ class ScheduleDialog(QDialog):
         self.start.dateTimeChanged.connect(self._update)
         self.utc.toggled.connect(self._update)
         self._update()
-        self.setMinimumWidth(self.sizeHint().width() + 40)
+        self.setMinimumWidth(self._widest() + 40)
+
+    def _widest(self) -> int:
+        """The widest the dialog needs to be over every Occurs choice (so none is clipped)."""
+        saved = self.schedule()
+        widest = 0
+        for row in range(self.occurs.count()):
+            self.occurs.setCurrentIndex(row)
+            widest = max(widest, self.sizeHint().width())
+        self.set_schedule(saved)  # switching choices clamps "every N": put the values back
+        self._update()
+        return widest
 
     # -- value ------------------------------------------------------------------------------
 
