@@ -92,8 +92,8 @@ def realistic_package(console: Console, folder: Path) -> str:
 
 def main(argv: list[str]) -> int:
     from console.ui.application import create_application
-    from console.ui.propertysheet.schedule_dialog import ScheduleDialog
     from console.ui.propertysheet.properties_dialog import PropertiesDialog
+    from console.ui.propertysheet.schedule_dialog import ScheduleDialog
     from console.ui.tasks import TaskRunner
 
     out = Path(argv[0] if argv else "docs/screenshots")
