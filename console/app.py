@@ -28,6 +28,7 @@ from console.core.services.site_settings import SiteSettings
 from console.core.sheet_layout import SheetLayout
 from console.drivers.reader import FileDriverReader
 from console.metadata.cimxml import load_classes
+from console.metadata.input_locales import load_input_locales
 from console.metadata.optional_components import load_optional_components
 from console.metadata.sheet_layouts import sheet_layout_for
 from console.paths import classes_dir, data_dir, resources_dir
@@ -106,7 +107,7 @@ def open_console(url: str | None = None, *, user: str | None = None, classes: st
     registry = load_registry(classes)
     factory = sessionmaker(engine, expire_on_commit=False)
     ctx = ServiceContext(registry, load_catalog(), SqlUnitOfWorkFactory(factory, registry), user or current_user(),
-                         images=WimReader())
+                         images=WimReader(), input_locales=load_input_locales())
     return Console(url, engine, ctx, BootImagePackages(ctx), Folders(ctx), Sites(ctx), StatusMessages(ctx), Jobs(ctx),
                    drivers=DriverCatalog(ctx, FileDriverReader()), settings=SiteSettings(ctx, AdkFolder()))
 

@@ -21,6 +21,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from console.app import Console, ensure_default_site, open_console
 from console.core.instance import Instance
+from console.core.schedules import Occurs, from_token
 from console.wim.capture import ImageSpec, capture
 from tests.screenshot_support import save, wait
 
@@ -91,8 +92,8 @@ def realistic_package(console: Console, folder: Path) -> str:
 
 def main(argv: list[str]) -> int:
     from console.ui.application import create_application
-    from console.ui.propertysheet.instance_dialog import InstanceDialog
     from console.ui.propertysheet.properties_dialog import PropertiesDialog
+    from console.ui.propertysheet.schedule_dialog import ScheduleDialog
     from console.ui.tasks import TaskRunner
 
     out = Path(argv[0] if argv else "docs/screenshots")
@@ -116,9 +117,14 @@ def main(argv: list[str]) -> int:
             save(dialog, out, f"properties-{key}.png")
 
         token = sheet.values.get("RefreshSchedule")[0]
-        editor = InstanceDialog(dialog.ctx, "SMS_ScheduleToken", token, dialog, title="Schedule")
+        schedule = from_token(token)
+        editor = ScheduleDialog(schedule, dialog, title="Refresh schedule — Edit Schedule")
         editor.show()
         save(editor, out, "properties-schedule-editor.png")
+        for kind in Occurs:  # every choice of the dialog, to look at
+            editor.occurs.setCurrentIndex(editor.occurs.findData(kind))
+            editor.adjustSize()
+            save(editor, out, f"properties-schedule-{kind.name.lower().replace('_', '-')}.png")
         editor.close()
 
         sheet.select_tab("data-access")

@@ -16,7 +16,9 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
+from console.core.console_services import ConsoleServices
 from console.core.display import safe_text
+from console.core.instance import Instance
 
 
 class EscapingWriter(io.TextIOBase):
@@ -70,9 +72,6 @@ def raw_stderr() -> TextIO:
     """stderr without escaping: for terminal control the console writes itself (progress)."""
     err = sys.stderr
     return err.raw if isinstance(err, EscapingWriter) else err
-
-from console.core.console_services import ConsoleServices
-from console.core.instance import Instance
 
 
 def instance_json(console: ConsoleServices, instance: Instance, *, all_properties: bool = True) -> dict[str, Any]:

@@ -94,9 +94,54 @@ def cmd_show(args: argparse.Namespace) -> None:
     console = open_site(args)
     item = console.packages.get(args.package_id, lazy=args.lazy)
     if args.json:
-        emit_json(instance_json(console, item))
+        data = instance_json(console, item)
+        if "OptionalComponents" in item.values:
+            data["__optionalComponents"] = components_json(console, item)
+        emit_json(data)
         return
     print_instance(console, item)
+
+
+def _groups(console: ConsoleServices, item: Instance) -> Any:
+    from console.core.optional_components import component_groups
+
+    return component_groups(console.context.catalog, item.values.get("OptionalComponents") or (),
+                            item.values.get("Architecture") or "")
+
+
+def components_json(console: ConsoleServices, item: Instance) -> dict[str, Any]:
+    """``{chosen, prerequisites, siteRequired}``: each a list of ``{ID, Name}`` (prerequisites
+    also ``NeededBy``), the same three groups as the console shows."""
+    from console.core.optional_components import component_name
+
+    catalog, groups = console.context.catalog, _groups(console, item)
+    needed_by = dict(groups.needed_by)
+
+    def entry(cid: int, *, prerequisite: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {"ID": cid, "Name": component_name(catalog, cid)}
+        if prerequisite:
+            data["NeededBy"] = list(needed_by.get(cid, ()))
+        return data
+
+    return {"chosen": [entry(i) for i in groups.chosen],
+            "prerequisites": [entry(i, prerequisite=True) for i in groups.prerequisites],
+            "siteRequired": [entry(i) for i in groups.site_required]}
+
+
+def components_text(console: ConsoleServices, item: Instance) -> str:
+    from console.core.optional_components import CHOSEN, PREREQUISITE, SITE_REQUIRED, component_name
+
+    catalog, groups = console.context.catalog, _groups(console, item)
+    needed_by = dict(groups.needed_by)
+
+    def names(ids: Any, *, prerequisite: bool = False) -> str:
+        parts = [f"{component_name(catalog, i)} ({i}"
+                 + (f", for {', '.join(needed_by.get(i, ()))})" if prerequisite else ")") for i in ids]
+        return ", ".join(parts) or "(none)"
+
+    stored = ", ".join(str(i) for i in item.values.get("OptionalComponents") or ()) or "(none)"
+    return (f"{CHOSEN}: {names(groups.chosen)}\n{PREREQUISITE}s: {names(groups.prerequisites, prerequisite=True)}\n"
+            f"{SITE_REQUIRED}: {names(groups.site_required)}\nStored ids: {stored}")
 
 
 def print_instance(console: ConsoleServices, item: Instance) -> None:
@@ -111,6 +156,8 @@ def print_instance(console: ConsoleServices, item: Instance) -> None:
         value = item.values[name]
         if prop.is_embedded and value:
             text = "\n".join(_embedded_line(console, v) for v in value)
+        elif name == "OptionalComponents" and item.class_name == "SMS_BootImagePackage":
+            text = components_text(console, item)
         else:
             text = format_value(prop, value)
         rows.append((name, text))

@@ -174,6 +174,10 @@ class OptionalComponentCatalog:
                 result.append(cid)
         return [c for c in result if c - offset in self._components]
 
+    def closure(self, comp: OptionalComponent) -> list[str]:
+        """Names of every component ``comp`` needs, directly or not."""
+        return self._closure_names(comp)
+
     def _closure_names(self, comp: OptionalComponent) -> list[str]:
         names: list[str] = []
         for req in comp.requires:
@@ -184,3 +188,75 @@ class OptionalComponentCatalog:
     def required_by_config_mgr(self, architecture: str) -> list[int]:
         offset = self.offset(architecture)
         return [c.base_id + offset for c in self if c.config_mgr_required]
+
+
+#: How each group is named wherever a package's components are shown (GUI, CLI, JSON keys).
+CHOSEN = "Chosen"
+PREREQUISITE = "Prerequisite"
+SITE_REQUIRED = "Required by the site"
+
+
+@dataclass(frozen=True)
+class ComponentGroups:
+    """One package's optional components in the three groups every view shows the same way.
+
+    ``chosen``: what the administrator picked; ``prerequisites``: components that a chosen one
+    needs (``needed_by`` names which); ``site_required``: what every boot image of this site
+    contains (Scripting, WMI, WDS-Tools, SecureStartup), stored or not. Unknown ids are chosen."""
+
+    chosen: tuple[int, ...] = ()
+    prerequisites: tuple[int, ...] = ()
+    site_required: tuple[int, ...] = ()
+    needed_by: tuple[tuple[int, tuple[str, ...]], ...] = ()
+
+    def all_ids(self) -> tuple[int, ...]:
+        return self.chosen + self.prerequisites + self.site_required
+
+    def group_of(self, component_id: int) -> str:
+        if component_id in self.site_required:
+            return SITE_REQUIRED
+        return PREREQUISITE if component_id in self.prerequisites else CHOSEN
+
+    def label(self, component_id: int) -> str:
+        """``Chosen``, ``Prerequisite of WinPE-PowerShell`` or ``Required by the site``."""
+        group = self.group_of(component_id)
+        if group == PREREQUISITE:
+            needers = dict(self.needed_by).get(component_id, ())
+            return f"{PREREQUISITE} of {', '.join(needers)}" if needers else PREREQUISITE
+        return group
+
+
+def component_groups(catalog: OptionalComponentCatalog, ids: Sequence[int], architecture: str) -> ComponentGroups:
+    """The one rule for showing a package's stored ``OptionalComponents``."""
+    listed = list(dict.fromkeys(int(i) for i in ids))
+    try:
+        site = catalog.required_by_config_mgr(architecture)
+    except ValidationError:  # architecture not known: nothing can be said about the site's set
+        site = []
+    others = [i for i in listed if i not in site]
+    needed: dict[int, list[str]] = {}
+    for cid in others:
+        try:
+            comp = catalog.by_id(cid)
+        except KeyError:
+            continue
+        for req in catalog.closure(comp):
+            for other in others:
+                try:
+                    if other != cid and catalog.by_id(other).name.lower() == req.lower():
+                        needed.setdefault(other, []).append(comp.name)
+                except KeyError:
+                    continue
+    return ComponentGroups(
+        chosen=tuple(i for i in others if i not in needed),
+        prerequisites=tuple(i for i in others if i in needed),
+        site_required=tuple(site),
+        needed_by=tuple((i, tuple(dict.fromkeys(n))) for i, n in needed.items()),
+    )
+
+
+def component_name(catalog: OptionalComponentCatalog, component_id: int) -> str:
+    try:
+        return catalog.by_id(component_id).name
+    except KeyError:
+        return f"Unknown component {component_id}"

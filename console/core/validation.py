@@ -8,6 +8,8 @@ a property by name.
 from __future__ import annotations
 
 import difflib
+import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -64,7 +66,7 @@ class Validator:
                 prop = self.resolve(cls, name)
                 if not allow_read_only:
                     self.check_writable(cls, prop)
-                value = self.coercer.coerce(prop, raw)
+                value = trimmed(prop, self.coercer.coerce(prop, raw))
                 self.check_value(prop, value)
                 result[prop.name] = value
             except ReadOnlyPropertyError as exc:
@@ -159,5 +161,48 @@ class Validator:
             raise ValidationError(problems)
 
 
+def trimmed(prop: PropertyDef, value: Any) -> Any:
+    """Text with a ``SizeLimit`` (names, versions, comments, paths) loses surrounding
+    whitespace before it is checked and stored, from the GUI and the CLI alike."""
+    if isinstance(value, str) and prop.size_limit and not prop.is_array:
+        return value.strip()
+    return value
+
+
 def _shown(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
+
+
+#: Decision: the Windows PE background is a UNC path (\\server\share\bg.jpg, as Configuration
+#: Manager needs) or an absolute path on the machine that builds the image (/srv/bg.jpg, C:\bg.jpg);
+#: a BMP or JPEG file, checked by its header when the console can reach it.
+BACKGROUND_EXTENSIONS = (".bmp", ".jpg", ".jpeg")
+_WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+def background_path_problem(path: str) -> str | None:
+    """What is wrong with a BackgroundBitmapPath (its form only; no file access)."""
+    if not path:
+        return None
+    is_unc = path.startswith("\\\\") and len([p for p in path[2:].split("\\") if p]) >= 3
+    is_absolute = path.startswith("/") or bool(_WINDOWS_ABSOLUTE.match(path))
+    if not (is_unc or is_absolute):
+        return (f"BackgroundBitmapPath {path!r} must be a UNC path (\\\\server\\share\\background.jpg) "
+                "or an absolute path on this machine")
+    if not path.lower().endswith(BACKGROUND_EXTENSIONS):
+        return f"BackgroundBitmapPath {path!r} must name a .bmp, .jpg or .jpeg file"
+    return None
+
+
+def background_file_problem(path: str) -> str | None:
+    """When the file is reachable from here: is it really a BMP or a JPEG (by its header)?"""
+    if not path or background_path_problem(path) or not os.path.isfile(path):
+        return None
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(3)
+    except OSError as exc:
+        return f"BackgroundBitmapPath {path!r} cannot be read: {exc.strerror or exc}"
+    if header[:2] == b"BM" or header == b"\xff\xd8\xff":
+        return None
+    return f"BackgroundBitmapPath {path!r} is not a BMP or JPEG image (its first bytes say otherwise)"

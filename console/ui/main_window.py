@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QStackedWidget, QTo
 
 from console.core.console_services import ConsoleServices
 from console.core.ports import Site
-from console.core.values import format_datetime
 from console.ui.actions import ConsoleActions
+from console.ui.folder_actions import FolderActions
 from console.ui.icons import icon
 from console.ui.models.navigation_model import NavigationModel, NavKind
 from console.ui.models.package_details import load_details
@@ -24,6 +24,7 @@ from console.ui.views.navigation_view import NavigationView
 from console.ui.views.packages_page import PackagesPage
 from console.ui.views.records_page import PlaceholderPage, RecordsPage
 from console.ui.views.status_bar import ConsoleStatusBar
+from console.ui.views.status_messages_page import LOAD_LIMIT, StatusMessagesPage
 from console.ui.wiring import WizardLauncher
 
 DETAILS_DELAY_MS = 150
@@ -48,6 +49,7 @@ class MainWindow(QMainWindow):
         self.wizards = WizardLauncher(console, self.tasks, self.controller, self)
 
         self.navigation = NavigationView(self.navigation_model)
+        self.folder_actions = FolderActions(self.controller, self.navigation, self.navigation_model)
         self.packages_page = PackagesPage(self.package_model)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.packages_page)
@@ -80,11 +82,7 @@ class MainWindow(QMainWindow):
                 "Sites", ["Site code", "Name", "Role"],
                 lambda: [(s.code, s.name, "This site" if s.is_local else "Other site of the hierarchy") for s in c.sites.all()],
                 self.tasks, "No sites."),
-            NavKind.STATUS_MESSAGES: RecordsPage(
-                "Status Messages", ["Time (UTC)", "Severity", "Kind", "Package", "User", "Message"],
-                lambda: [(format_datetime(m.time), m.severity, m.kind, m.package_id or "", m.user, m.text)
-                         for m in c.status.query(limit=1000)],
-                self.tasks, "No status messages yet: creating, changing and deleting boot images records them here."),
+            NavKind.STATUS_MESSAGES: StatusMessagesPage(lambda: c.status.query(limit=LOAD_LIMIT), self.tasks),
             NavKind.JOBS: RecordsPage(
                 "Jobs", ["ContextID", "Package", "Operation", "Status", "Progress", "Text"],
                 lambda: [(j.context_id, j.package_id or "", j.operation, j.status, f"{j.progress}/{j.max_progress}", j.progress_text)
@@ -134,14 +132,14 @@ class MainWindow(QMainWindow):
         columns.aboutToShow.connect(lambda: self._fill_columns_menu(columns))
         view_menu.addMenu(columns)
         folder_menu = menu.addMenu("F&older")
-        folder_menu.addActions([a.new_folder, a.move])
+        folder_menu.addActions([a.new_folder, *self.folder_actions.actions(), a.move])
         view = self.packages_page.view
         view.addActions([a.properties, a.reload, a.optional_components, a.scratch_space, a.drivers])
         view.addAction(self._separator())
         view.addActions([a.update_distribution_points, a.distribute_content])
         view.addAction(self._separator())
         view.addActions([a.move, a.delete, a.refresh])
-        self.navigation.addActions([a.new_folder, a.refresh])
+        self.navigation.addActions([a.new_folder, *self.folder_actions.actions(), a.refresh])
 
     def _separator(self) -> Any:
         from PySide6.QtGui import QAction

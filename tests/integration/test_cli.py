@@ -11,7 +11,7 @@ def test_acceptance_walkthrough(site):
     shown = json.loads(site("show", "PS100001", "--json").stdout)
     from console.app import load_registry
 
-    assert set(shown) - {"__class"} == set(load_registry()["SMS_BootImagePackage"].properties)
+    assert set(shown) - {"__class", "__optionalComponents"} == set(load_registry()["SMS_BootImagePackage"].properties)
     assert shown["ScratchSpace"] == 512
     assert shown["PackageType"] == 258
     assert shown["ForcedDisconnectDelay"] == 5
@@ -66,9 +66,19 @@ def test_optional_components_from_the_command_line(site, winpe_x64_wim):
     assert site("new", "--path", str(winpe_x64_wim), "--index", "1", "--name", "x64").stdout.strip() == "PS100001"
     assert json.loads(site("show", "PS100001", "--json").stdout)["Architecture"] == "x64"
     out = site("set", "PS100001", "--add-optional-component", "WinPE-PowerShell").stdout
-    assert "added: WinPE-WMI, required by WinPE-PowerShell" in out
-    assert "added: WinPE-NetFx, required by WinPE-PowerShell" in out
-    assert "added: WinPE-Scripting, required by WinPE-PowerShell" in out
+    assert "required by the site: WinPE-WMI (also required by WinPE-PowerShell)" in out
+    assert "added as prerequisite: WinPE-NetFx, required by WinPE-PowerShell" in out
+    assert "required by the site: WinPE-Scripting (also required by WinPE-PowerShell)" in out
+    shown = site("show", "PS100001").stdout
+    assert "Chosen: WinPE-PowerShell (41)" in shown
+    assert "Prerequisites: WinPE-NetFx (40, for WinPE-PowerShell)" in shown
+    assert "Required by the site: WinPE-Scripting (44), WinPE-SecureStartup (45), WinPE-WDS-Tools (50), WinPE-WMI (52)" in shown
+    data = json.loads(site("show", "PS100001", "--json").stdout)
+    assert data["OptionalComponents"] == [52, 40, 44, 41]
+    groups = data["__optionalComponents"]
+    assert groups["chosen"] == [{"ID": 41, "Name": "WinPE-PowerShell"}]
+    assert groups["prerequisites"] == [{"ID": 40, "Name": "WinPE-NetFx", "NeededBy": ["WinPE-PowerShell"]}]
+    assert [g["Name"] for g in groups["siteRequired"]] == ["WinPE-Scripting", "WinPE-SecureStartup", "WinPE-WDS-Tools", "WinPE-WMI"]
     assert "optional components: WinPE-WMI, WinPE-NetFx, WinPE-Scripting, WinPE-PowerShell" in out
     refused = site("set", "PS100001", "--remove-optional-component", "WinPE-NetFx", check=False)
     assert refused.returncode == 1

@@ -138,7 +138,7 @@ def test_update_optional_components_adds_and_reports_prerequisites(console, x64_
     outcome = result.value
     assert set(outcome.component_ids) == {41, 52, 40, 44}
     assert set(outcome.added_names) == {"WinPE-WMI", "WinPE-NetFx", "WinPE-Scripting"}
-    assert "added: WinPE-NetFx, required by WinPE-PowerShell" in result.changes.notes
+    assert "added as prerequisite: WinPE-NetFx, required by WinPE-PowerShell" in result.changes.notes
     assert console.packages.get("PS100001", lazy=True)["OptionalComponents"] == outcome.component_ids
 
 
@@ -271,3 +271,25 @@ def test_second_console_sees_the_conflict(console, db_url, x64_package):
         console.packages.put("PS100001", {"Description": "Alice's change"}, expected_version=read_by_alice["SedoObjectVersion"])
     assert console.packages.get("PS100001")["Description"] == "Bob's change"
     other.close()
+
+
+def test_deleting_a_folder_can_move_its_packages_and_folders_up(console, x64_package):
+    parent = console.folders.create("Production").value
+    child = console.folders.create("Windows 11", parent.id).value
+    console.folders.create("Drafts", child.id)
+    console.packages.move_to_folder(["PS100001"], child.id)
+    assert console.folders.contents(child.id) == (1, 1)
+    result = console.folders.delete(child.id, move_contents_up=True)
+    assert "PS100001" in result.changes.updated
+    assert console.packages.query(PackageQuery(folder_id=parent.id)).total == 1
+    assert {f.name: f.parent_id for f in console.folders.all()} == {"Production": 0, "Drafts": parent.id}
+
+
+def test_duplicate_folder_name_is_a_sentence_with_its_own_title(console):
+    from console.core.errors import DuplicateNameError
+
+    console.folders.create("Lab")
+    with pytest.raises(DuplicateNameError) as info:
+        console.folders.create("lab ")
+    assert info.value.title == "Name already used"
+    assert info.value.message == "A folder named 'Lab' already exists in the Boot Images node: choose another name."

@@ -68,13 +68,16 @@ def test_optional_components_wizard_adds_prerequisites_and_saves(qtbot, console,
     assert locked.checkState(0) == Qt.CheckState.Checked
     assert not locked.flags() & Qt.ItemFlag.ItemIsUserCheckable
     check(wizard, 41)  # WinPE-PowerShell
-    assert wizard.components.notes.text() == "Added: WinPE-NetFx, required by WinPE-PowerShell"
+    assert wizard.components.notes.text() == "Added as prerequisite: WinPE-NetFx, required by WinPE-PowerShell"
     assert wizard.components.list._items[40].checkState(0) == Qt.CheckState.Checked
     assert sorted(wizard.field("components")) == [40, 41, 44, 52]
     wizard.next()
     assert wizard.currentId() == PageId.SUMMARY
     summary = wizard.currentPage().text.toPlainText()
-    assert "Added: WinPE-NetFx, WinPE-PowerShell" in summary
+    assert "Will be added: WinPE-NetFx, WinPE-PowerShell" in summary
+    assert "Chosen: WinPE-PowerShell" in summary
+    assert "Prerequisites: WinPE-NetFx (for WinPE-PowerShell)" in summary
+    assert "Required by the site: WinPE-Scripting, WinPE-SecureStartup, WinPE-WDS-Tools, WinPE-WMI" in summary
     finish(qtbot, wizard)
     stored = console.packages.get("PS100001", lazy=True)["OptionalComponents"]
     assert sorted(stored) == [40, 41, 44, 52]
@@ -121,7 +124,8 @@ def test_adk_sizes_and_missing_components_are_shown(qtbot, tmp_path, console, x6
     wizard = OptionalComponentsWizard(console, console.packages.get("PS100001", lazy=True), tasks, adk=info.components["x64"])
     qtbot.addWidget(wizard)
     hta = wizard.components.list._items[36]
-    assert hta.text(3) == "68 KB"
+    assert hta.text(3) == "69"  # 70,000 bytes, rounded up as every size in KB
+    assert wizard.components.list.headerItem().text(3) == "Size (KB)"
     assert hta.text(4) == "Yes"
     assert wizard.components.list._items[41].text(4) == "Missing"
 
@@ -160,3 +164,39 @@ def test_back_and_cancel_are_locked_while_the_change_is_saved(qtbot, console, x6
     gate.set()
     qtbot.waitUntil(lambda: wizard.progress.result is not None, timeout=10000)
     assert console.packages.get("PS100001", lazy=True)["ScratchSpace"] == 64
+
+
+def test_scratch_space_choices_and_default_come_from_the_class_metadata(qtbot, tmp_path, x64_facts):
+    import shutil
+
+    from console.app import ensure_default_site, open_console
+    from console.paths import classes_dir
+    from console.ui.tasks import TaskRunner
+
+    classes = tmp_path / "classes"
+    shutil.copytree(classes_dir(), classes)
+    path = classes / "SMS_BootImagePackage.xml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("<VALUE>512</VALUE></VALUE.ARRAY>", "<VALUE>512</VALUE><VALUE>1024</VALUE></VALUE.ARRAY>", 1)
+    text = text.replace("<VALUE>512 MB</VALUE></VALUE.ARRAY>", "<VALUE>512 MB</VALUE><VALUE>1024 MB</VALUE></VALUE.ARRAY>", 1)
+    text = text.replace("<VALUE>512</VALUE>\n      </PROPERTY>", "<VALUE>256</VALUE>\n      </PROPERTY>", 1)
+    path.write_text(text, encoding="utf-8")
+    console = open_console(f"sqlite:///{tmp_path / 'site.db'}", user="alice@console1", classes=str(classes))
+    ensure_default_site(console)
+    runner = TaskRunner()
+    try:
+        pid = console.packages.create(name="Lab", image_path="/images/boot.wim", image=x64_facts).value["PackageID"]
+        package = console.packages.get(pid, lazy=True)
+        assert package["ScratchSpace"] == 256
+        wizard = ScratchSpaceWizard(console, package, runner)
+        qtbot.addWidget(wizard)
+        wizard.show()
+        labels = [b.text().replace("&", "") for b in wizard.choose.group.buttons()]
+        assert labels == ["32 MB", "64 MB", "128 MB", "256 MB", "512 MB", "1024 MB"]
+        assert wizard.choose.value() == 256
+        wizard.choose.group.button(1024).setChecked(True)
+        wizard.next()
+        assert "Scratch space: 256 MB → 1024 MB" in wizard.currentPage().text.toPlainText()
+    finally:
+        runner.wait()
+        console.close()

@@ -15,7 +15,7 @@ from console.paths import classes_dir
 from console.ui.propertysheet.all_properties_model import NAME, QUALIFIERS, TYPE, VALUE
 from console.ui.propertysheet.editor_base import EditorContext
 from console.ui.propertysheet.instance_table_model import InstanceTableModel
-from console.ui.propertysheet.panels.components_model import ALWAYS, REQUIRED, ComponentsModel, component_rows
+from console.ui.propertysheet.panels.components_model import ComponentsModel, component_rows
 from console.ui.propertysheet.property_sheet import PropertySheet
 from console.ui.propertysheet.roles import PropertyRole
 from console.ui.tasks import TaskRunner
@@ -102,7 +102,7 @@ def test_schedule_table_model(qtmodeltester, registry):
     assert model.rowCount() == 1
     assert model.columnCount() == 1
     assert "SMS_ST_RecurWeekly" in model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
-    assert model.index(0, 0).data().startswith("Every 2 weeks on Saturday, starting 1970-02-01 00:00")
+    assert model.index(0, 0).data().startswith("Every 2 weeks on Saturday from 1970-02-01 00:00")
 
 
 def test_components_model_marks_required_and_pending(qtmodeltester, catalog):
@@ -111,11 +111,12 @@ def test_components_model_marks_required_and_pending(qtmodeltester, catalog):
     # x64: WinPE-WMI (52), WinPE-NetFx (40), WinPE-Scripting (44) read; NetFx removed, HTA (36) added
     model.set_rows(component_rows(catalog, "x64", (52, 44, 36), (52, 40, 44)))
     rows = {r.name: r.state for r in model.rows()}
-    assert rows["WinPE-WMI"] == REQUIRED
-    assert rows["WinPE-HTA"] == "Will be added"
+    assert rows["WinPE-WMI"] == "Required by the site"
+    assert rows["WinPE-HTA"] == "Will be added (chosen)"
     assert rows["WinPE-NetFx"] == "Will be removed"
-    assert rows["WinPE-SecureStartup"] == ALWAYS
-    assert model.index(0, 0).data() == "WinPE-WMI"
+    assert rows["WinPE-SecureStartup"] == "Required by the site"
+    assert model.index(0, 0).data() == "WinPE-HTA"
+    assert len(rows) == 6  # HTA, the four the site requires, NetFx removed
 
 
 def _add_property(classes: Path) -> None:

@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, QDateTime, QModelIndex, Qt, QTime
 from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QLabel, QMessageBox
 
 from console.app import open_console
 from console.core.instance import Instance
+from console.core.schedules import Occurs
 from console.ui.dialogs.conflict_dialog import ConflictDialog
 from console.ui.propertysheet.instance_dialog import InstanceDialog
 from console.ui.propertysheet.properties_dialog import PropertiesDialog
+from console.ui.propertysheet.schedule_dialog import ScheduleDialog
 from console.wim.capture import ImageSpec, capture, set_properties, wimlib_available
 
 INF_DIR = Path(__file__).resolve().parents[1] / "data" / "inf"
@@ -254,16 +256,15 @@ def test_other_errors_open_an_error_dialog(qtbot, console, db_url, open_dialog, 
     box.close()
 
 
-def _fill_weekly(dialog: InstanceDialog) -> int:
-    dialog.type_combo.setCurrentIndex(dialog.type_combo.findData("SMS_ST_RecurWeekly"))
-    day = dialog.editor("Day")
-    day.setCurrentIndex(day.findData(7))
-    day.activated.emit(day.currentIndex())
-    weeks = dialog.editor("ForNumberOfWeeks")
-    weeks.setValue(2)
-    start = dialog.editor("StartTime")
-    start.set_value(datetime(2027, 3, 6, 22, 0, tzinfo=UTC))
-    start.changed.emit()
+def _fill_weekly(dialog: ScheduleDialog) -> int:
+    assert dialog.windowTitle().endswith("New Schedule")
+    assert dialog.schedule().start.year >= 2026, "a new schedule starts now, not in 1970"
+    dialog.occurs.setCurrentIndex(dialog.occurs.findData(Occurs.WEEKLY))
+    dialog.weekday.setCurrentIndex(dialog.weekday.findData(7))
+    dialog.every.setValue(2)
+    dialog.start.setDateTime(QDateTime(QDate(2027, 3, 6), QTime(22, 0)))
+    dialog.utc.setChecked(True)
+    assert dialog.summary.text() == "Every 2 weeks on Saturday from 2027-03-06 22:00 UTC"
     dialog.accept()
     return dialog.result()
 
@@ -274,15 +275,15 @@ def test_schedule_editor_round_trip(qtbot, console, open_dialog, package_id, mon
     _check(dialog, "RefreshSchedule").click()
     schedule = dialog.sheet.editor("RefreshSchedule")
     assert schedule.isEnabled()
-    monkeypatch.setattr(InstanceDialog, "exec", _fill_weekly)
+    monkeypatch.setattr(ScheduleDialog, "exec", _fill_weekly)
     schedule.add_button.click()
-    assert schedule.model.index(0, 0).data() == "Every 2 weeks on Saturday, starting 2027-03-06 22:00"
+    assert schedule.model.index(0, 0).data() == "Every 2 weeks on Saturday from 2027-03-06 22:00 UTC"
     _apply(qtbot, dialog)
     tokens = console.packages.get(package_id, lazy=True)["RefreshSchedule"]
     assert len(tokens) == 1
     token = tokens[0]
     assert token.class_name == "SMS_ST_RecurWeekly"
-    assert (token["Day"], token["ForNumberOfWeeks"]) == (7, 2)
+    assert (token["Day"], token["ForNumberOfWeeks"], token["IsGMT"]) == (7, 2, True)
     assert token["StartTime"] == datetime(2027, 3, 6, 22, 0, tzinfo=UTC)
 
     reopened = open_dialog(package_id)
@@ -292,16 +293,32 @@ def test_schedule_editor_round_trip(qtbot, console, open_dialog, package_id, mon
     table.table.selectRow(0)
     seen = {}
 
-    def look(instance_dialog: InstanceDialog) -> int:
-        seen.update(type=instance_dialog.type_combo.currentData(), day=instance_dialog.editor("Day").currentData(),
-                    weeks=instance_dialog.editor("ForNumberOfWeeks").value(), start=instance_dialog.editor("StartTime").value())
-        instance_dialog.reject()
-        return instance_dialog.result()
+    def look(schedule_dialog: ScheduleDialog) -> int:
+        seen.update(occurs=schedule_dialog.occurs.currentData(), day=schedule_dialog.weekday.currentData(),
+                    weeks=schedule_dialog.every.value(), utc=schedule_dialog.utc.isChecked(),
+                    start=schedule_dialog.schedule().start)
+        schedule_dialog.reject()
+        return schedule_dialog.result()
 
-    monkeypatch.setattr(InstanceDialog, "exec", look)
+    monkeypatch.setattr(ScheduleDialog, "exec", look)
     table.edit_button.click()
-    assert seen == {"type": "SMS_ST_RecurWeekly", "day": 7, "weeks": 2, "start": datetime(2027, 3, 6, 22, 0, tzinfo=UTC)}
+    assert seen == {"occurs": Occurs.WEEKLY, "day": 7, "weeks": 2, "utc": True, "start": datetime(2027, 3, 6, 22, 0)}
     assert not reopened.apply_button.isEnabled()
+
+
+def test_a_token_the_schedule_dialog_cannot_state_opens_the_raw_editor(qtbot, console, open_dialog, package_id,
+                                                                         monkeypatch, registry):
+    minutes = Instance("SMS_ST_RecurInterval", {**registry["SMS_ST_RecurInterval"].defaults(), "MinuteSpan": 30})
+    console.packages.put(package_id, {"RefreshSchedule": [minutes]})
+    dialog = open_dialog(package_id)
+    dialog.sheet.select_tab("data-source")
+    table = dialog.sheet.editor("RefreshSchedule")
+    assert table.model.index(0, 0).data().startswith("Every 30 minutes from")
+    table.table.selectRow(0)
+    opened = []
+    monkeypatch.setattr(InstanceDialog, "exec", lambda d: opened.append(d.type_combo.currentData()) or 0)
+    table.edit_button.click()
+    assert opened == ["SMS_ST_RecurInterval"]
 
 
 def test_schedule_holds_at_most_fifteen_tokens(qtbot, console, open_dialog, package_id, registry):
@@ -345,10 +362,9 @@ def test_optional_components_tab_lists_and_asks_for_the_wizard(qtbot, console, o
     dialog = open_dialog(package_id)
     panel = dialog.components_panel
     states = {row.name: row.state for row in panel.model.rows()}
-    assert states["WinPE-PowerShell"] == "Included"
-    assert states["WinPE-NetFx"] == "Included"  # added as a prerequisite
-    assert states["WinPE-WMI"].startswith("Required")
-    assert states["WinPE-SecureStartup"] == "Required (always added)"
+    assert states == {"WinPE-PowerShell": "Chosen", "WinPE-NetFx": "Prerequisite of WinPE-PowerShell",
+                      "WinPE-Scripting": "Required by the site", "WinPE-SecureStartup": "Required by the site",
+                      "WinPE-WDS-Tools": "Required by the site", "WinPE-WMI": "Required by the site"}
     with qtbot.waitSignal(dialog.edit_optional_components_requested) as asked:
         panel.edit_button.click()
     assert asked.args == [package_id]
@@ -443,3 +459,93 @@ def test_images_tab_lists_the_wim_and_reload_keeps_pending_edits(qtbot, qtmodelt
     _apply(qtbot, dialog)  # the reload's new SedoObjectVersion is the one saved against
     saved = console.packages.get(package_id)
     assert (saved["Version"], saved["ImageOSVersion"]) == ("pending edit", "10.0.26100.2161")
+
+
+def test_name_is_trimmed_and_an_over_long_one_is_refused_not_cut(qtbot, console, open_dialog, package_id):
+    dialog = open_dialog(package_id)
+    name = dialog.sheet.editor("Name")
+    _retype(qtbot, name, "Lab image ")
+    _apply(qtbot, dialog)
+    assert console.packages.get(package_id)["Name"] == "Lab image"
+    _retype(qtbot, name, "y" * 60)
+    dialog.apply_button.click()
+    qtbot.wait(100)
+    assert console.packages.get(package_id)["Name"] == "Lab image"
+    errors = [label.text() for label in dialog.findChildren(QLabel, "fieldError") if label.isVisible()]
+    assert any("Name is limited to 50 characters; it has 60" in text for text in errors), errors
+
+
+def test_keyboard_layout_offers_the_known_input_locales_and_refuses_others(qtbot, console, open_dialog, package_id):
+    dialog = open_dialog(package_id)
+    dialog.sheet.select_tab("customization")
+    editor = dialog.sheet.editor("InputLocale")
+    completer = editor.completer()
+    completer.setCompletionPrefix("german")
+    offered = [completer.completionModel().index(r, 0).data() for r in range(completer.completionModel().rowCount())]
+    assert "de-DE — German (Germany) (0407:00000407)" in offered
+    completer.activated[QModelIndex].emit(completer.completionModel().index(offered.index(
+        "de-DE — German (Germany) (0407:00000407)"), 0))
+    qtbot.waitUntil(lambda: editor.text() == "de-DE", timeout=2000)
+    _apply(qtbot, dialog)
+    assert console.packages.get(package_id, lazy=True)["InputLocale"] == "de-DE"
+    _retype(qtbot, editor, "xx-YY")
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: any("not a known Windows input locale" in label.text()
+                                for label in dialog.findChildren(QLabel) if label.isVisible()), timeout=5000)
+    assert console.packages.get(package_id, lazy=True)["InputLocale"] == "de-DE"
+
+
+@pytest.mark.skipif(not wimlib_available(), reason="needs wimlib-imagex (Debian package wimtools)")
+def test_images_tab_warns_when_the_source_wim_is_gone_and_names_the_boot_index(qtbot, console, open_dialog, tmp_path):
+    wim = capture(tmp_path / "boot.wim", [
+        ImageSpec("Microsoft Windows PE (amd64)", "Windows PE", "x64", (10, 0, 22621, 1), flags="9"),
+        ImageSpec("Microsoft Windows Setup (amd64)", "Setup", "x64", (10, 0, 22621, 1), flags="2"),
+    ], boot_index=2)
+    package_id = console.packages.create_from_wim(str(wim), 1, "PE boot image").value["PackageID"]
+    dialog = open_dialog(package_id)
+    dialog.sheet.select_tab("images")
+    panel = dialog.images_panel
+    assert not panel.source_warning.isVisible()
+    assert panel._detail_labels["is_boot_image"].text() == "2 (image 2, not this one)"
+    panel.table.selectRow(1)
+    assert panel._detail_labels["is_boot_image"].text() == "2 (this image)"
+    wim.unlink()
+    dialog.reload()
+    qtbot.waitUntil(panel.source_warning.isVisible, timeout=10000)
+    text = panel.source_warning.text()
+    assert f"The source image file {wim} no longer exists" in text and "press Reload" in text
+    assert panel._detail_labels["is_boot_image"].text() == "unknown (the image file could not be read)"
+    dialog.grab().save("/tmp/images-missing-wim.png")
+
+
+@pytest.mark.skipif(not wimlib_available(), reason="needs wimlib-imagex (Debian package wimtools)")
+def test_image_index_is_chosen_from_the_images_of_the_wim(qtbot, console, open_dialog, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QPushButton
+
+    from console.ui.propertysheet.image_chooser import ImageChooserDialog
+
+    wim = capture(tmp_path / "boot.wim", [
+        ImageSpec("Microsoft Windows PE (amd64)", "Windows PE", "x64", (10, 0, 22621, 1), flags="9"),
+        ImageSpec("Microsoft Windows Setup (amd64)", "Setup", "x64", (10, 0, 22621, 1), flags="2"),
+    ], boot_index=2)
+    package_id = console.packages.create_from_wim(str(wim), 1, "PE boot image").value["PackageID"]
+    dialog = open_dialog(package_id)
+    dialog.sheet.select_tab("data-source")
+    offered = []
+
+    def pick_second(chooser: ImageChooserDialog) -> int:
+        offered.extend(chooser.table.item(r, 1).text() for r in range(chooser.table.rowCount()))
+        assert chooser.chosen_index() == 1, "the current image is preselected"
+        chooser.table.selectRow(1)
+        chooser.grab().save("/tmp/image-chooser.png")
+        chooser.accept()
+        return chooser.result()
+
+    monkeypatch.setattr(ImageChooserDialog, "exec", pick_second)
+    dialog.findChild(QPushButton, "button_ImageIndex").click()
+    qtbot.waitUntil(lambda: dialog.sheet.editor("ImageIndex").value() == 2, timeout=10000)
+    assert offered == ["Microsoft Windows PE (amd64)", "Microsoft Windows Setup (amd64)"]
+    assert dialog.sheet.changes() == {"ImageIndex": 2}
+    _apply(qtbot, dialog)
+    saved = console.packages.get(package_id, lazy=True)
+    assert (saved["ImageIndex"], saved["ImageOSVersion"]) == (2, "10.0.22621.1")

@@ -80,9 +80,14 @@ def test_every_property_of_every_class_gets_a_working_editor(qtbot, registry, ct
             editor.deleteLater()
 
 
-def test_text_editor_limits_length_and_reports_user_edits(make, qtbot):
+def test_text_editor_refuses_over_long_text_instead_of_cutting_it(make, qtbot):
     editor = make("Name")
-    assert editor.maxLength() == 50
+    editor.set_value("")
+    qtbot.keyClicks(editor, "x" * 51)
+    assert editor.value() == "x" * 51, "nothing is cut silently"
+    assert editor.problem() == "Name is limited to 50 characters; it has 51"
+    editor.set_value(" " + "x" * 50 + " ")
+    assert editor.problem() is None, "surrounding spaces are trimmed, not counted"
     editor.set_value("Boot image (x64)")
     qtbot.keyClick(editor, Qt.Key.Key_End)
     with qtbot.waitSignal(editor.changed):

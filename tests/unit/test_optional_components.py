@@ -41,3 +41,22 @@ def test_dependents_and_config_mgr_required(catalog):
     assert [catalog.by_id(i).name for i in catalog.required_by_config_mgr("x64")] == [
         "WinPE-Scripting", "WinPE-SecureStartup", "WinPE-WDS-Tools", "WinPE-WMI",
     ]
+
+
+def test_component_groups_one_rule_chosen_prerequisites_site_required(catalog):
+    from console.core.optional_components import component_groups
+
+    stored = [52, 40, 44, 41, 27]  # WMI, NetFx, Scripting, PowerShell, DismCmdlets
+    groups = component_groups(catalog, stored, "x64")
+    name = {i: catalog.by_id(i).name for i in groups.all_ids()}
+    assert [name[i] for i in groups.chosen] == ["WinPE-DismCmdlets"]
+    assert [name[i] for i in groups.prerequisites] == ["WinPE-NetFx", "WinPE-PowerShell"]
+    assert sorted(name[i] for i in groups.site_required) == [
+        "WinPE-Scripting", "WinPE-SecureStartup", "WinPE-WDS-Tools", "WinPE-WMI"]
+    assert groups.label(40) == "Prerequisite of WinPE-PowerShell, WinPE-DismCmdlets"
+    assert groups.label(27) == "Chosen" and groups.label(52) == "Required by the site"
+    # site-required components are listed whether or not they are stored
+    assert component_groups(catalog, [], "x64").site_required == groups.site_required
+    # an unknown architecture: everything stored counts as chosen, nothing is claimed for the site
+    unknown = component_groups(catalog, [41], "")
+    assert unknown.chosen == (41,) and unknown.site_required == ()

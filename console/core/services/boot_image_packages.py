@@ -22,8 +22,9 @@ from console.core.instance import Instance
 from console.core.optional_components import Resolution
 from console.core.ports import PackageQuery, PackageRecord, UnitOfWork
 from console.core.services.context import ServiceContext, check_site_code
-from console.core.services.package_rules import check_package_rules, sync_blob_sizes
+from console.core.services.package_rules import check_files, check_package_rules, sync_blob_sizes
 from console.core.services.source_images import SourceImageMethods
+from console.core.services.status_messages import change_details
 from console.core.values import format_datetime
 
 CLASS_NAME = "SMS_BootImagePackage"
@@ -96,6 +97,7 @@ class BootImagePackages(SourceImageMethods):
             **(properties or {}),
         }
         changes = self._ctx.validator.prepare_changes(cls, requested)
+        check_files(changes)
         with self._ctx.uow() as uow:
             site = self._ctx.local_site(uow)
             if folder_id:
@@ -106,7 +108,8 @@ class BootImagePackages(SourceImageMethods):
                 values.update(image.as_properties())
             sync_blob_sizes(cls, changes, values)
             values.update(changes)
-            check_package_rules(uow, self._ctx.catalog, values, {**changes, "Name": values["Name"]}, package_id=None)
+            check_package_rules(uow, self._ctx.catalog, values, {**changes, "Name": values["Name"]}, package_id=None,
+                                input_locales=self._ctx.input_locales)
             number = uow.sites.allocate_package_number(site.code)
             if number > MAX_PACKAGE_NUMBER:
                 raise ValidationError.single(
@@ -167,6 +170,7 @@ class BootImagePackages(SourceImageMethods):
         a stale one is refused with a ConflictError naming who changed the package and when."""
         cls = self.cls
         prepared = self._ctx.validator.prepare_changes(cls, changes)
+        check_files(prepared)
         with self._ctx.uow() as uow:
             site = self._ctx.local_site(uow)
             record = self._record_or_fail(uow, package_id, lazy=True)
@@ -178,14 +182,16 @@ class BootImagePackages(SourceImageMethods):
             sync_blob_sizes(cls, prepared, current)
             prepared.update(self._reread_for_put(current, prepared))  # new ImagePath/ImageIndex: re-read
             merged = {**current, **prepared}
-            check_package_rules(uow, self._ctx.catalog, merged, prepared, package_id=package_id)
+            check_package_rules(uow, self._ctx.catalog, merged, prepared, package_id=package_id,
+                                input_locales=self._ctx.input_locales)
             if refresh:
                 self.refresh_pkg_source(package_id)
             changed = {k: v for k, v in prepared.items() if current.get(k) != v}
             if not changed:
                 return Result(self._to_instance(record), Changes())
             self._write(uow, record, changed, version)
-            self._status(uow, package_id, f"Properties changed: {', '.join(sorted(changed))}", site.code, kind="audit")
+            self._status(uow, package_id, f"Properties changed: {', '.join(sorted(changed))}", site.code, kind="audit",
+                         details=change_details(cls, current, changed))
             uow.commit()
         return Result(self.get(package_id, lazy=True), Changes(updated=frozenset({package_id}), status_messages=True))
 
@@ -267,8 +273,13 @@ class BootImagePackages(SourceImageMethods):
         return ComponentUpdate(package, resolution.component_ids, resolution.added, names)
 
     def describe_added(self, resolution: Resolution) -> tuple[str, ...]:
-        """``added: WinPE-NetFx, required by WinPE-PowerShell`` for each prerequisite added."""
-        return tuple(f"added: {self._ctx.catalog.by_id(i).name}, {reason}" for i, reason in resolution.added)
+        """``added as prerequisite: WinPE-NetFx, required by WinPE-PowerShell`` for each prerequisite
+        added; one the site always requires is said to be that, not "added"."""
+        catalog = self._ctx.catalog
+        return tuple(
+            f"required by the site: {catalog.by_id(i).name} (also {reason})" if catalog.by_id(i).config_mgr_required
+            else f"added as prerequisite: {catalog.by_id(i).name}, {reason}"
+            for i, reason in resolution.added)
 
     def set_source_site(self, package_id: str, source_site: str) -> Result[Instance]:
         """SetSourceSite(SourceSite): hand ownership of the package to another site."""
@@ -398,10 +409,11 @@ class BootImagePackages(SourceImageMethods):
             uow.commit()
         return Result(self.get(pid, lazy=True), Changes(updated=frozenset({pid}), status_messages=True))
 
-    def _status(self, uow: UnitOfWork, package_id: str | None, text: str, site: str, *, kind: str = "audit") -> None:
+    def _status(self, uow: UnitOfWork, package_id: str | None, text: str, site: str, *, kind: str = "audit",
+                details: Mapping[str, Any] | None = None) -> None:
         uow.status.add(
             time=self._ctx.clock(), severity="information", kind=kind, package_id=package_id,
-            text=text, user=self._ctx.user, site_code=site,
+            text=text, user=self._ctx.user, site_code=site, details=details,
         )
 
     def _to_instance(self, record: PackageRecord, include: tuple[str, ...] = ()) -> Instance:

@@ -11,6 +11,7 @@ from functools import cached_property
 from console.core.classdef import ClassDef, ClassRegistry
 from console.core.errors import SiteNotInitializedError, ValidationError
 from console.core.images import ImageReader
+from console.core.input_locales import InputLocaleCatalog
 from console.core.optional_components import OptionalComponentCatalog
 from console.core.ports import Site, UnitOfWork, UnitOfWorkFactory
 from console.core.validation import Validator
@@ -39,6 +40,7 @@ class ServiceContext:
     user: str
     clock: Callable[[], datetime] = field(default=utc_now)
     images: ImageReader | None = None  # reads WIM metadata (console.wim.reader.WimReader)
+    input_locales: InputLocaleCatalog | None = None  # resources/input-locales.xml
 
     @cached_property
     def validator(self) -> Validator:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 from console.core.changes import Changes, Result
-from console.core.errors import NotFoundError, ValidationError
-from console.core.ports import Folder, UnitOfWork
+from console.core.errors import DuplicateNameError, NotFoundError, ValidationError
+from console.core.ports import Folder, PackageQuery, UnitOfWork
 from console.core.services.context import ServiceContext
 
 BOOT_IMAGE_OBJECT_TYPE = 19
@@ -56,27 +56,43 @@ class Folders:
             if parent_id:
                 self._get(uow, parent_id)
                 if parent_id in self._subtree(uow, folder_id):
-                    raise ValidationError.single("ParentContainerNodeID", f"cannot move folder {folder.name!r} into itself or one of its sub-folders")
+                    raise ValidationError.single("ParentContainerNodeID", f"Folder {folder.name!r} cannot be moved into itself or one of its sub-folders.")
             self._check_unique(uow, folder.name, parent_id, folder_id)
             uow.folders.reparent(folder_id, parent_id)
             uow.commit()
         return Result(self.get(folder_id), Changes(folders=True))
 
-    def delete(self, folder_id: int) -> Result[int]:
-        """Delete an empty folder; a folder with boot images or sub-folders is refused."""
+    def contents(self, folder_id: int) -> tuple[int, int]:
+        """(boot images, sub-folders) directly in a folder."""
+        with self._ctx.uow() as uow:
+            self._get(uow, folder_id)
+            return uow.packages.count_in_folders([folder_id]), len(uow.folders.children(folder_id, self._type))
+
+    def delete(self, folder_id: int, *, move_contents_up: bool = False) -> Result[int]:
+        """Delete a folder. A folder with boot images or sub-folders is refused unless
+        ``move_contents_up``: then they move to the folder's parent first (same transaction)."""
         with self._ctx.uow() as uow:
             folder = self._get(uow, folder_id)
             subfolders = uow.folders.children(folder_id, self._type)
             packages = uow.packages.count_in_folders([folder_id])
-            if subfolders or packages:
+            updated: frozenset[str] = frozenset()
+            if (subfolders or packages) and not move_contents_up:
                 raise ValidationError.single(
                     "ContainerNodeID",
-                    f"folder {folder.name!r} is not empty ({packages} boot image(s), {len(subfolders)} sub-folder(s)); "
-                    "move or delete its contents first",
+                    f"Folder {folder.name!r} is not empty ({packages} boot image(s), {len(subfolders)} sub-folder(s)): "
+                    "move or delete its contents first, or delete it moving its contents up.",
                 )
+            if subfolders or packages:
+                for sub in subfolders:
+                    self._check_unique(uow, sub.name, folder.parent_id, sub.id)
+                    uow.folders.reparent(sub.id, folder.parent_id)
+                records, _ = uow.packages.query(PackageQuery(folder_id=folder_id), count=False)
+                ids = [str(r.values["PackageID"]) for r in records]
+                uow.packages.move(ids, folder.parent_id or None)
+                updated = frozenset(ids)
             uow.folders.delete(folder_id)
             uow.commit()
-        return Result(folder_id, Changes(folders=True))
+        return Result(folder_id, Changes(updated=updated, folders=True))
 
     def _subtree(self, uow: UnitOfWork, folder_id: int) -> list[int]:
         result = [folder_id]
@@ -103,4 +119,11 @@ class Folders:
     def _check_unique(self, uow: UnitOfWork, name: str, parent_id: int, folder_id: int | None) -> None:
         for sibling in uow.folders.children(parent_id, self._type):
             if sibling.name.lower() == name.lower() and sibling.id != folder_id:
-                raise ValidationError.single("Name", f"a folder named {name!r} already exists here")
+                where = f"folder {self._name(uow, parent_id)!r}" if parent_id else "the Boot Images node"
+                raise DuplicateNameError.single(
+                    "Name", f"A folder named {sibling.name!r} already exists in {where}: choose another name."
+                )
+
+    def _name(self, uow: UnitOfWork, folder_id: int) -> str:
+        folder = uow.folders.get(folder_id)
+        return folder.name if folder is not None else str(folder_id)

@@ -7,8 +7,10 @@ from typing import Any
 
 from console.core.classdef import ClassDef
 from console.core.errors import DuplicateNameError, Problem, ValidationError
+from console.core.input_locales import InputLocaleCatalog
 from console.core.optional_components import OptionalComponentCatalog
 from console.core.ports import UnitOfWork
+from console.core.validation import background_file_problem, background_path_problem
 
 SHARE_SPECIFIC = 2
 STORAGE_DIRECT = 2
@@ -59,9 +61,19 @@ def check_package_rules(
     changes: Mapping[str, Any],
     *,
     package_id: str | None,
+    input_locales: InputLocaleCatalog | None = None,
 ) -> None:
     """Raise ValidationError listing every broken cross-property rule."""
     problems: list[Problem] = []
+    if "InputLocale" in changes and input_locales is not None:
+        try:
+            input_locales.check(str(merged.get("InputLocale") or ""))
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+    if "BackgroundBitmapPath" in changes:
+        problem = background_path_problem(str(merged.get("BackgroundBitmapPath") or ""))
+        if problem:
+            problems.append(Problem("BackgroundBitmapPath", problem))
     if "Name" in changes:
         name = (merged.get("Name") or "").strip()
         if not name:
@@ -117,3 +129,11 @@ def check_package_rules(
                 problems.append(Problem("ReferencedDrivers", f"driver {ident} needs a SourcePath"))
     if problems:
         raise ValidationError(problems)
+
+
+def check_files(changes: Mapping[str, Any]) -> None:
+    """Checks that read files (outside any transaction): the background image's header."""
+    if "BackgroundBitmapPath" in changes:
+        problem = background_file_problem(str(changes.get("BackgroundBitmapPath") or ""))
+        if problem:
+            raise ValidationError.single("BackgroundBitmapPath", problem)

@@ -27,8 +27,35 @@ class NewFolderDialog:
         return name.strip() if ok and name.strip() else None
 
 
+class RenameFolderDialog:
+    @classmethod
+    def ask(cls, parent: QWidget | None, current: str) -> str | None:
+        name, ok = QInputDialog.getText(parent, "Rename Folder", f"New name of the folder {current!r}:", text=current)
+        return name.strip() if ok and name.strip() and name.strip() != current else None
+
+
+class DeleteFolderDialog:
+    @classmethod
+    def ask(cls, parent: QWidget | None, name: str, packages: int, subfolders: int, parent_label: str) -> bool:
+        """Yes/No (No is the default). A folder with contents says they move up to ``parent_label``."""
+        box = QMessageBox(parent)
+        box.setIcon(QMessageBox.Icon.Question if not (packages or subfolders) else QMessageBox.Icon.Warning)
+        box.setWindowTitle("Delete Folder")
+        box.setText(f"Delete the folder {name!r}?")
+        if packages or subfolders:
+            box.setInformativeText(
+                f"It holds {packages} boot image(s) and {subfolders} sub-folder(s). They are moved up to "
+                f"{parent_label}; no boot image is deleted.")
+        else:
+            box.setInformativeText("The folder is empty.")
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+
 class MoveToFolderDialog(QDialog):
-    def __init__(self, folders: Sequence[tuple[int, str]], count: int, parent: QWidget | None = None) -> None:
+    def __init__(self, folders: Sequence[tuple[int, str]], count: int, parent: QWidget | None = None,
+                 prompt: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Move Selected Items")
         self.list = QListWidget()
@@ -43,7 +70,7 @@ class MoveToFolderDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.list.itemDoubleClicked.connect(lambda _item: self.accept())
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"Move {count} boot image(s) to:"))
+        layout.addWidget(QLabel(prompt or f"Move {count} boot image(s) to:"))
         layout.addWidget(self.list)
         layout.addWidget(buttons)
         self.resize(420, 360)
@@ -55,6 +82,15 @@ class MoveToFolderDialog(QDialog):
     @classmethod
     def ask(cls, parent: QWidget | None, folders: Sequence[tuple[int, str]], count: int) -> int | None:
         dialog = cls(folders, count, parent)
+        return dialog.folder_id() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+class MoveFolderDialog:
+    @classmethod
+    def ask(cls, parent: QWidget | None, folders: Sequence[tuple[int, str]], name: str) -> int | None:
+        """``folders``: the possible new parents (0 = top level), the folder's own branch left out."""
+        dialog = MoveToFolderDialog(folders, 0, parent, prompt=f"Move the folder {name!r} to:")
+        dialog.setWindowTitle("Move Folder")
         return dialog.folder_id() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from console.core.classdef import ClassDef
 from console.core.console_services import ConsoleServices
 from console.core.instance import Instance
+from console.core.optional_components import component_groups, component_name
 from console.ui.models.package_nodes import Node, children_for
 
 
@@ -16,7 +17,7 @@ class PackageDetails:
     package: Instance
     cls: ClassDef  # the package's class, for showing its values
     images: list[Any] = field(default_factory=list)  # ImageInfo-like objects
-    components: list[tuple[int, str, bool]] = field(default_factory=list)  # id, name, required by ConfigMgr
+    components: list[tuple[int, str, str]] = field(default_factory=list)  # id, name, group label
     drivers: list[tuple[int, str, str]] = field(default_factory=list)  # CI_ID, name, source path
     image_error: str = ""
 
@@ -35,17 +36,8 @@ def load_details(console: ConsoleServices, package_id: str) -> PackageDetails:
         except Exception as exc:  # a damaged ImageProperty must not hide the package
             image_error = str(exc)
     catalog = console.context.catalog
-    arch = package.get("Architecture") or ""
-    required = set()
-    if arch in ("x86", "x64"):
-        required = set(catalog.required_by_config_mgr(arch))
-    components = []
-    for cid in package.get("OptionalComponents") or ():
-        try:
-            name = catalog.by_id(cid).name
-        except KeyError:
-            name = f"Unknown component {cid}"
-        components.append((cid, name, cid in required))
+    groups = component_groups(catalog, package.get("OptionalComponents") or (), package.get("Architecture") or "")
+    components = [(cid, component_name(catalog, cid), groups.label(cid)) for cid in groups.all_ids()]
     drivers = []
     lookup = getattr(getattr(console, "drivers", None), "get", None)
     for ref in package.get("ReferencedDrivers") or ():

@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Any
 
 from console.core.instance import Instance
+from console.core.sizes import size_in
 
 
 class NodeKind(Enum):
@@ -62,11 +63,11 @@ def group(label: str, icon: str, items: list[Node]) -> Node:
     return node
 
 
-def children_for(package: Instance, images: list[Any], components: list[tuple[int, str, bool]], drivers: list[tuple[int, str, str]]) -> list[Node]:
+def children_for(package: Instance, images: list[Any], components: list[tuple[int, str, str]], drivers: list[tuple[int, str, str]]) -> list[Node]:
     """Group nodes under a package: its images, optional components and drivers.
 
     ``images``: ImageInfo-like objects (index, name, architecture, os_version,
-    default_language, total_bytes); ``components``: (id, name, required by ConfigMgr);
+    default_language, total_bytes); ``components``: (id, name, group label: chosen, prerequisite of …, required by the site);
     ``drivers``: (CI_ID, display name, source path).
     """
     image_nodes = []
@@ -76,16 +77,16 @@ def children_for(package: Instance, images: list[Any], components: list[tuple[in
             tooltip=getattr(info, "description", "") or "",
             columns={
                 "arch": info.architecture or "", "os": info.os_version or "",
-                "language": info.default_language or "", "size": f"{(info.total_bytes or 0) // 1024:,}",
+                "language": info.default_language or "", "size": size_in("KiloBytes", info.total_bytes),
                 "id": f"index {info.index}",
             },
             children_loaded=True,
         )
         image_nodes.append(node)
     component_nodes = [
-        Node(NodeKind.COMPONENT, name, icon="optional-component", columns={"id": str(cid)},
-             tooltip="Always part of a Configuration Manager boot image" if required else "", children_loaded=True)
-        for cid, name, required in components
+        Node(NodeKind.COMPONENT, name, icon="optional-component", columns={"id": str(cid), "comment": label},
+             tooltip=label, children_loaded=True)
+        for cid, name, label in components
     ]
     driver_nodes = [
         Node(NodeKind.DRIVER, name, icon="driver", columns={"id": str(ci_id), "comment": path}, tooltip=path, children_loaded=True)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import Signal
@@ -39,6 +39,11 @@ class EditorContext:
     coercer: ValueCoercer
     tasks: TaskRunner | None = None
     open_instance: InstanceOpener | None = None
+    #: Known values a text property is offered (property name -> (value, label)), e.g. InputLocale.
+    suggestions: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
+    #: A button beside a field (property name -> (button text, action given the editor)), e.g.
+    #: Choose… beside Image index.
+    field_buttons: Mapping[str, tuple[str, Callable[[Any], None]]] = field(default_factory=dict)
 
     @classmethod
     def for_registry(cls, registry: ClassRegistry, tasks: TaskRunner | None = None,

@@ -80,5 +80,6 @@ def create_editor(
     elif not inline and (lines > 1 or is_multiline(prop)):
         editor = MultiLineEditor(prop, parent, lines=lines or 4, placeholder=placeholder, **common)
     else:
-        editor = TextEditor(prop, parent, placeholder=placeholder, **common)
+        editor = TextEditor(prop, parent, placeholder=placeholder, suggestions=ctx.suggestions.get(prop.name, ()),
+                            **common)
     return editor

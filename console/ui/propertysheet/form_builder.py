@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QRadioButton,
     QSizePolicy,
     QVBoxLayout,
@@ -172,6 +173,12 @@ class FormBuilder:
         else:  # spin boxes and drop-downs keep their natural width; help text below still wraps wide
             row = QHBoxLayout()
             row.addWidget(editor)
+            if prop.name in self.ctx.field_buttons and not (item.read_only or prop.is_read_only):
+                button_text, action = self.ctx.field_buttons[prop.name]
+                button = QPushButton(button_text, parent)
+                button.setObjectName(f"button_{prop.name}")
+                button.clicked.connect(lambda _checked=False, e=editor, act=action: act(e))
+                row.addWidget(button)
             row.addStretch(1)
             column.addLayout(row)
         column.addWidget(error)

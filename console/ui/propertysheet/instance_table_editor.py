@@ -79,6 +79,11 @@ class InstanceTableEditor(EditorMixin, QWidget):
     # -- actions --------------------------------------------------------------------------
 
     def edit_instance(self, instance: Instance | None) -> Instance | None:
+        from console.ui.propertysheet.schedule_dialog import ScheduleDialog
+
+        if self._base == "SMS_ScheduleToken" and ScheduleDialog.can_edit(instance):
+            title = f"{self.accessibleName()} — {'Edit' if instance else 'New'} Schedule"
+            return ScheduleDialog.ask(self, instance, title)
         if self._ctx.open_instance is None:
             raise RuntimeError("this editor context has no dialog for embedded instances (EditorContext.open_instance)")
         title = f"{self.accessibleName()} — {'Edit' if instance else 'New'} {self._base}"

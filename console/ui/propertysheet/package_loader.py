@@ -11,6 +11,7 @@ from console.core.console_services import ConsoleServices
 from console.core.errors import ConsoleError
 from console.core.instance import Instance
 from console.core.sheet_layout import SheetLayout
+from console.core.source_check import source_image_problem
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class LoadedPackage:
     changes: Changes = field(default_factory=Changes)
     notes: tuple[str, ...] = ()
     image_error: str = ""
+    source_problem: str | None = None  # the source WIM is missing or unreadable (checked here, off the GUI)
+    boot_index: int | None = None  # the source WIM header's boot index (0 = none), None when not readable
 
 
 def read_package(console: ConsoleServices, package_id: str) -> LoadedPackage:
@@ -37,7 +40,16 @@ def read_package(console: ConsoleServices, package_id: str) -> LoadedPackage:
         image_error = exc.message
     listing = console.drivers.drivers_of(instance["PackageID"])
     drivers = {entry.ci_id: entry.driver for entry in listing.drivers if entry.driver is not None}
-    return LoadedPackage(instance, layout, images, drivers, image_error=image_error)
+    path = instance.get("ImagePath") or ""
+    problem = source_image_problem(path)
+    boot_index: int | None = None
+    if path and problem is None:
+        try:  # the header is a few hundred bytes; the recorded ImageProperty does not carry it
+            boot_index = console.packages.get_image_properties(path).boot_index
+        except ConsoleError:
+            boot_index = None
+    return LoadedPackage(instance, layout, images, drivers, image_error=image_error, source_problem=problem,
+                         boot_index=boot_index)
 
 
 def reload_images(console: ConsoleServices, package_id: str, expected_version: str | None) -> LoadedPackage:
@@ -45,4 +57,4 @@ def reload_images(console: ConsoleServices, package_id: str, expected_version: s
     result = console.packages.reload_image_properties(package_id, expected_version=expected_version)
     loaded = read_package(console, package_id)
     return LoadedPackage(loaded.instance, loaded.layout, loaded.images, loaded.drivers, result.changes,
-                         result.changes.notes, loaded.image_error)
+                         result.changes.notes, loaded.image_error, loaded.source_problem, loaded.boot_index)

@@ -60,7 +60,10 @@ class PropertiesDialog(QDialog):
         self.console = console
         self.package_id = package_id
         self.tasks = tasks
+        locales = getattr(console.context, "input_locales", None) or ()
         self.ctx = EditorContext(console.registry, console.context.validator.coercer, tasks,
+                                 suggestions={"InputLocale": [(loc.tag, loc.label) for loc in locales]},
+                                 field_buttons={"ImageIndex": ("C&hoose…", self._choose_image)},
                                  open_instance=InstanceDialog.ask)
         self.sheet: PropertySheet | None = None
         self.images_panel: ImagesPanel | None = None
@@ -149,6 +152,7 @@ class PropertiesDialog(QDialog):
     def _show_related(self, loaded: LoadedPackage) -> None:
         """What the package's values point to: its images and its drivers' catalog entries."""
         if self.images_panel is not None:
+            self.images_panel.set_source_problem(loaded.source_problem, loaded.boot_index)
             self.images_panel.set_images(loaded.images)
             if loaded.image_error:
                 self.images_panel.set_done(f"The recorded image metadata cannot be read: {loaded.image_error}")
@@ -316,6 +320,22 @@ class PropertiesDialog(QDialog):
         if self._busy and self.sheet is not None:
             return  # a save is on its way; its outcome decides
         super().reject()
+
+    def _choose_image(self, editor: Any) -> None:
+        """Choose… beside Image index: the images of the WIM at Image path (read in the background)."""
+        from console.core.sizes import size_units
+        from console.ui.propertysheet.image_chooser import choose_image_index
+
+        assert self.sheet is not None
+        path = str(self.sheet.editor("ImagePath").value() or "")
+
+        def chosen(index: int) -> None:
+            editor.set_value(index)
+            editor.changed.emit()
+
+        choose_image_index(self, self.console, self.tasks, path, int(editor.value() or 1),
+                           size_units(self.console.packages.cls), chosen,
+                           lambda message: self._show_banner(html.escape(message), ERROR_STYLE))
 
     def _alive(self) -> bool:
         return isValid(self)

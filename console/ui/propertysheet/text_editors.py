@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QTime, QTimeZone
-from PySide6.QtGui import QFontMetrics, QPalette
-from PySide6.QtWidgets import QDateTimeEdit, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtCore import QDate, QDateTime, QModelIndex, Qt, QTime, QTimer, QTimeZone
+from PySide6.QtGui import QFontMetrics, QPalette, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QCompleter, QDateTimeEdit, QLineEdit, QPlainTextEdit, QWidget
 
 from console.core.classdef import PropertyDef
 from console.core.values import format_value
@@ -15,17 +16,18 @@ from console.ui.propertysheet.editor_base import EditorMixin, read_only_reason
 
 
 class TextEditor(EditorMixin, QLineEdit):
-    """A single-line string; ``SizeLimit`` becomes the maximum length."""
+    """A single-line string. Longer text than ``SizeLimit`` is refused with a message (never cut
+    silently); surrounding spaces are not counted, the service trims them."""
 
     def __init__(self, prop: PropertyDef, parent: QWidget | None = None, *, label: str = "",
-                 read_only: str = "", placeholder: str = "") -> None:
+                 read_only: str = "", placeholder: str = "", suggestions: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__(parent)
-        limit = prop.size_limit
-        if limit:
-            self.setMaxLength(limit[1])
+        self._limit = prop.size_limit[1] if prop.size_limit else None
         if placeholder:
             self.setPlaceholderText(placeholder)
         self.textEdited.connect(self.emit_changed)
+        if suggestions:
+            self._offer(suggestions)
         self.init_editor(prop, label, read_only)
 
     def value(self) -> Any:
@@ -38,6 +40,37 @@ class TextEditor(EditorMixin, QLineEdit):
 
     def set_read_only(self, read_only: bool) -> None:
         self.setReadOnly(read_only)
+
+    def _offer(self, suggestions: Sequence[tuple[str, str]]) -> None:
+        """A completer over the known values (matched anywhere in value or label); choosing
+        one enters its value."""
+        model = QStandardItemModel(self)
+        for value, text in suggestions:
+            item = QStandardItem(text)
+            item.setData(value, Qt.ItemDataRole.UserRole)
+            model.appendRow(item)
+        completer = QCompleter(model, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionRole(Qt.ItemDataRole.DisplayRole)
+        completer.activated[QModelIndex].connect(self._chosen)  # type: ignore[index]
+        self.setCompleter(completer)
+        self.suggestions = completer
+
+    def _chosen(self, index: QModelIndex) -> None:
+        value = str(index.data(Qt.ItemDataRole.UserRole))
+
+        def enter() -> None:  # after QCompleter has written the label into the line edit
+            self.setText(value)
+            self.emit_changed()
+
+        QTimer.singleShot(0, enter)
+
+    def problem(self) -> str | None:
+        length = len(self.text().strip())
+        if self._limit is not None and length > self._limit:
+            return f"{self.prop.name} is limited to {self._limit} characters; it has {length}"
+        return None
 
 
 class MultiLineEditor(EditorMixin, QPlainTextEdit):

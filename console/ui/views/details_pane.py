@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.core.sizes import size_in
 from console.ui.icons import icon
 from console.ui.models.package_columns import property_text
 from console.ui.models.package_details import PackageDetails
@@ -83,7 +84,7 @@ class DetailsPane(QStackedWidget):
         self.tabs.addTab(scroll, icon("info"), "Summary")
         self.images_view, self._images = _table(["Index", "Name", "Architecture", "OS version", "Languages", "Size (KB)", "Edition", "Windows PE"], "Images")
         self.tabs.addTab(self.images_view, icon("image"), "Images")
-        self.components_view, self._components = _table(["ID", "Component", "Note"], "Optional components")
+        self.components_view, self._components = _table(["ID", "Component", "Why"], "Optional components")
         self.tabs.addTab(self.components_view, icon("optional-component"), "Optional Components")
         self.drivers_view, self._drivers = _table(["CI_ID", "Driver", "Source path"], "Drivers")
         self.tabs.addTab(self.drivers_view, icon("driver"), "Drivers")
@@ -108,13 +109,13 @@ class DetailsPane(QStackedWidget):
         for info in details.images:
             self._images.appendRow(_row(
                 info.index, info.name, info.architecture, info.os_version, ", ".join(info.languages),
-                f"{(info.total_bytes or 0) // 1024:,}", info.edition_id, "Yes" if info.is_windows_pe else "No",
+                size_in("KiloBytes", info.total_bytes), info.edition_id, "Yes" if info.is_windows_pe else "No",
             ))
         if details.image_error:
             self._images.appendRow(_row("", f"The image metadata cannot be read: {details.image_error}"))
         self._components.removeRows(0, self._components.rowCount())
-        for cid, name, required in details.components:
-            self._components.appendRow(_row(cid, name, "Always required by Configuration Manager" if required else ""))
+        for cid, name, group in details.components:
+            self._components.appendRow(_row(cid, name, group))
         self._drivers.removeRows(0, self._drivers.rowCount())
         for ci_id, name, path in details.drivers:
             self._drivers.appendRow(_row(ci_id, name, path))

@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from console.core.changes import Changes
+from console.core.classdef import ClassDef
 from console.core.console_services import ConsoleServices
+from console.core.services.source_images import default_name
 from console.ui.tasks import TaskRunner
 from console.ui.wizards.data_source_page import DataSourcePage
 from console.ui.wizards.pages import CompletionPage, ProgressPage, SummaryPage, WizardBase
@@ -35,6 +37,12 @@ class PageId(IntEnum):
     DONE = 4
 
 
+def _limit(cls: ClassDef, name: str) -> int:
+    prop = cls.property(name)
+    limit = prop.size_limit if prop is not None else None
+    return limit[1] if limit else 10**6
+
+
 class GeneralPage(QWizardPage):
     """Name (required, unique in the site: checked in the background while typing), Version, Comment."""
 
@@ -47,11 +55,11 @@ class GeneralPage(QWizardPage):
         self._taken_by: str | None = None
         self._checked_name = ""
         self._generation = 0
+        cls = console.packages.cls
+        self._limits = {name: _limit(cls, name) for name in ("Name", "Version", "Description")}
         self.name = QLineEdit()
-        self.name.setMaxLength(50)
         self.name.setAccessibleName("Name")
         self.version = QLineEdit()
-        self.version.setMaxLength(32)
         self.version.setAccessibleName("Version")
         self.comment = QPlainTextEdit()
         self.comment.setAccessibleName("Comment")
@@ -61,7 +69,7 @@ class GeneralPage(QWizardPage):
         self.name_error.setStyleSheet("color: #c0392b;")
         self.name_error.setWordWrap(True)
         self.name_error.setVisible(False)
-        self.comment_note = QLabel("Up to 127 characters.")
+        self.comment_note = QLabel(f"Up to {self._limits['Description']} characters.")
         self.comment_note.setObjectName("hint")
         form = QFormLayout()
         form.addRow("&Name:", self.name)
@@ -78,8 +86,9 @@ class GeneralPage(QWizardPage):
         self._timer.setSingleShot(True)
         self._timer.setInterval(NAME_CHECK_DELAY_MS)
         self._timer.timeout.connect(self.check_name)
-        self.name.textChanged.connect(lambda _t: self._timer.start())
-        self.name.textChanged.connect(lambda _t: self.completeChanged.emit())
+        self.name.textChanged.connect(self._timer.start)
+        for edit in (self.name, self.version):
+            edit.textChanged.connect(self._text_changed)
         self.comment.textChanged.connect(self._comment_changed)
 
     def initializePage(self) -> None:
@@ -87,14 +96,32 @@ class GeneralPage(QWizardPage):
             wizard = self.wizard()
             image = wizard.data_source.selected_image() if isinstance(wizard, AddBootImageWizard) else None
             if image is not None:
-                arch = image.architecture or "unknown"
-                self.name.setText(f"Boot image ({arch})" if image.is_windows_pe else (image.name or "")[:50])
+                self.name.setText(default_name(self._console.packages.cls, image))
         self.check_name()
 
     def _comment_changed(self) -> None:
-        length = len(self.comment.toPlainText())
-        self.comment_note.setText(f"{length} of 127 characters" + (" — too long" if length > 127 else ""))
+        length, limit = len(self.comment.toPlainText().strip()), self._limits["Description"]
+        self.comment_note.setText(f"{length} of {limit} characters" + (" — too long" if length > limit else ""))
         self.completeChanged.emit()
+
+    def length_problems(self) -> list[str]:
+        """Over-long Name or Version (Name's and Version's SizeLimit; surrounding spaces are trimmed)."""
+        problems = []
+        for label, text in (("Name", self.name.text()), ("Version", self.version.text())):
+            length = len(text.strip())
+            if length > self._limits[label]:
+                problems.append(f"{label} is limited to {self._limits[label]} characters; it has {length}")
+        return problems
+
+    def _text_changed(self, _text: str = "") -> None:
+        self._show_length_problems()
+        self.completeChanged.emit()
+
+    def _show_length_problems(self) -> None:
+        problems = self.length_problems()
+        if problems or not self._taken_by:
+            self.name_error.setText("\n".join(problems))
+            self.name_error.setVisible(bool(problems))
 
     def check_name(self) -> None:
         self._timer.stop()
@@ -119,7 +146,8 @@ class GeneralPage(QWizardPage):
 
     def isComplete(self) -> bool:
         name = self.name.text().strip()
-        return bool(name) and len(self.comment.toPlainText()) <= 127 and not (self._taken_by and self._checked_name == name)
+        return (bool(name) and len(self.comment.toPlainText().strip()) <= self._limits["Description"]
+                and not self.length_problems() and not (self._taken_by and self._checked_name == name))
 
 
 class AddBootImageWizard(WizardBase):

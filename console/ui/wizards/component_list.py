@@ -8,16 +8,19 @@ from typing import Any
 from PySide6.QtCore import Property, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from console.core.optional_components import ComponentChoice, OptionalComponentCatalog
+from console.core.optional_components import SITE_REQUIRED, ComponentChoice, OptionalComponentCatalog
+from console.core.sizes import size_header, size_in
 from console.ui.icons import icon
 
-LOCKED_NOTE = "Always included by Configuration Manager"
+LOCKED_NOTE = f"{SITE_REQUIRED} (always included)"
+
+
+#: One unit for the whole Size column (KB, as image and package sizes; console/core/sizes.py).
+SIZE_UNITS = "KiloBytes"
 
 
 def _size_text(size: int | None) -> str:
-    if size is None:
-        return ""
-    return f"{size / 1024 / 1024:,.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:,.0f} KB"
+    return "" if size is None else size_in(SIZE_UNITS, size)
 
 
 class ComponentList(QTreeWidget):
@@ -47,7 +50,7 @@ class ComponentList(QTreeWidget):
         self.setRootIsDecorated(False)
         self.setAlternatingRowColors(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        headers = ["Component", "Purpose", "Prerequisites"] + (["Size", "In ADK"] if adk is not None else [])
+        headers = ["Component", "Purpose", "Prerequisites"] + ([size_header(SIZE_UNITS), "In ADK"] if adk is not None else [])
         self.setHeaderLabels(headers)
         for choice in catalog.choices(architecture):
             self._add(choice, choice.id in selected or choice.id in self._locked, adk)
@@ -114,7 +117,7 @@ class ComponentList(QTreeWidget):
                 for i, _ in added:
                     self._set(i, True)
                 if added:
-                    self.note.emit("Added: " + "; ".join(f"{self._catalog.by_id(i).name}, {why}" for i, why in added))
+                    self.note.emit("Added as prerequisite: " + "; ".join(f"{self._catalog.by_id(i).name}, {why}" for i, why in added))
             else:
                 dependents = [d for d in self._catalog.dependents(cid, self.checked_ids()) if d not in self._locked]
                 if dependents:

@@ -23,11 +23,13 @@ from PySide6.QtWidgets import (
 
 from console.core.console_services import ConsoleServices
 from console.core.errors import error_text
+from console.core.services.source_images import image_problems
+from console.core.sizes import size_header, size_in, size_units
 from console.ui.icons import icon
 from console.ui.tasks import TaskRunner
 
 READ_DELAY_MS = 300
-HEADERS = ["Index", "Name", "Architecture", "OS version", "Language", "Size (MB)", "Windows PE"]
+HEADERS = ["Index", "Name", "Architecture", "OS version", "Language", "Size", "Windows PE"]
 
 
 class DataSourcePage(QWizardPage):
@@ -59,8 +61,9 @@ class DataSourcePage(QWizardPage):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Reading the WIM file")
+        self._units = size_units(console.packages.cls)
         self.model = QStandardItemModel(0, len(HEADERS), self)
-        self.model.setHorizontalHeaderLabels(HEADERS)
+        self.model.setHorizontalHeaderLabels([size_header(self._units) if h == "Size" else h for h in HEADERS])
         self.images = QTableView()
         self.images.setModel(self.model)
         self.images.setAccessibleName("Images in the WIM file")
@@ -144,13 +147,13 @@ class DataSourcePage(QWizardPage):
         self.info = info
         for image in info.images:
             values = [image.index, image.name or "(no name)", image.architecture_text, image.os_version,
-                      image.default_language, f"{(image.total_bytes or 0) / 1048576:,.1f}",
+                      image.default_language, size_in(self._units, image.total_bytes),
                       "Yes" if image.is_windows_pe else "No"]
             items = [QStandardItem(str(v)) for v in values]
-            if image.problems():
+            if problems := image_problems(info, image):
                 items[0].setIcon(icon("warning"))
                 for item in items:
-                    item.setToolTip("\n".join(image.problems()))
+                    item.setToolTip("\n".join(problems))
             self.model.appendRow(items)
         count = len(info.images)
         text = f"{count} image{'s' if count != 1 else ''} in this {info.compression} WIM"
@@ -183,20 +186,22 @@ class DataSourcePage(QWizardPage):
         self.completeChanged.emit()
 
     def _show_problems(self) -> None:
-        image = self.selected_image()
-        problems = image.problems() if image is not None else []
+        problems = self.image_problems()
         self.problems.setText("\n".join(f"⚠ {p}" for p in problems))
         self.problems.setStyleSheet("color: #b9770e;" if problems else "")
         self.allow.setVisible(bool(problems))
         if not problems:
             self.allow.setChecked(False)
 
-    def needs_override(self) -> bool:
+    def image_problems(self) -> list[str]:
+        """The service's own check (WinPE, architecture, split WIM, ...) of the chosen image."""
         image = self.selected_image()
-        return bool(image is not None and image.problems())
+        return image_problems(self.info, image) if image is not None and self.info is not None else []
+
+    def needs_override(self) -> bool:
+        return bool(self.image_problems())
 
     def isComplete(self) -> bool:
-        image = self.selected_image()
-        if image is None:
+        if self.selected_image() is None:
             return False
-        return not image.problems() or self.allow.isChecked()
+        return not self.image_problems() or self.allow.isChecked()

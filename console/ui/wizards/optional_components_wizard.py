@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QMessageBox, QVBoxLayout, QWidget, QWizard
 
 from console.core.changes import Changes
 from console.core.console_services import ConsoleServices
+from console.core.optional_components import CHOSEN, PREREQUISITE, SITE_REQUIRED, component_groups
 from console.ui.tasks import TaskRunner
 from console.ui.wizards.component_list import ComponentList
 from console.ui.wizards.pages import CompletionPage, ProgressPage, SummaryPage, WizardBase
@@ -90,6 +91,16 @@ class OptionalComponentsWizard(WizardBase):
         catalog = self.console.context.catalog
         return ", ".join(escape(catalog.by_id(i).name) for i in ids) or "(none)"
 
+    def _groups_html(self, ids: list[int]) -> str:
+        """The components after the change in the three groups every view uses."""
+        catalog = self.console.context.catalog
+        groups = component_groups(catalog, ids, self.package.get("Architecture") or "")
+        prereqs = ", ".join(f"{escape(catalog.by_id(i).name)} (for {escape(', '.join(dict(groups.needed_by)[i]))})"
+                            for i in groups.prerequisites)
+        return (f"<p><b>{CHOSEN}:</b> {self._names(list(groups.chosen))}</p>"
+                f"<p><b>{PREREQUISITE}s:</b> {prereqs or '(none)'}</p>"
+                f"<p><b>{SITE_REQUIRED}:</b> {self._names(list(groups.site_required))}</p>")
+
     def _summary(self) -> str:
         after = self.chosen()
         locked = set(self.console.context.catalog.required_by_config_mgr(self.package.get("Architecture") or ""))
@@ -98,8 +109,8 @@ class OptionalComponentsWizard(WizardBase):
         if not added and not removed:
             return "<p>The optional components stay as they are; nothing will change.</p>"
         return (f"<p>Boot image: <b>{escape(self.package['Name'])}</b> ({self.package_id})</p>"
-                f"<p><b>Added:</b> {self._names(added)}</p><p><b>Removed:</b> {self._names(removed)}</p>"
-                f"<p><b>Components after the change:</b> {self._names(after)}</p>"
+                f"<p><b>Will be added:</b> {self._names(added)}</p><p><b>Will be removed:</b> {self._names(removed)}</p>"
+                f"<p>After the change:</p>{self._groups_html(after)}"
                 "<p>The components are added to the image the next time it is built.</p>")
 
     def _apply(self, ctx: Any) -> Any:
@@ -107,8 +118,5 @@ class OptionalComponentsWizard(WizardBase):
 
     def _completion(self, result: Any) -> str:
         ids = list(result.value.component_ids) if result is not None else self.chosen()
-        extra = ""
-        if result is not None and result.value.added_names:
-            extra = f"<p>Prerequisites added: {escape(', '.join(result.value.added_names))}.</p>"
-        return (f"<p>{escape(self.package['Name'])} now has these optional components: {self._names(ids)}.</p>{extra}"
+        return (f"<p>{escape(self.package['Name'])} now has these optional components:</p>{self._groups_html(ids)}"
                 "<p>Next: update the distribution points of the boot image to build and send the new image.</p>")

@@ -1,4 +1,5 @@
-"""Scratch Space wizard: choose the Windows PE scratch space (32-512 MB) of a boot image."""
+"""Scratch Space wizard: choose the Windows PE scratch space of a boot image. The choices, their
+labels and the default come from ScratchSpace's metadata (ValueMap, Values, default value)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,14 @@ from PySide6.QtWidgets import (
 )
 
 from console.core.changes import Changes
+from console.core.classdef import ClassDef
 from console.core.console_services import ConsoleServices
+from console.core.validation import UNIT_NAMES
 from console.ui.tasks import TaskRunner
 from console.ui.wizards.pages import CompletionPage, ProgressPage, SummaryPage, WizardBase
 
-CHOICES = {
+#: Advice shown beside a choice (choices the metadata adds later simply have none).
+ADVICE = {
     32: "Smallest RAM footprint; enough for a task sequence that only applies an image. Tools that "
         "unpack to %TEMP% (driver packages, large scripts, WinPE-NetFx/PowerShell work) can fail with "
         "\"not enough space\".",
@@ -48,8 +52,15 @@ class PageId(IntEnum):
     DONE = 3
 
 
+def scratch_choices(cls: ClassDef) -> tuple[list[tuple[int, str]], int]:
+    """([(value, label)], default) from ScratchSpace's ValueMap/Values and default value."""
+    prop = cls.properties["ScratchSpace"]
+    return [(int(c.value), c.name) for c in prop.choices], int(prop.default or 0)
+
+
 class ChoosePage(QWizardPage):
-    def __init__(self, current: int, parent: QWidget | None = None) -> None:
+    def __init__(self, current: int, choices: list[tuple[int, str]], default: int,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle("Scratch Space")
         self.setSubTitle("Choose how much writable space Windows PE gets on its RAM disk.")
@@ -61,18 +72,20 @@ class ChoosePage(QWizardPage):
         grid = QGridLayout(box)
         grid.setColumnStretch(1, 1)
         grid.setVerticalSpacing(8)
-        for row, (value, text) in enumerate(CHOICES.items()):
-            radio = QRadioButton(f"&{value} MB")
-            radio.setAccessibleName(f"{value} MB")
+        for row, (value, label) in enumerate(choices):
+            text = ADVICE.get(value, "")
+            radio = QRadioButton(f"&{label}")
+            radio.setAccessibleName(label)
             radio.setToolTip(text)
-            hint = QLabel(text + ("  <i>(current setting)</i>" if value == current else ""))
+            notes = [note for note, on in (("default", value == default), ("current setting", value == current)) if on]
+            hint = QLabel(text + (f"  <i>({', '.join(notes)})</i>" if notes else ""))
             hint.setWordWrap(True)
             hint.setObjectName("hint")
             hint.setBuddy(radio)
             self.group.addButton(radio, value)
             grid.addWidget(radio, row, 0, Qt.AlignmentFlag.AlignTop)
             grid.addWidget(hint, row, 1)
-        button = self.group.button(current) or self.group.button(512)
+        button = self.group.button(current) or self.group.button(default)
         button.setChecked(True)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
@@ -93,7 +106,8 @@ class ScratchSpaceWizard(WizardBase):
         self.package_id = package["PackageID"]
         self.package = package
         self.version = self.package["SedoObjectVersion"]
-        self.choose = ChoosePage(int(self.package.get("ScratchSpace") or 512))
+        choices, default = scratch_choices(console.packages.cls)
+        self.choose = ChoosePage(int(self.package.get("ScratchSpace") or default), choices, default)
         self.progress = ProgressPage(tasks, self._apply, "Saving the scratch space")
         self.setPage(PageId.CHOOSE, self.choose)
         self.setPage(PageId.SUMMARY, SummaryPage(self._summary))
@@ -101,14 +115,19 @@ class ScratchSpaceWizard(WizardBase):
         self.setPage(PageId.DONE, CompletionPage(self._completion, self.progress))
         self.progress.succeeded.connect(lambda result: self.applied.emit(result.changes if result else Changes()))
 
+    def _shown(self, value: int) -> str:
+        """``512 MB``: the value's label from the metadata (Values, Units)."""
+        prop = self.console.packages.cls.properties["ScratchSpace"]
+        return prop.choice_name(value) or f"{value} {UNIT_NAMES.get(prop.units, prop.units)}".strip()
+
     def _summary(self) -> str:
         new = self.choose.value()
         old = self.choose.current
         name = escape(self.package["Name"])
         if new == old:
-            return f"<p>Scratch space of <b>{name}</b> ({self.package_id}) stays at <b>{old} MB</b>; nothing will change.</p>"
+            return f"<p>Scratch space of <b>{name}</b> ({self.package_id}) stays at <b>{self._shown(old)}</b>; nothing will change.</p>"
         return (f"<p>Boot image: <b>{name}</b> ({self.package_id})</p>"
-                f"<p>Scratch space: {old} MB → <b>{new} MB</b></p>"
+                f"<p>Scratch space: {self._shown(old)} → <b>{self._shown(new)}</b></p>"
                 "<p>The image is rebuilt with the new value the next time distribution points are updated.</p>")
 
     def _apply(self, ctx: Any) -> Any:
@@ -117,5 +136,5 @@ class ScratchSpaceWizard(WizardBase):
 
     def _completion(self, result: Any) -> str:
         value = result.value["ScratchSpace"] if result is not None else self.choose.value()
-        return (f"<p>The scratch space of <b>{escape(self.package['Name'])}</b> is now <b>{value} MB</b>.</p>"
+        return (f"<p>The scratch space of <b>{escape(self.package['Name'])}</b> is now <b>{self._shown(value)}</b>.</p>"
                 "<p>Next: update the distribution points of the boot image so that the rebuilt image reaches them.</p>")

@@ -9,17 +9,19 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
-from console.core.errors import ValidationError
-from console.core.optional_components import OptionalComponentCatalog
+from console.core.optional_components import (
+    CHOSEN,
+    SITE_REQUIRED,
+    OptionalComponentCatalog,
+    component_groups,
+    component_name,
+)
 from console.ui.models.headed_table_model import HeadedTableModel, Index
 
-HEADERS = ("Component", "ID", "State", "Purpose")
+HEADERS = ("Component", "ID", "Included as", "Purpose")
 
 ADDED = "Will be added"
 REMOVED = "Will be removed"
-REQUIRED = "Required"
-ALWAYS = "Required (always added)"
-INSTALLED = "Included"
 
 
 @dataclass(frozen=True)
@@ -28,34 +30,29 @@ class ComponentRow:
     name: str
     state: str
     purpose: str
+    group: str = CHOSEN
 
 
 def component_rows(catalog: OptionalComponentCatalog, architecture: str, current: Sequence[int],
                    original: Sequence[int]) -> list[ComponentRow]:
-    """Current components in install order, then removed ones, then required ones not listed."""
-    try:
-        required = set(catalog.required_by_config_mgr(architecture))
-    except ValidationError:
-        required = set()
+    """The three groups of ``component_groups`` (chosen, prerequisites, required by the site),
+    then the components the pending change removes."""
+    groups = component_groups(catalog, current, architecture)
     rows: list[ComponentRow] = []
 
-    def row(cid: int, state: str) -> ComponentRow:
+    def row(cid: int, state: str, group: str) -> ComponentRow:
         try:
             comp = catalog.by_id(cid)
         except KeyError:
-            return ComponentRow(cid, f"Unknown component {cid}", state, "")
-        return ComponentRow(cid, comp.name, state, comp.purpose)
+            return ComponentRow(cid, component_name(catalog, cid), state, "", group)
+        return ComponentRow(cid, comp.name, state, comp.purpose, group)
 
-    for cid in current:
-        if cid in required:
-            state = REQUIRED
-        elif cid not in original:
-            state = ADDED
-        else:
-            state = INSTALLED
-        rows.append(row(cid, state))
-    rows.extend(row(cid, REMOVED) for cid in original if cid not in current)
-    rows.extend(row(cid, ALWAYS) for cid in sorted(required) if cid not in current)
+    for cid in groups.all_ids():
+        label, group = groups.label(cid), groups.group_of(cid)
+        pending = group != SITE_REQUIRED and cid not in original
+        rows.append(row(cid, f"{ADDED} ({label.lower()})" if pending else label, group))
+    site = set(groups.site_required)
+    rows.extend(row(cid, REMOVED, CHOSEN) for cid in original if cid not in current and cid not in site)
     return rows
 
 
@@ -70,12 +67,12 @@ class ComponentsModel(HeadedTableModel):
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return (row.name, str(row.id), row.state, row.purpose)[index.column()]
-        if role == Qt.ItemDataRole.FontRole and row.state in (ADDED, REMOVED):
+        if role == Qt.ItemDataRole.FontRole and (row.state.startswith(ADDED) or row.state == REMOVED):
             font = QFont()
-            font.setBold(row.state == ADDED)
+            font.setBold(row.state.startswith(ADDED))
             font.setStrikeOut(row.state == REMOVED)
             return font
-        if role == Qt.ItemDataRole.ForegroundRole and row.state == ALWAYS:
+        if role == Qt.ItemDataRole.ForegroundRole and row.group == SITE_REQUIRED:
             return QGuiApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
         return None
 

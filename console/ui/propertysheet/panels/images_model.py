@@ -9,8 +9,13 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QFont
 
+from console.core.sizes import size_in
 from console.core.values import format_datetime
 from console.ui.models.headed_table_model import HeadedTableModel, Index
+
+#: Image sizes follow PackageSize's unit (KiloBytes); the Properties dialog's class is the
+#: boot image class, whose PackageSize is in KB (``console.core.sizes``).
+IMAGE_SIZE_UNITS = "KiloBytes"
 
 #: Column header → attribute of ``console.core.images.ImageInfo``.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -30,8 +35,18 @@ DETAILS: tuple[tuple[str, str], ...] = (
     ("Directories", "dir_count"),
     ("Created", "creation_time"),
     ("Modified", "modification_time"),
-    ("WIM boot image", "is_boot_image"),
+    ("Boot index", "is_boot_image"),
 )
+
+
+def boot_index_text(boot: int | None, info: Any) -> str:
+    """``1 (this image)``, ``2 (image 2, not this one)`` or ``not set``: the WIM header's boot
+    index, which says which image Windows boots from the file (not whether this one can boot)."""
+    if boot is None:
+        return "unknown (the image file could not be read)"
+    if boot == 0:
+        return "not set (no image of this file is marked bootable)"
+    return f"{boot} (this image)" if boot == getattr(info, "index", None) else f"{boot} (image {boot}, not this one)"
 
 
 def shown(info: Any, attribute: str) -> str:
@@ -39,7 +54,7 @@ def shown(info: Any, attribute: str) -> str:
     if value is None or value == "":
         return ""
     if attribute == "total_bytes":
-        return f"{-(-int(value) // 1024):,}"
+        return size_in(IMAGE_SIZE_UNITS, int(value))
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, datetime):
@@ -96,5 +111,5 @@ class ImagesModel(HeadedTableModel):
 
     @staticmethod
     def _tooltip(info: Any) -> str:
-        lines = [f"{label}: {shown(info, attr)}" for label, attr in DETAILS if shown(info, attr)]
+        lines = [f"{label}: {shown(info, attr)}" for label, attr in DETAILS if shown(info, attr) and attr != "is_boot_image"]
         return "\n".join(lines)

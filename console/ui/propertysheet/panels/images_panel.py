@@ -20,9 +20,11 @@ from PySide6.QtWidgets import (
 )
 
 from console.ui.propertysheet.form_builder import caption
-from console.ui.propertysheet.panels.images_model import DETAILS, ImagesModel, shown
+from console.ui.propertysheet.panels.images_model import DETAILS, ImagesModel, boot_index_text, shown
 from console.ui.propertysheet.sheet_values import SheetValues
 from console.ui.propertysheet.view_keys import setup_table
+
+WARNING_STYLE = "background: #fff4ce; border: 1px solid #e0b400; padding: 6px; color: #3b2f00;"
 
 
 class ImagesPanel(QWidget):
@@ -34,6 +36,7 @@ class ImagesPanel(QWidget):
     def __init__(self, values: SheetValues, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._values = values
+        self._boot_index: int | None = None
         self.path = QLabel(self)
         self.path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.path.setWordWrap(True)
@@ -67,6 +70,13 @@ class ImagesPanel(QWidget):
                                       "it was changed with DISM or another tool")
         self.reload_button.clicked.connect(self.reload_requested)
 
+        self.source_warning = QLabel(self)
+        self.source_warning.setObjectName("sourceWarning")
+        self.source_warning.setAccessibleName("Source image warning")
+        self.source_warning.setWordWrap(True)
+        self.source_warning.setStyleSheet(WARNING_STYLE)
+        self.source_warning.hide()
+
         top = QFormLayout()
         top.addRow("Image file:", self.path)
         bottom = QHBoxLayout()
@@ -76,6 +86,7 @@ class ImagesPanel(QWidget):
         layout.addWidget(caption("The images in the source image file. The package is built from the image "
                                  "shown in bold (Image index on the Data Source tab). If the file was changed "
                                  "by another tool, press Reload.", self))
+        layout.addWidget(self.source_warning)
         layout.addLayout(top)
         layout.addWidget(self.table)
         layout.addWidget(self.details_box, 1)
@@ -94,6 +105,13 @@ class ImagesPanel(QWidget):
         if not images:
             self.status.setText("The package records no image metadata; press Reload to read the image file.")
 
+    def set_source_problem(self, problem: str | None, boot_index: int | None = None) -> None:
+        """A warning banner when the source WIM is gone or unreadable (the list is then history);
+        ``boot_index`` is the file's header boot index when it could be read."""
+        self._boot_index = boot_index
+        self.source_warning.setText(f"⚠ {problem}" if problem else "")
+        self.source_warning.setVisible(bool(problem))
+
     def set_busy(self, text: str) -> None:
         self.reload_button.setEnabled(False)
         self.status.setText(text)
@@ -110,3 +128,5 @@ class ImagesPanel(QWidget):
         info = images[current.row()] if current.isValid() and current.row() < len(images) else None
         for attribute, label in self._detail_labels.items():
             label.setText(shown(info, attribute) if info is not None else "")
+        if info is not None:
+            self._detail_labels["is_boot_image"].setText(boot_index_text(self._boot_index, info))

@@ -43,8 +43,8 @@ class OptionalComponentsPanel(QWidget):
         buttons.addWidget(self.edit_button)
         layout = QVBoxLayout(self)
         layout.addWidget(caption(
-            "Windows PE optional components added to this boot image, in install order. Required "
-            "components are always part of a Configuration Manager boot image. Changes take effect "
+            "Windows PE optional components of this boot image: the ones chosen, the ones added as their "
+            "prerequisites, and (greyed) the ones this site requires in every boot image. Changes take effect "
             "when the distribution points are next updated.", self))
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)

@@ -1,0 +1,60 @@
+"""Monitoring › Status Messages: filter, and each message in full with old → new values."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from console.ui.models.navigation_model import NavKind
+from console.ui.views.status_messages_page import StatusMessageDialog, StatusMessagesPage
+from tests.ui.conftest import wait_idle
+
+
+def _open_page(qtbot, window) -> StatusMessagesPage:
+    model = window.navigation_model
+    index = model.match(model.index(0, 0), Qt.ItemDataRole.DisplayRole, "Status Messages", 1, Qt.MatchFlag.MatchRecursive)[0]
+    window.navigation.setCurrentIndex(index)
+    wait_idle(qtbot, window)
+    page = window.pages.currentWidget()
+    assert isinstance(page, StatusMessagesPage) and model.kind(index) == NavKind.STATUS_MESSAGES
+    return page
+
+
+def test_filter_and_open_a_change_in_full(qtbot, monkeypatch, console, x64_package, make_window):
+    console.packages.put("PS100001", {"Name": "Lab x64", "ScratchSpace": 256, "Description": "long " * 20})
+    window = make_window()
+    page = _open_page(qtbot, window)
+    assert page.model.rowCount() == 2
+    page.search.setText("lab x64")
+    assert page.model.rowCount() == 1
+    changed = page.model.record(0)
+    assert changed.text.startswith("Properties changed")
+    assert "(3 value(s) changed)" in page.model.index(0, 5).data()
+    page.severity.setCurrentIndex(page.severity.findData("error"))
+    assert page.model.rowCount() == 0 and "0 of the 2" in page.note.text()
+    page.severity.setCurrentIndex(0)
+    page.search.clear()
+    page.package.setText("PS1000FF")
+    assert page.model.rowCount() == 0
+    page.package.setText("ps100001")
+    assert page.model.rowCount() == 2
+
+    opened: list[StatusMessageDialog] = []
+
+    def look(dialog: StatusMessageDialog) -> int:
+        opened.append(dialog)
+        dialog.show()
+        dialog.grab().save("/tmp/status-message-dialog.png")
+        return 0
+
+    monkeypatch.setattr(StatusMessageDialog, "exec", look)
+    row = next(r for r in range(page.model.rowCount()) if page.model.record(r).id == changed.id)
+    page.view.setCurrentIndex(page.model.index(row, 0))
+    page.view.setFocus()
+    qtbot.keyClick(page.view, Qt.Key.Key_Return)
+    assert len(opened) == 1
+    dialog = opened[0]
+    assert dialog.text.toPlainText() == changed.text
+    table = dialog.changes
+    rows = [tuple(table.item(r, c).text() for c in range(3)) for r in range(table.rowCount())]
+    assert rows[1:] == [("Name", "Boot image (x64)", "Lab x64"), ("ScratchSpace", "512 MB", "256 MB")]
+    assert rows[0][:2] == ("Description", "(empty)") and rows[0][2].startswith("long long")
