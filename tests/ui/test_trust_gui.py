@@ -1,0 +1,275 @@
+"""Issue 8 (trust pass), GUI behaviour: shortcuts, stale details and actions, navigation pages,
+status text, the toolbar at 1024×700."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QToolBar, QToolButton, QWidget
+
+from console.ui.dialogs.folder_dialogs import ConfirmDeleteDialog, NewFolderDialog
+from console.ui.models.navigation_model import NavKind
+from tests.ui.conftest import wait_idle
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def populated(console, x64_facts):
+    for i, name in enumerate(["Alpha", "Bravo", "Charlie", "Delta"]):
+        console.packages.create(name=name, image_path=f"/images/{i}.wim", version=f"1.{i}", image=x64_facts)
+    return console
+
+
+def names(window) -> list[str]:
+    model = window.package_model
+    return [model.index(r, 0).data() for r in range(model.rowCount())]
+
+
+def open_node(qtbot, window, label: str) -> QWidget:
+    model = window.navigation_model
+    index = model.match(model.index(0, 0), Qt.ItemDataRole.DisplayRole, label, 1, Qt.MatchFlag.MatchRecursive)[0]
+    window.navigation.setCurrentIndex(index)
+    wait_idle(qtbot, window)
+    return window.pages.currentWidget()
+
+
+def select_row(qtbot, window, row: int) -> str:
+    view = window.packages_page.view
+    view.selectionModel().setCurrentIndex(
+        window.packages_page.proxy.index(row, 0),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+    pid = view.current_package_id()
+    details = window.packages_page.details
+    qtbot.waitUntil(lambda: details.currentWidget() is details.tabs and details.package_id == pid, timeout=5000)
+    return pid
+
+
+def details_gone(window) -> bool:
+    details = window.packages_page.details
+    return details.currentWidget() is details.message and details.package_id is None
+
+
+def all_actions(window) -> set[QAction]:
+    """Every QAction reachable from the window: its children, every widget's actions, menus."""
+    found = set(window.findChildren(QAction))
+    for widget in [window, *window.findChildren(QWidget)]:
+        found.update(QWidget.actions(widget))
+    for page in [window.pages.widget(i) for i in range(window.pages.count())]:
+        found.update(page.findChildren(QAction))
+    return found
+
+
+# -- 11: shortcuts ------------------------------------------------------------------------------
+
+
+def test_no_two_actions_share_a_shortcut(qtbot, populated, make_window):
+    window = make_window()
+    open_node(qtbot, window, "Drivers")  # page-local actions exist too
+    owners: dict[str, list[str]] = {}
+    for action in all_actions(window):
+        keys = [k.toString() for k in action.shortcuts() if not k.isEmpty()]
+        assert len(keys) == len(set(keys)), f"{action.text()!r} registers {keys}"
+        for key in keys:
+            owners.setdefault(key, []).append(action.text())
+    clashes = {key: texts for key, texts in owners.items() if len(texts) > 1}
+    assert not clashes, clashes
+    assert "F5" in owners and "Del" in owners
+
+
+def test_pressing_f5_refreshes_the_list(qtbot, populated, make_window, console):
+    window = make_window()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+    window.packages_page.view.setFocus()
+    console.packages.create(name="Added elsewhere", image_path="/z.wim")
+    QTest.keyClick(window, Qt.Key.Key_F5)
+    wait_idle(qtbot, window)
+    assert "Added elsewhere" in names(window)
+
+
+# -- 12: the details pane and the actions follow the selection and every change --------------
+
+
+def test_delete_clears_the_details_and_the_actions(qtbot, monkeypatch, populated, make_window):
+    window = make_window()
+    select_row(qtbot, window, 1)
+    monkeypatch.setattr(ConfirmDeleteDialog, "ask", classmethod(lambda cls, parent, items: True))
+    window.actions.delete.trigger()
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: details_gone(window), timeout=5000)
+    assert names(window) == ["Alpha", "Charlie", "Delta"]
+    assert window.packages_page.view.selected_package_ids() == []
+    for action in window.actions.package_actions():
+        assert not action.isEnabled(), action.text()
+
+
+def test_search_new_folder_and_drag_clear_a_stale_selection(qtbot, monkeypatch, populated, make_window, console):
+    window = make_window()
+    select_row(qtbot, window, 0)
+    window.packages_page.filter.setText("Delta")
+    window.packages_page.apply_filter_now()
+    wait_idle(qtbot, window)
+    assert names(window) == ["Delta"]
+    qtbot.waitUntil(lambda: details_gone(window), timeout=5000)
+    assert not window.actions.properties.isEnabled() and not window.actions.move.isEnabled()
+    window.packages_page.filter.setText("")
+    window.packages_page.apply_filter_now()
+    wait_idle(qtbot, window)
+
+    select_row(qtbot, window, 0)
+    monkeypatch.setattr(NewFolderDialog, "ask", classmethod(lambda cls, parent, label: "Lab"))
+    window.actions.new_folder.trigger()
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: details_gone(window), timeout=5000)
+    assert not window.actions.delete.isEnabled()
+
+    pid = select_row(qtbot, window, 2)
+    [folder] = console.folders.all()
+    data = window.package_model.mimeData([window.package_model.index(2, 0)])
+    window.navigation_model.dropMimeData(data, Qt.DropAction.MoveAction, -1, -1,
+                                         window.navigation_model.find_folder(folder.id))
+    wait_idle(qtbot, window)
+    assert pid not in [window.package_model.index(r, 1).data() for r in range(window.package_model.rowCount())]
+    qtbot.waitUntil(lambda: details_gone(window), timeout=5000)
+    assert not window.actions.move.isEnabled()
+
+
+def test_reload_and_wizards_refresh_the_details(qtbot, populated, make_window, console, winpe_x64_wim, x64_facts):
+    # recorded with other facts than the real WIM has (1 GiB): Reload finds the real size
+    pid = console.packages.create(name="Aardvark", image_path=str(winpe_x64_wim), image=x64_facts).value["PackageID"]
+    window = make_window()
+    assert select_row(qtbot, window, 0) == pid
+    details = window.packages_page.details
+    before = details._values["PackageSize"].text()
+    window.actions.reload.trigger()  # Reload Image Properties reads the real WIM
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: details._values["PackageSize"].text() != before, timeout=5000)
+    assert details.package_id == pid
+    # a wizard's save reports Changes(updated=…): the pane shows the saved value
+    result = console.packages.put(pid, {"ScratchSpace": 256}, expected_version=console.packages.get(pid)["SedoObjectVersion"])
+    window.controller.changed.emit(result.changes)
+    qtbot.waitUntil(lambda: details._values["ScratchSpace"].text() == "256 MB", timeout=5000)
+
+
+# -- 15: no label widens the window -------------------------------------------------------------
+
+
+def test_a_long_status_message_does_not_widen_the_window(qtbot, populated, make_window):
+    window = make_window()
+    window.resize(1024, 700)
+    qtbot.wait(50)
+    width = window.width()
+    long_path = "/srv/drivers/" + "very-long-folder-name/" * 230  # > 5,000 characters
+    assert len(long_path) > 5000
+    window.status.set_counts(long_path)
+    release = threading.Event()
+    window.tasks.run(lambda ctx: ctx.report(1, 2, long_path) or release.wait(10), description=f"Scanning {long_path}")
+    window.controller.message.emit(long_path)
+    qtbot.waitUntil(lambda: window.status.activity.isVisible(), timeout=5000)
+    qtbot.wait(100)
+    assert window.width() == width
+    release.set()
+    wait_idle(qtbot, window)
+    assert window.width() == width
+    assert window.minimumSizeHint().width() <= 1024
+    counts = window.status.counts
+    assert counts.displayed_text(counts.width()) != long_path  # elided...
+    assert window.status.counts.toolTip() == long_path  # ...with the whole text on hover
+
+
+# -- 22: each navigation node has its own page, status and actions ------------------------------
+
+
+def test_group_nodes_show_an_overview_of_their_children(qtbot, populated, make_window):
+    window = make_window()
+    for label, children in (("Monitoring", ["Status Messages", "Jobs"]),
+                            ("Administration", ["Sites", "Distribution Points"]),
+                            ("Software Library", ["Operating Systems"]),
+                            ("Operating Systems", ["Boot Images", "Drivers"])):
+        page = open_node(qtbot, window, label)
+        assert page is not window.packages_page, label
+        assert page.node_names() == children
+        assert all(page.model.index(r, 1).data() for r in range(page.model.rowCount()))
+        assert "boot image(s)" not in window.status.counts.text()
+        assert not window.actions.delete.isEnabled() and not window.actions.properties.isEnabled()
+    page = open_node(qtbot, window, "Operating Systems")
+    page.view.setCurrentIndex(page.model.index(1, 0))
+    page.view.setFocus()
+    qtbot.keyClick(page.view, Qt.Key.Key_Return)
+    wait_idle(qtbot, window)
+    assert window.navigation_model.kind(window.navigation.currentIndex()) == NavKind.DRIVERS
+
+
+def test_each_page_has_its_own_status_text(qtbot, populated, make_window):
+    window = make_window()
+    assert window.status.counts.text() == "4 boot image(s)"
+    open_node(qtbot, window, "Sites")
+    assert window.status.counts.text() == "Sites: 1 item(s)"
+    open_node(qtbot, window, "Drivers")
+    assert "driver catalog is empty" in window.status.counts.text()
+    open_node(qtbot, window, "Boot Images")
+    assert window.status.counts.text() == "4 boot image(s)"
+
+
+def test_main_delete_and_properties_act_on_selected_drivers(qtbot, monkeypatch, populated, make_window, driver_catalog):
+    from console.ui.dialogs.driver_properties_dialog import DriverPropertiesDialog
+    from console.ui.views.drivers_page import ConfirmDriverDelete
+
+    window = make_window()
+    page = open_node(qtbot, window, "Drivers")
+    assert not page.findChildren(QToolBar), "the Drivers page has no second toolbar"
+    assert not window.actions.delete.isEnabled() and not window.actions.properties.isEnabled()
+    assert str(len(driver_catalog)) in window.status.counts.text()
+    page.view.selectionModel().setCurrentIndex(
+        page.model.index(0, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+    assert window.actions.delete.isEnabled() and window.actions.properties.isEnabled()
+    assert not window.actions.move.isEnabled() and not window.actions.reload.isEnabled()
+    assert "1 selected" in window.status.counts.text()
+    asked = []
+    monkeypatch.setattr(ConfirmDriverDelete, "ask", classmethod(lambda cls, parent, drivers: asked.append(drivers) or False))
+    window.actions.delete.trigger()
+    wait_idle(qtbot, window)
+    first = page.model.record(0)
+    assert asked and asked[0][0][0] == first.ci_id
+    window.actions.properties.trigger()
+    dialog = page.findChild(DriverPropertiesDialog)
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitUntil(lambda: dialog.driver is not None, timeout=10000)
+    dialog.close()
+
+
+# -- 25: the toolbar at 1024×700; no stubs; no roadmap numbers ---------------------------------
+
+
+def test_every_enabled_toolbar_action_is_visible_at_1024x700(qtbot, populated, make_window):
+    window = make_window()
+    window.resize(1024, 700)
+    select_row(qtbot, window, 0)
+    qtbot.wait(100)
+    [toolbar] = [t for t in window.findChildren(QToolBar) if t.objectName() == "homeToolbar"]
+    texts = {a.text() for a in toolbar.actions()}
+    assert not {"&Update Distribution Points", "Distribute &Content"} & texts
+    for action in toolbar.actions():
+        if action.isSeparator() or not action.isEnabled():
+            continue
+        button = toolbar.widgetForAction(action)
+        assert isinstance(button, QToolButton) and button.isVisible(), f"{action.text()} is in the overflow"
+        assert toolbar.rect().contains(button.geometry()), action.text()
+    every_text = {a.text().replace("&", "") for a in all_actions(window)}
+    assert "Update Distribution Points" not in every_text and "Distribute Content" not in every_text
+
+
+def test_no_message_cites_a_roadmap_item_number():
+    cited = []
+    for path in (ROOT / "console").rglob("*.py"):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"roadmap items? \d", line, re.IGNORECASE):
+                cited.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not cited, "\n".join(cited)
