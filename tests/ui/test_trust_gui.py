@@ -273,3 +273,25 @@ def test_no_message_cites_a_roadmap_item_number():
             if re.search(r"roadmap items? \d", line, re.IGNORECASE):
                 cited.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not cited, "\n".join(cited)
+
+
+def test_wizard_completion_pages_advise_nothing_that_cannot_be_done(qtbot, console, x64_package, tasks):
+    from PySide6.QtWidgets import QWizard
+
+    from console.ui.wizards.scratch_space_wizard import ScratchSpaceWizard
+
+    wizard = ScratchSpaceWizard(console, console.packages.get("PS100001", lazy=True), tasks)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.choose.group.button(128).click()
+    wizard.next()
+    summary = wizard.currentPage().text.toPlainText()
+    while wizard.currentId() != wizard.pageIds()[-1]:
+        wizard.next()
+        qtbot.waitUntil(lambda: wizard.currentPage().isComplete() or wizard.currentId() == wizard.pageIds()[-1], timeout=10000)
+    done = wizard.currentPage().text.text()
+    for text in (summary, done):
+        assert "update the distribution points" not in text.lower()
+        assert "next time distribution points are updated" not in text.lower()
+    assert "not available in this console yet" in done
+    wizard.button(QWizard.WizardButton.FinishButton).click()

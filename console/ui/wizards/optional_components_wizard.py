@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLabel, QMessageBox, QVBoxLayout, QWidget, QWizard
 from console.core.changes import Changes
 from console.ui.tasks import TaskRunner
 from console.ui.wizards.component_list import ComponentList
-from console.ui.wizards.pages import CompletionPage, ProgressPage, SummaryPage, WizardBase
+from console.ui.wizards.pages import NOT_BUILT_YET, CompletionPage, ProgressPage, SummaryPage, WizardBase
 
 
 class PageId(IntEnum):
@@ -110,4 +110,4 @@ class OptionalComponentsWizard(WizardBase):
         if result is not None and result.value.added_names:
             extra = f"<p>Prerequisites added: {escape(', '.join(result.value.added_names))}.</p>"
         return (f"<p>{escape(self.package['Name'])} now has these optional components: {self._names(ids)}.</p>{extra}"
-                "<p>Next: update the distribution points of the boot image to build and send the new image.</p>")
+                f"{NOT_BUILT_YET}")

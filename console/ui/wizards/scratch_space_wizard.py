@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from console.core.changes import Changes
 from console.ui.tasks import TaskRunner
-from console.ui.wizards.pages import CompletionPage, ProgressPage, SummaryPage, WizardBase
+from console.ui.wizards.pages import NOT_BUILT_YET, CompletionPage, ProgressPage, SummaryPage, WizardBase
 
 CHOICES = {
     32: "Smallest RAM footprint; enough for a task sequence that only applies an image. Tools that "
@@ -108,7 +108,8 @@ class ScratchSpaceWizard(WizardBase):
             return f"<p>Scratch space of <b>{name}</b> ({self.package_id}) stays at <b>{old} MB</b>; nothing will change.</p>"
         return (f"<p>Boot image: <b>{name}</b> ({self.package_id})</p>"
                 f"<p>Scratch space: {old} MB → <b>{new} MB</b></p>"
-                "<p>The image is rebuilt with the new value the next time distribution points are updated.</p>")
+                "<p>The value is recorded with the boot image; the WIM file is changed when customized boot "
+                "images are built (not available in this console yet).</p>")
 
     def _apply(self, ctx: Any) -> Any:
         return self.console.packages.put(self.package_id, {"ScratchSpace": self.choose.value()},
@@ -117,4 +118,4 @@ class ScratchSpaceWizard(WizardBase):
     def _completion(self, result: Any) -> str:
         value = result.value["ScratchSpace"] if result is not None else self.choose.value()
         return (f"<p>The scratch space of <b>{escape(self.package['Name'])}</b> is now <b>{value} MB</b>.</p>"
-                "<p>Next: update the distribution points of the boot image so that the rebuilt image reaches them.</p>")
+                f"{NOT_BUILT_YET}")
