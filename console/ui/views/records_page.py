@@ -40,6 +40,7 @@ class RecordsPage(QWidget):
         self.view.setModel(proxy)
         self.view.setAccessibleName(title)
         self.view.setSortingEnabled(True)
+        self.view.setTabKeyNavigation(False)  # Tab leaves the list
         self.view.setAlternatingRowColors(True)
         self.view.verticalHeader().setVisible(False)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -66,6 +66,7 @@ class DataSourcePage(QWizardPage):
         self.images.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.images.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.images.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.images.setTabKeyNavigation(False)  # Tab leaves the table
         self.images.verticalHeader().setVisible(False)
         self.images.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.images.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
