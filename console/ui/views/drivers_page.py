@@ -81,7 +81,7 @@ class DriversPage(QWidget):
         # act on this page while it is shown; these actions are the list's context menu.
         self.import_action = _action(self, "&Import Driver…", "driver", "Scan a folder for driver INF files and import them")
         self.enable_action = _action(self, "&Enable", "enable", "Enable the selected drivers (only enabled drivers can be added to boot images)")
-        self.disable_action = _action(self, "D&isable", "disable", "Disable the selected drivers (boot images that use them keep them)")
+        self.disable_action = _action(self, "Disa&ble", "disable", "Disable the selected drivers (boot images that use them keep them)")
         self.delete_action = _action(self, "&Delete", "delete", "Delete the selected drivers from the catalog")
         self.properties_action = _action(self, "&Properties", "properties", "Show the driver's INF, folder and hardware IDs")
         self.refresh_action = _action(self, "Re&fresh", "refresh", "Read the driver catalog again")

@@ -63,7 +63,7 @@ class GeneralPage(QWizardPage):
         self.comment_note = QLabel("Up to 127 characters.")
         self.comment_note.setObjectName("hint")
         form = QFormLayout()
-        form.addRow("&Name:", self.name)
+        form.addRow("Na&me:", self.name)
         form.addRow("", self.name_error)
         form.addRow("&Version:", self.version)
         form.addRow("&Comment:", self.comment)

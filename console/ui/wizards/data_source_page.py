@@ -71,7 +71,7 @@ class DataSourcePage(QWizardPage):
         self.images.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.images.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.images.selectionModel().selectionChanged.connect(lambda *_: self._image_selected())
-        images_label = QLabel("&Boot image:")
+        images_label = QLabel("Boot i&mage:")
         images_label.setBuddy(self.images)
         self.problems = QLabel()
         self.problems.setWordWrap(True)
