@@ -295,3 +295,66 @@ def test_wizard_completion_pages_advise_nothing_that_cannot_be_done(qtbot, conso
         assert "next time distribution points are updated" not in text.lower()
     assert "not available in this console yet" in done
     wizard.button(QWizard.WizardButton.FinishButton).click()
+
+
+# -- 26: smaller GUI items --------------------------------------------------------------------
+
+
+def test_ctrl_end_into_rows_not_loaded_yet_shows_their_details(qtbot, monkeypatch, console, x64_facts, make_window):
+    import console.ui.main_window as main_window
+    import console.ui.models.package_tree_model as tree
+
+    monkeypatch.setattr(tree, "BLOCK_SIZE", 5)  # 40 packages = 8 blocks; only the first loads at start
+    monkeypatch.setattr(main_window, "DETAILS_DELAY_MS", 0)  # the details ask before the last block arrives
+    for i in range(40):
+        console.packages.create(name=f"Image {i:02d}", image_path=f"/images/{i}.wim", image=x64_facts)
+    last = console.packages.query(_sorted_by_name(limit=1, descending=True)).items[0]["PackageID"]
+    window = make_window()
+    window.activateWindow()
+    view = window.packages_page.view
+    view.setCurrentIndex(window.packages_page.proxy.index(0, 0))
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    assert view.currentIndex().row() == 39
+    details = window.packages_page.details
+    qtbot.waitUntil(lambda: details._values["PackageID"].text() == last and details.currentWidget() is details.tabs,
+                    timeout=10000)
+    assert window.actions.properties.isEnabled()
+
+
+def _sorted_by_name(**kw):
+    from console.core.ports import PackageQuery
+
+    return PackageQuery(sort="Name", **kw)
+
+
+def test_os_version_column_shows_a_real_build_whole(qtbot, console, x64_facts, make_window):
+    from dataclasses import replace
+
+    console.packages.create(name="Build", image_path="/b.wim", image=replace(x64_facts, os_version="10.0.26100.1742"))
+    window = make_window()
+    view = window.packages_page.view
+    column = [view.model().headerData(i, Qt.Orientation.Horizontal) for i in range(view.model().columnCount())].index("OS Version")
+    assert view.model().index(0, column).data() == "10.0.26100.1742"
+    assert view.header().sectionSize(column) >= view.sizeHintForColumn(column)
+
+
+def test_settings_text_wraps_instead_of_hard_newlines(qtbot, console, tasks):
+    from console.ui.dialogs.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(console, tasks)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    from PySide6.QtWidgets import QLabel
+
+    [help_text] = [label for label in dialog.findChildren(QLabel) if "Windows ADK's" in label.text()]
+    assert "\n" not in help_text.text() and help_text.wordWrap()
+
+
+def test_jobs_page_shows_either_the_grid_or_the_note(qtbot, populated, make_window):
+    window = make_window()
+    jobs = open_node(qtbot, window, "Jobs")
+    assert jobs.note.isVisible() and "No image build jobs" in jobs.note.text()
+    assert not jobs.view.isVisible()
+    sites = open_node(qtbot, window, "Sites")
+    assert sites.view.isVisible() and not sites.note.isVisible()

@@ -20,10 +20,13 @@ from PySide6.QtWidgets import (
 from console.core.errors import ConsoleError
 from console.ui.tasks import TaskRunner
 
-ADK_HELP = """The Windows ADK's Windows PE add-on provides winpe.wim per architecture and the
-optional-component cabs (WinPE_OCs). With it configured, the Optional Components wizard shows
-component sizes and flags components your ADK does not have. Choose the ADK folder, its
-"Windows Preinstallation Environment" folder, or a copy of it."""
+# One paragraph: the label wraps it to the dialog's width (hard newlines made ragged lines).
+ADK_HELP = (
+    "The Windows ADK's Windows PE add-on provides winpe.wim per architecture and the "
+    "optional-component cabs (WinPE_OCs). With it configured, the Optional Components wizard shows "
+    "component sizes and flags components your ADK does not have. Choose the ADK folder, its "
+    '"Windows Preinstallation Environment" folder, or a copy of it.'
+)
 
 
 class SettingsDialog(QDialog):
@@ -43,7 +46,7 @@ class SettingsDialog(QDialog):
         row.addWidget(label)
         row.addWidget(self.adk_path, 1)
         row.addWidget(browse)
-        help_text = QLabel(ADK_HELP)
+        self.help_text = help_text = QLabel(ADK_HELP)
         help_text.setWordWrap(True)
         help_text.setObjectName("hint")
         self.status = QLabel()

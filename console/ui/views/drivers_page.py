@@ -253,18 +253,37 @@ class DriversPage(QWidget):
         self._run(f"{word[:-1]}ing drivers", lambda: self.console.drivers.set_enabled(ids, enabled), done)
 
     def delete_selected(self) -> None:
+        """Check first which selected drivers boot images use (those cannot be deleted, and the
+        page says which boot images use them), then ask about the others."""
         drivers = self.selected_drivers()
-        if not drivers or not ConfirmDriverDelete.ask(self, [(d.ci_id, d.name) for d in drivers]):
+        if not drivers:
             return
         ids = [d.ci_id for d in drivers]
-        self._run("Deleting drivers", lambda: _delete_each(self.console, ids), self._deleted)
+        self.tasks.run(lambda ctx: self.console.drivers.referencing_packages(ids),
+                       on_success=lambda users: self._ask_delete(drivers, users),
+                       on_error=lambda exc: self.show_message(error_text(exc), error=True),
+                       description="Checking which boot images use the drivers")
 
-    def _deleted(self, outcome: tuple[list[int], list[str], Changes]) -> None:
+    def _ask_delete(self, drivers: list[Driver], users: dict[int, list[tuple[str, str]]]) -> None:
+        refused = [
+            f"Driver {d.ci_id} ({d.name}) is used by boot image(s) "
+            f"{', '.join(f'{pid} ({name})' for pid, name in users[d.ci_id])}: remove it from them first; it is not deleted."
+            for d in drivers if d.ci_id in users
+        ]
+        free = [d for d in drivers if d.ci_id not in users]
+        self.show_message(" ".join(refused), error=True)
+        if not free or not ConfirmDriverDelete.ask(self, [(d.ci_id, d.name) for d in free]):
+            return
+        ids = [d.ci_id for d in free]
+        self._run("Deleting drivers", lambda: _delete_each(self.console, ids),
+                  lambda outcome: self._deleted(outcome, refused))
+
+    def _deleted(self, outcome: tuple[list[int], list[str], Changes], refused_before: list[str]) -> None:
         deleted, refused, changes = outcome
         text = f"Deleted {len(deleted)} driver(s): {', '.join(str(i) for i in deleted)}." if deleted else ""
         self._changed(text, changes)
-        if refused:
-            self.show_message(" ".join([text, *refused]).strip(), error=True)
+        if refused or refused_before:
+            self.show_message(" ".join([text, *refused_before, *refused]).strip(), error=True)
 
     def _changed(self, text: str, changes: Changes) -> None:
         self.show_message(text)
