@@ -47,13 +47,14 @@ def select_row(qtbot, window, row: int) -> str:
         QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
     pid = view.current_package_id()
     details = window.packages_page.details
-    qtbot.waitUntil(lambda: details.currentWidget() is details.tabs and details.package_id == pid, timeout=5000)
+    qtbot.waitUntil(lambda: details.currentWidget() is details.tabs and details._values["PackageID"].text() == pid,
+                    timeout=5000)
     return pid
 
 
 def details_gone(window) -> bool:
     details = window.packages_page.details
-    return details.currentWidget() is details.message and details.package_id is None
+    return details.currentWidget() is details.message
 
 
 def all_actions(window) -> set[QAction]:
@@ -151,7 +152,7 @@ def test_reload_and_wizards_refresh_the_details(qtbot, populated, make_window, c
     window.actions.reload.trigger()  # Reload Image Properties reads the real WIM
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: details._values["PackageSize"].text() != before, timeout=5000)
-    assert details.package_id == pid
+    assert details._values["PackageID"].text() == pid
     # a wizard's save reports Changes(updated=…): the pane shows the saved value
     result = console.packages.put(pid, {"ScratchSpace": 256}, expected_version=console.packages.get(pid)["SedoObjectVersion"])
     window.controller.changed.emit(result.changes)
@@ -358,3 +359,45 @@ def test_jobs_page_shows_either_the_grid_or_the_note(qtbot, populated, make_wind
     assert not jobs.view.isVisible()
     sites = open_node(qtbot, window, "Sites")
     assert sites.view.isVisible() and not sites.note.isVisible()
+
+
+# -- 14: an edited row moves to its sorted place ----------------------------------------------
+
+
+def test_a_renamed_package_moves_to_its_sorted_place_and_stays_selected(qtbot, populated, make_window, console):
+    window = make_window()
+    pid = select_row(qtbot, window, 3)  # Delta
+    window.packages_page.proxy.set_expanded(3, True)  # unfolded rows follow their package
+    wait_idle(qtbot, window)
+    result = console.packages.put(pid, {"Name": "Aardvark"}, expected_version=console.packages.get(pid)["SedoObjectVersion"])
+    window.controller.changed.emit(result.changes)
+    qtbot.waitUntil(lambda: names(window)[0] == "Aardvark", timeout=5000)
+    wait_idle(qtbot, window)  # its images, components and drivers are read again too
+    assert names(window) == ["Aardvark", "Alpha", "Bravo", "Charlie"]
+    view = window.packages_page.view
+    assert view.selected_package_ids() == [pid] and view.current_package_id() == pid
+    assert view.currentIndex().row() == 0
+    proxy = window.packages_page.proxy
+    assert [proxy.index(r, 0).data() for r in range(5)] == [
+        "Aardvark", "Images (1)", "Optional components (0)", "Drivers (0)", "Alpha"]
+
+
+def test_a_reloaded_package_that_grew_moves_up_a_size_descending_sort(qtbot, console, x64_facts, make_window, winpe_x64_wim):
+    from dataclasses import replace
+
+    for i, name in enumerate(["Ten", "Twenty", "Thirty"], 1):
+        console.packages.create(name=name, image_path=f"/{i}.wim", image=replace(x64_facts, size_kb=10 * i))
+    grower = console.packages.create(name="Grower", image_path=str(winpe_x64_wim), image=replace(x64_facts, size_kb=1)).value
+    window = make_window()
+    view = window.packages_page.view
+    column = [view.model().headerData(i, Qt.Orientation.Horizontal) for i in range(view.model().columnCount())].index("Size (KB)")
+    view.sortByColumn(column, Qt.SortOrder.DescendingOrder)
+    wait_idle(qtbot, window)
+    assert names(window) == ["Thirty", "Twenty", "Ten", "Grower"]
+    select_row(qtbot, window, 3)
+    window.actions.reload.trigger()
+    wait_idle(qtbot, window)
+    assert console.packages.get(grower["PackageID"])["PackageSize"] > 30  # the real WIM
+    qtbot.waitUntil(lambda: names(window)[0] == "Grower", timeout=5000)
+    assert names(window) == ["Grower", "Thirty", "Twenty", "Ten"]
+    assert view.selected_package_ids() == [grower["PackageID"]]
