@@ -251,10 +251,10 @@ class FlatTreeProxy(QAbstractTableModel):
 
     def _layout_changed(self, *_args: object) -> None:
         # the source moved the persistent indexes of unfolded packages; re-key the set
-        self._expanded = {QPersistentModelIndex(QModelIndex(p)) for p in self._expanded if p.isValid()}
+        self._expanded = {QPersistentModelIndex(p) for p in self._expanded if p.isValid()}
         self._rebuild()
         before = [flat for flat, _source in self._layout]
-        after = [self.from_source(QModelIndex(source)) if source.isValid() else QModelIndex() for _flat, source in self._layout]
+        after = [self.from_source(source) if source.isValid() else QModelIndex() for _flat, source in self._layout]
         self._layout = []
         self.changePersistentIndexList(before, after)
         self.layoutChanged.emit()
