@@ -27,6 +27,12 @@ def populated(console, x64_facts):
     return console
 
 
+def acts(window):
+    """The window's ConsoleActions (``console_actions`` once MainWindow.actions no longer
+    shadows QWidget.actions())."""
+    return getattr(window, "console_actions", None) or window.actions
+
+
 def names(window) -> list[str]:
     model = window.package_model
     return [model.index(r, 0).data() for r in range(model.rowCount())]
@@ -102,12 +108,12 @@ def test_delete_clears_the_details_and_the_actions(qtbot, monkeypatch, populated
     window = make_window()
     select_row(qtbot, window, 1)
     monkeypatch.setattr(ConfirmDeleteDialog, "ask", classmethod(lambda cls, parent, items: True))
-    window.actions.delete.trigger()
+    acts(window).delete.trigger()
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: details_gone(window), timeout=5000)
     assert names(window) == ["Alpha", "Charlie", "Delta"]
     assert window.packages_page.view.selected_package_ids() == []
-    for action in window.actions.package_actions():
+    for action in acts(window).package_actions():
         assert not action.isEnabled(), action.text()
 
 
@@ -119,17 +125,17 @@ def test_search_new_folder_and_drag_clear_a_stale_selection(qtbot, monkeypatch, 
     wait_idle(qtbot, window)
     assert names(window) == ["Delta"]
     qtbot.waitUntil(lambda: details_gone(window), timeout=5000)
-    assert not window.actions.properties.isEnabled() and not window.actions.move.isEnabled()
+    assert not acts(window).properties.isEnabled() and not acts(window).move.isEnabled()
     window.packages_page.filter.setText("")
     window.packages_page.apply_filter_now()
     wait_idle(qtbot, window)
 
     select_row(qtbot, window, 0)
     monkeypatch.setattr(NewFolderDialog, "ask", classmethod(lambda cls, parent, label: "Lab"))
-    window.actions.new_folder.trigger()
+    acts(window).new_folder.trigger()
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: details_gone(window), timeout=5000)
-    assert not window.actions.delete.isEnabled()
+    assert not acts(window).delete.isEnabled()
 
     pid = select_row(qtbot, window, 2)
     [folder] = console.folders.all()
@@ -139,7 +145,7 @@ def test_search_new_folder_and_drag_clear_a_stale_selection(qtbot, monkeypatch, 
     wait_idle(qtbot, window)
     assert pid not in [window.package_model.index(r, 1).data() for r in range(window.package_model.rowCount())]
     qtbot.waitUntil(lambda: details_gone(window), timeout=5000)
-    assert not window.actions.move.isEnabled()
+    assert not acts(window).move.isEnabled()
 
 
 def test_reload_and_wizards_refresh_the_details(qtbot, populated, make_window, console, winpe_x64_wim, x64_facts):
@@ -149,7 +155,7 @@ def test_reload_and_wizards_refresh_the_details(qtbot, populated, make_window, c
     assert select_row(qtbot, window, 0) == pid
     details = window.packages_page.details
     before = details._values["PackageSize"].text()
-    window.actions.reload.trigger()  # Reload Image Properties reads the real WIM
+    acts(window).reload.trigger()  # Reload Image Properties reads the real WIM
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: details._values["PackageSize"].text() != before, timeout=5000)
     assert details._values["PackageID"].text() == pid
@@ -199,7 +205,7 @@ def test_group_nodes_show_an_overview_of_their_children(qtbot, populated, make_w
         assert page.node_names() == children
         assert all(page.model.index(r, 1).data() for r in range(page.model.rowCount()))
         assert "boot image(s)" not in window.status.counts.text()
-        assert not window.actions.delete.isEnabled() and not window.actions.properties.isEnabled()
+        assert not acts(window).delete.isEnabled() and not acts(window).properties.isEnabled()
     page = open_node(qtbot, window, "Operating Systems")
     page.view.setCurrentIndex(page.model.index(1, 0))
     page.view.setFocus()
@@ -226,20 +232,20 @@ def test_main_delete_and_properties_act_on_selected_drivers(qtbot, monkeypatch, 
     window = make_window()
     page = open_node(qtbot, window, "Drivers")
     assert not page.findChildren(QToolBar), "the Drivers page has no second toolbar"
-    assert not window.actions.delete.isEnabled() and not window.actions.properties.isEnabled()
+    assert not acts(window).delete.isEnabled() and not acts(window).properties.isEnabled()
     assert str(len(driver_catalog)) in window.status.counts.text()
     page.view.selectionModel().setCurrentIndex(
         page.model.index(0, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
-    assert window.actions.delete.isEnabled() and window.actions.properties.isEnabled()
-    assert not window.actions.move.isEnabled() and not window.actions.reload.isEnabled()
+    assert acts(window).delete.isEnabled() and acts(window).properties.isEnabled()
+    assert not acts(window).move.isEnabled() and not acts(window).reload.isEnabled()
     assert "1 selected" in window.status.counts.text()
     asked = []
     monkeypatch.setattr(ConfirmDriverDelete, "ask", classmethod(lambda cls, parent, drivers: asked.append(drivers) or False))
-    window.actions.delete.trigger()
+    acts(window).delete.trigger()
     wait_idle(qtbot, window)
     first = page.model.record(0)
     assert asked and asked[0][0][0] == first.ci_id
-    window.actions.properties.trigger()
+    acts(window).properties.trigger()
     dialog = page.findChild(DriverPropertiesDialog)
     assert dialog is not None and dialog.isVisible()
     qtbot.waitUntil(lambda: dialog.driver is not None, timeout=10000)
@@ -320,7 +326,7 @@ def test_ctrl_end_into_rows_not_loaded_yet_shows_their_details(qtbot, monkeypatc
     details = window.packages_page.details
     qtbot.waitUntil(lambda: details._values["PackageID"].text() == last and details.currentWidget() is details.tabs,
                     timeout=10000)
-    assert window.actions.properties.isEnabled()
+    assert acts(window).properties.isEnabled()
 
 
 def _sorted_by_name(**kw):
@@ -395,7 +401,7 @@ def test_a_reloaded_package_that_grew_moves_up_a_size_descending_sort(qtbot, con
     wait_idle(qtbot, window)
     assert names(window) == ["Thirty", "Twenty", "Ten", "Grower"]
     select_row(qtbot, window, 3)
-    window.actions.reload.trigger()
+    acts(window).reload.trigger()
     wait_idle(qtbot, window)
     assert console.packages.get(grower["PackageID"])["PackageSize"] > 30  # the real WIM
     qtbot.waitUntil(lambda: names(window)[0] == "Grower", timeout=5000)
