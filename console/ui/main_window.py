@@ -283,6 +283,7 @@ class MainWindow(QMainWindow):
             action.setEnabled(count > 0)
         for action in (a.properties, a.reload, a.optional_components, a.scratch_space, a.drivers):
             action.setEnabled(count == 1)
+        a.new_folder.setEnabled(page is self.packages_page)  # folders of boot images
         drivers = self.extra_pages.get(NavKind.DRIVERS)
         if drivers is not None and page is drivers:
             a.delete.setEnabled(drivers.delete_action.isEnabled())  # type: ignore[attr-defined]

@@ -206,6 +206,7 @@ def test_group_nodes_show_an_overview_of_their_children(qtbot, populated, make_w
         assert all(page.model.index(r, 1).data() for r in range(page.model.rowCount()))
         assert "boot image(s)" not in window.status.counts.text()
         assert not acts(window).delete.isEnabled() and not acts(window).properties.isEnabled()
+        assert not acts(window).new_folder.isEnabled(), "folders are Boot Images folders"
     page = open_node(qtbot, window, "Operating Systems")
     page.view.setCurrentIndex(page.model.index(1, 0))
     page.view.setFocus()
