@@ -61,6 +61,10 @@ def test_tab_walks_through_the_boot_images_page_and_its_detail_tables(qtbot, pop
         assert forward.count(table) == 1, "Tab leaves the table at once"
         backward = walk(qtbot, window, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)
         assert table in backward and page.view in backward and backward.count(table) == 1
+        table.setFocus()
+        qtbot.waitUntil(lambda table=table: QApplication.focusWidget() is table, timeout=3000)
+        qtbot.keyClick(table, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+        assert QApplication.focusWidget() is not table, "Ctrl+Tab leaves the table too"
 
 
 @pytest.mark.parametrize("label", ["Drivers", "Sites", "Status Messages", "Monitoring", "Operating Systems"])

@@ -159,9 +159,19 @@ def test_reload_and_wizards_refresh_the_details(qtbot, populated, make_window, c
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: details._values["PackageSize"].text() != before, timeout=5000)
     assert details._values["PackageID"].text() == pid
-    # a wizard's save reports Changes(updated=…): the pane shows the saved value
-    result = console.packages.put(pid, {"ScratchSpace": 256}, expected_version=console.packages.get(pid)["SedoObjectVersion"])
-    window.controller.changed.emit(result.changes)
+    # a wizard's save (Scratch Space… run to its end) shows in the pane
+    from PySide6.QtWidgets import QWizard
+
+    from console.ui.wizards.scratch_space_wizard import ScratchSpaceWizard
+
+    acts(window).scratch_space.trigger()
+    qtbot.waitUntil(lambda: window.findChild(ScratchSpaceWizard) is not None, timeout=10000)
+    wizard = window.findChild(ScratchSpaceWizard)
+    wizard.choose.group.button(256).click()
+    while wizard.currentId() != wizard.pageIds()[-1]:
+        wizard.next()
+        qtbot.waitUntil(lambda: wizard.currentPage().isComplete() or wizard.currentId() == wizard.pageIds()[-1], timeout=10000)
+    wizard.button(QWizard.WizardButton.FinishButton).click()
     qtbot.waitUntil(lambda: details._values["ScratchSpace"].text() == "256 MB", timeout=5000)
 
 
