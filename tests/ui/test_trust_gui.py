@@ -418,3 +418,20 @@ def test_a_reloaded_package_that_grew_moves_up_a_size_descending_sort(qtbot, con
     qtbot.waitUntil(lambda: names(window)[0] == "Grower", timeout=5000)
     assert names(window) == ["Grower", "Thirty", "Twenty", "Ten"]
     assert view.selected_package_ids() == [grower["PackageID"]]
+
+
+def test_long_values_in_the_details_and_the_drivers_banner_do_not_widen_the_window(qtbot, console, x64_facts, make_window):
+    long_path = "/srv/images/" + "very-long-folder-name/" * 230 + "boot.wim"
+    console.packages.create(name="Long", image_path=long_path, image=x64_facts)
+    window = make_window()
+    window.resize(1024, 700)
+    qtbot.wait(50)
+    width = window.width()
+    select_row(qtbot, window, 0)
+    qtbot.wait(100)
+    assert window.packages_page.details._values["ImagePath"].text() == long_path
+    assert window.width() == width
+    page = open_node(qtbot, window, "Drivers")
+    page.show_message(f"The driver catalog cannot be read: {long_path}", error=True)
+    qtbot.wait(100)
+    assert window.width() == width
