@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QStackedWidget, QToolBar, QWidget
 
@@ -52,7 +52,7 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.pages.addWidget(self.packages_page)
         self.extra_pages = self._build_pages()
-        self._overviews: dict[QPersistentModelIndex, QWidget] = {}
+        self._overviews: dict[str, QWidget] = {}
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.navigation)
         self.splitter.addWidget(self.pages)
@@ -110,7 +110,7 @@ class MainWindow(QMainWindow):
 
     def _overview_page(self, index: QModelIndex) -> QWidget:
         """The page of a group node (built when first shown): its child nodes."""
-        key = QPersistentModelIndex(index)
+        key = str(index.data())  # group nodes have unique names
         page = self._overviews.get(key)
         if page is None:
             model = self.navigation_model

@@ -218,6 +218,7 @@ def test_group_nodes_show_an_overview_of_their_children(qtbot, populated, make_w
         assert not acts(window).delete.isEnabled() and not acts(window).properties.isEnabled()
         assert not acts(window).new_folder.isEnabled(), "folders are Boot Images folders"
     page = open_node(qtbot, window, "Operating Systems")
+    assert len([w for w in window.pages.findChildren(type(page)) if w.title.text() == "Operating Systems"]) == 1
     page.view.setCurrentIndex(page.model.index(1, 0))
     page.view.setFocus()
     qtbot.keyClick(page.view, Qt.Key.Key_Return)
