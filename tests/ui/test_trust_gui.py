@@ -262,6 +262,11 @@ def test_main_delete_and_properties_act_on_selected_drivers(qtbot, monkeypatch, 
     assert dialog is not None and dialog.isVisible()
     qtbot.waitUntil(lambda: dialog.driver is not None, timeout=10000)
     dialog.close()
+    # Refresh (F5) reads the driver catalog again
+    window.console.drivers.set_enabled([first.ci_id], not first.is_enabled)  # changed behind the list
+    acts(window).refresh.trigger()
+    wait_idle(qtbot, window)
+    assert page.model.record(page.model.row_of(first.ci_id)).is_enabled != first.is_enabled
 
 
 # -- 25: the toolbar at 1024×700; no stubs; no roadmap numbers ---------------------------------
