@@ -82,6 +82,14 @@ def main_window_shots(console, out: Path, settings_file: Path) -> None:
     window.navigation.setCurrentIndex(status)
     wait(lambda: not window.tasks.running)
     save(window, out, "main-window-status-messages.png")
+    monitoring = model.match(model.index(0, 0), Qt.ItemDataRole.DisplayRole, "Monitoring", 1, Qt.MatchFlag.MatchRecursive)[0]
+    window.navigation.setCurrentIndex(monitoring)  # a group node: the overview of its nodes
+    wait(lambda: not window.tasks.running)
+    save(window, out, "main-window-overview.png")
+    window.resize(1024, 700)  # the smallest supported size: every toolbar action visible
+    window.navigation.setCurrentIndex(window.navigation_model.boot_images.index())
+    wait(lambda: not window.tasks.running)
+    save(window, out, "main-window-1024x700.png")
     window.close()
 
 

@@ -116,7 +116,7 @@ class PackageLockedError(ConsoleError):
 
 
 class NotImplementedYetError(ConsoleError):
-    """A documented method whose implementation arrives with a later roadmap item."""
+    """A documented method whose implementation arrives with a capability not built yet."""
 
     title = "Not implemented yet"
 

@@ -20,13 +20,21 @@ def _action(parent: QWidget, text: str, icon_name: str, tip: str, shortcut: QKey
     return action
 
 
+def _unique(keys: list[QKeySequence]) -> list[QKeySequence]:
+    result: list[QKeySequence] = []
+    for key in keys:
+        if not key.isEmpty() and key not in result:
+            result.append(key)
+    return result
+
+
 class ConsoleActions:
     def __init__(self, parent: QWidget) -> None:
         self.add_boot_image = _action(parent, "&Add Boot Image…", "add-boot-image", "Import a boot image from a WIM file", "Ctrl+N")
         self.properties = _action(parent, "&Properties", "properties", "Show and edit the properties of the boot image", "Alt+Return")
         self.reload = _action(parent, "&Reload Image Properties", "reload", "Read the source WIM again and update the image properties", "Ctrl+R")
         self.delete = _action(parent, "&Delete", "delete", "Delete the selected boot images", QKeySequence.StandardKey.Delete)
-        self.new_folder = _action(parent, "New &Folder…", "new-folder", "Create a folder under the selected folder", "Ctrl+Shift+N")
+        self.new_folder = _action(parent, "&New Folder…", "new-folder", "Create a folder under the selected folder", "Ctrl+Shift+N")
         self.move = _action(parent, "&Move…", "move", "Move the selected boot images to another folder", "Ctrl+M")
         self.refresh = _action(parent, "Re&fresh", "refresh", "Read the list again from the site database", QKeySequence.StandardKey.Refresh)
         self.find = _action(parent, "&Search", "filter", "Search the boot images", QKeySequence.StandardKey.Find)
@@ -36,19 +44,14 @@ class ConsoleActions:
         self.scratch_space = _action(parent, "S&cratch Space…", "properties", "Set the Windows PE scratch space of the boot image")
         self.drivers = _action(parent, "Dri&vers…", "driver", "Add drivers from the driver catalog to the boot image")
         self.import_driver = _action(parent, "&Import Driver…", "driver", "Scan a folder for driver INF files and import them into the catalog")
-        self.update_distribution_points = _action(
-            parent, "&Update Distribution Points", "update-dp",
-            "Rebuild the image and send it to its distribution points (arrives with image servicing and distribution)",
-            enabled=False)
-        self.distribute_content = _action(
-            parent, "Distribute &Content", "distribute",
-            "Send the boot image to distribution points (arrives with distribution points)", enabled=False)
         self.settings = _action(parent, "Se&ttings…", "administration", "Site-wide settings such as the Windows ADK folder")
         self.quit = _action(parent, "E&xit", "cancel", "Close the console", QKeySequence.StandardKey.Quit)
-        self.refresh.setShortcuts([QKeySequence(QKeySequence.StandardKey.Refresh), QKeySequence("F5")])
+        # F5 on every platform (StandardKey.Refresh is F5 on Linux, where adding F5 again would
+        # register it twice and make Qt ignore it as ambiguous).
+        self.refresh.setShortcuts(_unique([*QKeySequence.keyBindings(QKeySequence.StandardKey.Refresh), QKeySequence("F5")]))
         self.properties.setShortcuts([QKeySequence("Alt+Return"), QKeySequence("Alt+Enter")])
 
     def package_actions(self) -> list[QAction]:
-        """Actions that need at least one selected boot image."""
+        """Actions that need at least one selected item of the current page."""
         return [self.properties, self.reload, self.delete, self.move, self.optional_components,
                 self.scratch_space, self.drivers]

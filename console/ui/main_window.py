@@ -21,6 +21,7 @@ from console.ui.package_controller import PackageController
 from console.ui.settings import UiSettings
 from console.ui.tasks import TaskRunner
 from console.ui.views.navigation_view import NavigationView
+from console.ui.views.overview_page import OverviewPage
 from console.ui.views.packages_page import PackagesPage
 from console.ui.views.records_page import PlaceholderPage, RecordsPage
 from console.ui.views.status_bar import ConsoleStatusBar
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.pages.addWidget(self.packages_page)
         self.extra_pages = self._build_pages()
+        self._overviews: dict[str, QWidget] = {}
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.navigation)
         self.splitter.addWidget(self.pages)
@@ -87,18 +89,36 @@ class MainWindow(QMainWindow):
                 "Jobs", ["ContextID", "Package", "Operation", "Status", "Progress", "Text"],
                 lambda: [(j.context_id, j.package_id or "", j.operation, j.status, f"{j.progress}/{j.max_progress}", j.progress_text)
                          for j in c.jobs.all()],
-                self.tasks, "No image build jobs. Building a boot image (Update Distribution Points) starts a job "
-                "whose progress is shown here; jobs arrive with image servicing."),
+                self.tasks, "No image build jobs. Building a customized boot image will start a job whose "
+                "progress is shown here; jobs arrive with image building."),
             NavKind.DISTRIBUTION_POINTS: PlaceholderPage(
                 "Distribution Points",
-                "Distribution points, distribution point groups and per-server content status arrive with the "
-                "distribution work (roadmap item 6). Here you will assign boot images to (PXE-enabled) distribution "
+                "Distribution points, distribution point groups and per-server content status arrive with "
+                "distribution to servers. Here you will assign boot images to (PXE-enabled) distribution "
                 "points and watch that every server has the right bytes."),
             NavKind.DRIVERS: self.wizards.drivers_page(),
         }
         for page in pages.values():
             self.pages.addWidget(page)
+            status_changed = getattr(page, "status_changed", None)
+            if status_changed is not None:
+                status_changed.connect(lambda _text, page=page: self._show_status(page))
+        drivers = pages[NavKind.DRIVERS]
+        drivers.actions_changed.connect(self._selection_changed)  # type: ignore[attr-defined]
         return pages
+
+    def _overview_page(self, index: QModelIndex) -> QWidget:
+        """The page of a group node (built when first shown): its child nodes."""
+        key = str(index.data())  # group nodes have unique names
+        page = self._overviews.get(key)
+        if page is None:
+            model = self.navigation_model
+            children = [model.index(r, 0, index) for r in range(model.rowCount(index))]
+            page = OverviewPage(str(index.data()), children)
+            page.open_requested.connect(lambda target: self.navigation.setCurrentIndex(QModelIndex(target)))
+            self._overviews[key] = page
+            self.pages.addWidget(page)
+        return page
 
     def _build_toolbar_and_menus(self) -> None:
         a = self.console_actions
@@ -106,7 +126,7 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("homeToolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
         toolbar.setMovable(False)
-        for action in (a.add_boot_image, a.import_driver, None, a.update_distribution_points, a.distribute_content, None,
+        for action in (a.add_boot_image, a.import_driver, None,
                        a.properties, a.reload, a.delete, None, a.new_folder, a.move, None, a.refresh):
             if action is None:
                 toolbar.addSeparator()
@@ -123,8 +143,6 @@ class MainWindow(QMainWindow):
         image_menu = menu.addMenu("&Boot Image")
         image_menu.addActions([a.properties, a.reload, a.optional_components, a.scratch_space, a.drivers])
         image_menu.addSeparator()
-        image_menu.addActions([a.update_distribution_points, a.distribute_content])
-        image_menu.addSeparator()
         image_menu.addActions([a.delete, a.move])
         view_menu = menu.addMenu("&View")
         view_menu.addActions([a.find, a.refresh])
@@ -135,8 +153,6 @@ class MainWindow(QMainWindow):
         folder_menu.addActions([a.new_folder, *self.folder_actions.actions(), a.move])
         view = self.packages_page.view
         view.addActions([a.properties, a.reload, a.optional_components, a.scratch_space, a.drivers])
-        view.addAction(self._separator())
-        view.addActions([a.update_distribution_points, a.distribute_content])
         view.addAction(self._separator())
         view.addActions([a.move, a.delete, a.refresh])
         self.navigation.addActions([a.new_folder, *self.folder_actions.actions(), a.refresh])
@@ -156,13 +172,13 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         a, c, view = self.console_actions, self.controller, self.packages_page.view
-        a.refresh.triggered.connect(c.refresh)
+        a.refresh.triggered.connect(self._refresh)
         a.find.triggered.connect(self._focus_filter)
-        a.delete.triggered.connect(lambda: c.delete(view.selected_package_ids()))
+        a.delete.triggered.connect(self._delete)
         a.new_folder.triggered.connect(c.new_folder)
         a.move.triggered.connect(lambda: c.move(view.selected_package_ids()))
         a.reload.triggered.connect(lambda: self._with_current(c.reload_image))
-        a.properties.triggered.connect(lambda: self._with_current(self.wizards.properties))
+        a.properties.triggered.connect(self._properties)
         a.add_boot_image.triggered.connect(lambda: self.wizards.add_boot_image())
         a.create_samples.triggered.connect(self._create_samples)
         a.optional_components.triggered.connect(lambda: self._with_current(self.wizards.optional_components))
@@ -175,12 +191,19 @@ class MainWindow(QMainWindow):
         view.wim_dropped.connect(self.wizards.add_boot_image)
         view.selectionModel().selectionChanged.connect(self._selection_changed)
         view.selectionModel().currentChanged.connect(lambda *_: self._details_timer.start())
+        # A reset (search, sort, folder, Refresh, New Folder, Delete) clears the selection
+        # without selectionChanged; a row that loads later (Ctrl+End) brings its package.
+        proxy = self.packages_page.proxy
+        for signal in (proxy.modelReset, proxy.layoutChanged, proxy.rowsRemoved):
+            signal.connect(self._list_changed)
+        proxy.dataChanged.connect(self._rows_changed)
+        c.changed.connect(self._changes_applied)
         self.navigation.selectionModel().currentChanged.connect(self._navigate)
         self.navigation_model.packages_dropped.connect(lambda ids, folder: c.move(ids, folder))
         self.packages_page.include_subfolders_changed.connect(self._include_subfolders)
         self.packages_page.empty.add_requested.connect(a.add_boot_image.trigger)
         self.packages_page.empty.samples_requested.connect(self._create_samples)
-        self.package_model.totals_changed.connect(self._update_counts)
+        self.package_model.totals_changed.connect(lambda *_: self._show_status(self.packages_page))
         self.package_model.load_failed.connect(lambda exc: self.status.showMessage(f"Loading failed: {exc}", 10000))
         c.message.connect(lambda text: self.status.showMessage(text, 8000))
         self._selection_changed(QItemSelection(), QItemSelection())
@@ -219,25 +242,76 @@ class MainWindow(QMainWindow):
         if pid:
             fn(pid)
 
+    # The window's Delete, Properties and Refresh act on the page that is shown.
+
+    def _delete(self) -> None:
+        page = self.pages.currentWidget()
+        if page is self.packages_page:
+            self.controller.delete(self.packages_page.view.selected_package_ids())
+        elif page is self.extra_pages[NavKind.DRIVERS]:
+            page.delete_selected()  # type: ignore[attr-defined]
+
+    def _properties(self) -> None:
+        page = self.pages.currentWidget()
+        if page is self.packages_page:
+            self._with_current(self.wizards.properties)
+        elif page is self.extra_pages[NavKind.DRIVERS]:
+            page.show_properties()  # type: ignore[attr-defined]
+
+    def _refresh(self) -> None:
+        page = self.pages.currentWidget()
+        if page is self.packages_page:
+            self.controller.refresh()
+            return
+        refresh = getattr(page, "refresh", None)
+        if refresh is not None:
+            refresh()
+        else:
+            self.controller.reload_folders()
+
     def _focus_filter(self) -> None:
         self.navigation.setCurrentIndex(self.navigation_model.find_folder(self.controller.current_folder_id))
         self.packages_page.filter.setFocus()
         self.packages_page.filter.selectAll()
 
     def _selection_changed(self, *_: Any) -> None:
-        on_packages = self.pages.currentWidget() is self.packages_page
-        count = len(self.packages_page.view.selected_package_ids()) if on_packages else 0
-        for action in self.console_actions.package_actions():
+        page = self.pages.currentWidget()
+        a = self.console_actions
+        count = len(self.packages_page.view.selected_package_ids()) if page is self.packages_page else 0
+        for action in a.package_actions():
             action.setEnabled(count > 0)
-        single = count == 1
-        for action in (self.console_actions.properties, self.console_actions.reload, self.console_actions.optional_components,
-                       self.console_actions.scratch_space, self.console_actions.drivers):
-            action.setEnabled(single)
-        self._update_counts(self.package_model.loaded, self.package_model.total)
+        for action in (a.properties, a.reload, a.optional_components, a.scratch_space, a.drivers):
+            action.setEnabled(count == 1)
+        a.new_folder.setEnabled(page is self.packages_page)  # folders of boot images
+        drivers = self.extra_pages.get(NavKind.DRIVERS)
+        if drivers is not None and page is drivers:
+            a.delete.setEnabled(drivers.delete_action.isEnabled())  # type: ignore[attr-defined]
+            a.properties.setEnabled(drivers.properties_action.isEnabled())  # type: ignore[attr-defined]
+        self._show_status(page)
+
+    def _list_changed(self, *_: Any) -> None:
+        """The list was reset or lost rows: actions and details follow what is selected now."""
+        self._selection_changed()
+        self._details_timer.start()
+
+    def _rows_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, *_: Any) -> None:
+        current = self.packages_page.view.currentIndex()
+        if current.isValid() and top_left.row() <= current.row() <= bottom_right.row():
+            shown = self.packages_page.details.package_id
+            if shown != self.packages_page.view.current_package_id():
+                self._details_timer.start()  # the current row has just loaded
+        self._selection_changed()
+
+    def _changes_applied(self, changes: Any) -> None:
+        pid = self.packages_page.view.current_package_id()
+        if pid is not None and pid in (changes.updated | changes.removed):
+            self._details_timer.start()
+        self._selection_changed()
 
     def _load_details(self) -> None:
-        pid = self.packages_page.view.current_package_id()
-        if not pid:
+        view = self.packages_page.view
+        pid = view.current_package_id()
+        if not pid or not view.selectionModel().isRowSelected(view.currentIndex().row()):
             self.packages_page.details.clear("Select a boot image to see its details.")
             return
         self.tasks.run(lambda ctx: load_details(self.console, pid), on_success=self._show_details,
@@ -253,7 +327,6 @@ class MainWindow(QMainWindow):
             folder_id = int(current.data(FolderIdRole) or 0)
             self.controller.current_folder_id = folder_id
             self.pages.setCurrentWidget(self.packages_page)
-            self._selection_changed()
             self.packages_page.set_title("Boot Images" if folder_id == 0 else f"Boot Images › {current.data()}")
             recursive = self.packages_page.subfolders.isChecked()
             scope = self.package_model.scope
@@ -262,13 +335,25 @@ class MainWindow(QMainWindow):
         elif kind in self.extra_pages:
             page = self.extra_pages[kind]
             self.pages.setCurrentWidget(page)
-            self._selection_changed()  # boot image actions do not apply to other nodes
             refresh = getattr(page, "refresh", None)
             if refresh is not None:
                 refresh()
+        elif current.isValid():
+            self.pages.setCurrentWidget(self._overview_page(current))
+        self._selection_changed()  # the actions and the status bar follow the page
 
     def _include_subfolders(self, on: bool) -> None:
         self.package_model.set_scope(recursive=on)
+
+    def _show_status(self, page: Any) -> None:
+        """The status bar's text is the shown page's own (boot image counts only on Boot Images)."""
+        if page is not self.pages.currentWidget():
+            return
+        if page is self.packages_page:
+            self._update_counts(self.package_model.loaded, self.package_model.total)
+        else:
+            status_text = getattr(page, "status_text", None)
+            self.status.set_counts(status_text() if status_text is not None else "")
 
     def _update_counts(self, loaded: int, total: int) -> None:
         selected = len(self.packages_page.view.selected_package_ids())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QWidget
 
 from console.core.console_services import ConsoleServices
@@ -26,7 +26,10 @@ class WizardLauncher(QObject):
         from console.ui.propertysheet.properties_dialog import PropertiesDialog
 
         dialog = PropertiesDialog(self.console, package_id, self.tasks, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self.controller.changed.emit)
+        # Saves by this console's wizards and windows reload the open dialog (keeping edits).
+        self.controller.changed.connect(dialog.package_changed)
         dialog.edit_optional_components_requested.connect(self.optional_components)
         dialog.add_drivers_requested.connect(self.drivers)
         dialog.open()

@@ -120,6 +120,7 @@ def test_keys_in_the_drivers_list_act_on_drivers(qtbot, monkeypatch, console, x6
     page.view.selectionModel().setCurrentIndex(
         page.model.index(0, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
     qtbot.keyClick(page.view, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: bool(asked), timeout=10000)  # after checking which boot images use it
     assert asked == [[(first.ci_id, first.name)]]
     assert console.packages.get(PID)["PackageID"] == PID
     qtbot.keyClick(page.view, Qt.Key.Key_Return)

@@ -85,7 +85,7 @@ def test_disable_and_enable(qtbot, page, console, driver_catalog):
     assert console.drivers.get(nic.ci_id).is_enabled
 
 
-def test_delete_asks_and_a_driver_in_use_is_refused(qtbot, monkeypatch, page, console, driver_catalog, x64_package):
+def test_delete_asks_and_a_driver_in_use_is_refused_before_asking(qtbot, monkeypatch, page, console, driver_catalog, x64_package):
     nic, other = driver_catalog[NETKVM2K], driver_catalog["stamped"]
     console.drivers.add_drivers_to_boot_image(PID, [nic.ci_id])
     load(qtbot, page)
@@ -93,18 +93,27 @@ def test_delete_asks_and_a_driver_in_use_is_refused(qtbot, monkeypatch, page, co
     monkeypatch.setattr(ConfirmDriverDelete, "ask", classmethod(lambda cls, parent, drivers: asked.append(drivers) or False))
     select(page, nic, other)
     page.delete_action.trigger()
-    assert sorted(asked[0]) == sorted([(nic.ci_id, nic.name), (other.ci_id, other.name)])
+    qtbot.waitUntil(lambda: bool(asked), timeout=10000)
+    assert asked[0] == [(other.ci_id, other.name)], "only the driver no boot image uses is offered for deletion"
+    used = (f"Driver {nic.ci_id} (Red Hat VirtIO Ethernet Adapter) is used by boot image(s) {PID} (Boot image (x64)): "
+            "remove it from them first; it is not deleted.")
+    assert page.banner.isVisible() and page.banner.text() == used
     assert console.drivers.query().total == len(driver_catalog), "answering No deletes nothing"
 
     monkeypatch.setattr(ConfirmDriverDelete, "ask", classmethod(lambda cls, parent, drivers: True))
     page.delete_action.trigger()
     qtbot.waitUntil(lambda: page.model.row_of(other.ci_id) is None and not page.loading, timeout=10000)
     assert page.banner.isVisible()
-    assert page.banner.text() == (
-        f"Deleted 1 driver(s): {other.ci_id}. Driver {nic.ci_id} (Red Hat VirtIO Ethernet Adapter) is used by boot "
-        f"image(s) {PID} (Boot image (x64)); remove it from them first. Nothing was deleted.")
+    assert page.banner.text() == f"Deleted 1 driver(s): {other.ci_id}. {used}"
     assert page.model.row_of(nic.ci_id) is not None
     assert console.drivers.get(nic.ci_id).ci_id == nic.ci_id
+
+    asked.clear()
+    monkeypatch.setattr(ConfirmDriverDelete, "ask", classmethod(lambda cls, parent, drivers: asked.append(drivers) or True))
+    select(page, nic)
+    page.delete_action.trigger()
+    qtbot.waitUntil(lambda: page.banner.text() == used and not page.tasks.running, timeout=10000)
+    assert asked == [], "nothing to ask: the only selected driver is in use"
 
 
 def test_properties_show_inf_folder_and_hardware_ids(qtbot, page, console, tasks, driver_catalog):

@@ -243,7 +243,7 @@ def test_other_nodes_show_their_views(qtbot, populated, make_window):
     assert sites.model.index(0, 0).data() == "PS1"
     jobs = open_node("Jobs")
     assert "No image build jobs" in jobs.note.text()
-    assert "roadmap item 6" in open_node("Distribution Points").findChildren(type(window.packages_page.title))[1].text()
+    assert "arrive with distribution to servers" in open_node("Distribution Points").body.text()
     assert model.kind(window.navigation.currentIndex()) == NavKind.DISTRIBUTION_POINTS
 
 

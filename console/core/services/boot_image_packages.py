@@ -337,19 +337,19 @@ class BootImagePackages(SourceImageMethods):
     # get_image_properties, reload_image_properties, create_from_wim: see source_images.py
 
     def update_image(self, package_id: str) -> Result[str]:
-        raise NotImplementedYetError("UpdateImage", "image servicing with wimlib (roadmap item 5)")
+        raise NotImplementedYetError("UpdateImage", "building customized images with wimlib")
 
     def update_default_image(self, package_id: str) -> Result[str]:
-        raise NotImplementedYetError("UpdateDefaultImage", "image servicing with wimlib (roadmap item 5)")
+        raise NotImplementedYetError("UpdateDefaultImage", "building customized images with wimlib")
 
     def export_default_boot_image(self, architecture: str, image_index: int, export_image_path: str) -> Result[str]:
-        raise NotImplementedYetError("ExportDefaultBootImage", "image servicing with wimlib (roadmap item 5)")
+        raise NotImplementedYetError("ExportDefaultBootImage", "building customized images with wimlib")
 
     def add_distribution_points(self, package_id: str, site_code: Sequence[str], nal_path: Sequence[str]) -> Result[int]:
-        raise NotImplementedYetError("AddDistributionPoints", "distribution points (roadmap item 6)")
+        raise NotImplementedYetError("AddDistributionPoints", "distribution to distribution points")
 
     def refresh_pkg_source(self, package_id: str, context_id: str | None = None) -> Result[str]:
-        raise NotImplementedYetError("RefreshPkgSource", "image servicing and distribution (roadmap items 5 and 6)")
+        raise NotImplementedYetError("RefreshPkgSource", "building customized images and distribution to distribution points")
 
     # -- helpers -----------------------------------------------------------------------------
 

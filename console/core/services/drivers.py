@@ -178,6 +178,12 @@ class DriverCatalog:
             items, total = uow.drivers.query(query)
         return DriverPage(tuple(items), total)
 
+    def referencing_packages(self, ci_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+        """CI_ID → (PackageID, Name) of the boot images that use it (drivers nobody uses are
+        left out): asked before a delete, which would be refused for these."""
+        with self._ctx.uow() as uow:
+            return {ci_id: users for ci_id, users in uow.drivers.referencing_packages(list(ci_ids)).items() if users}
+
     def classes(self) -> list[str]:
         """Every DriverClass in the catalog (for a class filter)."""
         with self._ctx.uow() as uow:

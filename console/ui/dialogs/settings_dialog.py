@@ -21,10 +21,13 @@ from console.core.console_services import ConsoleServices
 from console.core.errors import ConsoleError
 from console.ui.tasks import TaskRunner
 
-ADK_HELP = """The Windows ADK's Windows PE add-on provides winpe.wim per architecture and the
-optional-component cabs (WinPE_OCs). With it configured, the Optional Components wizard shows
-component sizes and flags components your ADK does not have. Choose the ADK folder, its
-"Windows Preinstallation Environment" folder, or a copy of it."""
+# One paragraph: the label wraps it to the dialog's width (hard newlines made ragged lines).
+ADK_HELP = (
+    "The Windows ADK's Windows PE add-on provides winpe.wim per architecture and the "
+    "optional-component cabs (WinPE_OCs). With it configured, the Optional Components wizard shows "
+    "component sizes and flags components your ADK does not have. Choose the ADK folder, its "
+    '"Windows Preinstallation Environment" folder, or a copy of it.'
+)
 
 
 class SettingsDialog(QDialog):
@@ -44,7 +47,7 @@ class SettingsDialog(QDialog):
         row.addWidget(label)
         row.addWidget(self.adk_path, 1)
         row.addWidget(browse)
-        help_text = QLabel(ADK_HELP)
+        self.help_text = help_text = QLabel(ADK_HELP)
         help_text.setWordWrap(True)
         help_text.setObjectName("hint")
         self.status = QLabel()

@@ -43,8 +43,9 @@ class FlatTreeProxy(QAbstractTableModel):
         self._row_flags: Callable[[int], Qt.ItemFlag] | None = getattr(source, "row_flags", None)
         source.modelAboutToBeReset.connect(self.beginResetModel)
         source.modelReset.connect(self._source_reset)
-        source.layoutAboutToBeChanged.connect(lambda *a: self.beginResetModel())
-        source.layoutChanged.connect(self._source_reset)
+        self._layout: list[tuple[QModelIndex, QPersistentModelIndex]] = []
+        source.layoutAboutToBeChanged.connect(self._layout_about_to_change)
+        source.layoutChanged.connect(self._layout_changed)
         source.dataChanged.connect(self._source_data_changed)
         source.headerDataChanged.connect(self.headerDataChanged)
         source.rowsAboutToBeInserted.connect(self._about_to_insert)
@@ -241,6 +242,22 @@ class FlatTreeProxy(QAbstractTableModel):
         self._expanded.clear()
         self._rebuild()
         self.endResetModel()
+
+    def _layout_about_to_change(self, *_args: object) -> None:
+        """Rows of the source moved (an edited package went to its sorted place): remember
+        the source row of every persistent flat index (selection, current) to map it back."""
+        self.layoutAboutToBeChanged.emit()
+        self._layout = [(index, QPersistentModelIndex(self.to_source(index))) for index in self.persistentIndexList()]
+
+    def _layout_changed(self, *_args: object) -> None:
+        # the source moved the persistent indexes of unfolded packages; re-key the set
+        self._expanded = {QPersistentModelIndex(p) for p in self._expanded if p.isValid()}
+        self._rebuild()
+        before = [flat for flat, _source in self._layout]
+        after = [self.from_source(source) if source.isValid() else QModelIndex() for _flat, source in self._layout]
+        self._layout = []
+        self.changePersistentIndexList(before, after)
+        self.layoutChanged.emit()
 
     def _source_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles: Sequence[int] = ()) -> None:
         if not top_left.parent().isValid() and not self._tops:

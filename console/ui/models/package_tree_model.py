@@ -203,32 +203,71 @@ class PackageTreeModel(QAbstractItemModel):
     # -- updates from services -----------------------------------------------------------------
 
     def refresh_packages(self, package_ids: Sequence[str]) -> None:
-        """Re-read changed packages that are on screen (in the background)."""
-        for node in self._loaded_nodes():
-            if node.package_id is not None and node.package_id in package_ids:
-                self._refresh_package(node.package_id)
-
-    def _refresh_package(self, pid: str) -> None:
+        """Re-read changed packages that are on screen (in the background). The loaded blocks
+        are queried again in the list's sort order, so an edited row moves to its sorted place
+        (a layout change: selection and unfolded rows follow their packages)."""
+        if not any(node.package_id in package_ids for node in self._loaded_nodes()):
+            return
+        generation = self._scope.generation
+        blocks = sorted({node.row // BLOCK_SIZE for node in self._loaded_nodes()})
+        queries = [(block, self._query(block)) for block in blocks]
         self._tasks.run(
-            lambda ctx: self._packages.query(PackageQuery(where={"PackageID": pid}, include=LIST_LAZY_PROPERTIES)),
-            on_success=self._package_refreshed,
+            lambda ctx: [(block, self._packages.query(query, count=False)) for block, query in queries],
+            on_success=lambda pages: self._window_reloaded(generation, pages, set(package_ids)),
             on_error=lambda exc: None,
             description="",
         )
 
-    def _package_refreshed(self, page: Any) -> None:
-        if not page.items:
+    def _window_reloaded(self, generation: int, pages: Sequence[tuple[int, Any]], changed: set[str]) -> None:
+        if generation != self._scope.generation:
+            return  # the list was queried again meanwhile
+        fresh: dict[int, Instance] = {}
+        for block, page in pages:
+            if len(page.items) < min(BLOCK_SIZE, len(self._rows) - block * BLOCK_SIZE):
+                self.reload()  # packages were removed meanwhile: start over
+                return
+            for offset, package in enumerate(page.items):
+                if block * BLOCK_SIZE + offset < len(self._rows):
+                    fresh[block * BLOCK_SIZE + offset] = package
+        by_id = {node.package_id: node for node in self._loaded_nodes()}
+        moved = any((self._rows[row] is None or self._rows[row].package_id != package["PackageID"])  # type: ignore[union-attr]
+                    for row, package in fresh.items())
+        if not moved:
+            for row, package in fresh.items():
+                node = self._rows[row]
+                assert node is not None
+                if package["PackageID"] in changed:
+                    self._update_node(node, package)
             return
-        package = page.items[0]
+        self.layoutAboutToBeChanged.emit()
+        old_rows = list(self._rows)
+        for row, package in fresh.items():
+            node = by_id.pop(package["PackageID"], None) or self._package_node(row, package)
+            node.row = row
+            node.package, node.label, node.texts = package, package["Name"], None
+            self._rows[row] = node
+        for node in by_id.values():  # moved out of the loaded rows: read again when shown
+            node.row = -1
+        before, after = [], []
+        for index in self.persistentIndexList():
+            if index.internalPointer() is not self._root:
+                continue  # children keep their row under their (moved) package
+            old = old_rows[index.row()] if index.row() < len(old_rows) else None
+            if old is not None:
+                before.append(index)
+                after.append(self.createIndex(old.row, index.column(), self._root) if old.row >= 0 else QModelIndex())
+        self.changePersistentIndexList(before, after)
+        self.layoutChanged.emit()
         for node in self._loaded_nodes():
-            if node.package_id == package["PackageID"]:
-                node.package = package
-                node.label = package["Name"]
-                node.texts = None
-                index = self._index_of(node)
-                self.dataChanged.emit(index, index.siblingAtColumn(len(COLUMNS) - 1))
-                if node.children_loaded:
-                    self.refresh_children(index)
+            if node.package_id in changed and node.children_loaded:
+                self.refresh_children(self._index_of(node))
+
+    def _update_node(self, node: Node, package: Instance) -> None:
+        node.package, node.label, node.texts = package, package["Name"], None
+        index = self._index_of(node)
+        self.dataChanged.emit(index, index.siblingAtColumn(len(COLUMNS) - 1))
+        if node.children_loaded:
+            self.refresh_children(index)
 
     def remove_packages(self, package_ids: Sequence[str]) -> None:
         if any(node.package_id in package_ids for node in self._loaded_nodes()):

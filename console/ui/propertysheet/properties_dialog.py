@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from console.core.changes import Changes
 from console.core.console_services import ConsoleServices
 from console.core.errors import ConflictError, ConsoleError, Problem, ValidationError, error_text
 from console.core.instance import Instance
@@ -71,6 +72,7 @@ class PropertiesDialog(QDialog):
         self.components_panel: OptionalComponentsPanel | None = None
         self._version: str | None = None
         self._busy = False
+        self._own_save = False
         self.setWindowTitle(f"{package_id} Properties")
         self.setObjectName("propertiesDialog")
 
@@ -138,7 +140,10 @@ class PropertiesDialog(QDialog):
             self._build(loaded)
         assert self.sheet is not None
         if keep_edits:
-            self.sheet.rebase(loaded.instance)
+            replaced = self.sheet.rebase(loaded.instance)
+            if replaced:
+                note = (note + " " if note else "") + html.escape(
+                    f"Your edits of {', '.join(replaced)} were replaced by the value just saved elsewhere in this console.")
         else:
             self.sheet.set_instance(loaded.instance)
         self._version = loaded.instance.get("SedoObjectVersion")
@@ -198,6 +203,29 @@ class PropertiesDialog(QDialog):
         else:
             self._show_banner(html.escape(message), ERROR_STYLE)
 
+    def package_changed(self, changes: Changes) -> None:
+        """This console saved a change (a wizard opened from here, Reload Image Properties in
+        the main window, …): read the package again, keeping the user's pending edits, so
+        the next save carries the new SedoObjectVersion. Changes by other consoles are not
+        reported here; their saves still end in the conflict dialog."""
+        if self._own_save or self.sheet is None:
+            return
+        if self.package_id in changes.removed:
+            self._show_banner(html.escape(f"{self.package_id} was deleted; it can no longer be saved."), ERROR_STYLE)
+            self.ok_button.setEnabled(False)
+            self.apply_button.setEnabled(False)
+            return
+        if self.package_id not in changes.updated:
+            return
+        if self._busy:  # a save or reload of this dialog is under way: look again when it ends
+            def again() -> None:
+                if self._alive():
+                    self.package_changed(changes)
+
+            QTimer.singleShot(100, again)
+            return
+        self.reload(keep_edits=True)
+
     # -- saving ----------------------------------------------------------------------------
 
     def save(self, *, close: bool) -> None:
@@ -229,7 +257,7 @@ class PropertiesDialog(QDialog):
         self.sheet.set_instance(instance)
         self._set_busy(False, "Saved.")
         self._show_banner("")
-        self.saved.emit(result.changes)
+        self._emit_saved(result.changes)
         if close:
             self.accept()
 
@@ -294,7 +322,7 @@ class PropertiesDialog(QDialog):
         notes = "; ".join(loaded.notes)
         self.images_panel.set_done("Image properties reloaded: " + (notes or "no changes") + ".")
         self._set_busy(False)
-        self.saved.emit(loaded.changes)
+        self._emit_saved(loaded.changes)
 
     def _images_reload_failed(self, exc: BaseException) -> None:
         assert self.images_panel is not None
@@ -336,6 +364,13 @@ class PropertiesDialog(QDialog):
         choose_image_index(self, self.console, self.tasks, path, int(editor.value() or 1),
                            size_units(self.console.packages.cls), chosen,
                            lambda message: self._show_banner(html.escape(message), ERROR_STYLE))
+    def _emit_saved(self, changes: Changes) -> None:
+        """Tell the console about this dialog's own save (which ``package_changed`` ignores)."""
+        self._own_save = True
+        try:
+            self.saved.emit(changes)
+        finally:
+            self._own_save = False
 
     def _alive(self) -> bool:
         return isValid(self)

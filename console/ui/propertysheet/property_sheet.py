@@ -70,9 +70,10 @@ class PropertySheet(QWidget):
         self.clear_problems()
         self.values.load(instance.values if isinstance(instance, Instance) else instance)
 
-    def rebase(self, instance: Instance) -> None:
-        """Fresh values underneath, the user's pending edits kept on top."""
-        self.values.rebase(instance.values)
+    def rebase(self, instance: Instance) -> list[str]:
+        """Fresh values underneath, the user's pending edits kept on top (except on properties
+        the fresh values changed: returned)."""
+        return self.values.rebase(instance.values)
 
     def changes(self) -> dict[str, Any]:
         return self.values.changes()

@@ -35,13 +35,18 @@ class SheetValues(QObject):
         self.reset.emit()
         self.changed.emit()
 
-    def rebase(self, values: Mapping[str, Any]) -> None:
-        """Take freshly read values but keep the user's pending edits on top of them."""
+    def rebase(self, values: Mapping[str, Any]) -> list[str]:
+        """Take freshly read values but keep the user's pending edits on top of them, except
+        where the fresh value differs from what was read before (another save changed that
+        property: its value wins). Returns the names of the edits given up that way."""
         pending = self.changes()
-        self._original = dict(values)
-        self._current = {**self._original, **pending}
+        fresh = dict(values)
+        kept = {name: value for name, value in pending.items() if fresh.get(name) == self._original.get(name)}
+        self._original = fresh
+        self._current = {**self._original, **kept}
         self.reset.emit()
         self.changed.emit()
+        return [name for name in pending if name not in kept]
 
     def is_loaded(self, name: str) -> bool:
         return name in self._current

@@ -44,6 +44,7 @@ def _table(headers: list[str], name: str) -> tuple[QTableView, QStandardItemMode
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setAlternatingRowColors(True)
+    view.setTabKeyNavigation(False)  # Tab leaves the table (arrows move between cells)
     view.horizontalHeader().setStretchLastSection(True)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     return view, model
@@ -97,12 +98,14 @@ class DetailsPane(QStackedWidget):
         self.clear("Select a boot image to see its details.")
 
     def clear(self, message: str = "") -> None:
+        self.package_id: str | None = None
         self.message.setText(message)
         self.setCurrentWidget(self.message)
 
     def show_details(self, details: PackageDetails) -> None:
         self.setCurrentWidget(self.tabs)
         pkg = details.package
+        self.package_id = pkg.get("PackageID")
         for prop, label in self._values.items():
             label.setText(property_text(details.cls.properties[prop], pkg.get(prop)))
         self._images.removeRows(0, self._images.rowCount())

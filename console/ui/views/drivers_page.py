@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -58,6 +57,8 @@ def _action(parent: QWidget, text: str, icon_name: str, tip: str, shortcut: str 
 
 class DriversPage(QWidget):
     import_requested = Signal()
+    status_changed = Signal(str)  # the page's status-bar text
+    actions_changed = Signal()  # which actions apply changed (selection, reload)
     changed = Signal(object)  # Changes of enable/disable/delete
     message = Signal(str)  # one-line outcome for the status bar
 
@@ -77,20 +78,14 @@ class DriversPage(QWidget):
         top.addStretch(1)
         top.addWidget(self.filter, 2)
 
+        # The window's own Delete, Properties and Refresh (toolbar, menus, Delete/Alt+Enter/F5)
+        # act on this page while it is shown; these actions are the list's context menu.
         self.import_action = _action(self, "&Import Driver…", "driver", "Scan a folder for driver INF files and import them")
         self.enable_action = _action(self, "&Enable", "enable", "Enable the selected drivers (only enabled drivers can be added to boot images)")
-        self.disable_action = _action(self, "D&isable", "disable", "Disable the selected drivers (boot images that use them keep them)")
-        self.delete_action = _action(self, "&Delete", "delete", "Delete the selected drivers from the catalog", QKeySequence.StandardKey.Delete)
-        self.properties_action = _action(self, "&Properties", "properties", "Show the driver's INF, folder and hardware IDs", "Alt+Return")
-        self.refresh_action = _action(self, "Re&fresh", "refresh", "Read the driver catalog again", "F5")
-        self.toolbar = QToolBar("Drivers")
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.toolbar.setIconSize(QSize(16, 16))
-        self.toolbar.addActions([self.import_action])
-        self.toolbar.addSeparator()
-        self.toolbar.addActions([self.enable_action, self.disable_action, self.delete_action])
-        self.toolbar.addSeparator()
-        self.toolbar.addActions([self.properties_action, self.refresh_action])
+        self.disable_action = _action(self, "Disa&ble", "disable", "Disable the selected drivers (boot images that use them keep them)")
+        self.delete_action = _action(self, "&Delete", "delete", "Delete the selected drivers from the catalog")
+        self.properties_action = _action(self, "&Properties", "properties", "Show the driver's INF, folder and hardware IDs")
+        self.refresh_action = _action(self, "Re&fresh", "refresh", "Read the driver catalog again")
 
         self.model = RecordTableModel(CATALOG_COLUMNS, self, key=lambda d: d.ci_id, muted=lambda d: not d.is_enabled)
         self.view = record_view("Driver catalog", extended_selection=True)
@@ -105,16 +100,14 @@ class DriversPage(QWidget):
         self.banner.setAccessibleName("Message")
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner.hide()
-        self.counts = QLabel()
-        self.counts.setObjectName("hint")
+        self.counts = QLabel(self)  # the page's status text, shown in the window's status bar
         self.counts.setAccessibleName("Driver count")
+        self.counts.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 0)
         layout.addLayout(top)
-        layout.addWidget(self.toolbar)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.banner)
-        layout.addWidget(self.counts)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -131,29 +124,21 @@ class DriversPage(QWidget):
         self.view.doubleClicked.connect(lambda _index: self.show_properties())
         self.view.selectionModel().selectionChanged.connect(self._update_actions)
         self.view.installEventFilter(self)
-        self._keys = {
-            (Qt.Key.Key_Delete, Qt.KeyboardModifier.NoModifier): self.delete_action,
-            (Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier): self.properties_action,
-            (Qt.Key.Key_Return, Qt.KeyboardModifier.AltModifier): self.properties_action,
-            (Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier): self.properties_action,
-            (Qt.Key.Key_F5, Qt.KeyboardModifier.NoModifier): self.refresh_action,
-        }
         self._update_actions()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """The list's keys (Delete, Enter, Alt+Enter, F5) act on drivers, whatever the window's
-        own actions with the same shortcuts would do: the list claims them first."""
-        if watched is self.view and isinstance(event, QKeyEvent):
-            action = self._keys.get((Qt.Key(event.key()), event.modifiers()))
-            if action is not None:
-                if event.type() == QEvent.Type.ShortcutOverride:
-                    event.accept()
-                    return True
-                if event.type() == QEvent.Type.KeyPress:
-                    if action.isEnabled():
-                        action.trigger()
-                    return True
+        """Enter in the list opens the driver's properties (Delete, Alt+Enter and F5 are the
+        window's shortcuts, which act on the current page)."""
+        if (watched is self.view and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
+            if self.properties_action.isEnabled():
+                self.properties_action.trigger()
+            return True
         return super().eventFilter(watched, event)
+
+    def status_text(self) -> str:
+        return self.counts.text()
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -164,7 +149,7 @@ class DriversPage(QWidget):
         generation = self._generation
         query = DriverQuery(text=self.filter.text().strip())
         self.loading = True
-        self.counts.setText("Reading the driver catalog…")
+        self._set_status("Reading the driver catalog…")
         self.tasks.run(lambda ctx: self.console.drivers.query(query),
                        on_success=lambda page: self._loaded(generation, page),
                        on_error=lambda exc: self._load_failed(generation, exc), description="Loading drivers")
@@ -187,7 +172,7 @@ class DriversPage(QWidget):
     def _load_failed(self, generation: int, exc: BaseException) -> None:
         if generation == self._generation:
             self.loading = False
-            self.counts.setText("")
+            self._set_status("")
             self.show_message(f"The driver catalog cannot be read: {error_text(exc)}", error=True)
 
     # -- selection -------------------------------------------------------------------------
@@ -221,6 +206,7 @@ class DriversPage(QWidget):
         self.delete_action.setEnabled(bool(drivers))
         self.properties_action.setEnabled(len(drivers) == 1)
         self._update_counts()
+        self.actions_changed.emit()
 
     def _update_counts(self) -> None:
         if self.loading or not self._read_once:
@@ -235,7 +221,11 @@ class DriversPage(QWidget):
             text += f", {selected} selected"
         if not self.total and not self.filter.text().strip():
             text = "The driver catalog is empty. Import Driver… reads the INF files of a folder into it."
+        self._set_status(text)
+
+    def _set_status(self, text: str) -> None:
         self.counts.setText(text)
+        self.status_changed.emit(text)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -264,18 +254,37 @@ class DriversPage(QWidget):
         self._run(f"{word[:-1]}ing drivers", lambda: self.console.drivers.set_enabled(ids, enabled), done)
 
     def delete_selected(self) -> None:
+        """Check first which selected drivers boot images use (those cannot be deleted, and the
+        page says which boot images use them), then ask about the others."""
         drivers = self.selected_drivers()
-        if not drivers or not ConfirmDriverDelete.ask(self, [(d.ci_id, d.name) for d in drivers]):
+        if not drivers:
             return
         ids = [d.ci_id for d in drivers]
-        self._run("Deleting drivers", lambda: _delete_each(self.console, ids), self._deleted)
+        self.tasks.run(lambda ctx: self.console.drivers.referencing_packages(ids),
+                       on_success=lambda users: self._ask_delete(drivers, users),
+                       on_error=lambda exc: self.show_message(error_text(exc), error=True),
+                       description="Checking which boot images use the drivers")
 
-    def _deleted(self, outcome: tuple[list[int], list[str], Changes]) -> None:
+    def _ask_delete(self, drivers: list[Driver], users: dict[int, list[tuple[str, str]]]) -> None:
+        refused = [
+            f"Driver {d.ci_id} ({d.name}) is used by boot image(s) "
+            f"{', '.join(f'{pid} ({name})' for pid, name in users[d.ci_id])}: remove it from them first; it is not deleted."
+            for d in drivers if d.ci_id in users
+        ]
+        free = [d for d in drivers if d.ci_id not in users]
+        self.show_message(" ".join(refused), error=True)
+        if not free or not ConfirmDriverDelete.ask(self, [(d.ci_id, d.name) for d in free]):
+            return
+        ids = [d.ci_id for d in free]
+        self._run("Deleting drivers", lambda: _delete_each(self.console, ids),
+                  lambda outcome: self._deleted(outcome, refused))
+
+    def _deleted(self, outcome: tuple[list[int], list[str], Changes], refused_before: list[str]) -> None:
         deleted, refused, changes = outcome
         text = f"Deleted {len(deleted)} driver(s): {', '.join(str(i) for i in deleted)}." if deleted else ""
         self._changed(text, changes)
-        if refused:
-            self.show_message(" ".join([text, *refused]).strip(), error=True)
+        if refused or refused_before:
+            self.show_message(" ".join([text, *refused_before, *refused]).strip(), error=True)
 
     def _changed(self, text: str, changes: Changes) -> None:
         self.show_message(text)

@@ -6,7 +6,7 @@ visible rows. Right/Left (or + and -) expand and collapse, Enter opens the prope
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QPersistentModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
@@ -14,6 +14,9 @@ from console.ui.models.flat_tree_proxy import ExpandableRole, ExpandedRole, Flat
 from console.ui.models.package_columns import COLUMNS
 from console.ui.models.roles import NodeKindRole, PackageIdRole
 from console.ui.views.branch_delegate import BranchDelegate
+
+OS_VERSION_SAMPLE = "10.0.26100.10000"  # one digit more than today's builds
+CELL_PADDING = 24  # the delegate's margins and the sort indicator's room
 
 
 class PackageView(QTableView):
@@ -54,6 +57,8 @@ class PackageView(QTableView):
         header.customContextMenuRequested.connect(self._header_menu)
         widths = {"name": 250, "id": 90, "version": 70, "arch": 85, "os": 115, "language": 75, "size": 90,
                   "scratch": 110, "source_version": 110, "last_update": 140, "comment": 220, "default": 100}
+        # A real build number (10.0.26100.1742) shows whole at the default width, in any font.
+        widths["os"] = max(widths["os"], self.fontMetrics().horizontalAdvance(OS_VERSION_SAMPLE) + CELL_PADDING)
         for i, column in enumerate(COLUMNS):
             header.resizeSection(i, widths.get(column.key, 100))
             header.setSectionHidden(i, not column.visible_by_default)
@@ -92,6 +97,15 @@ class PackageView(QTableView):
     def current_package_id(self) -> str | None:
         index = self.currentIndex()
         return index.data(PackageIdRole) if index.isValid() else None
+
+    def selectionCommand(self, index: QModelIndex | QPersistentModelIndex,
+                         event: QEvent | None = None) -> QItemSelectionModel.SelectionFlag:
+        """Ctrl+Home / Ctrl+End select the first / last boot image (Qt's default only moves the
+        focus there, leaving the old selection and details)."""
+        if (isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Home, Qt.Key.Key_End)
+                and event.modifiers() == Qt.KeyboardModifier.ControlModifier):
+            return QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        return super().selectionCommand(index, event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         index = self.currentIndex()

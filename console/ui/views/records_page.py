@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QStackedWidget, QTableView, QVBoxLayout, QWidget
 
 from console.ui.tasks import TaskRunner
 
 
 class RecordsPage(QWidget):
+    """Shows either the grid or, when there is nothing to list, the note (never both)."""
+
+    status_changed = Signal(str)
+
     def __init__(
         self,
         title: str,
@@ -36,6 +40,7 @@ class RecordsPage(QWidget):
         self.view.setModel(proxy)
         self.view.setAccessibleName(title)
         self.view.setSortingEnabled(True)
+        self.view.setTabKeyNavigation(False)  # Tab leaves the list
         self.view.setAlternatingRowColors(True)
         self.view.verticalHeader().setVisible(False)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -44,11 +49,18 @@ class RecordsPage(QWidget):
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.note = QLabel()
         self.note.setWordWrap(True)
+        self.note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.view)
+        self.stack.addWidget(self.note)
+        self._status = ""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 0)
         layout.addWidget(self.title)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(self.note)
+        layout.addWidget(self.stack, 1)
+
+    def status_text(self) -> str:
+        return self._status
 
     def refresh(self) -> None:
         self._tasks.run(lambda ctx: list(self._loader()), on_success=self._show, description=f"Loading {self.title.text()}")
@@ -66,10 +78,13 @@ class RecordsPage(QWidget):
             self.model.appendRow(items)
         self.view.resizeColumnsToContents()
         self.note.setText("" if rows else self._empty_text)
+        self.stack.setCurrentWidget(self.view if rows else self.note)
+        self._status = f"{self.title.text()}: {len(rows):,} item(s)"
+        self.status_changed.emit(self._status)
 
 
 class PlaceholderPage(QWidget):
-    """A node whose feature arrives with a later roadmap item: say what will be there."""
+    """A node whose feature arrives later: say what will be there."""
 
     def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -84,3 +99,7 @@ class PlaceholderPage(QWidget):
         layout.addWidget(heading)
         layout.addWidget(body)
         layout.addStretch(1)
+        self.body = body
+
+    def status_text(self) -> str:
+        return "Not available yet"

@@ -2,19 +2,54 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
 from console.ui.icons import icon
 from console.ui.tasks import Task, TaskRunner
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that never asks for more width than ``max_width``: longer text is
+    elided in the middle (paths keep their start and end) and shown whole in the tooltip."""
+
+    def __init__(self, max_width: int = 0, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._max_width = max_width
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(text if self.fontMetrics().horizontalAdvance(text) > max(self.width(), 1) else "")
+
+    def displayed_text(self, width: int) -> str:
+        return self.fontMetrics().elidedText(super().text(), Qt.TextElideMode.ElideMiddle, max(width, 0))
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(min(hint.width(), self._max_width), hint.height()) if self._max_width else hint
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.setText(self.text())  # re-decide the tooltip
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        painter.drawText(rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), self.displayed_text(rect.width()))
 
 
 class ConsoleStatusBar(QStatusBar):
     def __init__(self, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._tasks = tasks
-        self.counts = QLabel()
+        self.counts = ElidedLabel()
         self.counts.setAccessibleName("Item count")
-        self.activity = QLabel()
+        self.activity = ElidedLabel(max_width=420)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(180)
         self.progress.setTextVisible(False)

@@ -72,7 +72,7 @@ class GeneralPage(QWizardPage):
         self.comment_note = QLabel(f"Up to {self._limits['Description']} characters.")
         self.comment_note.setObjectName("hint")
         form = QFormLayout()
-        form.addRow("&Name:", self.name)
+        form.addRow("Na&me:", self.name)
         form.addRow("", self.name_error)
         form.addRow("&Version:", self.version)
         form.addRow("&Comment:", self.comment)
@@ -211,8 +211,7 @@ class AddBootImageWizard(WizardBase):
         return (f"<p>Boot image <b>{escape(package['Name'])}</b> was added as <b>{package['PackageID']}</b> "
                 f"({escape(package['Architecture'] or 'unknown architecture')}, Windows {escape(package['ImageOSVersion'])}).</p>"
                 f"{warnings}<p>Next steps:</p><ul><li>add network and storage drivers the image needs (Drivers…),</li>"
-                "<li>add optional components such as PowerShell (Optional Components…),</li>"
-                "<li>then distribute it to distribution points.</li></ul>")
+                "<li>add optional components such as PowerShell (Optional Components…).</li></ul>")
 
     def created_package_id(self) -> str | None:
         result = self.progress.result

@@ -70,11 +70,12 @@ class DataSourcePage(QWizardPage):
         self.images.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.images.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.images.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.images.setTabKeyNavigation(False)  # Tab leaves the table
         self.images.verticalHeader().setVisible(False)
         self.images.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.images.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.images.selectionModel().selectionChanged.connect(lambda *_: self._image_selected())
-        images_label = QLabel("&Boot image:")
+        images_label = QLabel("Boot i&mage:")
         images_label.setBuddy(self.images)
         self.problems = QLabel()
         self.problems.setWordWrap(True)

@@ -105,6 +105,6 @@ class DriverPlanPage(QWizardPage):
                      f"(now {view.count_before}, {size_text(view.size_before)}).</p>")
         if plan.notes:
             parts.append(f"<p><b>Check before you continue:</b></p><ul>{''.join(note_item(n) for n in plan.notes)}</ul>")
-        parts.append("<p>The drivers are injected into the image the next time the distribution points of the "
-                     "boot image are updated.</p>")
+        parts.append("<p>The drivers are recorded with the boot image; they are added to the WIM file when "
+                     "customized boot images are built (not available in this console yet).</p>")
         return "".join(parts)

@@ -19,7 +19,7 @@ from console.core.errors import ConflictError
 from console.ui.tasks import TaskContext, TaskRunner
 from console.ui.wizards.driver_chooser import DriverChooser, DriverFilter
 from console.ui.wizards.driver_plan_page import Change, DriverPlanPage, note_item
-from console.ui.wizards.pages import CompletionPage, ProgressPage, WizardBase
+from console.ui.wizards.pages import NOT_BUILT_YET, CompletionPage, ProgressPage, WizardBase
 
 
 class PageId(IntEnum):
@@ -128,6 +128,5 @@ class DriversWizard(WizardBase):
                  + (f"; the boot image now references {count} driver(s)." if count is not None else ".") + "</p>"]
         if change.notes:
             parts.append("<p>Notes:</p><ul>" + "".join(note_item(n) for n in change.notes) + "</ul>")
-        parts.append("<p>Next: update the distribution points of the boot image so that the drivers are added to "
-                     "the image and the new image reaches them.</p>")
+        parts.append(NOT_BUILT_YET)
         return "".join(parts)

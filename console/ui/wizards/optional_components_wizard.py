@@ -14,7 +14,7 @@ from console.core.console_services import ConsoleServices
 from console.core.optional_components import CHOSEN, PREREQUISITE, SITE_REQUIRED, component_groups
 from console.ui.tasks import TaskRunner
 from console.ui.wizards.component_list import ComponentList
-from console.ui.wizards.pages import CompletionPage, ProgressPage, SummaryPage, WizardBase
+from console.ui.wizards.pages import NOT_BUILT_YET, CompletionPage, ProgressPage, SummaryPage, WizardBase
 
 
 class PageId(IntEnum):
@@ -119,4 +119,4 @@ class OptionalComponentsWizard(WizardBase):
     def _completion(self, result: Any) -> str:
         ids = list(result.value.component_ids) if result is not None else self.chosen()
         return (f"<p>{escape(self.package['Name'])} now has these optional components:</p>{self._groups_html(ids)}"
-                "<p>Next: update the distribution points of the boot image to build and send the new image.</p>")
+                f"{NOT_BUILT_YET}")

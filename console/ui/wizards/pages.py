@@ -123,6 +123,12 @@ class ProgressPage(QWizardPage):
         return self._done
 
 
+#: What a completion page says instead of advising steps the console cannot do yet.
+NOT_BUILT_YET = ("<p>The change is saved with the boot image. The WIM file itself is not changed: "
+                 "building customized boot images (and sending them to distribution points) is not "
+                 "available in this console yet.</p>")
+
+
 class CompletionPage(QWizardPage):
     def __init__(self, describe: Callable[[Any], str], progress: ProgressPage, parent: QWidget | None = None) -> None:
         super().__init__(parent)

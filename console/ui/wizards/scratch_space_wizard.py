@@ -24,7 +24,7 @@ from console.core.classdef import ClassDef
 from console.core.console_services import ConsoleServices
 from console.core.validation import UNIT_NAMES
 from console.ui.tasks import TaskRunner
-from console.ui.wizards.pages import CompletionPage, ProgressPage, SummaryPage, WizardBase
+from console.ui.wizards.pages import NOT_BUILT_YET, CompletionPage, ProgressPage, SummaryPage, WizardBase
 
 #: Advice shown beside a choice (choices the metadata adds later simply have none).
 ADVICE = {
@@ -128,7 +128,8 @@ class ScratchSpaceWizard(WizardBase):
             return f"<p>Scratch space of <b>{name}</b> ({self.package_id}) stays at <b>{self._shown(old)}</b>; nothing will change.</p>"
         return (f"<p>Boot image: <b>{name}</b> ({self.package_id})</p>"
                 f"<p>Scratch space: {self._shown(old)} → <b>{self._shown(new)}</b></p>"
-                "<p>The image is rebuilt with the new value the next time distribution points are updated.</p>")
+                "<p>The value is recorded with the boot image; the WIM file is changed when customized boot "
+                "images are built (not available in this console yet).</p>")
 
     def _apply(self, ctx: Any) -> Any:
         return self.console.packages.put(self.package_id, {"ScratchSpace": self.choose.value()},
@@ -137,4 +138,4 @@ class ScratchSpaceWizard(WizardBase):
     def _completion(self, result: Any) -> str:
         value = result.value["ScratchSpace"] if result is not None else self.choose.value()
         return (f"<p>The scratch space of <b>{escape(self.package['Name'])}</b> is now <b>{self._shown(value)}</b>.</p>"
-                "<p>Next: update the distribution points of the boot image so that the rebuilt image reaches them.</p>")
+                f"{NOT_BUILT_YET}")

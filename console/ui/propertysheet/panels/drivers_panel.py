@@ -39,7 +39,7 @@ class DriversPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.count = QLabel(self)
-        self.add_button = QPushButton("&Add…", self)
+        self.add_button = QPushButton("A&dd…", self)
         self.add_button.setToolTip("Add drivers from the driver catalog")
         self.remove_button = QPushButton("&Remove", self)
         self.add_button.clicked.connect(self.add_requested)
