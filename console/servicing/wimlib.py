@@ -113,18 +113,22 @@ class Wimlib:
         if cancelled():
             raise Cancelled()
         argv = [self._tool(), *args]
-        proc = subprocess.Popen(
+        with subprocess.Popen(
             argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=wimlib_env(),
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-        )
-        if stdin is not None and proc.stdin is not None:
+        ) as proc:
             try:
-                proc.stdin.write(stdin.encode("utf-8"))
-                proc.stdin.close()
-            except BrokenPipeError:
-                pass
-        out, err = self._pump(proc, progress, cancelled)
+                if stdin is not None and proc.stdin is not None:
+                    try:
+                        proc.stdin.write(stdin.encode("utf-8"))
+                        proc.stdin.close()
+                    except BrokenPipeError:
+                        pass
+                out, err = self._pump(proc, progress, cancelled)
+            except BaseException:
+                _kill(proc)
+                raise
         if proc.returncode != 0:
             raise WimlibError(f"{what or ' '.join(args[:1])}: {_cause(err, out, proc.returncode)}")
         return out
@@ -171,8 +175,9 @@ def _report(buffer: bytes, progress: Progress) -> bytes:
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
-    proc.kill()
-    proc.wait()
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
 
 
 def _cause(err: str, out: str, code: int) -> str:
