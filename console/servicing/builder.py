@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from console.core.adk import WindowsAdk
 from console.core.errors import ConsoleError
@@ -41,6 +42,7 @@ from console.core.servicing import (
     CancelCheck,
     Cancelled,
     Check,
+    ImageBuilder,
     LocaleResolver,
     Progress,
     ServicingError,
@@ -231,7 +233,7 @@ class WimlibImageBuilder:
             finally:
                 remove(scratch)
         os.replace(built, final)
-        for leftover in (EXPORTED, CUSTOMIZING, UNDO, STAGE):
+        for leftover in (EXPORTED, CUSTOMIZING, UNDO, UNDO + ".tmp", STAGE):
             remove(folder / leftover)
 
     def _check_built(self, spec: BuildSpec, wim: Path, scratch: Path, cancelled: CancelCheck) -> dict[str, object]:
@@ -318,3 +320,9 @@ def export_default_boot_image(adk: WindowsAdk, adk_folder: str, architecture: st
         raise
     os.replace(tmp, path)
 
+
+
+if TYPE_CHECKING:  # mypy proves that the adapter implements the core port
+
+    def _implements_port(builder: WimlibImageBuilder) -> ImageBuilder:
+        return builder
