@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from console.core.drivers import inf_architecture
+from console.core.drivers import Driver, inf_architecture
+from console.core.servicing import DriverSource
 from console.drivers.inf_text import InfText, decode, parse_text
 
 
@@ -82,3 +83,17 @@ def referenced_files(inf_path: str | Path, architecture: str = "") -> tuple[str,
                     if file and file.casefold() not in found:
                         found[file.casefold()] = sources.get(file.casefold(), _join(file))
     return tuple(found.values())
+
+
+def driver_source(driver: Driver, architecture: str) -> DriverSource:
+    """What a build of an ``architecture`` boot image needs to know about a catalog driver.
+
+    The INF is read again for the files it references (the catalog does not store them).
+    Raises ``OSError`` when the INF is gone and ``InfError`` when it no longer parses: the
+    caller reports either as the build's failure, naming the driver."""
+    return DriverSource(
+        ci_id=driver.ci_id, name=driver.name, inf_path=driver.inf_path, content_folder=driver.folder,
+        architectures=driver.architectures, catalog_file=driver.catalog_file,
+        referenced_files=referenced_files(driver.inf_path, architecture), version=driver.version,
+        hardware_ids=driver.hardware_ids,
+    )

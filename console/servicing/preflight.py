@@ -140,6 +140,9 @@ class Preflight:
                                  "Windows PE (boot.wim or the ADK's winpe.wim)", DATA_SOURCE))
             return None
         checks.append(_check("source.winpe", "pass", f"image {spec.image_index} is Windows PE {image.os_version}"))
+        if image.architecture != spec.architecture:
+            checks.append(_check("source.architecture", "failure", f"image {spec.image_index} is {image.architecture_text}, "
+                                 f"but the package says {spec.architecture}; re-import the image", DATA_SOURCE))
         checks.append(self._changed(spec, info))
         return info
 

@@ -4,18 +4,18 @@ Every call runs with ``WIMLIB_IMAGEX_IGNORE_CASE=1`` (Windows paths are case-ins
 without it ``/windows/system32`` would become a second tree next to ``/Windows``). Progress
 lines (``Archiving file data: 12 MiB of 28 MiB (42%) done``) are parsed and passed on; the
 child is polled every 0.1 s for ``cancelled()`` and killed on cancel (``Cancelled``). On
-Linux the child also dies with its parent (``PR_SET_PDEATHSIG``), so a worker killed with
+Linux the child also dies with its parent (started through util-linux's ``setpriv
+--pdeathsig KILL``, which sets ``PR_SET_PDEATHSIG`` and execs wimlib-imagex; no Python code
+runs between fork and exec, so this is safe in a threaded worker), so a worker killed with
 ``kill -9`` leaves no wimlib-imagex writing into the work folder behind it.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import re
 import selectors
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -43,12 +43,10 @@ def _no_progress(done: int, total: int, text: str) -> None:
     return None
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+def die_with_parent() -> list[str]:
+    """The command prefix that makes a child die with this process (Linux), else []."""
+    setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+    return [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
 
 
 def wimlib_env() -> dict[str, str]:
@@ -112,11 +110,10 @@ class Wimlib:
         """Run ``wimlib-imagex ARGS``; returns stdout without progress lines."""
         if cancelled():
             raise Cancelled()
-        argv = [self._tool(), *args]
+        argv = [*die_with_parent(), self._tool(), *args]
         with subprocess.Popen(
             argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=wimlib_env(),
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         ) as proc:
             try:
                 if stdin is not None and proc.stdin is not None:

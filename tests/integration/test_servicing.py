@@ -270,6 +270,8 @@ PREFLIGHT_CASES = {
     "not a WIM": ("source.file", "failure", "not a WIM file",
                   lambda i, t: {"image_path": str(i.background)}),
     "split WIM": ("source.split", "failure", "split WIM; join it first", _split_source),
+    "image of another architecture": ("source.architecture", "failure", "image 1 is x64, but the package says x86",
+                                      lambda i, t: {"architecture": "x86", "drivers": ()}),
     "no such index": ("source.index", "failure", "has no image 2 (it holds 1)", lambda i, t: {"image_index": 2}),
     "not Windows PE": ("source.winpe", "failure", "is not a Windows PE image", _install_image),
     "changed size and GUID": ("source.changed", "warning", "changed since it was imported: its size is",
@@ -425,8 +427,9 @@ def _kill(child: subprocess.Popen[bytes], workdir: Path, step: str) -> None:
 
 
 def _no_wimlib_writing(workdir: Path) -> None:
-    """No wimlib-imagex still runs on the work folder (it dies with its parent)."""
-    deadline = time.monotonic() + 5
+    """No wimlib-imagex still runs on the work folder: it died with its parent (a child that
+    outlived it would take seconds to finish its work)."""
+    deadline = time.monotonic() + 1
     while time.monotonic() < deadline:
         ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
         if str(workdir) not in ps:
@@ -608,6 +611,60 @@ def test_wimlib_ignores_case_of_paths(source_wim, tmp_path):
     Wimlib().update(str(copy), 1, [f'add "{note}" "/windows/system32/note.txt"'])
     listed = Wimlib().dir(str(copy), 1)
     assert "/Windows/System32/note.txt" in listed and not any(p.startswith("/windows") for p in listed)
+
+
+INF_WITH_FILES = """[Version]
+Signature = "$Windows NT$"
+Class = Net
+ClassGuid = {4d36e972-e325-11ce-bfc1-08002be10318}
+CatalogFile = demo.cat
+[Manufacturer]
+%Mfg% = Models, NTamd64, NTx86
+[Models.NTamd64]
+%Dev% = Install, PCI\\VEN_1234
+[Install]
+CopyFiles = Sys.Copy, @demo.dll
+[Sys.Copy]
+demo.sys
+renamed.sys, original.sys
+[SourceDisksNames.amd64]
+1 = %Disk%,,,\\amd64
+[SourceDisksNames.x86]
+1 = %Disk%,,,\\x86
+[SourceDisksFiles.amd64]
+demo.sys = 1
+original.sys = 1, sub
+[SourceDisksFiles.x86]
+demo32.sys = 1
+[Strings]
+Mfg = "Maker"
+Dev = "Device"
+Disk = "Disk 1"
+"""
+
+
+def test_referenced_files_follow_the_image_architecture(tmp_path):
+    from console.drivers.inf_files import referenced_files
+
+    inf = tmp_path / "demo.inf"
+    inf.write_text(INF_WITH_FILES, encoding="utf-8")
+    assert referenced_files(inf, "x64") == ("amd64/demo.sys", "amd64/sub/original.sys", "demo.dll")
+    assert referenced_files(inf, "x86") == ("x86/demo32.sys", "demo.sys", "original.sys", "demo.dll")
+    assert referenced_files(DISK_INF, "x64") == ("amd64/disk.sys",)
+
+
+def test_driver_source_from_a_catalog_driver(tmp_path):
+    from console.drivers.inf_files import driver_source as from_catalog
+    from console.drivers.reader import FileDriverReader
+
+    inf = driver_folder(tmp_path, DISK_INF)
+    candidate = FileDriverReader().read(str(inf))
+    from console.core.drivers import Driver
+
+    driver = Driver(**{f: getattr(candidate, f) for f in candidate.__dataclass_fields__}, ci_id=16777300)
+    source = from_catalog(driver, "x64")
+    assert (source.ci_id, source.inf_path, source.catalog_file) == (16777300, str(inf), "diskdev.cat")
+    assert source.referenced_files == ("amd64/disk.sys",) and source.architectures == ("amd64",)
 
 
 def test_input_locales():
