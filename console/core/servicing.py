@@ -12,6 +12,8 @@ Contract of a step (what makes a build survive ``kill -9``):
 * a completed step is skipped when it is run again;
 * a step interrupted in any way (crash, ``kill -9``, ``Cancelled``) starts again from the
   previous step's completed output when it is run again, removing its own leftovers first;
+* a work folder belongs to one build of one spec (the job's folder): a completed step is
+  recognized by its output file, not by comparing specs;
 * ``progress(done, total, text)`` is called regularly (the caller coalesces); ``cancelled()``
   is checked at least every file or 64 MiB of copying; when it returns true the step raises
   ``Cancelled`` and leaves no half-written output behind.

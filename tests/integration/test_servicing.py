@@ -192,6 +192,22 @@ def test_minimal_spec_builds_only_the_boot_script(inputs, builder, tmp_path):
     assert (tree / "Windows" / "System32" / "winpe.jpg").read_bytes() == TINY_JPEG  # untouched
 
 
+def test_paths_with_spaces_and_quotes(inputs, builder, tmp_path):
+    odd = tmp_path / "pre start" / "it's here"
+    shutil.copytree(inputs.prestart, odd)
+    spec = full_spec(inputs, pre_exec_source_directory=str(odd))
+    build(builder, spec, inputs.work_root / "odd")
+    listed = Wimlib().dir(builder.result(spec, str(inputs.work_root / "odd")).path, 1, "/Prestart")
+    assert listed == ["/Prestart", "/Prestart/setup.cmd", "/Prestart/tools", "/Prestart/tools/helper.exe"]
+    both = tmp_path / "a\"b'c"
+    both.mkdir()
+    bad = full_spec(inputs, pre_exec_source_directory=str(both))
+    builder.run_step("export", bad, str(inputs.work_root / "odd2"))
+    with pytest.raises(ServicingError, match="cannot be passed to wimlib-imagex update"):
+        builder.run_step("customize", bad, str(inputs.work_root / "odd2"))
+    assert sorted(os.listdir(inputs.work_root / "odd2")) == [".lock", "export.wim"]
+
+
 def test_background_goes_to_winpe_bmp_on_images_that_use_it(tmp_path, builder):
     source = winpe_wim(tmp_path / "bmp.wim", background="winpe.bmp")
     inputs = build_inputs(tmp_path, source)
