@@ -178,16 +178,22 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _cause(err: str, out: str, code: int) -> str:
-    """wimlib's own error text: the ``ERROR:`` lines, else the last line of output."""
+    """wimlib's own words: the specific ``[ERROR]`` lines and ``ERROR: <what>`` first lines,
+    then its summary of the exit code; else the last line of output."""
     lines = [ln.strip() for ln in err.splitlines() if ln.strip()]
-    errors: list[str] = []
+    specific: list[str] = []
+    summary = ""
     for n, line in enumerate(lines):
-        if line.startswith("ERROR:"):
-            errors.append(line.removeprefix("ERROR:").strip())
-            errors += [follow for follow in lines[n + 1:n + 3] if not follow.startswith(("ERROR", "[WARNING]"))]
-    text = " ".join(e for e in errors if not e.startswith("Exiting with error code"))
-    if not text:
-        text = (lines or [ln for ln in out.splitlines() if ln.strip()] or [f"exit code {code}"])[-1]
+        if line.startswith("[ERROR]"):
+            specific.append(line.removeprefix("[ERROR]").strip())
+        elif line.startswith("ERROR: Exiting with error code"):
+            summary = lines[n + 1] if n + 1 < len(lines) else ""
+        elif line.startswith("ERROR:"):
+            specific.append(line.removeprefix("ERROR:").strip())
+    if specific:
+        text = "; ".join(specific) + (f" ({summary.rstrip('.')})" if summary else "")
+    else:
+        text = summary or (lines or [ln for ln in out.splitlines() if ln.strip()] or [f"exit code {code}"])[-1]
     return re.sub(r"\s+", " ", text)
 
 

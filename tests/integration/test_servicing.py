@@ -611,8 +611,15 @@ def test_hive_errors_name_the_hive_and_the_cause(tmp_path):
 def test_wimlib_errors_carry_wimlib_s_own_cause(tmp_path, source_wim):
     not_wim = tmp_path / "x.wim"
     not_wim.write_bytes(b"hello" * 1000)
-    with pytest.raises(WimlibError, match=r"exporting image 1 of .*x\.wim: The file did not begin with the magic characters that identify a WIM file"):
+    with pytest.raises(WimlibError, match=r"exporting image 1 of .*x\.wim: .*Invalid magic characters in header "
+                                          r"\(The file did not begin with the magic characters that identify a WIM file\)"):
         Wimlib().export(str(not_wim), 1, str(tmp_path / "out.wim"))
+    with pytest.raises(WimlibError, match=r"Can't open \".*gone\.wim\" read-only: No such file or directory"):
+        Wimlib().export(str(tmp_path / "gone.wim"), 1, str(tmp_path / "out.wim"))
+    with pytest.raises(WimlibError, match=r"\"3\" is not a valid image in"):
+        Wimlib().export(str(source_wim), 3, str(tmp_path / "out.wim"))
+    with pytest.raises(WimlibError, match=r"Failed to open \".*/no-folder/out\.wim\" for writing: No such file"):
+        Wimlib().export(str(source_wim), 1, str(tmp_path / "no-folder" / "out.wim"))
     with pytest.raises(WimlibError, match="does not exist in the WIM image"):
         Wimlib().extract(str(source_wim), 1, ["/Windows/nope.txt"], str(tmp_path))
     assert Wimlib().dir(str(source_wim), 1, "/Windows/Nowhere") == []
