@@ -258,6 +258,8 @@ def _huge_source(inputs: BuildInputs, tmp: Path) -> dict[str, object]:
     huge = tmp / "huge.wim"
     shutil.copyfile(inputs.source, huge)
     free = shutil.disk_usage(inputs.work_root).free
+    if free > 8 << 40:
+        pytest.skip("over 8 TiB free: a sparse file twice that size may exceed the file system's limit")
     os.truncate(huge, free)  # sparse: the WIM's header and XML are still where they were
     return {"image_path": str(huge)}
 
