@@ -194,10 +194,12 @@ class WimlibImageBuilder:
     @staticmethod
     def _driver_files(inf_path: str, catalog: str, referenced: tuple[str, ...]) -> list[tuple[Path, str]]:
         """(file on disk, path relative to the driver's folder in the image) for INF, catalog
-        and every referenced file; names as they are on disk."""
+        (when present: a missing one is a pre-flight warning, not a failure) and every
+        referenced file; names as they are on disk."""
         folder = Path(inf_path).parent
         present = folder_files(str(folder))
-        wanted = [Path(inf_path).name, *([catalog] if catalog else []), *referenced]
+        has_catalog = bool(catalog) and catalog.replace("\\", "/").casefold() in present
+        wanted = [Path(inf_path).name, *([catalog] if has_catalog else []), *referenced]
         files = []
         for name in dict.fromkeys(wanted):
             rel = present.get(name.replace("\\", "/").casefold())

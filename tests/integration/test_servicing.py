@@ -192,6 +192,17 @@ def test_minimal_spec_builds_only_the_boot_script(inputs, builder, tmp_path):
     assert (tree / "Windows" / "System32" / "winpe.jpg").read_bytes() == TINY_JPEG  # untouched
 
 
+def test_a_driver_without_its_catalog_is_a_warning_and_still_builds(inputs, builder, tmp_path):
+    unsigned = driver_source(driver_folder(tmp_path / "unsigned", DISK_INF, catalog=False), 16777219)
+    spec = full_spec(inputs, drivers=(unsigned,))
+    checks = builder.preflight(spec)
+    assert not has_failures(checks) and [c.id for c in checks if c.severity == "warning"] == ["drivers.catalog"]
+    build(builder, spec, inputs.work_root / "unsigned")
+    listed = Wimlib().dir(builder.result(spec, str(inputs.work_root / "unsigned")).path, 1, "/Drivers")
+    assert listed == ["/Drivers", "/Drivers/16777219", "/Drivers/16777219/amd64", "/Drivers/16777219/amd64/disk.sys",
+                      f"/Drivers/16777219/{DISK_INF.name}"]
+
+
 def test_paths_with_spaces_and_quotes(inputs, builder, tmp_path):
     odd = tmp_path / "pre start" / "it's here"
     shutil.copytree(inputs.prestart, odd)
