@@ -102,7 +102,7 @@ class BuildSpec:
     image_path: str
     image_index: int
     architecture: str  # x86, x64, arm64
-    work_root: str  # the content library's work area (a build folder is made inside it)
+    work_root: str  # the content library's work area: pre-flight checks space and write access there
     scratch_space: int = 0  # MB; 0 = leave the image's value
     pre_exec_command_line: str = ""
     pre_exec_source_directory: str = ""
