@@ -1,0 +1,1 @@
+"""Building boot images on Linux: wimlib-imagex and hivex behind ``console.core.servicing``."""
