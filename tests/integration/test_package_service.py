@@ -185,7 +185,7 @@ def test_jobs_status_and_delete_context_id(console, x64_package):
     with pytest.raises(NotFoundError, match="no job with ContextID 'nope'"):
         console.packages.delete_context_id("nope")
     now = datetime.now(UTC)
-    with console.context.uow() as uow:
+    with console.context.uow(write=True) as uow:
         uow.jobs.add(JobRecord("CTX-1", "PS100001", "UpdateImage", 0, 7, 7, "done", 0, "", now, now))
         uow.commit()
     assert console.packages.query_osd_binary_injection_status("CTX-1").progress == 7
@@ -254,7 +254,7 @@ def test_folders_and_moving_packages(console, x64_package):
 def test_unit_of_work_rolls_back_unless_committed(console):
     from console.core.ports import Site
 
-    with console.context.uow() as uow:
+    with console.context.uow(write=True) as uow:
         uow.sites.add(Site("XYZ", "Never committed", False), created_at=console.context.clock())
     assert console.sites.all() == [s for s in console.sites.all() if s.code != "XYZ"]
     assert all(s.code != "XYZ" for s in console.sites.all())

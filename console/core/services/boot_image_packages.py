@@ -96,7 +96,7 @@ class BootImagePackages(SourceImageMethods):
             **(properties or {}),
         }
         changes = self._ctx.validator.prepare_changes(cls, requested)
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             site = self._ctx.local_site(uow)
             if folder_id:
                 self._folder_or_fail(uow, folder_id)
@@ -167,7 +167,7 @@ class BootImagePackages(SourceImageMethods):
         a stale one is refused with a ConflictError naming who changed the package and when."""
         cls = self.cls
         prepared = self._ctx.validator.prepare_changes(cls, changes)
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             site = self._ctx.local_site(uow)
             record = self._record_or_fail(uow, package_id, lazy=True)
             self._check_owner(record, site.code)
@@ -195,7 +195,7 @@ class BootImagePackages(SourceImageMethods):
             return uow.packages.name_in_use(name.strip(), excluding=excluding)
 
     def delete(self, package_id: str, *, expected_version: str | None = None) -> Result[str]:
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             site = self._ctx.local_site(uow)
             record = self._record_or_fail(uow, package_id, lazy=False)
             self._check_owner(record, site.code)
@@ -208,7 +208,7 @@ class BootImagePackages(SourceImageMethods):
 
     def move_to_folder(self, package_ids: Sequence[str], folder_id: int | None) -> Result[int]:
         """Move packages to a console folder (``None`` or 0 = top of the Boot Images node)."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             if folder_id:
                 self._folder_or_fail(uow, folder_id)
             ids = [self._record_or_fail(uow, pid, lazy=False).values["PackageID"] for pid in package_ids]
@@ -273,7 +273,7 @@ class BootImagePackages(SourceImageMethods):
     def set_source_site(self, package_id: str, source_site: str) -> Result[Instance]:
         """SetSourceSite(SourceSite): hand ownership of the package to another site."""
         code = check_site_code(source_site)
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             site = self._ctx.local_site(uow)
             if uow.sites.get(code) is None:
                 known = ", ".join(s.code for s in uow.sites.list())
@@ -287,7 +287,7 @@ class BootImagePackages(SourceImageMethods):
 
     def unlock(self, package_id: str) -> Result[Instance]:
         """Unlock(): make the current site the owner so the package can be edited here."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             site = self._ctx.local_site(uow)
             record = self._record_or_fail(uow, package_id, lazy=False)
             previous = record.values.get("SourceSite")
@@ -295,7 +295,7 @@ class BootImagePackages(SourceImageMethods):
 
     def add_change_notification(self, package_id: str) -> Result[str]:
         """AddChangeNotification(): record that the package changed (a status message)."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             site = self._ctx.local_site(uow)
             record = self._record_or_fail(uow, package_id, lazy=False)
             pid = record.values["PackageID"]
@@ -313,7 +313,7 @@ class BootImagePackages(SourceImageMethods):
 
     def delete_context_id(self, context_id: str) -> Result[str]:
         """DeleteContextID(ContextID): drop the status record of a job."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             job = uow.jobs.get(context_id)
             if job is None:
                 raise NotFoundError(f"no job with ContextID {context_id!r}; nothing was deleted")

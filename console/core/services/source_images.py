@@ -166,7 +166,7 @@ class SourceImageMethods:
         notes = tuple(f"warning: {p}" for p in problems) + tuple(f"warning: {w}" for w in info.warnings)
         if notes:
             pid = result.value["PackageID"]
-            with self._ctx.uow() as uow:
+            with self._ctx.uow(write=True) as uow:
                 site = self._ctx.local_site(uow)
                 uow.status.add(time=self._ctx.clock(), severity="warning", kind="image", package_id=pid,
                                text=f"Imported {full_path} index {index} with warnings: " + "; ".join(notes),
@@ -177,7 +177,7 @@ class SourceImageMethods:
     def reload_image_properties(self: _Packages, package_id: str, *, expected_version: str | None = None) -> Result[Instance]:
         """ReloadImageProperties(): re-read ImagePath and update the image properties.
         The status message and ``changes.notes`` say what changed (``old -> new``)."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             site = self._ctx.local_site(uow)
             record = self._record_or_fail(uow, package_id, lazy=True)
             pid = record.values["PackageID"]
