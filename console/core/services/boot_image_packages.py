@@ -47,6 +47,7 @@ class InjectionStatus:
     progress_text: str = ""
     error_code: int = 0
     extended_error_info: str = ""
+    found: bool = True  # False: there is no job with this ContextID
 
 
 @dataclass(frozen=True)
@@ -308,7 +309,7 @@ class BootImagePackages(SourceImageMethods):
         with self._ctx.uow() as uow:
             job = uow.jobs.get(context_id)
         if job is None:
-            return InjectionStatus(status=3, progress_text=f"no job with ContextID {context_id}")
+            return InjectionStatus(status=3, progress_text=f"no job with ContextID {context_id}", found=False)
         return InjectionStatus(job.status, job.progress, job.max_progress, job.progress_text, job.error_code, job.extended_error_info)
 
     def delete_context_id(self, context_id: str) -> Result[str]:
