@@ -11,10 +11,10 @@ from console.core.changes import Changes, Result
 from console.core.classdef import ClassDef
 from console.core.errors import (
     ConflictError,
+    ConsoleError,
     NotFoundError,
     NotImplementedYetError,
     PackageLockedError,
-    Problem,
     ValidationError,
 )
 from console.core.image_facts import ImageFacts
@@ -22,8 +22,24 @@ from console.core.instance import Instance
 from console.core.optional_components import Resolution
 from console.core.ports import PackageQuery, PackageRecord, UnitOfWork
 from console.core.services.context import ServiceContext, check_site_code
+from console.core.services.package_changes import (
+    Applied,
+    PackageDeltas,
+    compose_components,
+    compose_drivers,
+    describe_added,
+    driver_details,
+    driver_ids,
+)
 from console.core.services.package_rules import check_package_rules, sync_blob_sizes
-from console.core.services.source_images import SourceImageMethods
+from console.core.services.source_images import (
+    MAX_IMAGE_READS,
+    ImageMoved,
+    ImageRead,
+    SourceImageMethods,
+    check_components_fit,
+    image_facts_for,
+)
 from console.core.values import format_datetime
 
 CLASS_NAME = "SMS_BootImagePackage"
@@ -166,29 +182,89 @@ class BootImagePackages(SourceImageMethods):
     ) -> Result[Instance]:
         """Save property changes. ``expected_version`` is the SedoObjectVersion that was read;
         a stale one is refused with a ConflictError naming who changed the package and when."""
-        cls = self.cls
-        prepared = self._ctx.validator.prepare_changes(cls, changes)
+        result = self.apply(package_id, changes, expected_version=expected_version)
+        return Result(result.value.package, result.changes)
+
+    def apply(
+        self,
+        package_id: str,
+        changes: Mapping[str, Any] | None = None,
+        *,
+        add_components: Sequence[str | int] = (),
+        remove_components: Sequence[str | int] = (),
+        set_components: Sequence[str | int] | None = None,
+        add_drivers: Sequence[int] = (),
+        remove_drivers: Sequence[int] = (),
+        expected_version: str | None = None,
+    ) -> Result[Applied]:
+        """Save property changes plus optional components and drivers to add or remove, in
+        one save. The lists are composed from what is stored inside the write transaction,
+        so a concurrent console's additions are never lost. With ``expected_version`` (the
+        SedoObjectVersion that was read) a package changed since is refused (ConflictError).
+        A new ImagePath/ImageIndex is read before the write lock is taken."""
+        deltas = PackageDeltas(tuple(add_components), tuple(remove_components),
+                               None if set_components is None else tuple(set_components),
+                               tuple(add_drivers), tuple(remove_drivers))
+        prepared = self._ctx.validator.prepare_changes(self.cls, changes or {})
+        if deltas.components and "OptionalComponents" in prepared:
+            raise ValidationError.single("OptionalComponents", "set OptionalComponents either directly or with "
+                                         "--add/--remove-optional-component, not both")
+        if deltas.drivers and "ReferencedDrivers" in prepared:
+            raise ValidationError.single("ReferencedDrivers", "set ReferencedDrivers either directly or with "
+                                         "--add/--remove-driver, not both")
+        if prepared.pop("RefreshPkgSourceFlag", False):
+            self.refresh_pkg_source(package_id)
+        for _attempt in range(MAX_IMAGE_READS):
+            image = self._read_new_image(package_id, prepared)  # file I/O: before the write lock
+            try:
+                return self._apply_once(package_id, prepared, deltas, image, expected_version)
+            except ImageMoved:
+                continue  # another console changed ImagePath/ImageIndex meanwhile: read again
+        raise ConsoleError(f"{package_id}: its source image was changed by another console {MAX_IMAGE_READS} times "
+                           "while this change was being prepared; nothing was saved. Try again")
+
+    def _apply_once(
+        self, package_id: str, prepared: Mapping[str, Any], deltas: PackageDeltas, image: ImageRead | None,
+        expected_version: str | None,
+    ) -> Result[Applied]:
+        cls, catalog = self.cls, self._ctx.catalog
         with self._ctx.uow(write=True) as uow:
             site = self._ctx.local_site(uow)
             record = self._record_or_fail(uow, package_id, lazy=True)
+            pid = record.values["PackageID"]
             self._check_owner(record, site.code)
             current = dict(record.values)
             version = expected_version or current["SedoObjectVersion"]
             self._check_version(record, version)
-            refresh = prepared.pop("RefreshPkgSourceFlag", False)
-            sync_blob_sizes(cls, prepared, current)
-            prepared.update(self._reread_for_put(current, prepared))  # new ImagePath/ImageIndex: re-read
-            merged = {**current, **prepared}
-            check_package_rules(uow, self._ctx.catalog, merged, prepared, package_id=package_id)
-            if refresh:
-                self.refresh_pkg_source(package_id)
-            changed = {k: v for k, v in prepared.items() if current.get(k) != v}
+            new = dict(prepared)
+            sync_blob_sizes(cls, new, current)
+            facts = image_facts_for(image, current, prepared)  # raises ImageMoved if read for another image
+            components = drivers = None
+            notes: tuple[str, ...] = ()
+            if deltas.components:
+                components = compose_components(catalog, current, add=deltas.add_components,
+                                                remove=deltas.remove_components, replace=deltas.set_components)
+                new["OptionalComponents"] = list(components.component_ids)
+                notes += describe_added(catalog, components)
+            if deltas.drivers:
+                found = uow.drivers.get_many(list(dict.fromkeys(driver_ids(deltas.add_drivers))))
+                drivers = compose_drivers(current, found, add=deltas.add_drivers, remove=deltas.remove_drivers)
+                new["ReferencedDrivers"] = driver_details(drivers)
+                notes += drivers.notes
+            if facts:
+                new.update(facts)
+                check_components_fit(self._ctx, {**current, **new, "Architecture": current.get("Architecture")},
+                                     str(facts["Architecture"]))
+            merged = {**current, **new}
+            check_package_rules(uow, catalog, merged, new, package_id=pid)
+            changed = {k: v for k, v in new.items() if current.get(k) != v}
             if not changed:
-                return Result(self._to_instance(record), Changes())
+                return Result(Applied(self._to_instance(record), components, drivers, notes), Changes(notes=notes))
             self._write(uow, record, changed, version)
-            self._status(uow, package_id, f"Properties changed: {', '.join(sorted(changed))}", site.code, kind="audit")
+            self._status(uow, pid, f"Properties changed: {', '.join(sorted(changed))}", site.code, kind="audit")
             uow.commit()
-        return Result(self.get(package_id, lazy=True), Changes(updated=frozenset({package_id}), status_messages=True))
+        applied = Applied(self.get(pid, lazy=True), components, drivers, notes, tuple(sorted(changed)))
+        return Result(applied, Changes(updated=frozenset({pid}), status_messages=True, notes=notes))
 
     def name_in_use(self, name: str, *, excluding: str | None = None) -> str | None:
         """PackageID of the boot image that already has ``name`` (case-insensitive), if any."""
@@ -227,41 +303,20 @@ class BootImagePackages(SourceImageMethods):
         remove: Sequence[str | int] = (),
         replace: Sequence[str | int] | None = None,
     ) -> Resolution:
-        """Work out the new component list: names or ids in, prerequisites added in
-        install order. Removing a component that a remaining one needs is refused."""
+        """Work out the new component list (a preview; ``apply`` works it out again inside the
+        save): names or ids in, prerequisites added in install order. Removing a component
+        that a remaining one needs is refused."""
         record = self._get_record(package_id)
-        arch = record.values.get("Architecture") or ""
-        catalog = self._ctx.catalog
-        current = list(record.values.get("OptionalComponents") or ())
-        if replace is not None:
-            ids = [catalog.id_for(c, arch) for c in replace]
-            removed = [c for c in current if c not in ids]
-        else:
-            removed = [catalog.id_for(c, arch) for c in remove]
-            ids = [c for c in current if c not in removed]
-            ids += [i for i in (catalog.id_for(c, arch) for c in add) if i not in ids]
-        problems = []
-        for rid in removed:
-            needing = [catalog.by_id(d).name for d in catalog.dependents(rid, ids)]
-            if needing:
-                problems.append(Problem(
-                    "OptionalComponents",
-                    f"cannot remove {catalog.by_id(rid).name}: {', '.join(needing)} "
-                    f"{'needs' if len(needing) == 1 else 'need'} it; remove {'it' if len(needing) == 1 else 'them'} as well",
-                ))
-        if problems:
-            raise ValidationError(problems)
-        return catalog.resolve(ids, arch)
+        return compose_components(self._ctx.catalog, record.values, add=add, remove=remove, replace=replace)
 
     def update_optional_components(
         self, package_id: str, component_ids: Sequence[str | int], *, expected_version: str | None = None
     ) -> Result[ComponentUpdate]:
         """UpdateOptionalComponents(ComponentIds[]): set the components; add prerequisites."""
-        resolution = self.plan_optional_components(package_id, replace=component_ids)
-        result = self.put(
-            package_id, {"OptionalComponents": list(resolution.component_ids)}, expected_version=expected_version
-        )
-        return Result(self.component_update(result.value, resolution), result.changes | Changes(notes=self.describe_added(resolution)))
+        result = self.apply(package_id, set_components=component_ids, expected_version=expected_version)
+        resolution = result.value.components
+        assert resolution is not None
+        return Result(self.component_update(result.value.package, resolution), result.changes)
 
     def component_update(self, package: Instance, resolution: Resolution) -> ComponentUpdate:
         names = tuple(self._ctx.catalog.by_id(i).name for i, _ in resolution.added)
@@ -269,7 +324,7 @@ class BootImagePackages(SourceImageMethods):
 
     def describe_added(self, resolution: Resolution) -> tuple[str, ...]:
         """``added: WinPE-NetFx, required by WinPE-PowerShell`` for each prerequisite added."""
-        return tuple(f"added: {self._ctx.catalog.by_id(i).name}, {reason}" for i, reason in resolution.added)
+        return describe_added(self._ctx.catalog, resolution)
 
     def set_source_site(self, package_id: str, source_site: str) -> Result[Instance]:
         """SetSourceSite(SourceSite): hand ownership of the package to another site."""
