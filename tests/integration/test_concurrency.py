@@ -158,3 +158,86 @@ def test_a_set_with_values_and_component_deltas_is_one_save(x64_package: Path, s
 
     texts = [m["Text"] for m in json.loads(status.stdout)]
     assert texts.count("Properties changed: Description, OptionalComponents") == 1
+
+
+# -- item 6: no file I/O inside a write transaction -------------------------------------------
+
+
+class LockProbingReader:
+    """The real WIM reader (the ImageReader port), noting for each read whether some
+    connection held the site database's write lock at that moment: a second connection
+    tries to take it without waiting."""
+
+    def __init__(self, db: Path) -> None:
+        from console.wim.reader import WimReader
+
+        self._reader = WimReader()
+        self._db = db
+        self.lock_held_during_read: list[bool] = []
+
+    def read(self, path):  # type: ignore[no-untyped-def]
+        probe = sqlite3.connect(self._db, isolation_level=None, timeout=0)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            self.lock_held_during_read.append(False)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            self.lock_held_during_read.append(True)
+        finally:
+            probe.close()
+        return self._reader.read(path)
+
+    def parse_image_xml(self, text, *, boot_index=0, source="ImageProperty"):  # type: ignore[no-untyped-def]
+        return self._reader.parse_image_xml(text, boot_index=boot_index, source=source)
+
+
+@pytest.fixture
+def probed_console(tmp_path: Path):
+    from console.app import ensure_default_site, open_console
+
+    db = tmp_path / "site.db"
+    console = open_console(f"sqlite:///{db}", user="alice@console1")
+    ensure_default_site(console)
+    console.context.images = LockProbingReader(db)
+    yield console
+    console.close()
+
+
+def test_reload_image_properties_reads_the_wim_without_holding_the_write_lock(probed_console, winpe_x64_wim, winpe_x86_wim, wim_copy):
+    path = wim_copy(winpe_x86_wim, "boot.wim")
+    pkg = probed_console.packages.create_from_wim(str(path), 1).value
+    path.write_bytes(winpe_x64_wim.read_bytes())
+    result = probed_console.packages.reload_image_properties(pkg["PackageID"])
+    assert result.value["Architecture"] == "x64"
+    assert probed_console.context.images.lock_held_during_read == [False, False]
+
+
+def test_pointing_a_package_at_another_image_reads_it_without_holding_the_write_lock(probed_console, winpe_x64_wim, multi_image_wim):
+    pkg = probed_console.packages.create_from_wim(str(winpe_x64_wim), 1).value
+    saved = probed_console.packages.put(pkg["PackageID"], {"ImagePath": str(multi_image_wim), "ImageIndex": 2}).value
+    assert saved["ImagePath"] == str(multi_image_wim) and saved["ImageIndex"] == 2
+    assert probed_console.context.images.lock_held_during_read == [False, False]
+
+
+def test_an_image_changed_by_another_console_while_reading_is_read_again(probed_console, winpe_x64_wim, multi_image_wim):
+    """The WIM is read outside the transaction, so another console may re-point the package
+    meanwhile; the save notices and reads the image the package points at now."""
+    pkg = probed_console.packages.create_from_wim(str(multi_image_wim), 1).value
+    reader = probed_console.context.images
+    other_done: list[bool] = []
+    original = reader.read
+
+    def read_while_another_console_saves(path):  # type: ignore[no-untyped-def]
+        info = original(path)
+        if not other_done:  # the first read (reload's): another save re-points the package meanwhile
+            other_done.append(True)
+            probed_console.packages.put(pkg["PackageID"], {"ImagePath": str(winpe_x64_wim), "ImageIndex": 1})
+        return info
+
+    reader.read = read_while_another_console_saves
+    result = probed_console.packages.reload_image_properties(pkg["PackageID"])
+    assert result.value["ImagePath"] == str(winpe_x64_wim)
+    assert reader.lock_held_during_read == [False, False, False, False]  # create, reload, put, reload again
+    assert result.value["PackageSize"] == probed_console.packages.get(pkg["PackageID"], lazy=True)["PackageSize"]
