@@ -59,6 +59,20 @@ class WriterNote:
                 return None
             with self.path.open("rb") as handle:
                 data = json.loads(handle.read(self.MAX_BYTES).decode("utf-8"))
-            return Writer(str(data["user"]), str(data["host"]), int(data["pid"]), str(data["since"]))
+            writer = Writer(str(data["user"]), str(data["host"]), int(data["pid"]), str(data["since"]))
         except (OSError, ValueError, KeyError, TypeError):
             return None
+        return None if _gone(writer) else writer
+
+
+def _gone(writer: Writer) -> bool:
+    """A note left by a process of this machine that no longer runs (it crashed mid-write)."""
+    if os.name != "posix" or writer.host != socket.gethostname() or writer.pid <= 0:
+        return False  # other machines' processes cannot be checked
+    try:
+        os.kill(writer.pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False

@@ -49,13 +49,12 @@ def one_package(site: Run, cli_db_path: Path) -> Path:
 @pytest.mark.parametrize("command", [("list",), ("show", "PS100001"), ("status",), ("folder", "list"),
                                      ("driver", "list"), ("job", "status", "NOPE")])
 def test_readers_answer_while_another_console_holds_the_write_lock(one_package: Path, command: tuple[str, ...]):
+    # The reader would wait up to 60 s for the lock; answering at all within the 40 s the
+    # test allows (process start-up under load included) means it did not wait for it.
     with writer_holding_lock(one_package):
-        started = time.monotonic()
-        result = _cli(one_package, *command)
-        elapsed = time.monotonic() - started
+        result = _cli(one_package, *command, timeout=40, extra_env={"BOOTIMAGE_DB_TIMEOUT": "60"})
     assert "database" not in result.stderr, result.stderr
     assert "internal error" not in result.stderr
-    assert elapsed < 3, f"`bootimage {' '.join(command)}` waited {elapsed:.1f} s for the writer"
     if command[0] != "job":
         assert result.returncode == 0, result.stderr
 
@@ -78,7 +77,7 @@ def test_opening_an_up_to_date_site_takes_no_write_lock(one_package: Path):
             assert console.packages.get("PS100001")["Name"] == "Boot image"
         finally:
             console.close()
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 10  # the default timeout is 30 s
 
 
 # -- item 1: concurrent deltas are composed inside the save -----------------------------------

@@ -214,12 +214,17 @@ class BootImagePackages(SourceImageMethods):
                                          "--add/--remove-driver, not both")
         if prepared.pop("RefreshPkgSourceFlag", False):
             self.refresh_pkg_source(package_id)
-        for _attempt in range(MAX_IMAGE_READS):
+        for attempt in range(MAX_IMAGE_READS):
             image = self._read_new_image(package_id, prepared)  # file I/O: before the write lock
             try:
                 return self._apply_once(package_id, prepared, deltas, image, expected_version)
             except ImageMoved:
                 continue  # another console changed ImagePath/ImageIndex meanwhile: read again
+            except ConflictError:
+                # Only where the write lock does not serialise writers (PostgreSQL): without a
+                # version of its own, the change is composed again on what was saved.
+                if expected_version is not None or attempt == MAX_IMAGE_READS - 1:
+                    raise
         raise ConsoleError(f"{package_id}: its source image was changed by another console {MAX_IMAGE_READS} times "
                            "while this change was being prepared; nothing was saved. Try again")
 

@@ -222,7 +222,7 @@ class SourceImageMethods:
         if "ImagePath" not in prepared and "ImageIndex" not in prepared:
             return None
         with self._ctx.uow() as uow:
-            current = self._record_or_fail(uow, package_id, lazy=False).values
+            current = self._record_or_fail(uow, package_id, lazy=True).values  # ImageIndex is lazy
         key = image_key(current, prepared)
         if key == (current.get("ImagePath") or "", current.get("ImageIndex") or 1):
             return ImageRead(key, None)
