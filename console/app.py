@@ -32,7 +32,7 @@ from console.metadata.input_locales import load_input_locales
 from console.metadata.optional_components import load_optional_components
 from console.metadata.sheet_layouts import sheet_layout_for
 from console.paths import classes_dir, data_dir, resources_dir
-from console.storage.engine import create_site_engine, default_database_url, upgrade
+from console.storage.engine import DatabaseError, create_site_engine, default_database_url, upgrade
 from console.storage.unit_of_work import SqlUnitOfWorkFactory
 from console.wim.reader import WimReader
 from console.wim.samples import Progress, import_sample_boot_images
@@ -99,14 +99,25 @@ class Console:
                                          progress=progress, cancelled=cancelled)
 
 
-def open_console(url: str | None = None, *, user: str | None = None, classes: str | None = None) -> Console:
-    """Open (and migrate) the site database at ``url`` and build the services."""
+def open_console(
+    url: str | None = None, *, user: str | None = None, classes: str | None = None, create: bool = True
+) -> Console:
+    """Open (and migrate) the site database at ``url`` and build the services. ``create``
+    False: a SQLite file that does not exist is an error instead of a new, empty site."""
+    if url is not None and not url.strip():
+        raise DatabaseError("--db is empty: give a database URL such as sqlite:///path/site.db, "
+                            f"or leave --db out to use {default_database_url()}")
     url = url or default_database_url()
-    engine = create_site_engine(url)
-    upgrade(engine)
+    user = user or current_user()
+    engine = create_site_engine(url, user=user, create=create)
+    try:
+        upgrade(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     registry = load_registry(classes)
     factory = sessionmaker(engine, expire_on_commit=False)
-    ctx = ServiceContext(registry, load_catalog(), SqlUnitOfWorkFactory(factory, registry), user or current_user(),
+    ctx = ServiceContext(registry, load_catalog(), SqlUnitOfWorkFactory(factory, registry), user,
                          images=WimReader(), input_locales=load_input_locales())
     return Console(url, engine, ctx, BootImagePackages(ctx), Folders(ctx), Sites(ctx), StatusMessages(ctx), Jobs(ctx),
                    drivers=DriverCatalog(ctx, FileDriverReader()), settings=SiteSettings(ctx, AdkFolder()))

@@ -15,8 +15,6 @@ from console.cli import argtypes
 from console.cli.output import emit_json, instance_json, property_list, raw_stderr, table
 from console.cli.runtime import confirm_removal, open_site
 from console.core.console_services import ConsoleServices
-from console.core.errors import ValidationError
-from console.core.services.boot_image_drivers import BootImageDrivers
 
 LIST_COLUMNS = ("CI_ID", "Name", "Class", "Provider", "Version", "Architectures", "Signed", "Enabled")
 
@@ -208,21 +206,6 @@ def cmd_remove(args: argparse.Namespace) -> None:
         return
     console.drivers.delete(driver.ci_id)
     print(f"removed driver {driver.ci_id} ({driver.name})")
-
-
-def plan_driver_options(console: ConsoleServices, args: argparse.Namespace, changes: dict[str, Any]) -> tuple[tuple[str, ...], str | None]:
-    """``bootimage set --add-driver/--remove-driver``: put the new ReferencedDrivers into
-    ``changes`` (saved by the same put as the other changes); return the notes and the
-    SedoObjectVersion the save must still find."""
-    if not (args.add_driver or args.remove_driver):
-        return (), args.expected_version
-    if "ReferencedDrivers" in changes:
-        raise ValidationError.single(
-            "ReferencedDrivers", "set ReferencedDrivers either directly or with --add/--remove-driver, not both"
-        )
-    plan = console.drivers.plan_boot_image_drivers(args.package_id, add=args.add_driver, remove=args.remove_driver)
-    changes["ReferencedDrivers"] = BootImageDrivers.details(plan)
-    return plan.notes, args.expected_version or plan.sedo_version
 
 
 def print_referenced_drivers(console: ConsoleServices, package: Any) -> None:

@@ -89,7 +89,11 @@ def cmd_notify(args: argparse.Namespace) -> None:
 
 
 def cmd_job_status(args: argparse.Namespace) -> None:
+    from console.core.errors import NotFoundError
+
     status = open_site(args).packages.query_osd_binary_injection_status(args.context_id)
+    if not status.found:
+        raise NotFoundError(f"no job with ContextID {args.context_id!r}")
     names = {0: "complete", 1: "in progress", 2: "error", 3: "no status"}
     if args.json:
         emit_json({"Status": status.status, "Progress": status.progress, "MaxProgress": status.max_progress,

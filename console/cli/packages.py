@@ -222,6 +222,8 @@ def parse_assignments(console: ConsoleServices, assignments: list[str]) -> dict[
 
 
 def cmd_set(args: argparse.Namespace) -> None:
+    """One service call (``packages.apply``) composes the optional-component and driver
+    deltas on what is stored, inside the save: concurrent `set --add-…` never lose each other."""
     console = open_site(args)
     if not (args.assignments or args.add_optional_component or args.remove_optional_component
             or args.add_driver or args.remove_driver):
@@ -229,38 +231,37 @@ def cmd_set(args: argparse.Namespace) -> None:
             "", "nothing to change: give PROP=VALUE pairs, --add/--remove-optional-component or --add/--remove-driver"
         )
     changes = parse_assignments(console, args.assignments)
-    notes: tuple[str, ...] = ()
-    if args.add_optional_component or args.remove_optional_component:
-        if "OptionalComponents" in changes:
-            raise ValidationError.single("OptionalComponents", "set OptionalComponents either directly or with --add/--remove-optional-component, not both")
-        plan = console.packages.plan_optional_components(
-            args.package_id, add=args.add_optional_component, remove=args.remove_optional_component
-        )
-        changes["OptionalComponents"] = list(plan.component_ids)
-        notes = console.packages.describe_added(plan)
-    from console.cli.drivers import plan_driver_options, print_referenced_drivers
+    from console.cli.drivers import print_referenced_drivers
 
-    driver_notes, expected_version = plan_driver_options(console, args, changes)
-    notes += driver_notes
-    result = console.packages.put(args.package_id, changes, expected_version=expected_version)
+    result = console.packages.apply(
+        args.package_id, changes,
+        add_components=args.add_optional_component, remove_components=args.remove_optional_component,
+        add_drivers=args.add_driver, remove_drivers=args.remove_driver, expected_version=args.expected_version,
+    )
+    applied = result.value
+    names = set(changes)
+    if applied.components is not None:
+        names.add("OptionalComponents")
+    if applied.drivers is not None:
+        names.add("ReferencedDrivers")
     if args.json:
-        data = instance_json(console, result.value)
-        data["__notes"] = list(notes)
+        data = instance_json(console, applied.package)
+        data["__notes"] = list(applied.notes)
         emit_json(data)
         return
-    pid = result.value["PackageID"]
+    pid = applied.package["PackageID"]
     if result.changes.empty:
         print(f"{pid}: nothing changed")
     else:
-        print(f"{pid}: saved ({', '.join(sorted(changes))}); SedoObjectVersion {result.value['SedoObjectVersion']}")
-    for note in notes:
+        print(f"{pid}: saved ({', '.join(sorted(names))}); SedoObjectVersion {applied.package['SedoObjectVersion']}")
+    for note in applied.notes:
         print(note)
-    if "OptionalComponents" in changes:
+    if "OptionalComponents" in names:
         catalog = console.context.catalog
-        names = [catalog.by_id(i).name for i in result.value["OptionalComponents"]]
-        print("optional components: " + (", ".join(names) or "(none)"))
-    if "ReferencedDrivers" in changes:
-        print_referenced_drivers(console, result.value)
+        component_names = [catalog.by_id(i).name for i in applied.package["OptionalComponents"]]
+        print("optional components: " + (", ".join(component_names) or "(none)"))
+    if "ReferencedDrivers" in names:
+        print_referenced_drivers(console, applied.package)
 
 
 def cmd_remove(args: argparse.Namespace) -> None:

@@ -13,10 +13,12 @@ if TYPE_CHECKING:
     from console.app import Console
 
 
-def open_site(args: argparse.Namespace) -> Console:
+def open_site(args: argparse.Namespace, *, create: bool = False) -> Console:
+    """The site database of ``--db`` / ``BOOTIMAGE_DB``. Only a creating command (``site
+    init``) may create a SQLite file that does not exist yet; the others say it is missing."""
     from console.app import open_console
 
-    return open_console(args.db)
+    return open_console(args.db, create=create)
 
 
 def confirm_removal(args: argparse.Namespace, what: str, question: str) -> bool:

@@ -27,7 +27,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> None:
-    console = open_site(args)
+    console = open_site(args, create=True)
     site = console.sites.init(args.site_code, args.name).value
     print(f"Site {site.code} ({site.name}) is ready in {console.url}")
 

@@ -181,7 +181,11 @@ class SettingsRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction. Leaving the ``with`` block without ``commit()`` rolls back."""
+    """One transaction. Leaving the ``with`` block without ``commit()`` rolls back.
+
+    A unit of work opened for reading sees one consistent snapshot and never waits for a
+    writer; only one opened with ``write=True`` may change anything (it holds the write lock
+    from its start, so keep it short: no file or network I/O inside it)."""
 
     # Read-only members, so that an implementation may hold its own repository classes.
     @property
@@ -206,4 +210,4 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork: ...
+    def __call__(self, *, write: bool = False) -> UnitOfWork: ...

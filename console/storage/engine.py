@@ -1,4 +1,11 @@
-"""Database engine, default location and schema migrations (Alembic, applied at start-up)."""
+"""Database engine, default location and schema migrations (Alembic, applied at start-up).
+
+SQLite runs in WAL mode: readers never wait for a writer. A unit of work opened for reading
+starts with a plain (deferred) ``BEGIN`` and ``PRAGMA query_only``; one opened for writing
+(``uow(write=True)``, and any other transaction, such as a migration) takes the write lock at
+its start with ``BEGIN IMMEDIATE`` and leaves a note of who holds it (``writer_note``). How
+long to wait for another console's write lock: ``BOOTIMAGE_DB_TIMEOUT`` seconds (default 30).
+"""
 
 from __future__ import annotations
 
@@ -11,17 +18,20 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
-from console.core.errors import ConsoleError
+from console.storage.db_errors import DatabaseError, Target, translate
+from console.storage.writer_note import WriterNote
+
+__all__ = ["DatabaseError", "create_site_engine", "default_database_url", "upgrade"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 ENV_VAR = "BOOTIMAGE_DB"
-
-
-class DatabaseError(ConsoleError):
-    title = "Site database"
+TIMEOUT_ENV_VAR = "BOOTIMAGE_DB_TIMEOUT"
+DEFAULT_TIMEOUT = 30.0
+#: Execution option of a connection whose transaction only reads (set by the unit of work).
+READ_ONLY = "bootimage_read_only"
 
 
 def default_database_url() -> str:
@@ -34,44 +44,110 @@ def default_database_url() -> str:
     return f"sqlite:///{data_dir() / 'site.db'}"
 
 
-def create_site_engine(url: str) -> Engine:
+def busy_timeout() -> float:
+    """Seconds to wait for another console's write lock (``BOOTIMAGE_DB_TIMEOUT``, 0-3600)."""
+    text = os.environ.get(TIMEOUT_ENV_VAR, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
     try:
-        parsed = make_url(url)
+        value = float(text)
+    except ValueError:
+        raise DatabaseError(f"{TIMEOUT_ENV_VAR}={text!r} is not a number of seconds (for example 30)") from None
+    if not 0 <= value <= 3600:
+        raise DatabaseError(f"{TIMEOUT_ENV_VAR}={text!r} must be between 0 and 3600 seconds")
+    return value
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a SQLite URL (None for other databases and in-memory ones)."""
+    parsed = _parse(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).expanduser().resolve()
+
+
+def _parse(url: str) -> URL:
+    try:
+        return make_url(url)
     except ArgumentError:
         raise DatabaseError(f"{url!r} is not a database URL (e.g. sqlite:///path/site.db or postgresql+psycopg://user@host/db)") from None
+
+
+def create_site_engine(url: str, *, user: str = "", create: bool = True) -> Engine:
+    """An engine for ``url``. With ``create`` False a SQLite file that does not exist is an
+    error (a read command must not create an empty site somewhere unexpected)."""
+    parsed = _parse(url)
+    timeout = busy_timeout()
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database and database != ":memory:":
-            folder = Path(database).expanduser().resolve().parent
+        path = sqlite_path(url)
+        if path is not None:
+            if not create and not path.exists():
+                raise DatabaseError(
+                    f"there is no site database at {path}; check --db (or BOOTIMAGE_DB), "
+                    "or create one with `bootimage site init --site-code PS1`"
+                )
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise DatabaseError(f"cannot create the folder for the site database {folder}: {exc.strerror}") from None
-        engine = create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False})
-        _sqlite_pragmas(engine)
+                raise DatabaseError(f"cannot create the folder for the site database {path.parent}: {exc.strerror}") from None
+        engine = create_engine(parsed, connect_args={"timeout": timeout, "check_same_thread": False})
+        note = WriterNote(str(path), user) if path is not None else None
+        target = Target(f"the site database {path or parsed.database or '(in memory)'}", str(path) if path else None, timeout, note)
+        _sqlite_events(engine, timeout, note)
+        _translate_errors(engine, target)
         return engine
     try:
-        return create_engine(parsed, pool_pre_ping=True)
+        engine = create_engine(parsed, pool_pre_ping=True)
     except Exception as exc:  # missing driver and the like
         raise DatabaseError(f"cannot open {parsed.render_as_string(hide_password=True)}: {exc}") from None
+    _translate_errors(engine, Target(f"the site database {parsed.render_as_string(hide_password=True)}", timeout=timeout))
+    return engine
 
 
-def _sqlite_pragmas(engine: Engine) -> None:
+def _sqlite_events(engine: Engine, timeout: float, note: WriterNote | None) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
-        # Take the write lock at the start: a read-then-write unit of work can then
-        # never fail half-way because another console wrote in between.
+        if conn.get_execution_options().get(READ_ONLY, False):
+            # Under WAL a deferred transaction reads a snapshot and waits for nobody.
+            conn.exec_driver_sql("PRAGMA query_only=1")
+            conn.exec_driver_sql("BEGIN")
+            return
+        # A writing unit of work takes the write lock at its start: its read-check-write can
+        # then never fail half-way because another console wrote in between.
+        conn.exec_driver_sql("PRAGMA query_only=0")
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if note is not None:
+            note.write()
+            conn.info["bootimage_writer_note"] = True
+
+    def on_end(conn: Any) -> None:
+        if conn.info.pop("bootimage_writer_note", False) and note is not None:
+            note.remove()
+
+    event.listen(engine, "commit", on_end)
+    event.listen(engine, "rollback", on_end)
+
+
+def _translate_errors(engine: Engine, target: Target) -> None:
+    @event.listens_for(engine, "handle_error")
+    def on_error(context: Any) -> None:
+        conn = context.connection
+        reading = bool(conn is not None and not conn.closed and conn.get_execution_options().get(READ_ONLY, False))
+        error = translate(context.original_exception, target, in_read_transaction=reading)
+        if error is not None:
+            raise error from None
 
 
 def alembic_config() -> Config:
@@ -88,15 +164,24 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
+        conn = conn.execution_options(**{READ_ONLY: True})
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` in place (data kept)."""
+    """Bring the schema to ``revision`` in place (data kept). The revision is read first
+    (no write lock): an up-to-date database is left alone; one from a newer console is refused."""
     cfg = alembic_config()
-    try:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
-    except OperationalError as exc:
-        raise DatabaseError(f"cannot open or upgrade the site database: {exc.orig}") from None
+    script = ScriptDirectory.from_config(cfg)
+    current = current_revision(engine)
+    head = script.get_current_head()
+    if current is not None and current not in {r.revision for r in script.walk_revisions()}:
+        raise DatabaseError(
+            f"the site database has schema version {current}, newer than this console knows (its newest is {head}); "
+            "this console is older than the one that last upgraded the site: use a newer Boot Image Console"
+        )
+    if current == (head if revision == "head" else revision):
+        return
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)

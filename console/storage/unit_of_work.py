@@ -1,4 +1,7 @@
-"""Unit of work over one SQLAlchemy session: rolls back unless ``commit()`` was called."""
+"""Unit of work over one SQLAlchemy session: rolls back unless ``commit()`` was called.
+
+``write=False`` (the default) reads a consistent snapshot and takes no lock; ``write=True``
+takes the database's write lock at the start (see ``console.storage.engine``)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from console.core.classdef import ClassRegistry
 from console.core.values import ValueCoercer
 from console.storage.driver_repository import SqlDriverRepository
+from console.storage.engine import READ_ONLY
 from console.storage.package_repository import SqlPackageRepository
 from console.storage.repositories import (
     SqlFolderRepository,
@@ -22,14 +26,21 @@ PACKAGE_CLASS = "SMS_BootImagePackage"
 
 
 class SqlUnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session], registry: ClassRegistry) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], registry: ClassRegistry, *, write: bool = False) -> None:
         self._factory = session_factory
         self._registry = registry
         self._coercer = ValueCoercer(registry)
+        self.write = write
         self.session: Session | None = None
 
     def __enter__(self) -> Self:
         self.session = self._factory()
+        try:  # begin now: a writer takes the write lock here, before it reads anything
+            self.session.connection(execution_options={READ_ONLY: not self.write})
+        except BaseException:
+            self.session.close()
+            self.session = None
+            raise
         self.sites = SqlSiteRepository(self.session)
         self.packages = SqlPackageRepository(self.session, self._registry[PACKAGE_CLASS], self._coercer)
         self.folders = SqlFolderRepository(self.session)
@@ -63,5 +74,5 @@ class SqlUnitOfWorkFactory:
         self._factory = session_factory
         self._registry = registry
 
-    def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._factory, self._registry)
+    def __call__(self, *, write: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._factory, self._registry, write=write)

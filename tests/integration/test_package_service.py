@@ -185,7 +185,7 @@ def test_jobs_status_and_delete_context_id(console, x64_package):
     with pytest.raises(NotFoundError, match="no job with ContextID 'nope'"):
         console.packages.delete_context_id("nope")
     now = datetime.now(UTC)
-    with console.context.uow() as uow:
+    with console.context.uow(write=True) as uow:
         uow.jobs.add(JobRecord("CTX-1", "PS100001", "UpdateImage", 0, 7, 7, "done", 0, "", now, now))
         uow.commit()
     assert console.packages.query_osd_binary_injection_status("CTX-1").progress == 7
@@ -235,6 +235,14 @@ def test_search_matches_os_version_and_language_columns(console, x64_facts):
     assert console.packages.query(PackageQuery(text="22621")).total == 1
 
 
+def test_an_over_long_search_text_is_refused_by_the_service(console, x64_package):
+    # the GUI's search box reaches the service without the CLI's --filter check
+    with pytest.raises(ValidationError, match="at most 1,000 are searched for"):
+        console.packages.query(PackageQuery(text="x" * 60_000))
+    with pytest.raises(ValidationError, match="at most 1,000"):
+        console.packages.count(PackageQuery(text="x" * 60_000))
+
+
 def test_folders_and_moving_packages(console, x64_package):
     parent = console.folders.create("Production").value
     child = console.folders.create("Windows 11", parent.id).value
@@ -254,7 +262,7 @@ def test_folders_and_moving_packages(console, x64_package):
 def test_unit_of_work_rolls_back_unless_committed(console):
     from console.core.ports import Site
 
-    with console.context.uow() as uow:
+    with console.context.uow(write=True) as uow:
         uow.sites.add(Site("XYZ", "Never committed", False), created_at=console.context.clock())
     assert console.sites.all() == [s for s in console.sites.all() if s.code != "XYZ"]
     assert all(s.code != "XYZ" for s in console.sites.all())

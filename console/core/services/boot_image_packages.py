@@ -11,19 +11,36 @@ from console.core.changes import Changes, Result
 from console.core.classdef import ClassDef
 from console.core.errors import (
     ConflictError,
+    ConsoleError,
     NotFoundError,
     NotImplementedYetError,
     PackageLockedError,
-    Problem,
     ValidationError,
 )
 from console.core.image_facts import ImageFacts
+from console.core.input_limits import check_search_text
 from console.core.instance import Instance
 from console.core.optional_components import Resolution
 from console.core.ports import PackageQuery, PackageRecord, UnitOfWork
 from console.core.services.context import ServiceContext, check_site_code
+from console.core.services.package_changes import (
+    Applied,
+    PackageDeltas,
+    compose_components,
+    compose_drivers,
+    describe_added,
+    driver_details,
+    driver_ids,
+)
 from console.core.services.package_rules import check_files, check_package_rules, sync_blob_sizes
-from console.core.services.source_images import SourceImageMethods
+from console.core.services.source_images import (
+    MAX_IMAGE_READS,
+    ImageMoved,
+    ImageRead,
+    SourceImageMethods,
+    check_components_fit,
+    image_facts_for,
+)
 from console.core.services.status_messages import change_details
 from console.core.values import format_datetime
 
@@ -48,6 +65,7 @@ class InjectionStatus:
     progress_text: str = ""
     error_code: int = 0
     extended_error_info: str = ""
+    found: bool = True  # False: there is no job with this ContextID
 
 
 @dataclass(frozen=True)
@@ -98,7 +116,7 @@ class BootImagePackages(SourceImageMethods):
         }
         changes = self._ctx.validator.prepare_changes(cls, requested)
         check_files(changes)
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             site = self._ctx.local_site(uow)
             if folder_id:
                 self._folder_or_fail(uow, folder_id)
@@ -154,6 +172,7 @@ class BootImagePackages(SourceImageMethods):
 
     def _checked(self, query: PackageQuery) -> PackageQuery:
         cls = self.cls
+        check_search_text(query.text)  # the search box and --filter alike
         if cls.property(query.sort) is None:
             raise ValidationError.single("sort", f"cannot sort by {query.sort!r}: {CLASS_NAME} has no such property")
         where = self._ctx.validator.prepare_changes(cls, query.where, allow_read_only=True) if query.where else {}
@@ -168,32 +187,96 @@ class BootImagePackages(SourceImageMethods):
     ) -> Result[Instance]:
         """Save property changes. ``expected_version`` is the SedoObjectVersion that was read;
         a stale one is refused with a ConflictError naming who changed the package and when."""
-        cls = self.cls
-        prepared = self._ctx.validator.prepare_changes(cls, changes)
-        check_files(prepared)
-        with self._ctx.uow() as uow:
+        result = self.apply(package_id, changes, expected_version=expected_version)
+        return Result(result.value.package, result.changes)
+
+    def apply(
+        self,
+        package_id: str,
+        changes: Mapping[str, Any] | None = None,
+        *,
+        add_components: Sequence[str | int] = (),
+        remove_components: Sequence[str | int] = (),
+        set_components: Sequence[str | int] | None = None,
+        add_drivers: Sequence[int] = (),
+        remove_drivers: Sequence[int] = (),
+        expected_version: str | None = None,
+    ) -> Result[Applied]:
+        """Save property changes plus optional components and drivers to add or remove, in
+        one save. The lists are composed from what is stored inside the write transaction,
+        so a concurrent console's additions are never lost. With ``expected_version`` (the
+        SedoObjectVersion that was read) a package changed since is refused (ConflictError).
+        A new ImagePath/ImageIndex is read before the write lock is taken."""
+        deltas = PackageDeltas(tuple(add_components), tuple(remove_components),
+                               None if set_components is None else tuple(set_components),
+                               tuple(add_drivers), tuple(remove_drivers))
+        prepared = self._ctx.validator.prepare_changes(self.cls, changes or {})
+        check_files(prepared)  # file headers are read before any transaction
+        if deltas.components and "OptionalComponents" in prepared:
+            raise ValidationError.single("OptionalComponents", "set OptionalComponents either directly or with "
+                                         "--add/--remove-optional-component, not both")
+        if deltas.drivers and "ReferencedDrivers" in prepared:
+            raise ValidationError.single("ReferencedDrivers", "set ReferencedDrivers either directly or with "
+                                         "--add/--remove-driver, not both")
+        if prepared.pop("RefreshPkgSourceFlag", False):
+            self.refresh_pkg_source(package_id)
+        for attempt in range(MAX_IMAGE_READS):
+            image = self._read_new_image(package_id, prepared)  # file I/O: before the write lock
+            try:
+                return self._apply_once(package_id, prepared, deltas, image, expected_version)
+            except ImageMoved:
+                continue  # another console changed ImagePath/ImageIndex meanwhile: read again
+            except ConflictError:
+                # Only where the write lock does not serialise writers (PostgreSQL): without a
+                # version of its own, the change is composed again on what was saved.
+                if expected_version is not None or attempt == MAX_IMAGE_READS - 1:
+                    raise
+        raise ConsoleError(f"{package_id}: its source image was changed by another console {MAX_IMAGE_READS} times "
+                           "while this change was being prepared; nothing was saved. Try again")
+
+    def _apply_once(
+        self, package_id: str, prepared: Mapping[str, Any], deltas: PackageDeltas, image: ImageRead | None,
+        expected_version: str | None,
+    ) -> Result[Applied]:
+        cls, catalog = self.cls, self._ctx.catalog
+        with self._ctx.uow(write=True) as uow:
             site = self._ctx.local_site(uow)
             record = self._record_or_fail(uow, package_id, lazy=True)
+            pid = record.values["PackageID"]
             self._check_owner(record, site.code)
             current = dict(record.values)
             version = expected_version or current["SedoObjectVersion"]
             self._check_version(record, version)
-            refresh = prepared.pop("RefreshPkgSourceFlag", False)
-            sync_blob_sizes(cls, prepared, current)
-            prepared.update(self._reread_for_put(current, prepared))  # new ImagePath/ImageIndex: re-read
-            merged = {**current, **prepared}
-            check_package_rules(uow, self._ctx.catalog, merged, prepared, package_id=package_id,
-                                input_locales=self._ctx.input_locales)
-            if refresh:
-                self.refresh_pkg_source(package_id)
-            changed = {k: v for k, v in prepared.items() if current.get(k) != v}
+            new = dict(prepared)
+            sync_blob_sizes(cls, new, current)
+            facts = image_facts_for(image, current, prepared)  # raises ImageMoved if read for another image
+            components = drivers = None
+            notes: tuple[str, ...] = ()
+            if deltas.components:
+                components = compose_components(catalog, current, add=deltas.add_components,
+                                                remove=deltas.remove_components, replace=deltas.set_components)
+                new["OptionalComponents"] = list(components.component_ids)
+                notes += describe_added(catalog, components)
+            if deltas.drivers:
+                found = uow.drivers.get_many(list(dict.fromkeys(driver_ids(deltas.add_drivers))))
+                drivers = compose_drivers(current, found, add=deltas.add_drivers, remove=deltas.remove_drivers)
+                new["ReferencedDrivers"] = driver_details(drivers)
+                notes += drivers.notes
+            if facts:
+                new.update(facts)
+                check_components_fit(self._ctx, {**current, **new, "Architecture": current.get("Architecture")},
+                                     str(facts["Architecture"]))
+            merged = {**current, **new}
+            check_package_rules(uow, catalog, merged, new, package_id=pid, input_locales=self._ctx.input_locales)
+            changed = {k: v for k, v in new.items() if current.get(k) != v}
             if not changed:
-                return Result(self._to_instance(record), Changes())
+                return Result(Applied(self._to_instance(record), components, drivers, notes), Changes(notes=notes))
             self._write(uow, record, changed, version)
-            self._status(uow, package_id, f"Properties changed: {', '.join(sorted(changed))}", site.code, kind="audit",
+            self._status(uow, pid, f"Properties changed: {', '.join(sorted(changed))}", site.code, kind="audit",
                          details=change_details(cls, current, changed))
             uow.commit()
-        return Result(self.get(package_id, lazy=True), Changes(updated=frozenset({package_id}), status_messages=True))
+        applied = Applied(self.get(pid, lazy=True), components, drivers, notes, tuple(sorted(changed)))
+        return Result(applied, Changes(updated=frozenset({pid}), status_messages=True, notes=notes))
 
     def name_in_use(self, name: str, *, excluding: str | None = None) -> str | None:
         """PackageID of the boot image that already has ``name`` (case-insensitive), if any."""
@@ -201,7 +284,7 @@ class BootImagePackages(SourceImageMethods):
             return uow.packages.name_in_use(name.strip(), excluding=excluding)
 
     def delete(self, package_id: str, *, expected_version: str | None = None) -> Result[str]:
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             site = self._ctx.local_site(uow)
             record = self._record_or_fail(uow, package_id, lazy=False)
             self._check_owner(record, site.code)
@@ -214,7 +297,7 @@ class BootImagePackages(SourceImageMethods):
 
     def move_to_folder(self, package_ids: Sequence[str], folder_id: int | None) -> Result[int]:
         """Move packages to a console folder (``None`` or 0 = top of the Boot Images node)."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             if folder_id:
                 self._folder_or_fail(uow, folder_id)
             ids = [self._record_or_fail(uow, pid, lazy=False).values["PackageID"] for pid in package_ids]
@@ -232,59 +315,33 @@ class BootImagePackages(SourceImageMethods):
         remove: Sequence[str | int] = (),
         replace: Sequence[str | int] | None = None,
     ) -> Resolution:
-        """Work out the new component list: names or ids in, prerequisites added in
-        install order. Removing a component that a remaining one needs is refused."""
+        """Work out the new component list (a preview; ``apply`` works it out again inside the
+        save): names or ids in, prerequisites added in install order. Removing a component
+        that a remaining one needs is refused."""
         record = self._get_record(package_id)
-        arch = record.values.get("Architecture") or ""
-        catalog = self._ctx.catalog
-        current = list(record.values.get("OptionalComponents") or ())
-        if replace is not None:
-            ids = [catalog.id_for(c, arch) for c in replace]
-            removed = [c for c in current if c not in ids]
-        else:
-            removed = [catalog.id_for(c, arch) for c in remove]
-            ids = [c for c in current if c not in removed]
-            ids += [i for i in (catalog.id_for(c, arch) for c in add) if i not in ids]
-        problems = []
-        for rid in removed:
-            needing = [catalog.by_id(d).name for d in catalog.dependents(rid, ids)]
-            if needing:
-                problems.append(Problem(
-                    "OptionalComponents",
-                    f"cannot remove {catalog.by_id(rid).name}: {', '.join(needing)} "
-                    f"{'needs' if len(needing) == 1 else 'need'} it; remove {'it' if len(needing) == 1 else 'them'} as well",
-                ))
-        if problems:
-            raise ValidationError(problems)
-        return catalog.resolve(ids, arch)
+        return compose_components(self._ctx.catalog, record.values, add=add, remove=remove, replace=replace)
 
     def update_optional_components(
         self, package_id: str, component_ids: Sequence[str | int], *, expected_version: str | None = None
     ) -> Result[ComponentUpdate]:
         """UpdateOptionalComponents(ComponentIds[]): set the components; add prerequisites."""
-        resolution = self.plan_optional_components(package_id, replace=component_ids)
-        result = self.put(
-            package_id, {"OptionalComponents": list(resolution.component_ids)}, expected_version=expected_version
-        )
-        return Result(self.component_update(result.value, resolution), result.changes | Changes(notes=self.describe_added(resolution)))
+        result = self.apply(package_id, set_components=component_ids, expected_version=expected_version)
+        resolution = result.value.components
+        assert resolution is not None
+        return Result(self.component_update(result.value.package, resolution), result.changes)
 
     def component_update(self, package: Instance, resolution: Resolution) -> ComponentUpdate:
         names = tuple(self._ctx.catalog.by_id(i).name for i, _ in resolution.added)
         return ComponentUpdate(package, resolution.component_ids, resolution.added, names)
 
     def describe_added(self, resolution: Resolution) -> tuple[str, ...]:
-        """``added as prerequisite: WinPE-NetFx, required by WinPE-PowerShell`` for each prerequisite
-        added; one the site always requires is said to be that, not "added"."""
-        catalog = self._ctx.catalog
-        return tuple(
-            f"required by the site: {catalog.by_id(i).name} (also {reason})" if catalog.by_id(i).config_mgr_required
-            else f"added as prerequisite: {catalog.by_id(i).name}, {reason}"
-            for i, reason in resolution.added)
+        """``added: WinPE-NetFx, required by WinPE-PowerShell`` for each prerequisite added."""
+        return describe_added(self._ctx.catalog, resolution)
 
     def set_source_site(self, package_id: str, source_site: str) -> Result[Instance]:
         """SetSourceSite(SourceSite): hand ownership of the package to another site."""
         code = check_site_code(source_site)
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             site = self._ctx.local_site(uow)
             if uow.sites.get(code) is None:
                 known = ", ".join(s.code for s in uow.sites.list())
@@ -298,7 +355,7 @@ class BootImagePackages(SourceImageMethods):
 
     def unlock(self, package_id: str) -> Result[Instance]:
         """Unlock(): make the current site the owner so the package can be edited here."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             site = self._ctx.local_site(uow)
             record = self._record_or_fail(uow, package_id, lazy=False)
             previous = record.values.get("SourceSite")
@@ -306,7 +363,7 @@ class BootImagePackages(SourceImageMethods):
 
     def add_change_notification(self, package_id: str) -> Result[str]:
         """AddChangeNotification(): record that the package changed (a status message)."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             site = self._ctx.local_site(uow)
             record = self._record_or_fail(uow, package_id, lazy=False)
             pid = record.values["PackageID"]
@@ -319,12 +376,12 @@ class BootImagePackages(SourceImageMethods):
         with self._ctx.uow() as uow:
             job = uow.jobs.get(context_id)
         if job is None:
-            return InjectionStatus(status=3, progress_text=f"no job with ContextID {context_id}")
+            return InjectionStatus(status=3, progress_text=f"no job with ContextID {context_id}", found=False)
         return InjectionStatus(job.status, job.progress, job.max_progress, job.progress_text, job.error_code, job.extended_error_info)
 
     def delete_context_id(self, context_id: str) -> Result[str]:
         """DeleteContextID(ContextID): drop the status record of a job."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             job = uow.jobs.get(context_id)
             if job is None:
                 raise NotFoundError(f"no job with ContextID {context_id!r}; nothing was deleted")

@@ -133,7 +133,7 @@ class DriverCatalog:
         imported: list[Driver] = []
         duplicates = list(scan.duplicates)
         if scan.found:
-            with self._ctx.uow() as uow:
+            with self._ctx.uow(write=True) as uow:
                 site = self._ctx.local_site(uow)
                 existing = uow.drivers.by_content_hash([c.content_hash for c in scan.found])
                 now = self._ctx.clock()
@@ -218,7 +218,7 @@ class DriverCatalog:
     def set_enabled(self, ci_ids: Sequence[int], enabled: bool) -> Result[tuple[Driver, ...]]:
         """Enable or disable drivers (a disabled driver cannot be added to a boot image)."""
         ids = list(dict.fromkeys(int(i) for i in ci_ids))
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             site = self._ctx.local_site(uow)
             found = uow.drivers.get_many(ids)
             self._all_found(ids, found)
@@ -239,7 +239,7 @@ class DriverCatalog:
 
     def set_categories(self, ci_id: int, categories: Sequence[str]) -> Result[Driver]:
         names = self._check_categories(categories)
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             self._driver_or_fail(uow, ci_id)
             uow.drivers.set_categories(ci_id, names, modified_by=self._ctx.user, modified_at=self._ctx.clock())
             uow.commit()
@@ -248,7 +248,7 @@ class DriverCatalog:
 
     def delete(self, ci_id: int) -> Result[int]:
         """Remove a driver from the catalog; refused while a boot image references it."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             site = self._ctx.local_site(uow)
             driver = self._driver_or_fail(uow, ci_id)
             users = uow.drivers.referencing_packages([ci_id]).get(ci_id, [])

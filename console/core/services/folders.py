@@ -28,7 +28,7 @@ class Folders:
 
     def create(self, name: str, parent_id: int = 0) -> Result[Folder]:
         name = self._check_name(name)
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             site = self._ctx.local_site(uow)
             if parent_id:
                 self._get(uow, parent_id)
@@ -43,7 +43,7 @@ class Folders:
 
     def rename(self, folder_id: int, name: str) -> Result[Folder]:
         name = self._check_name(name)
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             folder = self._get(uow, folder_id)
             self._check_unique(uow, name, folder.parent_id, folder_id)
             uow.folders.rename(folder_id, name)
@@ -51,7 +51,7 @@ class Folders:
         return Result(self.get(folder_id), Changes(folders=True))
 
     def move(self, folder_id: int, parent_id: int) -> Result[Folder]:
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             folder = self._get(uow, folder_id)
             if parent_id:
                 self._get(uow, parent_id)
@@ -71,7 +71,7 @@ class Folders:
     def delete(self, folder_id: int, *, move_contents_up: bool = False) -> Result[int]:
         """Delete a folder. A folder with boot images or sub-folders is refused unless
         ``move_contents_up``: then they move to the folder's parent first (same transaction)."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             folder = self._get(uow, folder_id)
             subfolders = uow.folders.children(folder_id, self._type)
             packages = uow.packages.count_in_folders([folder_id])

@@ -23,7 +23,7 @@ class SiteSettings:
     def set_windows_adk_path(self, path: str) -> Result[AdkInfo | None]:
         """Remember the Windows ADK folder after checking that it is one ("" forgets it)."""
         info = self._adk.inspect(Path(path)) if path.strip() else None
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             self._ctx.local_site(uow)
             uow.settings.set(WINDOWS_ADK_PATH, str(info.root) if info else "",
                              modified_by=self._ctx.user, modified_at=self._ctx.clock())

@@ -15,7 +15,7 @@ class Sites:
     def init(self, site_code: str, site_name: str = "") -> Result[Site]:
         """Create the local site. Idempotent for the same code; refuses a different one."""
         code = check_site_code(site_code)
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             local = uow.sites.local()
             if local is not None:
                 if local.code != code:
@@ -35,7 +35,7 @@ class Sites:
     def add(self, site_code: str, site_name: str = "") -> Result[Site]:
         """Register another site of the hierarchy (a possible owner of packages)."""
         code = check_site_code(site_code)
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(write=True) as uow:
             self._ctx.local_site(uow)
             if uow.sites.get(code) is not None:
                 raise ValidationError.single("SiteCode", f"site {code} is already registered")

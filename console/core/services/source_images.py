@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from console.core.changes import Changes, Result
@@ -166,7 +167,7 @@ class SourceImageMethods:
         notes = tuple(f"warning: {p}" for p in problems) + tuple(f"warning: {w}" for w in info.warnings)
         if notes:
             pid = result.value["PackageID"]
-            with self._ctx.uow() as uow:
+            with self._ctx.uow(write=True) as uow:
                 site = self._ctx.local_site(uow)
                 uow.status.add(time=self._ctx.clock(), severity="warning", kind="image", package_id=pid,
                                text=f"Imported {full_path} index {index} with warnings: " + "; ".join(notes),
@@ -176,49 +177,56 @@ class SourceImageMethods:
 
     def reload_image_properties(self: _Packages, package_id: str, *, expected_version: str | None = None) -> Result[Instance]:
         """ReloadImageProperties(): re-read ImagePath and update the image properties.
-        The status message and ``changes.notes`` say what changed (``old -> new``)."""
-        with self._ctx.uow() as uow:
-            site = self._ctx.local_site(uow)
-            record = self._record_or_fail(uow, package_id, lazy=True)
+        The status message and ``changes.notes`` say what changed (``old -> new``). The WIM is
+        read before the write lock is taken; the save re-checks the version."""
+        for _attempt in range(MAX_IMAGE_READS):
+            with self._ctx.uow() as uow:
+                site = self._ctx.local_site(uow)
+                record = self._record_or_fail(uow, package_id, lazy=True)
             pid = record.values["PackageID"]
             self._check_owner(record, site.code)
-            version = expected_version or record.values["SedoObjectVersion"]
-            self._check_version(record, version)
+            if expected_version:
+                self._check_version(record, expected_version)
             path = record.values.get("ImagePath") or ""
             index = record.values.get("ImageIndex") or 1
             if not path:
                 raise ValidationError.single("ImagePath", f"{pid} has no ImagePath to reload from; set one first")
-            try:
-                info = _reader(self._ctx).read(path)
-            except WimError as exc:
-                raise type(exc)(exc.path, f"{exc.reason} (source image of {pid}; nothing was changed)") from None
-            if index > info.image_count:
-                raise ImageIndexError.single(
-                    "ImageIndex", f"{path} now holds {info.image_count} image(s), fewer than {pid}'s ImageIndex "
-                    f"{index}; nothing was changed (choose another image: set ImageIndex)"
-                )
-            image = choose_image(info, index)
-            new = facts_from(self._ctx, self.cls, info, image).as_properties()
-            check_components_fit(self._ctx, record.values, str(new["Architecture"]))
-            lines = describe_changes(record.values, new)
-            changed = {k: v for k, v in new.items() if record.values.get(k) != v}
-            if changed:
-                self._write(uow, record, changed, version)
-            warnings = [f"warning: {p}" for p in image_problems(info, image)]
-            text = f"Image properties reloaded from {path} index {index}: " + ("; ".join(lines) or "no changes")
-            uow.status.add(time=self._ctx.clock(), severity="warning" if warnings else "information", kind="image",
-                           package_id=pid, text=text, user=self._ctx.user, site_code=site.code)
-            uow.commit()
-        updated = frozenset({pid}) if changed else frozenset()
-        notes = tuple(lines or ["no changes"]) + tuple(warnings)
-        return Result(self.get(pid, lazy=True), Changes(updated=updated, status_messages=True, notes=notes))
+            info, image, new = _read_for_reload(self, pid, path, index)  # file I/O, no lock held
+            with self._ctx.uow(write=True) as uow:
+                site = self._ctx.local_site(uow)
+                fresh = self._record_or_fail(uow, pid, lazy=True)
+                self._check_owner(fresh, site.code)
+                version = expected_version or fresh.values["SedoObjectVersion"]
+                self._check_version(fresh, version)
+                if (fresh.values.get("ImagePath") or "", fresh.values.get("ImageIndex") or 1) != (path, index):
+                    continue  # another console pointed the package at another image meanwhile: read again
+                check_components_fit(self._ctx, fresh.values, str(new["Architecture"]))
+                lines = describe_changes(fresh.values, new)
+                changed = {k: v for k, v in new.items() if fresh.values.get(k) != v}
+                if changed:
+                    self._write(uow, fresh, changed, version)
+                warnings = [f"warning: {p}" for p in image_problems(info, image)]
+                text = f"Image properties reloaded from {path} index {index}: " + ("; ".join(lines) or "no changes")
+                uow.status.add(time=self._ctx.clock(), severity="warning" if warnings else "information", kind="image",
+                               package_id=pid, text=text, user=self._ctx.user, site_code=site.code)
+                uow.commit()
+            updated = frozenset({pid}) if changed else frozenset()
+            notes = tuple(lines or ["no changes"]) + tuple(warnings)
+            return Result(self.get(pid, lazy=True), Changes(updated=updated, status_messages=True, notes=notes))
+        raise ConsoleError(f"{package_id}: its source image was changed by another console {MAX_IMAGE_READS} times "
+                           "while it was being read; nothing was changed. Try again")
 
-    def _reread_for_put(self: _Packages, current: Mapping[str, Any], prepared: Mapping[str, Any]) -> dict[str, Any]:
-        """A put that changes ImagePath or ImageIndex takes the new image's facts (or is refused)."""
-        path = prepared.get("ImagePath", current.get("ImagePath")) or ""
-        index = prepared.get("ImageIndex", current.get("ImageIndex")) or 1
-        if path == current.get("ImagePath") and index == current.get("ImageIndex"):
-            return {}
+    def _read_new_image(self: _Packages, package_id: str, prepared: Mapping[str, Any]) -> ImageRead | None:
+        """For a change of ImagePath or ImageIndex: the new image's facts, read before the
+        write lock is taken (or the change is refused)."""
+        if "ImagePath" not in prepared and "ImageIndex" not in prepared:
+            return None
+        with self._ctx.uow() as uow:
+            current = self._record_or_fail(uow, package_id, lazy=True).values  # ImageIndex is lazy
+        key = image_key(current, prepared)
+        if key == (current.get("ImagePath") or "", current.get("ImageIndex") or 1):
+            return ImageRead(key, None)
+        path, index = key
         if not path:
             raise ValidationError.single("ImagePath", "ImagePath cannot be emptied: a boot image needs its source WIM")
         info = _reader(self._ctx).read(path)
@@ -228,9 +236,53 @@ class SourceImageMethods:
             raise UnsupportedImageError(
                 [Problem("ImageIndex", f"{p}; ConfigMgr cannot use it as a boot image") for p in problems]
             )
-        new = facts_from(self._ctx, self.cls, info, image).as_properties()
-        check_components_fit(self._ctx, current, str(new["Architecture"]))
-        return new
+        return ImageRead(key, facts_from(self._ctx, self.cls, info, image).as_properties())
+
+
+MAX_IMAGE_READS = 3
+
+
+class ImageMoved(Exception):
+    """The package's ImagePath/ImageIndex changed between reading the image and saving."""
+
+
+@dataclass(frozen=True)
+class ImageRead:
+    key: tuple[str, int]  # (ImagePath, ImageIndex) that was read
+    facts: dict[str, Any] | None  # None: it was the package's own image, nothing read
+
+
+def image_key(current: Mapping[str, Any], prepared: Mapping[str, Any]) -> tuple[str, int]:
+    """The (ImagePath, ImageIndex) the package has after ``prepared`` is applied to ``current``."""
+    return (str(prepared.get("ImagePath", current.get("ImagePath")) or ""),
+            int(prepared.get("ImageIndex", current.get("ImageIndex")) or 1))
+
+
+def image_facts_for(image: ImageRead | None, current: Mapping[str, Any], prepared: Mapping[str, Any]) -> dict[str, Any]:
+    """The image properties to save with ``prepared`` on the stored ``current`` (inside the
+    write transaction): those read for the new image, nothing if the image stays the same."""
+    if image is None:
+        return {}
+    key = image_key(current, prepared)
+    if key == (current.get("ImagePath") or "", current.get("ImageIndex") or 1):
+        return {}
+    if image.key != key or image.facts is None:
+        raise ImageMoved
+    return image.facts
+
+
+def _read_for_reload(packages: _Packages, pid: str, path: str, index: int) -> tuple[WimInfo, ImageInfo, dict[str, Any]]:
+    try:
+        info = _reader(packages._ctx).read(path)
+    except WimError as exc:
+        raise type(exc)(exc.path, f"{exc.reason} (source image of {pid}; nothing was changed)") from None
+    if index > info.image_count:
+        raise ImageIndexError.single(
+            "ImageIndex", f"{path} now holds {info.image_count} image(s), fewer than {pid}'s ImageIndex "
+            f"{index}; nothing was changed (choose another image: set ImageIndex)"
+        )
+    image = choose_image(info, index)
+    return info, image, facts_from(packages._ctx, packages.cls, info, image).as_properties()
 
 
 def check_components_fit(ctx: ServiceContext, values: Mapping[str, Any], architecture: str) -> None:
