@@ -20,16 +20,22 @@ MAX_SEARCH_LENGTH = 1000
 #: Largest JSON text for an embedded property (schedules, driver lists), and its deepest nesting.
 MAX_JSON_LENGTH = 64 * 1024
 MAX_JSON_DEPTH = 16
-#: Text properties that are one line shown everywhere: no control characters (not even tab or
-#: newline) and no bidirectional overrides, which would let a name disguise itself.
+#: Text properties shown everywhere: no control characters and no bidirectional overrides,
+#: which would let a name disguise itself. Name and Version are one line; the Description
+#: (the Comment box) may hold line breaks and tabs, as ConfigMgr's multi-line comment does.
 PLAIN_TEXT_PROPERTIES = frozenset({"name", "version", "description"})
+MULTILINE_TEXT_PROPERTIES = frozenset({"description"})
+_LINE_BREAKS = frozenset("\n\r\t")
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
-def check_text(name: str, value: str, where: str = "", *, plain: bool = False) -> str:
+def check_text(name: str, value: str, where: str = "", *, plain: bool = False, multiline: bool = False) -> str:
     """``value`` if it can be stored and shown: no undecodable bytes (lone surrogates), no NUL;
-    with ``plain`` also no control characters and no bidirectional overrides."""
+    with ``plain`` also no control characters (``multiline``: except line breaks and tabs) and
+    no bidirectional overrides."""
     where = where or name
     for index, char in enumerate(value):
+        if multiline and char in _LINE_BREAKS:
+            continue
         code = ord(char)
         if 0xD800 <= code <= 0xDFFF:
             raise ValidationError.single(name, f"{where} is not valid text: it holds bytes that are not UTF-8 (at character {index + 1})")

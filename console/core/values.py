@@ -16,7 +16,7 @@ from typing import Any
 from console.core.blobs import blob_limit, check_blob, read_blob_file
 from console.core.classdef import ClassDef, ClassRegistry, PropertyDef
 from console.core.errors import Problem, ValidationError
-from console.core.input_limits import PLAIN_TEXT_PROPERTIES, check_text, parse_json
+from console.core.input_limits import MULTILINE_TEXT_PROPERTIES, PLAIN_TEXT_PROPERTIES, check_text, parse_json
 from console.core.instance import Instance
 
 _CIM_DATETIME = re.compile(
@@ -131,7 +131,9 @@ class ValueCoercer:
             raise ValidationError.single(prop.name, f"{where} must be a number, not {value!r}")
         if not isinstance(value, str):
             raise ValidationError.single(prop.name, f"{where} must be text, not {value!r}")
-        return check_text(prop.name, value, where, plain=prop.name.casefold() in PLAIN_TEXT_PROPERTIES)
+        key = prop.name.casefold()
+        return check_text(prop.name, value, where, plain=key in PLAIN_TEXT_PROPERTIES,
+                          multiline=key in MULTILINE_TEXT_PROPERTIES)
 
     def _int_text(self, prop: PropertyDef, text: str, where: str) -> int:
         text = text.strip()

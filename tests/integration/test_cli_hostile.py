@@ -354,10 +354,17 @@ def test_names_stored_before_the_rule_are_printed_escaped(site, package, cli_db_
 @pytest.mark.parametrize(("assignment", "message"), [
     ("Name=a\x1b[31mRED", "Name cannot contain a control character (U+001B at character 2); use plain text"),
     ("Version=1\u202e0", "Version cannot contain a bidirectional override (U+202E at character 2); use plain text"),
-    ("Description=line\nbreak", "Description cannot contain a control character (U+000A at character 5); use plain text"),
+    ("Description=bell\x07here", "Description cannot contain a control character (U+0007 at character 5); use plain text"),
+    ("Name=line\nbreak", "Name cannot contain a control character (U+000A at character 5); use plain text"),
     ("Name=a\u2066b", "Name cannot contain a bidirectional override (U+2066 at character 2); use plain text"),
     ("Name=a\x85b", "Name cannot contain a control character (U+0085 at character 2); use plain text"),
 ])
 def test_control_characters_and_bidi_overrides_are_refused_in_name_version_description(site, package, assignment, message):
     result = site("set", package, assignment, check=False)
     assert (result.returncode, result.stderr) == (1, f"error: {message}\n")
+
+
+def test_the_comment_keeps_its_line_breaks_and_tabs(site, package):
+    # Description is ConfigMgr's multi-line Comment box: line breaks and tabs are plain text there
+    site("set", package, "Description=first line\n\tsecond line")
+    assert json.loads(site("show", package, "--json").stdout)["Description"] == "first line\n\tsecond line"

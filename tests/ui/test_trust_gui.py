@@ -402,7 +402,7 @@ def test_a_renamed_package_moves_to_its_sorted_place_and_stays_selected(qtbot, p
     assert view.currentIndex().row() == 0
     proxy = window.packages_page.proxy
     assert [proxy.index(r, 0).data() for r in range(5)] == [
-        "Aardvark", "Images (1)", "Optional components (0)", "Drivers (0)", "Alpha"]
+        "Aardvark", "Images (1)", "Optional components (4)", "Drivers (0)", "Alpha"]
 
 
 def test_a_reloaded_package_that_grew_moves_up_a_size_descending_sort(qtbot, console, x64_facts, make_window, winpe_x64_wim):
