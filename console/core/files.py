@@ -28,12 +28,13 @@ class FileReadError(ConsoleError):
         self.reason = reason
 
 
-def kind_of(mode: int) -> str:
-    """'' for a regular file, else what it is ("a named pipe", "a device"...)."""
+def kind_of(mode: int, *, folder: str = "a folder") -> str:
+    """'' for a regular file, else what it is ("a named pipe", "a device"...; ``folder`` names
+    a directory)."""
     if stat.S_ISREG(mode):
         return ""
     if stat.S_ISDIR(mode):
-        return "a folder"
+        return folder
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "a device"
     if stat.S_ISFIFO(mode):

@@ -10,10 +10,10 @@ Every failure is a ``WimError`` subclass naming the file and the problem.
 from __future__ import annotations
 
 import os
-import stat
 import struct
 from dataclasses import dataclass, field
 
+from console.core.files import kind_of
 from console.core.images import ImageInfo, WimInfo
 from console.core.wim_errors import (
     XML_READ_LIMIT,
@@ -116,27 +116,13 @@ def _open(path: str) -> _File:
         raise WimError(path, f"cannot open the file: {exc.strerror or exc}") from None
     try:
         st = os.fstat(fd)
-        kind = _not_a_file(st.st_mode)
+        kind = kind_of(st.st_mode, folder="a directory")
         if kind:
             raise NotAFileError(path, f"is {kind}, not a WIM file")
     except BaseException:
         os.close(fd)
         raise
     return _File(path, fd, st.st_size)
-
-
-def _not_a_file(mode: int) -> str:
-    if stat.S_ISREG(mode):
-        return ""
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
 
 
 class WimReader:
