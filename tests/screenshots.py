@@ -1,8 +1,10 @@
 """Screenshots of the console for the README: `make screenshots` (offscreen Qt).
 
 Builds a temporary site with a few dozen realistic boot images imported from real WIM
-files (built with wimlib), then saves the main window, the first-run state and every
-page of the Add Boot Image, Optional Components and Scratch Space wizards. The property
+files (built with wimlib), then saves the main window (also at 1024x700), the first-run
+state, Status Messages and one message in full, the overview pages, the folder dialogs, the
+database-trouble message and every page of the Add Boot Image, Optional Components and
+Scratch Space wizards. The property
 sheet and driver screenshots come from their own scripts, run at the end.
 """
 

@@ -5,7 +5,9 @@
 Builds a realistic package in a throw-away site database (drivers, optional components,
 a refresh schedule, prestart command, custom share...), opens the real dialog and saves
 ``properties-<tab>.png`` for every tab, ``properties-schedule-editor.png`` and
-``properties-validation.png`` (a value the service refused, shown next to its field).
+``properties-schedule-<choice>.png``, ``properties-customization-keyboard.png`` (the keyboard
+layout completer), ``properties-image-chooser.png``, ``properties-images-missing-source.png``
+and ``properties-validation.png`` (a value the service refused, shown next to its field).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ class FolderActions(QObject):
         self.rename.setShortcut(QKeySequence(Qt.Key.Key_F2))
         self.rename.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.rename.setStatusTip("Rename the selected folder")
-        self.move_folder = QAction(icon("move"), "Move &Folder…", navigation)
+        self.move_folder = QAction(icon("move"), "Mo&ve Folder…", navigation)
         self.move_folder.setStatusTip("Move the selected folder under another folder")
         self.delete_folder = QAction(icon("delete"), "&Delete Folder…", navigation)
         self.delete_folder.setStatusTip("Delete the selected folder; its boot images and sub-folders move up")

@@ -31,7 +31,7 @@ def test_f2_renames_the_current_folder(qtbot, monkeypatch, console, x64_facts, m
     assert console.folders.get(lab.id).name == "Lab x64"
     assert window.navigation_model.find_folder(lab.id).data() == "Lab x64"
     menu_texts = [a.text() for a in window.navigation.actions()]
-    assert {"&Rename Folder…", "Move &Folder…", "&Delete Folder…"} <= set(menu_texts)
+    assert {"&Rename Folder…", "Mo&ve Folder…", "&Delete Folder…"} <= set(menu_texts)
 
 
 def test_move_folder_offers_only_folders_outside_its_branch(qtbot, monkeypatch, console, x64_facts, make_window):
