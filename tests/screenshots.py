@@ -1,8 +1,10 @@
 """Screenshots of the console for the README: `make screenshots` (offscreen Qt).
 
 Builds a temporary site with a few dozen realistic boot images imported from real WIM
-files (built with wimlib), then saves the main window, the first-run state and every
-page of the Add Boot Image, Optional Components and Scratch Space wizards. The property
+files (built with wimlib), then saves the main window (also at 1024x700), the first-run
+state, Status Messages and one message in full, the overview pages, the folder dialogs, the
+database-trouble message and every page of the Add Boot Image, Optional Components and
+Scratch Space wizards. The property
 sheet and driver screenshots come from their own scripts, run at the end.
 """
 
@@ -14,6 +16,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -23,8 +26,9 @@ from console.app import ensure_default_site, open_console
 from console.ui.application import create_application
 from console.ui.main_window import MainWindow
 from console.ui.settings import UiSettings
+from console.ui.views.status_messages_page import StatusMessageDialog, StatusMessagesPage
 from console.wim.samples import create_sample_boot_images
-from tests.screenshot_support import save, wait
+from tests.screenshot_support import save, save_modal, wait
 
 NAMES = [
     ("Boot image (x64)", "10.0.26100", "Default x64 boot image"), ("Boot image (x86)", "10.0.19041", "Default x86 boot image"),
@@ -58,6 +62,8 @@ def populate(console, folder: Path) -> list[Path]:
             console.packages.put(pkg["PackageID"], {"ScratchSpace": [128, 256, 512][(i % 3 and 1) or 0]})
         if "PowerShell" in name:
             console.packages.update_optional_components(pkg["PackageID"], ["WinPE-PowerShell", "WinPE-DismCmdlets"])
+    german = console.packages.name_in_use("German WinPE (x64)")  # a change of several values, for the status message
+    console.packages.put(german, {"InputLocale": "de-DE", "ScratchSpace": 256, "Description": "de-DE keyboard and fonts"})
     return wims
 
 
@@ -82,15 +88,45 @@ def main_window_shots(console, out: Path, settings_file: Path) -> None:
     window.navigation.setCurrentIndex(status)
     wait(lambda: not window.tasks.running)
     save(window, out, "main-window-status-messages.png")
-    monitoring = model.match(model.index(0, 0), Qt.ItemDataRole.DisplayRole, "Monitoring", 1, Qt.MatchFlag.MatchRecursive)[0]
-    window.navigation.setCurrentIndex(monitoring)  # a group node: the overview of its nodes
-    wait(lambda: not window.tasks.running)
-    save(window, out, "main-window-overview.png")
+    page = window.pages.currentWidget()
+    assert isinstance(page, StatusMessagesPage)
+    wait(lambda: page.model.rowCount() > 0)
+    changed = max(page._all, key=lambda m: len((m.details or {}).get("changes", ())))  # a "Properties changed" message
+    detail = StatusMessageDialog(changed, window)
+    detail.show()
+    save(detail, out, "status-message-details.png")
+    detail.close()
+    for group, name in (("Software Library", "main-window-overview.png"), ("Monitoring", "main-window-overview-monitoring.png")):
+        node = model.match(model.index(0, 0), Qt.ItemDataRole.DisplayRole, group, 1, Qt.MatchFlag.MatchRecursive)[0]
+        window.navigation.setCurrentIndex(node)  # a group node: the overview of its nodes
+        wait(lambda: not window.tasks.running)
+        save(window, out, name)
+    folder_shots(window, out)
     window.resize(1024, 700)  # the smallest supported size: every toolbar action visible
     window.navigation.setCurrentIndex(window.navigation_model.boot_images.index())
     wait(lambda: not window.tasks.running)
     save(window, out, "main-window-1024x700.png")
     window.close()
+
+
+def folder_shots(window: MainWindow, out: Path) -> None:
+    """The folder dialogs (rename, move, delete) and the database-trouble message, each
+    opened by the real code path and cancelled."""
+    from console.ui.application import run_gui
+
+    model = window.navigation_model
+    production = model.match(model.index(0, 0), Qt.ItemDataRole.DisplayRole, "Production", 1, Qt.MatchFlag.MatchRecursive)[0]
+    window.navigation.setCurrentIndex(production)
+    wait(lambda: not window.tasks.running)
+    actions = window.folder_actions
+    save_modal(out, "folder-rename.png", actions.rename_current)
+    save_modal(out, "folder-move.png", actions.move_current)
+    save_modal(out, "folder-delete.png", actions.delete_current)
+    wait(lambda: not window.tasks.running)
+    with tempfile.TemporaryDirectory() as tmp:
+        broken = Path(tmp) / "site.db"
+        broken.write_bytes(b"this is not a database" * 100)
+        save_modal(out, "database-trouble.png", lambda: run_gui(SimpleNamespace(db=f"sqlite:///{broken}")))
 
 
 def progress_shot(wizard, progress_page, out: Path, name: str) -> None:

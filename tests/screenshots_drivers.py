@@ -155,7 +155,7 @@ def wizard_shots(console: Console, tasks: Any, package_id: str, db_url: str, out
     wizard = open_wizard()
     chooser = wizard.drivers.chooser
     rows = chooser.model.rows()
-    wanted = [d.ci_id for d in rows if d.inf_file.removesuffix(".inf") in ("netrtl", "scsi")]
+    wanted = [d.ci_id for d in rows if d.inf_file.removesuffix(".inf") in ("diskdev", "wnbd")]  # shown with the default filters (x64)
     tick(chooser, wanted)
     chooser.view.setCurrentIndex(chooser.model.index(chooser.model.row_of(wanted[0]), 0))
     save(wizard, out, "wizard-drivers-drivers.png")
@@ -173,9 +173,9 @@ def wizard_shots(console: Console, tasks: Any, package_id: str, db_url: str, out
     save(wizard, out, "wizard-drivers-completion.png")
     wizard.accept()
 
-    stale = open_wizard()
-    tick(stale.drivers.chooser, [d.ci_id for d in stale.drivers.chooser.model.rows()
-                                 if d.inf_file.removesuffix(".inf") == "wnbd"])
+    stale = open_wizard()  # untick WNBD (added above), then another console changes the boot image
+    wnbd = {d.ci_id for d in stale.drivers.chooser.model.rows() if d.inf_file.removesuffix(".inf") == "wnbd"}
+    stale.drivers.chooser.set_checked([i for i in stale.drivers.chooser.selection if i not in wnbd])
     stale.next()
     wait(stale.summary.isComplete)
     other = open_console(db_url, user=r"CONTOSO\jdoe@CM02")

@@ -5,7 +5,9 @@
 Builds a realistic package in a throw-away site database (drivers, optional components,
 a refresh schedule, prestart command, custom share...), opens the real dialog and saves
 ``properties-<tab>.png`` for every tab, ``properties-schedule-editor.png`` and
-``properties-validation.png`` (a value the service refused, shown next to its field).
+``properties-schedule-<choice>.png``, ``properties-customization-keyboard.png`` (the keyboard
+layout completer), ``properties-image-chooser.png``, ``properties-images-missing-source.png``
+and ``properties-validation.png`` (a value the service refused, shown next to its field).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -23,7 +26,7 @@ from console.app import Console, ensure_default_site, open_console
 from console.core.instance import Instance
 from console.core.schedules import Occurs, from_token
 from console.wim.capture import ImageSpec, capture
-from tests.screenshot_support import save, wait
+from tests.screenshot_support import save, save_composite, save_modal_with, wait
 
 SIZE = (640, 640)
 SHARED_DRIVERS = (
@@ -90,7 +93,29 @@ def realistic_package(console: Console, folder: Path) -> str:
     return package_id
 
 
+def missing_source_shot(console: Console, out: Path, tasks: Any, folder: Path) -> None:
+    """Properties › Images of a package whose source WIM was deleted: the warning banner."""
+    from console.ui.propertysheet.properties_dialog import PropertiesDialog
+
+    wim = capture(folder / "CM01" / "Sources$" / "OSD" / "Boot" / "Retired" / "boot.wim", [
+        ImageSpec("Microsoft Windows PE (x86)", "Microsoft Windows PE (x86)", "x86", (10, 0, 19041, 1),
+                  payload_kib=256, seed="retired"),
+    ])
+    package_id = console.packages.create_from_wim(str(wim), 1, "WinPE 10 x86 - Retired", version="2022.03").value["PackageID"]
+    wim.unlink()
+    dialog = PropertiesDialog(console, package_id, tasks)
+    dialog.resize(*SIZE)
+    dialog.show()
+    wait(lambda: dialog.sheet is not None and not dialog._busy)
+    assert dialog.sheet is not None
+    dialog.sheet.select_tab("images")
+    save(dialog, out, "properties-images-missing-source.png")
+    dialog.close()
+
+
 def main(argv: list[str]) -> int:
+    from PySide6.QtWidgets import QApplication
+
     from console.ui.application import create_application
     from console.ui.propertysheet.properties_dialog import PropertiesDialog
     from console.ui.propertysheet.schedule_dialog import ScheduleDialog
@@ -115,6 +140,26 @@ def main(argv: list[str]) -> int:
             if key == "data-source":
                 sheet.editor("RefreshSchedule").table.selectRow(0)
             save(dialog, out, f"properties-{key}.png")
+            if key == "customization":  # the keyboard-layout completer, after typing "de"
+                locale = sheet.editor("InputLocale")
+                locale.setFocus()
+                locale.setText("")
+                locale.insert("de")
+                locale.completer().complete()
+                popup = locale.completer().popup()
+                wait(popup.isVisible)
+                save_composite(dialog, [popup], out, "properties-customization-keyboard.png")
+                popup.hide()
+                locale.setText("de-DE")
+                locale.emit_changed()  # back to the saved value: the validation shot below shows only ShareName
+            if key == "data-source":  # Choose… beside Image index, the chooser open over the tab
+                def chooser_open() -> None:
+                    chooser = QApplication.activeModalWidget()
+                    assert chooser is not None
+                    save_composite(dialog, [chooser], out, "properties-image-chooser.png")
+                    chooser.close()
+
+                save_modal_with(chooser_open, lambda: dialog._choose_image(sheet.editor("ImageIndex")))
 
         token = sheet.values.get("RefreshSchedule")[0]
         schedule = from_token(token)
@@ -126,6 +171,8 @@ def main(argv: list[str]) -> int:
             editor.adjustSize()
             save(editor, out, f"properties-schedule-{kind.name.lower().replace('_', '-')}.png")
         editor.close()
+
+        missing_source_shot(console, out, tasks, Path(tmp))
 
         sheet.select_tab("data-access")
         sheet.editor("ShareName").setText("OSD|WinPE")

@@ -549,3 +549,17 @@ def test_image_index_is_chosen_from_the_images_of_the_wim(qtbot, console, open_d
     _apply(qtbot, dialog)
     saved = console.packages.get(package_id, lazy=True)
     assert (saved["ImageIndex"], saved["ImageOSVersion"]) == (2, "10.0.22621.1")
+
+
+def test_drivers_and_components_tabs_do_not_promise_a_distribution_point_update(open_dialog, x64_package):
+    """Building and distributing images is not in this console yet: the tab notes say where the
+    change goes (recorded with the boot image) instead of advising a distribution point update."""
+    dialog = open_dialog(x64_package["PackageID"])
+    sheet = dialog.sheet
+    assert sheet is not None
+    for key in ("drivers", "optional-components"):
+        sheet.select_tab(key)
+        page = sheet.tabs.currentWidget()
+        texts = " ".join(label.text() for label in page.findChildren(QLabel) if label.isVisible())
+        assert "distribution points are next updated" not in texts, key
+        assert "not available in this console yet" in texts, key

@@ -58,3 +58,14 @@ def test_filter_and_open_a_change_in_full(qtbot, monkeypatch, console, x64_packa
     rows = [tuple(table.item(r, c).text() for c in range(3)) for r in range(table.rowCount())]
     assert rows[1:] == [("Name", "Boot image (x64)", "Lab x64"), ("ScratchSpace", "512 MB", "256 MB")]
     assert rows[0][:2] == ("Description", "(empty)") and rows[0][2].startswith("long long")
+
+
+def test_the_time_column_shows_the_whole_time(qtbot, console, x64_package, make_window):
+    """The newest-first list is read by its time: the column is wide enough for all of it."""
+    window = make_window()
+    page = _open_page(qtbot, window)
+    assert page.model.rowCount() == 1
+    text = page.model.index(0, 0).data()
+    needed = page.view.fontMetrics().horizontalAdvance(text) + 2 * page.view.style().pixelMetric(
+        page.view.style().PixelMetric.PM_FocusFrameHMargin) + 8
+    assert page.view.header().sectionSize(0) >= needed, text

@@ -64,7 +64,7 @@ class PropertiesDialog(QDialog):
         locales = getattr(console.context, "input_locales", None) or ()
         self.ctx = EditorContext(console.registry, console.context.validator.coercer, tasks,
                                  suggestions={"InputLocale": [(loc.tag, loc.label) for loc in locales]},
-                                 field_buttons={"ImageIndex": ("Choos&e…", self._choose_image)},
+                                 field_buttons={"ImageIndex": ("&Choose…", self._choose_image)},
                                  open_instance=InstanceDialog.ask)
         self.sheet: PropertySheet | None = None
         self.images_panel: ImagesPanel | None = None

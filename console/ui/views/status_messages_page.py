@@ -41,8 +41,13 @@ def _changes(message: StatusMessage) -> list[dict[str, Any]]:
     return list((message.details or {}).get("changes", ()))
 
 
+def _time(message: StatusMessage) -> str:
+    """``2026-12-01 23:27:50``: the header or label says UTC."""
+    return format_datetime(message.time).replace("T", " ").removesuffix("Z")
+
+
 COLUMNS = (
-    Column("Time (UTC)", lambda m: format_datetime(m.time), sort_key=lambda m: m.time, width=150),
+    Column("Time (UTC)", lambda m: _time(m), sort_key=lambda m: m.time, width=170),
     Column("Severity", lambda m: m.severity.capitalize(), icon=lambda m: icon(SEVERITY_ICONS.get(m.severity, "info")),
            width=110),
     Column("Package", lambda m: m.package_id or "", width=90),
@@ -60,7 +65,7 @@ class StatusMessageDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"Status Message {message.id}")
         form = QFormLayout()
-        for label, value in (("Time (UTC):", format_datetime(message.time)), ("Severity:", message.severity.capitalize()),
+        for label, value in (("Time (UTC):", _time(message)), ("Severity:", message.severity.capitalize()),
                              ("Package:", message.package_id or "(none)"), ("User:", message.user),
                              ("Kind:", message.kind), ("Site:", message.site_code)):
             field = QLabel(value, self)

@@ -44,8 +44,9 @@ class OptionalComponentsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(caption(
             "Windows PE optional components of this boot image: the ones chosen, the ones added as their "
-            "prerequisites, and (greyed) the ones this site requires in every boot image. Changes take effect "
-            "when the distribution points are next updated.", self))
+            "prerequisites, and (greyed) the ones this site requires in every boot image. Changes are recorded "
+            "with the boot image and added to the WIM when customized boot images are built (not available "
+            "in this console yet).", self))
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         values.reset.connect(self.refresh)
