@@ -70,7 +70,7 @@ def _sqlite(code: int, exc: BaseException, target: Target) -> DatabaseError | No
                              "Try again when it has finished")
     if code == SQLITE_NOTADB:
         return DatabaseError(f"{label} is not a site database (not an SQLite database file); nothing was changed. "
-                             "Check --db, or move the file away to start a new site there")
+                             "Choose another site database (--db or BOOTIMAGE_DB), or move the file away to start a new site there")
     if code == SQLITE_CORRUPT:
         return DatabaseError(f"{label} is damaged ({exc}); nothing was changed. Restore it from a backup")
     if code == SQLITE_FULL:
