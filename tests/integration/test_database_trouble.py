@@ -64,7 +64,7 @@ def test_a_file_that_is_not_a_database_is_named_and_left_alone(tmp_path: Path, c
     db.write_text("These are my notes, not a database.\n" * 200)
     before = digest(db)
     result = cli(db, *command)
-    assert_one_line_error(result, f"the site database {db} is not a site database", "Check --db")
+    assert_one_line_error(result, f"the site database {db} is not a site database", "Choose another site database (--db")
     assert digest(db) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.db"]
 
