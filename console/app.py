@@ -6,6 +6,7 @@ Both front ends (``console.cli`` and ``console.ui``) get their services from her
 from __future__ import annotations
 
 import getpass
+import importlib
 import os
 import socket
 from collections.abc import Callable
@@ -18,7 +19,9 @@ from sqlalchemy.orm import sessionmaker
 
 from console.adk.layout import AdkFolder
 from console.core.classdef import ClassRegistry
+from console.core.errors import ConsoleError
 from console.core.instance import Instance
+from console.core.jobs import HandlerRegistry
 from console.core.optional_components import OptionalComponentCatalog
 from console.core.services import BootImagePackages, Folders, ServiceContext, Sites, StatusMessages
 from console.core.services.drivers import DriverCatalog
@@ -55,6 +58,25 @@ def load_registry(directory: str | None = None) -> ClassRegistry:
 @lru_cache(maxsize=1)
 def load_catalog() -> OptionalComponentCatalog:
     return load_optional_components(resources_dir() / "optional-components.xml")
+
+
+#: Extra job handler modules, "module:function[,module:function…]"; each function returns the
+#: handlers it adds (tests add a fixture handler this way; see tests/job_handlers.py).
+JOB_HANDLERS_ENV = "BOOTIMAGE_JOB_HANDLERS"
+
+
+def job_handlers() -> HandlerRegistry:
+    """The job handlers of this installation by kind (the build handler joins here)."""
+    registry = HandlerRegistry()
+    for spec in filter(None, (s.strip() for s in os.environ.get(JOB_HANDLERS_ENV, "").split(","))):
+        module, _, function = spec.partition(":")
+        try:
+            factory = getattr(importlib.import_module(module), function or "handlers")
+        except (ImportError, AttributeError) as exc:
+            raise ConsoleError(f"{JOB_HANDLERS_ENV}: cannot load {spec!r} ({exc})") from None
+        for handler in factory():
+            registry.register(handler)
+    return registry
 
 
 @dataclass
@@ -108,7 +130,8 @@ def open_console(
     factory = sessionmaker(engine, expire_on_commit=False)
     ctx = ServiceContext(registry, load_catalog(), SqlUnitOfWorkFactory(factory, registry), user,
                          images=WimReader())
-    return Console(url, engine, ctx, BootImagePackages(ctx), Folders(ctx), Sites(ctx), StatusMessages(ctx), Jobs(ctx),
+    return Console(url, engine, ctx, BootImagePackages(ctx), Folders(ctx), Sites(ctx), StatusMessages(ctx),
+                   Jobs(ctx, job_handlers()),
                    drivers=DriverCatalog(ctx, FileDriverReader()), settings=SiteSettings(ctx, AdkFolder()))
 
 
