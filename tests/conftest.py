@@ -68,3 +68,29 @@ def x64_package(console, x64_facts):
     return console.packages.create(
         name="Boot image (x64)", image_path="/images/boot.wim", image_index=1, image=x64_facts
     ).value
+
+
+# -- PostgreSQL: a private server for the session (tests/postgres.py) ------------------------
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator:
+    """A private PostgreSQL server; the test is skipped, with the reason, when it cannot start."""
+    from tests import postgres
+
+    server = postgres.start()
+    if isinstance(server, str):
+        pytest.skip(server)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def site_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty site database: a SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'site.db'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = server.create_database()
+    yield server.url(name)
+    server.drop_database(name)
