@@ -94,3 +94,19 @@ def site_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     name = server.create_database()
     yield server.url(name)
     server.drop_database(name)
+
+
+@pytest.fixture
+def job_site(site_db: str, monkeypatch: pytest.MonkeyPatch, x64_facts) -> Iterator:
+    """A site (SQLite or PostgreSQL) with the job engine's test handler (tests/job_handlers.py)
+    installed and packages PS100001-PS100003."""
+    from console.app import ensure_default_site, open_console
+
+    monkeypatch.setenv("BOOTIMAGE_JOB_HANDLERS", "tests.job_handlers:handlers")
+    console = open_console(site_db, user="alice@console1")
+    ensure_default_site(console)
+    for n in range(3):
+        console.packages.create(name=f"Boot image {n}", image_path=f"/images/boot{n}.wim", image_index=1,
+                                image=x64_facts)
+    yield console
+    console.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,22 +16,11 @@ from console.core.jobs import ERROR_CANCELLED, JobError, JobSettings, JobState, 
 from tests.job_handlers import KIND, read_log
 
 SETTINGS = JobSettings(lease=2.0, heartbeat=0.2, retry_delay=0.2, max_attempts=3, poll=0.05)
-HANDLERS = "tests.job_handlers:handlers"
 
 
 @pytest.fixture
-def site(site_db: str, monkeypatch: pytest.MonkeyPatch, x64_facts) -> Iterator:
-    """A site (SQLite or PostgreSQL) with the test job handler and packages PS100001-PS100003."""
-    from console.app import ensure_default_site, open_console
-
-    monkeypatch.setenv("BOOTIMAGE_JOB_HANDLERS", HANDLERS)
-    console = open_console(site_db, user="alice@console1")
-    ensure_default_site(console)
-    for n in range(3):
-        console.packages.create(name=f"Boot image {n}", image_path=f"/images/boot{n}.wim", image_index=1,
-                                image=x64_facts)
-    yield console
-    console.close()
+def site(job_site):
+    return job_site
 
 
 def queue(site, out: Path, package: str | None = "PS100001", **payload):
@@ -89,7 +77,7 @@ def test_an_expired_lease_passes_the_job_to_another_worker_and_fences_the_old_on
 def test_wmi_status_of_each_state(site, tmp_path):
     wmi = site.packages.query_osd_binary_injection_status
     done, failed, cancelled, running = (queue(site, tmp_path, f"PS10000{n}") for n in (1, 2, 3, 1))
-    for job in (done, failed, cancelled):
+    for _ in range(3):
         site.jobs.claim("w", SETTINGS)
     site.jobs.finish(done, "w", JobState.SUCCEEDED, summary="built")
     site.jobs.finish(failed, "w", JobState.FAILED, error_code=112, text="step two: the disk is full")
