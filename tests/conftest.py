@@ -84,14 +84,27 @@ def postgres_server() -> Iterator:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def postgres_site_template(postgres_server) -> str:
+    """A PostgreSQL database migrated to the newest schema (no site yet), copied for each test."""
+    from console.storage.engine import create_site_engine, upgrade
+
+    name = postgres_server.create_database()
+    engine = create_site_engine(postgres_server.url(name))
+    upgrade(engine)
+    engine.dispose()
+    return name
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def site_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of an empty site database: a SQLite file, then a fresh PostgreSQL database."""
+    """The URL of a site database without a site: a new SQLite file, then a PostgreSQL database
+    (already migrated to the newest schema, a copy of ``postgres_site_template``)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'site.db'}"
         return
     server = request.getfixturevalue("postgres_server")
-    name = server.create_database()
+    name = server.create_database(template=request.getfixturevalue("postgres_site_template"))
     yield server.url(name)
     server.drop_database(name)
 

@@ -55,9 +55,10 @@ class PostgresServer:
         with psycopg.connect(host=str(self.socket_dir), user=SERVER_USER, dbname="postgres", autocommit=True) as conn:
             conn.execute(sql)  # type: ignore[arg-type]
 
-    def create_database(self) -> str:
+    def create_database(self, template: str | None = None) -> str:
+        """A new database (a copy of ``template`` when given: much faster than migrating)."""
         name = f"t_{uuid.uuid4().hex[:16]}"
-        self._admin(f'CREATE DATABASE "{name}"')
+        self._admin(f'CREATE DATABASE "{name}" STRATEGY = FILE_COPY' + (f' TEMPLATE "{template}"' if template else ""))
         return name
 
     def drop_database(self, name: str) -> None:
