@@ -35,6 +35,9 @@ def register(sub: Any) -> None:
         command.add_argument("context_id", metavar="CONTEXT_ID")
         command.add_argument("--json", action="store_true")
         command.set_defaults(func=func)
+        if name == "retry":
+            command.add_argument("--no-worker", action="store_true",
+                                 help="do not start a worker when none is running")
     queue = jobs.add_parser("queue", help="queue a job of a kind a handler is installed for")
     queue.add_argument("kind")
     queue.add_argument("package_id", nargs="?", default=None, metavar="ID")
@@ -106,7 +109,8 @@ def cmd_cancel(args: argparse.Namespace) -> None:
 def cmd_retry(args: argparse.Namespace) -> None:
     site = open_site(args)
     job = site.jobs.retry(args.context_id).value
-    _start_worker(site)
+    if not args.no_worker:
+        _start_worker(site)
     if args.json:
         emit_json(job_json(job))
     else:
