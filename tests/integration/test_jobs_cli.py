@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,7 +15,12 @@ from tests.conftest import REPO
 from tests.integration.test_jobs_worker import env_for
 from tests.job_handlers import KIND
 
-pytestmark = pytest.mark.parametrize("site_db", ["sqlite"], indirect=True)
+
+@pytest.fixture
+def site_db(tmp_path: Path) -> str:
+    """The CLI's twin of the service tests: SQLite is enough here."""
+    return f"sqlite:///{tmp_path / 'site.db'}"
+
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -79,3 +85,18 @@ def test_a_running_job_cannot_be_deleted_and_a_worker_with_nothing_to_do_exits(c
     one_line_error(cli("job", "delete", ctx), "is still running; cancel it first")
     assert "cancel requested" in ok(cli("job", "cancel", ctx))
     assert json.loads(ok(cli("job", "status", ctx, "--json")))["CancelRequested"] is True
+
+
+def test_the_systemd_unit_runs_the_worker_hardened_and_is_valid(tmp_path):
+    unit = (REPO / "packaging" / "bootimage-worker.service").read_text()
+    lines = {line.strip() for line in unit.splitlines()}
+    assert {"User=bootimage", "ExecStart=/usr/bin/bootimage worker", "Restart=on-failure", "ProtectSystem=strict",
+            "NoNewPrivileges=yes", "PrivateTmp=yes", "ProtectHome=read-only", "KillSignal=SIGTERM"} <= lines
+    assert any(line.startswith("ReadWritePaths=") for line in lines)
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed: the unit's syntax was not checked")
+    copy = tmp_path / "bootimage-worker.service"  # verify needs an ExecStart that exists
+    copy.write_text(unit.replace("/usr/bin/bootimage", str(Path(sys.executable).with_name("bootimage"))))
+    result = subprocess.run([analyze, "verify", str(copy)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
