@@ -101,6 +101,13 @@ class Console:
     def close(self) -> None:
         self.engine.dispose()
 
+    def ensure_worker(self) -> int | None:
+        """After queuing a job: start a detached ``bootimage worker --until-idle`` when no
+        worker heartbeats (see ``console.worker.ensure_worker``); its process id, or None."""
+        from console.worker import ensure_worker
+
+        return ensure_worker(self)
+
     def create_sample_boot_images(
         self, folder: Path | None = None, *, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
     ) -> list[Instance]:

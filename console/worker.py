@@ -42,6 +42,7 @@ from console.core.jobs import (
     WorkerStopping,
 )
 from console.paths import data_dir
+from console.storage.db_errors import DatabaseError
 
 #: At most this many progress / checkpoint writes a second per running job.
 WRITES_PER_SECOND = 10
@@ -165,12 +166,15 @@ class Worker:
         self.log(f"started as {self.id} for job kinds {', '.join(kinds) or '(none)'}")
         try:
             while not self.stopping:
-                job = self.console.jobs.claim(self.id, self.settings)
-                if job is not None:
-                    self.run_job(job)
-                    continue
-                if self.until_idle and self._idle(kinds):
-                    break
+                try:
+                    job = self.console.jobs.claim(self.id, self.settings)
+                    if job is not None:
+                        self.run_job(job)
+                        continue
+                    if self.until_idle and self._idle(kinds):
+                        break
+                except DatabaseError as exc:  # e.g. the server restarts: keep trying, bounded by the poll
+                    self.log(f"cannot reach the site database: {exc}")
                 self._stop.wait(self.settings.poll)
         finally:
             self._stop.set()
@@ -225,12 +229,10 @@ class Worker:
             self._give_back(job, f"queued: the worker stopped{f' at a checkpoint of step {step}' if step else ''}")
         except LeaseLost:
             self.log(f"job {job.context_id}: lost (another worker took it over, or it was deleted)")
+        except DatabaseError as exc:  # the database, not the job: try it again later
+            self._retry_or_fail(job, step, JobError(f"site database: {exc.message}", retryable=True))
         except JobError as exc:
-            if exc.retryable and job.attempts < self.settings.max_attempts:
-                delay = self.settings.retry_delay * 2 ** max(0, job.attempts - 1)
-                self._give_back(job, f"retrying in {delay:g} s after: {exc.message}", delay)
-            else:
-                self._end(job, JobState.FAILED, exc.code, self._where(step, exc.message))
+            self._retry_or_fail(job, step, exc)
         except OSError as exc:
             self._end(job, JobState.FAILED, ERROR_FAILED, self._where(step, _os_error(exc)))
         except ConsoleError as exc:
@@ -242,6 +244,13 @@ class Worker:
                 self._current = None
                 self._cancelled.discard(job.context_id)
                 self._lost.discard(job.context_id)
+
+    def _retry_or_fail(self, job: Job, step: str, exc: JobError) -> None:
+        if exc.retryable and job.attempts < self.settings.max_attempts:
+            delay = self.settings.retry_delay * 2 ** max(0, job.attempts - 1)
+            self._give_back(job, f"retrying in {delay:g} s after: {exc.message}", delay)
+        else:
+            self._end(job, JobState.FAILED, exc.code, self._where(step, exc.message))
 
     def _check_between_steps(self, job: Job, *, stopping: bool = True) -> None:
         fresh = self.console.jobs.find(job.context_id)

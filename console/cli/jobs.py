@@ -143,9 +143,7 @@ def cmd_queue(args: argparse.Namespace) -> None:
 
 
 def _start_worker(site: Any) -> None:
-    from console.worker import ensure_worker
-
-    ensure_worker(site)
+    site.ensure_worker()
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
