@@ -59,11 +59,11 @@ def test_claim_takes_the_oldest_job_and_never_two_of_one_package(site, tmp_path)
 
 def test_an_expired_lease_passes_the_job_to_another_worker_and_fences_the_old_one(site, tmp_path):
     job = queue(site, tmp_path)
-    short = JobSettings(lease=0.3, heartbeat=0.1)
+    short = JobSettings(lease=1.0, heartbeat=0.1)
     held = site.jobs.claim("worker-a", short)
     site.jobs.start_step(held, "worker-a", "one", 1, 3)
     assert site.jobs.claim("worker-b", short) is None  # the lease is still valid
-    time.sleep(0.5)
+    time.sleep(1.2)
     taken = site.jobs.claim("worker-b", short)
     assert (taken.context_id, taken.worker_id, taken.attempts) == (job.context_id, "worker-b", 2)
     with pytest.raises(LeaseLost):

@@ -107,7 +107,7 @@ def test_two_jobs_of_one_package_run_one_after_the_other(job_site, workers, tmp_
 
 
 def test_kill_9_in_each_step_loses_only_that_step(job_site, workers, tmp_path):
-    context_id = queue(job_site, tmp_path, files=4, delay=0.15)
+    context_id = queue(job_site, tmp_path, files=4, delay=0.3)
     steps = ("one", "two", "three")
     for step in steps:  # a new worker each time; it waits for the dead one's lease to expire
         worker = workers()
