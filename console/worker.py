@@ -330,8 +330,13 @@ def ensure_worker(console: Console, settings: JobSettings | None = None) -> int 
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "BOOTIMAGE_DB": console.url}  # not on the command line: it may hold a password
     with open(log_path, "ab") as log, open(os.devnull, "rb") as devnull:
+        # its own session (POSIX) or process group without a console (Windows): closing the
+        # console, or its terminal, does not stop the worker
+        detach: dict[str, Any] = (
+            {"creationflags": subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
+            if os.name == "nt" else {"start_new_session": True})
         process = subprocess.Popen(
             [sys.executable, "-m", "console.cli", "worker", "--until-idle"],
-            stdin=devnull, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True, close_fds=True,
+            stdin=devnull, stdout=log, stderr=subprocess.STDOUT, env=env, close_fds=True, **detach,
         )
     return process.pid

@@ -175,6 +175,18 @@ def test_cancel_of_a_running_job_takes_effect_at_the_next_checkpoint(job_site, w
 
 
 @pytest.mark.parametrize("site_db", ["sqlite"], indirect=True)
+def test_cancel_stops_a_checkpointing_step_at_its_checkpoint(job_site, workers, tmp_path):
+    context_id = queue(job_site, tmp_path, steps=["only"], files=200, delay=0.05, checkpoint=True)
+    worker = workers("--until-idle")
+    wait_for(lambda: job_site.jobs.get(context_id).progress >= 2, "two files")
+    job_site.jobs.cancel(context_id)
+    assert worker.wait(timeout=60) == 0
+    job = job_site.jobs.get(context_id)
+    assert job.state == JobState.CANCELLED and 2 <= job.checkpoint["next"] < 200
+    assert [e[0] for e in read_log(tmp_path)] == ["start"]  # the step stopped at a checkpoint, never finished
+
+
+@pytest.mark.parametrize("site_db", ["sqlite"], indirect=True)
 def test_a_queued_job_gets_a_detached_worker_that_outlives_the_command(job_site, tmp_path):
     env = env_for(job_site.url, tmp_path)
     payload = f'{{"out": "{tmp_path}", "files": 3, "delay": 0.2}}'
