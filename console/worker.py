@@ -108,13 +108,12 @@ class _StepContext:
 
     def checkpoint(self, data: Mapping[str, Any] | None = None) -> None:
         stopping = self._worker.stopping
-        urgent = stopping or self.cancelled()
-        if urgent or time.monotonic() - self._last_write >= 1 / WRITES_PER_SECOND:
-            self.flush()
+        if stopping or self.cancelled() or time.monotonic() - self._last_write >= 1 / WRITES_PER_SECOND:
+            progress, self._pending_progress = self._pending_progress, None
             self._last_write = time.monotonic()
-            if self._worker.console.jobs.save_checkpoint(self._job.context_id, self._worker.id, data):
+            # one write: the checkpoint and the latest progress; it says whether a cancel came
+            if self._worker.console.jobs.save_checkpoint(self._job.context_id, self._worker.id, data, progress):
                 self._worker.note_cancel(self._job.context_id)
-                urgent = True
         if self._worker.cancel_seen(self._job.context_id):
             raise Cancelled(self._step)
         if stopping:

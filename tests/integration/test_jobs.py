@@ -190,12 +190,13 @@ def test_a_passing_failure_is_retried_after_the_delay_until_attempts_run_out(sit
     assert len(starts) == 3 and starts[1] - starts[0] >= 0.2 and starts[2] - starts[1] >= 0.4  # backoff doubles
 
 
-def test_progress_reaches_the_database_at_most_ten_times_a_second(site, tmp_path):
-    job = queue(site, tmp_path, files=400, delay=0.0025, steps=["only"])
+@pytest.mark.parametrize("checkpoint", [False, True])
+def test_progress_and_checkpoints_reach_the_database_at_most_ten_times_a_second(site, tmp_path, checkpoint):
+    job = queue(site, tmp_path, files=400, delay=0.0025, steps=["only"], checkpoint=checkpoint)
     writes: list[float] = []
 
     def count(_conn, _cursor, statement, _params, _context, _many) -> None:
-        if statement.lstrip().upper().startswith("UPDATE JOB") and "progress" in statement:
+        if statement.lstrip().upper().startswith("UPDATE JOB") and ("progress" in statement or "checkpoint" in statement):
             writes.append(time.monotonic())
 
     event.listen(site.engine, "before_cursor_execute", count)
@@ -206,7 +207,7 @@ def test_progress_reaches_the_database_at_most_ten_times_a_second(site, tmp_path
     finally:
         event.remove(site.engine, "before_cursor_execute", count)
     assert site.jobs.get(job.context_id).state == JobState.SUCCEEDED
-    assert 2 <= len(writes) <= 10 * elapsed + 3
+    assert 2 <= len(writes) <= 10 * elapsed + 5  # + start, end and completion of the step, and the finish
 
 
 def test_job_error_is_a_console_error_with_a_code():

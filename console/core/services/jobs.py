@@ -207,10 +207,20 @@ class Jobs:
     def report_progress(self, context_id: str, worker_id: str, done: int, total: int, text: str) -> None:
         self._write(context_id, worker_id, progress=max(0, done), max_progress=max(0, total), progress_text=text)
 
-    def save_checkpoint(self, context_id: str, worker_id: str, data: Mapping[str, Any] | None) -> bool:
-        """Keep the current step's checkpoint data; says whether a cancel was requested."""
-        self._write(context_id, worker_id, checkpoint=dict(data) if data is not None else None)
-        job = self.find(context_id)
+    def save_checkpoint(self, context_id: str, worker_id: str, data: Mapping[str, Any] | None,
+                        progress: tuple[int, int, str] | None = None) -> bool:
+        """Keep the current step's checkpoint data (and its latest progress) in one write;
+        says whether a cancel was requested."""
+        fields: dict[str, Any] = {"checkpoint": dict(data) if data is not None else None}
+        if progress is not None:
+            done, total, text = progress
+            fields.update(progress=max(0, done), max_progress=max(0, total), progress_text=text)
+        with self._ctx.uow(write=True) as uow:
+            if not uow.jobs.update(context_id, owner=worker_id, states=[JobState.RUNNING], updated_at=self._now(),
+                                   **fields):
+                raise LeaseLost(context_id)
+            job = uow.jobs.get(context_id)
+            uow.commit()
         return bool(job and job.cancel_requested)
 
     def complete_step(self, job: Job, worker_id: str, step: str, result: Mapping[str, Any] | None) -> Job:
