@@ -172,6 +172,12 @@ class SqlJobRepository:
     def remove_worker(self, worker_id: str) -> None:
         self._s.execute(delete(WorkerRow).where(WorkerRow.id == worker_id).execution_options(synchronize_session=False))
 
+    def remove_workers_silent_since(self, before: datetime) -> int:
+        """Drop the records of workers that died without a word (kill -9, power loss)."""
+        result = self._s.execute(delete(WorkerRow).where(WorkerRow.heartbeat_at < before)
+                                 .execution_options(synchronize_session=False))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     def live_workers(self, since: datetime) -> builtins.list[WorkerRecord]:
         stmt = select(WorkerRow).where(WorkerRow.heartbeat_at >= since).order_by(WorkerRow.started_at)
         return [WorkerRecord(r.id, r.host, r.pid, r.user, as_utc(r.started_at), as_utc(r.heartbeat_at), tuple(r.kinds or ()))

@@ -232,3 +232,13 @@ def test_live_workers_are_those_with_a_recent_heartbeat(site):
     assert [w.id for w in site.jobs.live_workers(SETTINGS)] == ["w1"]
     later = site.jobs.__class__(site.context, site.jobs.handlers, clock=lambda: datetime.now(UTC) + timedelta(seconds=5))
     assert later.live_workers(SETTINGS) == []
+
+
+def test_a_starting_worker_removes_the_records_of_workers_dead_for_a_day(site):
+    from console.core.services.jobs import Jobs
+
+    two_days_ago = Jobs(site.context, site.jobs.handlers, clock=lambda: datetime.now(UTC) - timedelta(days=2))
+    two_days_ago.register_worker("killed", "host", 1, [KIND])
+    site.jobs.register_worker("w1", "host", 2, [KIND])
+    with site.context.uow() as uow:
+        assert [w.id for w in uow.jobs.live_workers(datetime.now(UTC) - timedelta(days=30))] == ["w1"]

@@ -32,6 +32,8 @@ from console.core.ports import UnitOfWork
 from console.core.services.context import ServiceContext
 
 OPEN = (JobState.QUEUED, JobState.RUNNING)
+#: A worker record without a heartbeat for this long is removed when a worker starts.
+DEAD_WORKER_RECORDS = timedelta(days=1)
 ENDED = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
 
 
@@ -164,6 +166,7 @@ class Jobs:
         now = self._now()
         with self._ctx.uow(write=True) as uow:
             uow.jobs.remove_worker(worker_id)
+            uow.jobs.remove_workers_silent_since(now - DEAD_WORKER_RECORDS)
             uow.jobs.add_worker(WorkerRecord(worker_id, host, pid, self._ctx.user, now, now, tuple(kinds)))
             uow.commit()
 
