@@ -6,6 +6,7 @@ Both front ends (``console.cli`` and ``console.ui``) get their services from her
 from __future__ import annotations
 
 import getpass
+import importlib
 import os
 import socket
 from collections.abc import Callable
@@ -19,7 +20,9 @@ from sqlalchemy.orm import sessionmaker
 from console.adk.layout import AdkFolder
 from console.core.classdef import ClassRegistry
 from console.core.console_services import ConsoleServices
+from console.core.errors import ConsoleError
 from console.core.instance import Instance
+from console.core.jobs import HandlerRegistry
 from console.core.optional_components import OptionalComponentCatalog
 from console.core.services import BootImagePackages, Folders, ServiceContext, Sites, StatusMessages
 from console.core.services.drivers import DriverCatalog
@@ -61,6 +64,25 @@ def load_catalog() -> OptionalComponentCatalog:
     return load_optional_components(resources_dir() / "optional-components.xml")
 
 
+#: Extra job handler modules, "module:function[,module:function…]"; each function returns the
+#: handlers it adds (tests add a fixture handler this way; see tests/job_handlers.py).
+JOB_HANDLERS_ENV = "BOOTIMAGE_JOB_HANDLERS"
+
+
+def job_handlers() -> HandlerRegistry:
+    """The job handlers of this installation by kind (the build handler joins here)."""
+    registry = HandlerRegistry()
+    for spec in filter(None, (s.strip() for s in os.environ.get(JOB_HANDLERS_ENV, "").split(","))):
+        module, _, function = spec.partition(":")
+        try:
+            factory = getattr(importlib.import_module(module), function or "handlers")
+        except (ImportError, AttributeError) as exc:
+            raise ConsoleError(f"{JOB_HANDLERS_ENV}: cannot load {spec!r} ({exc})") from None
+        for handler in factory():
+            registry.register(handler)
+    return registry
+
+
 @dataclass
 class Console:
     """Everything a front end needs, bound to one site database."""
@@ -89,6 +111,13 @@ class Console:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def ensure_worker(self) -> int | None:
+        """After queuing a job: start a detached ``bootimage worker --until-idle`` when no
+        worker heartbeats (see ``console.worker.ensure_worker``); its process id, or None."""
+        from console.worker import ensure_worker
+
+        return ensure_worker(self)
 
     def create_sample_boot_images(
         self, folder: Path | None = None, *, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
@@ -119,7 +148,8 @@ def open_console(
     factory = sessionmaker(engine, expire_on_commit=False)
     ctx = ServiceContext(registry, load_catalog(), SqlUnitOfWorkFactory(factory, registry), user,
                          images=WimReader(), input_locales=load_input_locales())
-    return Console(url, engine, ctx, BootImagePackages(ctx), Folders(ctx), Sites(ctx), StatusMessages(ctx), Jobs(ctx),
+    return Console(url, engine, ctx, BootImagePackages(ctx), Folders(ctx), Sites(ctx), StatusMessages(ctx),
+                   Jobs(ctx, job_handlers()),
                    drivers=DriverCatalog(ctx, FileDriverReader()), settings=SiteSettings(ctx, AdkFolder()))
 
 

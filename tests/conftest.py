@@ -68,3 +68,58 @@ def x64_package(console, x64_facts):
     return console.packages.create(
         name="Boot image (x64)", image_path="/images/boot.wim", image_index=1, image=x64_facts
     ).value
+
+
+# -- PostgreSQL: a private server for the session (tests/postgres.py) ------------------------
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator:
+    """A private PostgreSQL server; the test is skipped, with the reason, when it cannot start."""
+    from tests import postgres
+
+    server = postgres.start()
+    if isinstance(server, str):
+        pytest.skip(server)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_site_template(postgres_server) -> str:
+    """A PostgreSQL database migrated to the newest schema (no site yet), copied for each test."""
+    from console.storage.engine import create_site_engine, upgrade
+
+    name = postgres_server.create_database()
+    engine = create_site_engine(postgres_server.url(name))
+    upgrade(engine)
+    engine.dispose()
+    return name
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def site_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a site database without a site: a new SQLite file, then a PostgreSQL database
+    (already migrated to the newest schema, a copy of ``postgres_site_template``)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'site.db'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = server.create_database(template=request.getfixturevalue("postgres_site_template"))
+    yield server.url(name)
+    server.drop_database(name)
+
+
+@pytest.fixture
+def job_site(site_db: str, monkeypatch: pytest.MonkeyPatch, x64_facts) -> Iterator:
+    """A site (SQLite or PostgreSQL) with the job engine's test handler (tests/job_handlers.py)
+    installed and packages PS100001-PS100003."""
+    from console.app import ensure_default_site, open_console
+
+    monkeypatch.setenv("BOOTIMAGE_JOB_HANDLERS", "tests.job_handlers:handlers")
+    console = open_console(site_db, user="alice@console1")
+    ensure_default_site(console)
+    for n in range(3):
+        console.packages.create(name=f"Boot image {n}", image_path=f"/images/boot{n}.wim", image_index=1,
+                                image=x64_facts)
+    yield console
+    console.close()

@@ -1,4 +1,4 @@
-"""WMI methods and console folders from the command line."""
+"""WMI methods and console folders from the command line (jobs: ``console.cli.jobs``)."""
 
 from __future__ import annotations
 
@@ -22,17 +22,6 @@ def register(sub: Any) -> None:
     notify = sub.add_parser("notify", help="record a change notification (AddChangeNotification)")
     notify.add_argument("package_id", metavar="ID")
     notify.set_defaults(func=cmd_notify)
-
-    job = sub.add_parser("job", help="image build jobs by ContextID")
-    jobs = job.add_subparsers(dest="job_command", metavar="JOB_COMMAND")
-    jobs.required = True
-    status = jobs.add_parser("status", help="QueryOSDBinaryInjectionStatus")
-    status.add_argument("context_id", metavar="CONTEXT_ID")
-    status.add_argument("--json", action="store_true")
-    status.set_defaults(func=cmd_job_status)
-    drop = jobs.add_parser("delete", help="DeleteContextID")
-    drop.add_argument("context_id", metavar="CONTEXT_ID")
-    drop.set_defaults(func=cmd_job_delete)
 
     msgs = sub.add_parser("status", help="status messages (audit trail, change notifications)")
     msgs.add_argument("--package", default=None, metavar="ID")
@@ -86,26 +75,6 @@ def cmd_set_source_site(args: argparse.Namespace) -> None:
 def cmd_notify(args: argparse.Namespace) -> None:
     pid = open_site(args).packages.add_change_notification(args.package_id).value
     print(f"change notification recorded for {pid}")
-
-
-def cmd_job_status(args: argparse.Namespace) -> None:
-    from console.core.errors import NotFoundError
-
-    status = open_site(args).packages.query_osd_binary_injection_status(args.context_id)
-    if not status.found:
-        raise NotFoundError(f"no job with ContextID {args.context_id!r}")
-    names = {0: "complete", 1: "in progress", 2: "error", 3: "no status"}
-    if args.json:
-        emit_json({"Status": status.status, "Progress": status.progress, "MaxProgress": status.max_progress,
-                   "ProgressText": status.progress_text, "ErrorCode": status.error_code,
-                   "ExtendedErrorInfo": status.extended_error_info})
-        return
-    print(f"{names.get(status.status, status.status)}: {status.progress}/{status.max_progress} {status.progress_text}".rstrip())
-
-
-def cmd_job_delete(args: argparse.Namespace) -> None:
-    open_site(args).packages.delete_context_id(args.context_id)
-    print(f"deleted job {args.context_id}")
 
 
 def cmd_status(args: argparse.Namespace) -> None:

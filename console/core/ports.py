@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, Self
 
 from console.core.drivers import Driver, DriverQuery
+from console.core.jobs import Job, WorkerRecord
 
 
 @dataclass(frozen=True)
@@ -75,22 +77,6 @@ class StatusMessage:
     details: Mapping[str, Any] | None = None
 
 
-@dataclass(frozen=True)
-class JobRecord:
-    context_id: str
-    package_id: str | None
-    operation: str
-    status: int
-    progress: int
-    max_progress: int
-    progress_text: str
-    error_code: int
-    extended_error_info: str
-    created_at: datetime
-    updated_at: datetime
-    cancel_requested: bool = False
-
-
 class SiteRepository(Protocol):
     def get(self, code: str) -> Site | None: ...
     def local(self) -> Site | None: ...
@@ -151,11 +137,29 @@ class StatusRepository(Protocol):
 
 
 class JobRepository(Protocol):
-    def add(self, job: JobRecord) -> None: ...
-    def get(self, context_id: str) -> JobRecord | None: ...
-    def update(self, context_id: str, **fields: Any) -> None: ...
-    def delete(self, context_id: str) -> bool: ...
-    def list(self, *, package_id: str | None = None) -> list[JobRecord]: ...
+    """Jobs and workers (``console.core.jobs``). ``update`` writes only when the row matches
+    ``owner`` (the worker holding it) / ``states`` (when given) and says whether it did: a worker that lost its
+    lease cannot overwrite the job."""
+
+    def add(self, job: Job) -> None: ...
+    def get(self, context_id: str) -> Job | None: ...
+    def list(
+        self, *, package_id: str | None = None, states: Sequence[str] = (), limit: int | None = None
+    ) -> list[Job]: ...
+    def update(
+        self, context_id: str, *, owner: str | None = None, states: Sequence[str] = (), **fields: Any
+    ) -> bool: ...
+    def delete(self, context_id: str, *, unless_states: Sequence[str] = ()) -> bool: ...
+    def claim(self, worker_id: str, kinds: Sequence[str], *, now: datetime, lease_expires_at: datetime) -> Job | None:
+        """Atomically take the oldest queued job of ``kinds`` that is due (or a running one
+        whose lease expired), never one whose package has another running job."""
+        ...
+    def count_open(self, kinds: Sequence[str]) -> int: ...
+    def add_worker(self, worker: WorkerRecord) -> None: ...
+    def worker_heartbeat(self, worker_id: str, now: datetime) -> bool: ...
+    def remove_worker(self, worker_id: str) -> None: ...
+    def remove_workers_silent_since(self, before: datetime) -> int: ...
+    def live_workers(self, since: datetime) -> builtins.list[WorkerRecord]: ...
 
 
 class DriverRepository(Protocol):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,7 +98,7 @@ def _not_writable(path: str | None) -> bool:
 
 
 def _postgres(exc: BaseException, target: Target) -> DatabaseError | None:
-    state = str(getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None) or "")
+    state = str(getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None) or "") or _connect_state(str(exc))
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     label = target.label
     if state.startswith("28"):
@@ -120,3 +121,13 @@ def _postgres(exc: BaseException, target: Target) -> DatabaseError | None:
         return DatabaseError(f"cannot reach the database server of {label} ({first}); check that the server is "
                              "running and the host and port in the URL")
     return None
+
+
+def _connect_state(text: str) -> str:
+    """A failed connection carries no SQLSTATE in psycopg 3: read the server's FATAL text."""
+    if re.search(r'FATAL:\s+database ".*" does not exist', text):
+        return "3D000"
+    if re.search(r'FATAL:\s+(role ".*" does not exist|password authentication failed|'
+                 r'no pg_hba.conf entry|Peer authentication failed)', text):
+        return "28000"
+    return ""

@@ -1,4 +1,4 @@
-"""Site, folder, status-message and job repositories."""
+"""Site, folder, status-message and settings repositories (jobs: ``job_repository``)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from console.core.ports import Folder, JobRecord, Site, StatusMessage
+from console.core.ports import Folder, Site, StatusMessage
 from console.core.values import as_utc
-from console.storage.schema import FolderRow, JobRow, SiteRow, SiteSettingRow, StatusMessageRow
+from console.storage.schema import FolderRow, SiteRow, SiteSettingRow, StatusMessageRow
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -112,39 +112,6 @@ class SqlStatusRepository:
             StatusMessage(r.id, as_utc(r.time), r.severity, r.kind, r.package_id, r.text, r.user, r.site_code, r.details)
             for r in self._s.scalars(stmt)
         ]
-
-
-class SqlJobRepository:
-    def __init__(self, session: Session) -> None:
-        self._s = session
-
-    @staticmethod
-    def _job(row: JobRow) -> JobRecord:
-        return JobRecord(
-            row.context_id, row.package_id, row.operation, row.status, row.progress, row.max_progress,
-            row.progress_text, row.error_code, row.extended_error_info, as_utc(row.created_at),
-            as_utc(row.updated_at), row.cancel_requested,
-        )
-
-    def add(self, job: JobRecord) -> None:
-        self._s.add(JobRow(**job.__dict__))
-        self._s.flush()
-
-    def get(self, context_id: str) -> JobRecord | None:
-        row = self._s.get(JobRow, context_id)
-        return self._job(row) if row else None
-
-    def update(self, context_id: str, **fields: Any) -> None:
-        self._s.execute(update(JobRow).where(JobRow.context_id == context_id).values(**fields))
-
-    def delete(self, context_id: str) -> bool:
-        return self._s.execute(delete(JobRow).where(JobRow.context_id == context_id)).rowcount == 1  # type: ignore[attr-defined,no-any-return]
-
-    def list(self, *, package_id: str | None = None) -> list[JobRecord]:
-        stmt = select(JobRow).order_by(JobRow.created_at.desc())
-        if package_id:
-            stmt = stmt.where(JobRow.package_id == package_id)
-        return [self._job(r) for r in self._s.scalars(stmt)]
 
 
 class SqlSettingsRepository:

@@ -211,20 +211,52 @@ class StatusMessageRow(Base):
 
 
 class JobRow(Base):
+    """A job of the job engine (``console.core.jobs``); ``context_id`` is the WMI ContextID."""
+
     __tablename__ = "job"
 
     context_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     package_id: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)
-    operation: Mapped[str] = mapped_column(String(64))
-    status: Mapped[int] = mapped_column(Integer)
-    progress: Mapped[int] = mapped_column(Integer, default=0)
-    max_progress: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    step: Mapped[str] = mapped_column(String(64), default="")
+    #: [{"step", "worker", "finished_at", "result"}] in the order the steps completed
+    completed_steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    checkpoint: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    progress: Mapped[int] = mapped_column(BigInteger, default=0)
+    max_progress: Mapped[int] = mapped_column(BigInteger, default=0)
     progress_text: Mapped[str] = mapped_column(Text, default="")
-    error_code: Mapped[int] = mapped_column(Integer, default=0)
+    error_code: Mapped[int] = mapped_column(UInt32, default=0)
     extended_error_info: Mapped[str] = mapped_column(Text, default="")
-    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    queued_by: Mapped[str] = mapped_column(String(255), default="")
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the lease: which worker holds the job, until when
+    worker_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (Index("ix_job_state_queued_at", "state", "queued_at"),)
+
+
+class WorkerRow(Base):
+    """A running ``bootimage worker``; a recent ``heartbeat_at`` means it is alive."""
+
+    __tablename__ = "worker"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    user: Mapped[str] = mapped_column(String(255))
+    kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class SiteSettingRow(Base):

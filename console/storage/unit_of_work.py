@@ -13,10 +13,10 @@ from console.core.classdef import ClassRegistry
 from console.core.values import ValueCoercer
 from console.storage.driver_repository import SqlDriverRepository
 from console.storage.engine import READ_ONLY
+from console.storage.job_repository import SqlJobRepository
 from console.storage.package_repository import SqlPackageRepository
 from console.storage.repositories import (
     SqlFolderRepository,
-    SqlJobRepository,
     SqlSettingsRepository,
     SqlSiteRepository,
     SqlStatusRepository,

@@ -233,3 +233,9 @@ def test_delete_is_refused_while_a_boot_image_uses_the_driver(console, x64_packa
     # CI_IDs are never reused: re-importing the deleted driver gets a new one
     again = console.drivers.import_drivers(tree / NETKVM2K).value.imported
     assert [d.ci_id for d in again] == [imported.imported[-1].ci_id + 1]
+
+
+@pytest.fixture
+def db_url(site_db: str) -> str:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return site_db

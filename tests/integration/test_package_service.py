@@ -178,7 +178,7 @@ def test_change_notification_is_recorded(console, x64_package):
 def test_jobs_status_and_delete_context_id(console, x64_package):
     from datetime import UTC, datetime
 
-    from console.core.ports import JobRecord
+    from console.core.jobs import Job, JobState
 
     status = console.packages.query_osd_binary_injection_status("nope")
     assert status.status == 3
@@ -186,7 +186,8 @@ def test_jobs_status_and_delete_context_id(console, x64_package):
         console.packages.delete_context_id("nope")
     now = datetime.now(UTC)
     with console.context.uow(write=True) as uow:
-        uow.jobs.add(JobRecord("CTX-1", "PS100001", "UpdateImage", 0, 7, 7, "done", 0, "", now, now))
+        uow.jobs.add(Job("CTX-1", "PS100001", "build", JobState.SUCCEEDED, progress=7, max_progress=7,
+                         progress_text="done", queued_at=now, updated_at=now))
         uow.commit()
     assert console.packages.query_osd_binary_injection_status("CTX-1").progress == 7
     console.packages.delete_context_id("CTX-1")
@@ -301,3 +302,9 @@ def test_duplicate_folder_name_is_a_sentence_with_its_own_title(console):
         console.folders.create("lab ")
     assert info.value.title == "Name already used"
     assert info.value.message == "A folder named 'Lab' already exists in the Boot Images node: choose another name."
+
+
+@pytest.fixture
+def db_url(site_db: str) -> str:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return site_db

@@ -372,22 +372,23 @@ class BootImagePackages(SourceImageMethods):
         return Result(pid, Changes(updated=frozenset({pid}), status_messages=True))
 
     def query_osd_binary_injection_status(self, context_id: str) -> InjectionStatus:
-        """QueryOSDBinaryInjectionStatus(ContextID): status of an image build job (3 = no status)."""
+        """QueryOSDBinaryInjectionStatus(ContextID): 0 done, 1 in progress (queued or running),
+        2 error (failed or cancelled), 3 no status (no such job)."""
         with self._ctx.uow() as uow:
             job = uow.jobs.get(context_id)
         if job is None:
             return InjectionStatus(status=3, progress_text=f"no job with ContextID {context_id}", found=False)
-        return InjectionStatus(job.status, job.progress, job.max_progress, job.progress_text, job.error_code, job.extended_error_info)
+        return InjectionStatus(job.wmi_status, job.progress, job.max_progress, job.progress_text, job.error_code,
+                               job.extended_error_info)
 
     def delete_context_id(self, context_id: str) -> Result[str]:
-        """DeleteContextID(ContextID): drop the status record of a job."""
+        """DeleteContextID(ContextID): drop the job's record (refused while it runs)."""
         with self._ctx.uow(write=True) as uow:
             job = uow.jobs.get(context_id)
             if job is None:
                 raise NotFoundError(f"no job with ContextID {context_id!r}; nothing was deleted")
-            if job.status == 1:
+            if not uow.jobs.delete(context_id, unless_states=["running"]):
                 raise ValidationError.single("ContextID", f"job {context_id} is still running; cancel it first")
-            uow.jobs.delete(context_id)
             uow.commit()
         return Result(context_id, Changes(status_messages=True))
 

@@ -1,0 +1,102 @@
+"""`bootimage job …` and `bootimage worker` as a user runs them (separate processes)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.integration.test_jobs_worker import env_for
+from tests.job_handlers import KIND
+
+
+@pytest.fixture
+def site_db(tmp_path: Path) -> str:
+    """The CLI's twin of the service tests: SQLite is enough here."""
+    return f"sqlite:///{tmp_path / 'site.db'}"
+
+
+Cli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def cli(job_site, tmp_path: Path) -> Cli:
+    env = env_for(job_site.url, tmp_path)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "console.cli", *args], env=env, cwd=REPO, capture_output=True,
+                              text=True, timeout=120)
+
+    return run
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def one_line_error(result: subprocess.CompletedProcess[str], text: str) -> None:
+    assert result.returncode == 1, (result.returncode, result.stderr)
+    assert result.stderr.startswith("error: ") and text in result.stderr and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_queue_list_status_cancel_retry_delete(cli, tmp_path):
+    payload = json.dumps({"out": str(tmp_path)})
+    queued = json.loads(ok(cli("job", "queue", KIND, "PS100001", "--payload", payload, "--no-worker", "--json")))
+    ctx = queued["ContextID"]
+    assert (queued["State"], queued["Status"], queued["PackageID"], queued["QueuedBy"]) == (
+        "queued", 1, "PS100001", "worker@test")
+    assert [j["ContextID"] for j in json.loads(ok(cli("job", "list", "--json")))] == [ctx]
+    assert ctx in ok(cli("job", "list", "--state", "queued"))
+    assert ok(cli("job", "list", "--state", "failed", "--json")).strip() == "[]"
+    status = json.loads(ok(cli("job", "status", ctx, "--json")))
+    assert (status["Status"], status["State"], status["ProgressText"]) == (1, "queued", "queued")
+    assert ok(cli("job", "status", ctx)).startswith(f"in progress: {ctx} {KIND} queued")
+    assert ok(cli("job", "cancel", ctx)).strip() == f"cancelled job {ctx}"
+    status = json.loads(ok(cli("job", "status", ctx, "--json")))
+    assert (status["Status"], status["State"], status["ErrorCode"]) == (2, "cancelled", 1223)
+    one_line_error(cli("job", "cancel", ctx), "has already ended (cancelled)")
+    again = json.loads(ok(cli("job", "retry", ctx, "--no-worker", "--json")))
+    assert (again["State"], again["ErrorCode"]) == ("queued", 0)
+    assert ok(cli("job", "delete", ctx)).strip() == f"deleted job {ctx}"
+    one_line_error(cli("job", "status", ctx), f"no job with ContextID '{ctx}'")
+    one_line_error(cli("job", "delete", ctx, "--json"), "nothing was deleted")
+
+
+def test_bad_input_gets_one_line_and_changes_nothing(cli, job_site):
+    one_line_error(cli("job", "queue", "bake", "PS100001"), "there is no job kind 'bake' (known: test-files)")
+    one_line_error(cli("job", "queue", KIND, "PS100001", "--payload", "[1]"), "--payload must be a JSON object")
+    one_line_error(cli("job", "queue", KIND, "PS100001", "--payload", "{"), "--payload is not JSON")
+    one_line_error(cli("job", "queue", KIND, "PS1FFFFF", "--no-worker"), "there is no boot image package 'PS1FFFFF'")
+    one_line_error(cli("job", "retry", "{X}"), "no job with ContextID '{X}'")
+    assert job_site.jobs.list() == []
+
+
+def test_a_running_job_cannot_be_deleted_and_a_worker_with_nothing_to_do_exits(cli, job_site, tmp_path):
+    assert ok(cli("worker", "--until-idle")) == ""  # nothing queued: it exits at once
+    ctx = job_site.jobs.queue(KIND, "PS100001", {"out": str(tmp_path)}).value.context_id
+    job_site.jobs.claim("some-worker", job_site.jobs.settings())
+    one_line_error(cli("job", "delete", ctx), "is still running; cancel it first")
+    assert "cancel requested" in ok(cli("job", "cancel", ctx))
+    assert json.loads(ok(cli("job", "status", ctx, "--json")))["CancelRequested"] is True
+
+
+def test_the_systemd_unit_runs_the_worker_hardened_and_is_valid(tmp_path):
+    unit = (REPO / "packaging" / "bootimage-worker.service").read_text()
+    lines = {line.strip() for line in unit.splitlines()}
+    assert {"User=bootimage", "ExecStart=/usr/bin/bootimage worker", "Restart=on-failure", "ProtectSystem=strict",
+            "NoNewPrivileges=yes", "PrivateTmp=yes", "ProtectHome=read-only", "KillSignal=SIGTERM"} <= lines
+    assert any(line.startswith("ReadWritePaths=") for line in lines)
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed: the unit's syntax was not checked")
+    copy = tmp_path / "bootimage-worker.service"  # verify needs an ExecStart that exists
+    copy.write_text(unit.replace("/usr/bin/bootimage", str(Path(sys.executable).with_name("bootimage"))))
+    result = subprocess.run([analyze, "verify", str(copy)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
