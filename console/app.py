@@ -17,18 +17,20 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from console.adk.layout import AdkFolder
+from console.content.library import FileContentLibrary
 from console.core.classdef import ClassRegistry
 from console.core.instance import Instance
 from console.core.optional_components import OptionalComponentCatalog
 from console.core.services import BootImagePackages, Folders, ServiceContext, Sites, StatusMessages
 from console.core.services.drivers import DriverCatalog
 from console.core.services.jobs import Jobs
+from console.core.services.revisions import Revisions
 from console.core.services.site_settings import SiteSettings
 from console.drivers.reader import FileDriverReader
 from console.metadata.cimxml import load_classes
 from console.metadata.optional_components import load_optional_components
 from console.paths import classes_dir, data_dir, resources_dir
-from console.storage.engine import DatabaseError, create_site_engine, default_database_url, upgrade
+from console.storage.engine import DatabaseError, create_site_engine, default_database_url, sqlite_path, upgrade
 from console.storage.unit_of_work import SqlUnitOfWorkFactory
 from console.wim.reader import WimReader
 from console.wim.samples import Progress, import_sample_boot_images
@@ -71,6 +73,7 @@ class Console:
     jobs: Jobs
     drivers: DriverCatalog
     settings: SiteSettings
+    revisions: Revisions
 
     @property
     def registry(self) -> ClassRegistry:
@@ -109,7 +112,18 @@ def open_console(
     ctx = ServiceContext(registry, load_catalog(), SqlUnitOfWorkFactory(factory, registry), user,
                          images=WimReader())
     return Console(url, engine, ctx, BootImagePackages(ctx), Folders(ctx), Sites(ctx), StatusMessages(ctx), Jobs(ctx),
-                   drivers=DriverCatalog(ctx, FileDriverReader()), settings=SiteSettings(ctx, AdkFolder()))
+                   drivers=DriverCatalog(ctx, FileDriverReader()), settings=SiteSettings(ctx, AdkFolder()),
+                   revisions=Revisions(ctx, FileContentLibrary, default_library_root(url)))
+
+
+def default_library_root(url: str) -> Path:
+    """The content library until the site setting ContentLibraryPath names another folder:
+    ``<data folder>/ContentLib`` for the default site database; beside any other SQLite file
+    ``<folder>/<file stem>-ContentLib`` (two site databases never share one library)."""
+    path = sqlite_path(url)
+    if path is None or path.resolve() == (data_dir() / "site.db").resolve():
+        return data_dir() / "ContentLib"
+    return path.parent / f"{path.stem}-ContentLib"
 
 
 def ensure_default_site(console: Console, code: str = DEFAULT_SITE_CODE) -> None:

@@ -36,6 +36,7 @@ from console.core.content import (
     ContentCorruptError,
     ContentError,
     ContentFile,
+    ContentVersionExistsError,
     GarbageReport,
     Manifest,
     ManifestFields,
@@ -177,7 +178,7 @@ class FileContentLibrary:
                 if existing is not None:
                     if existing.same_content(manifest):
                         return existing
-                    raise ContentError(
+                    raise ContentVersionExistsError(
                         f"{pid} content version {version} is already stored with other files; "
                         "a stored version never changes (store a new version)"
                     )
@@ -234,7 +235,7 @@ class FileContentLibrary:
                 if existing is not None:
                     if existing.same_content(manifest):
                         return existing
-                    raise ContentError(f"{pid} content version {manifest.version} is already stored with other files")
+                    raise ContentVersionExistsError(f"{pid} content version {manifest.version} is already stored with other files")
                 self._write_manifest(manifest)
                 return manifest
         except OSError as exc:

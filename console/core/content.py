@@ -51,6 +51,10 @@ class ContentCorruptError(ContentError):
     title = "Damaged content"
 
 
+class ContentVersionExistsError(ContentError):
+    """A version is already stored with other files (a stored version never changes)."""
+
+
 class ContentBusyError(ContentError):
     title = "Content library busy"
 
@@ -256,6 +260,7 @@ class ContentLibrary(Protocol):
         """Write a manifest whose files are all in FileLib already (a rollback's new version)."""
         ...
 
+    def versions(self, package_id: str) -> list[int]: ...
     def current_version(self, package_id: str) -> int | None: ...
     def current(self, package_id: str) -> Manifest | None: ...
     def manifest(self, package_id: str, version: int) -> Manifest: ...
