@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from console.cli.output import emit_json, table
@@ -28,6 +29,27 @@ def register(sub: Any) -> None:
     back.add_argument("--to", type=int, required=True, metavar="N", dest="to_version", help="the revision to restore")
     back.add_argument("--json", action="store_true")
     back.set_defaults(func=cmd_rollback)
+
+    lib = sub.add_parser("content-library", help="the site's content library: where, how many revisions, GC, verify")
+    cmds = lib.add_subparsers(dest="library_command", metavar="LIBRARY_COMMAND")
+    cmds.required = True
+    show = cmds.add_parser("show", help="folder, revisions kept per package, free space")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=cmd_library_show)
+    put = cmds.add_parser("set", help="change the site settings ContentLibraryPath / RevisionRetention")
+    put.add_argument("--path", default=None, metavar="FOLDER", help='absolute folder ("" = the default)')
+    put.add_argument("--keep", type=int, default=None, metavar="N", help="revisions kept per package")
+    put.set_defaults(func=cmd_library_set)
+    gc = cmds.add_parser("gc", help="delete stored files no revision references")
+    gc.add_argument("--grace", type=float, default=None, metavar="SECONDS",
+                    help="keep unreferenced files younger than this (default 3600)")
+    gc.add_argument("--json", action="store_true")
+    gc.set_defaults(func=cmd_library_gc)
+    verify = cmds.add_parser("verify", help="re-hash a revision's stored bytes (default: the current one)")
+    verify.add_argument("package_id", metavar="ID")
+    verify.add_argument("--version", type=int, default=None, metavar="N")
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(func=cmd_library_verify)
 
 
 def cmd_revisions(args: argparse.Namespace) -> None:
@@ -76,6 +98,67 @@ def cmd_rollback(args: argparse.Namespace) -> None:
     for note in result.changes.notes:
         print(note)
     print(f"{result.value.package_id} is now at revision {result.value.version}")
+
+
+def cmd_library_show(args: argparse.Namespace) -> None:
+    console = open_site(args)
+    try:
+        library = console.revisions.library()
+        data: dict[str, Any] = {"path": str(library.root), "retention": console.revisions.retention(), "free_bytes": library.free_bytes()}
+    finally:
+        console.close()
+    if args.json:
+        emit_json(data)
+        return
+    print(f"Content library : {data['path']}")
+    print(f"Revisions kept  : {data['retention']} per package")
+    print(f"Free space      : {_size(int(data['free_bytes']))}")
+
+
+def cmd_library_set(args: argparse.Namespace) -> int | None:
+    if args.path is None and args.keep is None:
+        print("error: give --path FOLDER and/or --keep N", file=sys.stderr)
+        return 2
+    console = open_site(args)
+    try:
+        if args.keep is not None:
+            console.revisions.set_retention(args.keep)
+        if args.path is not None:
+            console.revisions.set_library_root(args.path)
+        print(f"content library {console.revisions.library_root()}, keeping {console.revisions.retention()} revisions")
+    finally:
+        console.close()
+    return None
+
+
+def cmd_library_gc(args: argparse.Namespace) -> None:
+    console = open_site(args)
+    try:
+        report = console.revisions.collect_garbage(grace_seconds=args.grace)
+    finally:
+        console.close()
+    if args.json:
+        emit_json({"files_removed": report.files_removed, "bytes_freed": report.bytes_freed,
+                   "temporary_removed": report.temporary_removed})
+        return
+    print(f"removed {report.files_removed} unreferenced file(s), {_size(report.bytes_freed)} freed; "
+          f"{report.temporary_removed} leftover temporary file(s)")
+
+
+def cmd_library_verify(args: argparse.Namespace) -> int:
+    console = open_site(args)
+    try:
+        version, problems = console.revisions.verify(args.package_id, args.version)
+    finally:
+        console.close()
+    pid = args.package_id.strip().upper()
+    if args.json:
+        emit_json({"package_id": pid, "version": version, "intact": not problems, "problems": problems})
+    elif problems:
+        print(f"error: {pid} revision {version} is damaged: " + "; ".join(problems), file=sys.stderr)
+    else:
+        print(f"{pid} revision {version}: every stored byte matches its SHA-256")
+    return 1 if problems else 0
 
 
 def _size(size: int) -> str:

@@ -384,6 +384,17 @@ class FileContentLibrary:
         path.unlink()
         fsync_dir(path.parent)
 
+    def remove_package(self, package_id: str) -> list[int]:
+        """Forget a deleted package: its pointer, then its manifests (GC frees the bytes)."""
+        pid = check_package_id(package_id)
+        self._pointer_path(pid).unlink(missing_ok=True)
+        versions = self.versions(pid)
+        for version in versions:
+            self._manifest_path(pid, version).unlink(missing_ok=True)
+        if versions:
+            fsync_dir(self.datalib)
+        return versions
+
     def apply_retention(self, package_id: str, keep: int = DEFAULT_RETENTION) -> list[int]:
         """Remove all but the newest ``keep`` revisions up to the current one. The current one
         and newer ones (a build not yet recorded) are never removed. Returns what was removed."""

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -160,6 +161,7 @@ def test_bad_input_is_refused_and_nothing_is_written(lib: FileContentLibrary, tm
 
 STORE_CHILD = """
 import sys
+from dataclasses import replace
 from pathlib import Path
 from console.content.library import FileContentLibrary
 from console.core.content import ManifestFields
@@ -246,6 +248,7 @@ def test_gc_never_runs_while_a_store_holds_the_library(lib: FileContentLibrary, 
 
 UNWRITABLE_CHILD = """
 import sys
+from dataclasses import replace
 from pathlib import Path
 from console.content.library import FileContentLibrary
 from console.core.content import ContentError, ManifestFields
@@ -283,3 +286,29 @@ def test_a_library_folder_the_user_cannot_write_gives_one_line() -> None:
         assert list(root.iterdir()) == []
     finally:
         shutil.rmtree(folder)
+
+
+def test_sending_a_version_to_another_library_sends_only_missing_objects(lib: FileContentLibrary, tmp_path: Path) -> None:
+    from console.content.sync import send_version
+
+    dp = FileContentLibrary(tmp_path / "dp01" / "SCCMContentLib")
+    size = 16 * MIB
+    data = random_bytes(size, 6)
+    wim = tmp_path / "boot.wim"
+    wim.write_bytes(data)
+    first = lib.store(PID, 1, {"boot.wim": wim}, FIELDS)
+    data[size // 3:size // 3 + size // 100] = random_bytes(size // 100, 7)
+    wim.write_bytes(data)
+    lib.store(PID, 2, {"boot.wim": wim}, FIELDS)
+
+    full = send_version(lib, dp, PID, 1)
+    assert full.objects_sent == len(first.files[0].chunks) and full.bytes_sent == size
+    delta = send_version(lib, dp, PID, 2)
+    assert 1 <= delta.objects_sent <= 6 and delta.bytes_sent < size * 0.08
+    assert dp.current_version(PID) == 2 and dp.verify(PID, 2) == []
+    assert dp.materialize(PID, 2, tmp_path / "dp-out")[0].read_bytes() == bytes(data)
+
+    # a rollback: a new version sharing revision 1's objects costs no bytes, but is new content
+    lib.add_manifest(replace(first, version=3, origin="rollback", rolled_back_from=1))
+    again = send_version(lib, dp, PID, 3)
+    assert again.objects_sent == 0 and again.content_id == f"{PID}.3" and dp.current_version(PID) == 3

@@ -318,3 +318,30 @@ def test_cli_bad_revisions_are_one_line_errors(site: Any, cli_package: str) -> N
     usage = site("rollback", cli_package, check=False)
     assert usage.returncode == 2 and "--to" in usage.stderr
     assert json.loads(site("show", cli_package, "--json").stdout)["SourceVersion"] == 2
+
+
+def test_cli_content_library_settings_gc_and_verify(site: Any, cli_package: str, cli_db_path: Path) -> None:
+    shown = json.loads(site("content-library", "show", "--json").stdout)
+    root = cli_db_path.parent / "cli-ContentLib"
+    assert shown["path"] == str(root) and shown["retention"] == 5 and shown["free_bytes"] > 0
+
+    site("content-library", "set", "--keep", "1")
+    site("rollback", cli_package, "--to", "1")  # revision 3 shares revision 1's WIM
+    library = FileContentLibrary(root)
+    assert library.versions(cli_package) == [3]
+    gc = json.loads(site("content-library", "gc", "--grace", "0", "--json").stdout)
+    assert gc["files_removed"] == 1  # revision 2's WIM; revision 1's is still revision 3's
+    verified = json.loads(site("content-library", "verify", cli_package, "--json").stdout)
+    assert verified == {"package_id": cli_package, "version": 3, "intact": True, "problems": []}
+
+    blob = library.blob_path(library.manifest(cli_package, 3).files[0].sha256)
+    blob.write_bytes(b"damaged")
+    result = site("content-library", "verify", cli_package, check=False)
+    assert result.returncode == 1
+    expected = f"error: {cli_package} revision 3 is damaged: boot.wim: object {blob.name} is damaged"
+    assert result.stderr.strip() == expected + " (its bytes no longer match its hash)"
+
+    relative = site("content-library", "set", "--path", "lib", check=False)
+    assert relative.returncode == 1 and relative.stderr.strip() == "error: 'lib' is not an absolute folder path"
+    assert site("content-library", "set", check=False).returncode == 2
+    assert json.loads(site("content-library", "show", "--json").stdout)["path"] == str(root)

@@ -21,6 +21,7 @@ from console.core.content import (
     ContentError,
     ContentLibrary,
     ContentVersionExistsError,
+    GarbageReport,
     ImageListing,
     Manifest,
     ManifestFields,
@@ -160,6 +161,23 @@ class Revisions:
         library = self.library()
         return diff_manifests(self._manifest_or_explain(library, record, a), self._manifest_or_explain(library, record, b))
 
+    def verify(self, package_id: str, version: int | None = None) -> tuple[int, list[str]]:
+        """Re-hash a revision's bytes in the library (default: the current one): its version
+        and the problems found (empty: intact)."""
+        record = self._read(package_id)
+        library = self.library()
+        pid = record.values["PackageID"]
+        if version is None:
+            version = library.current_version(pid)
+            if version is None:
+                raise RevisionNotFoundError(f"{pid} has no current revision in the content library (build its image first)")
+        self._manifest_or_explain(library, record, version)
+        return version, library.verify(pid, version)
+
+    def collect_garbage(self, *, grace_seconds: float | None = None) -> GarbageReport:
+        """Free the library's files no revision references any more."""
+        return self.library().collect_garbage(grace_seconds=grace_seconds)
+
     # -- writing ---------------------------------------------------------------------------------
 
     def record_build(
@@ -172,7 +190,7 @@ class Revisions:
         pid = record.values["PackageID"]
         self._check_owner(record)
         recorded = _source_version(record)
-        previous = library.current(pid)
+        previous = _current_or_none(library, pid)
         resumed = _resumable(library, pid, built.context_id) if built.context_id else None
         version = resumed.version if resumed else max([recorded, *library.versions(pid)]) + 1
         snapshot = dict(built.properties) if built.properties is not None else self._snapshot(record)
@@ -227,7 +245,7 @@ class Revisions:
         _check_version(record, sedo)
         recorded = _source_version(record)
         source = self._manifest_or_explain(library, record, to_version)
-        current = library.current(pid)
+        current = _current_or_none(library, pid)
         if current is not None and current.version == to_version:
             raise ContentError(f"revision {to_version} is already {pid}'s current revision; nothing was changed")
         if to_version > recorded:
@@ -339,6 +357,14 @@ def _check_version(record: PackageRecord, expected: str) -> None:
         raise ConflictError(object_id=record.values["PackageID"], changed_by=record.modified_by or "another console",
                             changed_at=format_datetime(record.modified_at) or "an unknown time",
                             expected=expected, current=current)
+
+
+def _current_or_none(library: ContentLibrary, pid: str) -> Manifest | None:
+    """The current revision, or None when there is none (or its manifest was removed by hand)."""
+    try:
+        return library.current(pid)
+    except RevisionNotFoundError:
+        return None
 
 
 def _resumable(library: ContentLibrary, pid: str, context_id: str) -> Manifest | None:
