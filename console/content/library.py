@@ -20,13 +20,14 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pyfastcdc import FastCDC
 
 from console.content.files import TEMP_SUFFIX, fsync_dir, is_temp, library_lock, os_error, write_atomic
+from console.content.integrity import collect_unreferenced, verify_manifest
 from console.core.content import (
     CHUNK_THRESHOLD,
     CONTEXT_ID,
@@ -48,7 +49,6 @@ from console.core.content import (
 
 #: FastCDC average chunk size (min a quarter, max four times): ~1,600 chunks for a 400 MB WIM.
 CHUNK_AVG = 256 * 1024
-READ_BLOCK = 1024 * 1024
 
 
 class FileContentLibrary:
@@ -116,6 +116,14 @@ class FileContentLibrary:
         while not folder.exists() and folder != folder.parent:
             folder = folder.parent
         return shutil.disk_usage(folder).free
+
+    @contextlib.contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """File-system failures as one-line ContentErrors (never a traceback)."""
+        try:
+            yield
+        except OSError as exc:
+            raise os_error(self._root, exc, doing) from None
 
     # -- FileLib -----------------------------------------------------------------------------
 
@@ -315,10 +323,16 @@ class FileContentLibrary:
 
     def materialize(self, package_id: str, version: int, dest_dir: Path) -> list[Path]:
         """Write every file of a version under ``dest_dir`` (chunks reassembled, hashes checked)."""
-        manifest = self.manifest(package_id, version)
-        return [self.materialize_file(f, Path(dest_dir) / f.path) for f in manifest.files]
+        with self._errors("write out a revision"):
+            manifest = self.manifest(package_id, version)
+            return [self._materialize_file(f, Path(dest_dir) / f.path) for f in manifest.files]
 
     def materialize_file(self, file: ContentFile, dest: Path) -> Path:
+        """Write one file of a version to ``dest`` (temp name, hash checked, then renamed)."""
+        with self._errors(f"write out {file.path}"):
+            return self._materialize_file(file, dest)
+
+    def _materialize_file(self, file: ContentFile, dest: Path) -> Path:
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(f".{dest.name}.{os.getpid()}{TEMP_SUFFIX}")
         whole = hashlib.sha256()
@@ -349,95 +363,54 @@ class FileContentLibrary:
 
     def verify(self, package_id: str, version: int) -> list[str]:
         """Re-hash every object and file of a version; the problems found (empty: intact)."""
-        manifest = self.manifest(package_id, version)
-        problems: list[str] = []
-        for file in manifest.files:
-            whole = hashlib.sha256()
-            for sha, size in file.blobs():
-                path = self.blob_path(sha)
-                digest = hashlib.sha256()
-                length = 0
-                try:
-                    with open(path, "rb") as handle:
-                        while block := handle.read(READ_BLOCK):
-                            digest.update(block)
-                            whole.update(block)
-                            length += len(block)
-                except FileNotFoundError:
-                    problems.append(f"{file.path}: object {sha} is missing")
-                    continue
-                if digest.hexdigest() != sha or length != size:
-                    problems.append(f"{file.path}: object {sha} is damaged (its bytes no longer match its hash)")
-            if not problems and whole.hexdigest() != file.sha256:
-                problems.append(f"{file.path}: its bytes do not match its SHA-256 {file.sha256}")
-        return problems
+        with self._errors("verify a revision"):
+            return verify_manifest(self, self.manifest(package_id, version))
 
     # -- removal -----------------------------------------------------------------------------------
 
     def remove_revision(self, package_id: str, version: int) -> None:
-        pid = check_package_id(package_id)
-        if self.current_version(pid) == version:
-            raise ContentError(f"revision {version} is {pid}'s current content; it cannot be removed")
-        path = self._manifest_path(pid, version)
-        if not path.exists():
-            raise RevisionNotFoundError(f"{pid} has no revision {version} in the content library")
-        path.unlink()
-        fsync_dir(path.parent)
+        with self._errors("remove a revision"):
+            pid = check_package_id(package_id)
+            if self.current_version(pid) == version:
+                raise ContentError(f"revision {version} is {pid}'s current content; it cannot be removed")
+            path = self._manifest_path(pid, version)
+            if not path.exists():
+                raise RevisionNotFoundError(f"{pid} has no revision {version} in the content library")
+            path.unlink()
+            fsync_dir(path.parent)
 
     def remove_package(self, package_id: str) -> list[int]:
         """Forget a deleted package: its pointer, then its manifests (GC frees the bytes)."""
-        pid = check_package_id(package_id)
-        self._pointer_path(pid).unlink(missing_ok=True)
-        versions = self.versions(pid)
-        for version in versions:
-            self._manifest_path(pid, version).unlink(missing_ok=True)
-        if versions:
-            fsync_dir(self.datalib)
-        return versions
+        with self._errors("remove a package"):
+            pid = check_package_id(package_id)
+            self._pointer_path(pid).unlink(missing_ok=True)
+            versions = self.versions(pid)
+            for version in versions:
+                self._manifest_path(pid, version).unlink(missing_ok=True)
+            if versions:
+                fsync_dir(self.datalib)
+            return versions
 
     def apply_retention(self, package_id: str, keep: int = DEFAULT_RETENTION) -> list[int]:
         """Remove all but the newest ``keep`` revisions up to the current one. The current one
         and newer ones (a build not yet recorded) are never removed. Returns what was removed."""
-        pid = check_package_id(package_id)
-        current = self.current_version(pid)
-        if current is None:
-            return []
-        older = [v for v in self.versions(pid) if v <= current]
-        doomed = [v for v in older[:-max(keep, 1)] if v != current]
-        for version in doomed:
-            self.remove_revision(pid, version)
-        return doomed
+        with self._errors("prune revisions"):
+            pid = check_package_id(package_id)
+            current = self.current_version(pid)
+            if current is None:
+                return []
+            older = [v for v in self.versions(pid) if v <= current]
+            doomed = [v for v in older[:-max(keep, 1)] if v != current]
+            for version in doomed:
+                self.remove_revision(pid, version)
+            return doomed
 
     def collect_garbage(self, *, grace_seconds: float | None = None) -> GarbageReport:
         """Delete FileLib objects no manifest references and leftover temporary files, both
         only when older than the grace period; waits for stores in progress to finish."""
-        grace = self.gc_grace_seconds if grace_seconds is None else grace_seconds
-        removed = freed = temps = 0
-        if not self.filelib.is_dir():
-            return GarbageReport(0, 0, 0)
-        with library_lock(self._root, exclusive=True, timeout=self.lock_timeout):
-            referenced: set[str] = set()
-            for path in self.datalib.glob("*.json"):
-                if is_temp(path):
-                    continue
-                try:
-                    manifest = Manifest.from_json(json.loads(path.read_text("utf-8")))
-                except (OSError, ValueError, KeyError, TypeError) as exc:
-                    raise ContentCorruptError(f"garbage collection stopped: the manifest {path} cannot be read ({exc})") from None
-                referenced.update(sha for sha, _ in manifest.blobs())
-            cutoff = time.time() - grace
-            for folder in self.filelib.iterdir():
-                if not folder.is_dir():
-                    continue
-                for path in folder.iterdir():
-                    stat = path.stat()
-                    if stat.st_mtime > cutoff:
-                        continue
-                    if is_temp(path):
-                        path.unlink()
-                        temps += 1
-                    elif SHA256.match(path.name) and path.name not in referenced:
-                        path.unlink()
-                        removed += 1
-                        freed += stat.st_size
-        return GarbageReport(removed, freed, temps)
+        with self._errors("collect garbage"):
+            grace = self.gc_grace_seconds if grace_seconds is None else grace_seconds
+            if not self.filelib.is_dir():
+                return GarbageReport(0, 0, 0)
+            with library_lock(self._root, exclusive=True, timeout=self.lock_timeout):
+                return collect_unreferenced(self.filelib, self.datalib, time.time() - grace)
