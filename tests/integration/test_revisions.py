@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import shutil
 import signal
 import subprocess
 import sys
@@ -218,6 +219,11 @@ def test_record_build_resumes_after_a_crash_between_any_two_steps(console: Any, 
     console.revisions.record_build(pid, fourth)
     assert package_values(console, pid)["SourceVersion"] == 4 and library.current_version(pid) == 4
     assert len(console.status.query(package_id=pid, kind="image")) == 4  # one message per revision
+
+    # once recorded, the job may drop its work folder: a late retry still succeeds
+    shutil.rmtree(fourth.files["boot.wim"].parent)
+    again = console.revisions.record_build(pid, fourth)
+    assert again.value.version == 4 and again.value.current and library.versions(pid) == [1, 2, 3, 4]
 
 
 RECORD_CHILD = """

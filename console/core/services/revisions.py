@@ -9,6 +9,7 @@ any two steps finishes the job, and the pointer always names a complete version.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -192,6 +193,8 @@ class Revisions:
         recorded = _source_version(record)
         previous = _current_or_none(library, pid)
         resumed = _resumable(library, pid, built.context_id) if built.context_id else None
+        if resumed is not None and resumed.version <= recorded:  # a retry after the database step
+            return self._finish_recorded(library, resumed, recorded, keep)
         version = resumed.version if resumed else max([recorded, *library.versions(pid)]) + 1
         snapshot = dict(built.properties) if built.properties is not None else self._snapshot(record)
         image_values = {k: v for k, v in (built.facts.as_properties() if built.facts else {}).items() if k != "PackageSize"}
@@ -261,26 +264,43 @@ class Revisions:
         new = Manifest.build(pid, version, source.files, fields)
         new = replace(new, changes=(what, *_what_changed(current, new)))
         library.add_manifest(new)
-        with self._ctx.uow(write=True) as uow:
-            site = self._ctx.local_site(uow)
-            fresh = self._record(uow, pid, lazy=False)
-            self._check_no_build(uow, pid)
-            _check_version(fresh, sedo)
-            if _source_version(fresh) != recorded:
-                raise ContentError(f"{pid} got revision {_source_version(fresh)} while rolling back; nothing was changed, "
-                                   "look at its revisions and try again")
-            values = {"SourceVersion": version, "SourceDate": self._ctx.clock(), "PackageSize": _kb(new.size), **new.image_values}
-            self._write(uow, fresh, values, sedo)
-            uow.status.add(time=self._ctx.clock(), severity="information", kind="image", package_id=pid,
-                           text=f"{pid}: {what} as revision {version}", user=self._ctx.user, site_code=site.code,
-                           details={"version": version, "rolled_back_from": to_version, "size": new.size})
-            uow.commit()
+        try:
+            with self._ctx.uow(write=True) as uow:
+                site = self._ctx.local_site(uow)
+                fresh = self._record(uow, pid, lazy=False)
+                self._check_no_build(uow, pid)
+                _check_version(fresh, sedo)
+                if _source_version(fresh) != recorded:
+                    raise ContentError(f"{pid} got revision {_source_version(fresh)} while rolling back; nothing was "
+                                       "changed, look at its revisions and try again")
+                values = {"SourceVersion": version, "SourceDate": self._ctx.clock(), "PackageSize": _kb(new.size),
+                          **new.image_values}
+                self._write(uow, fresh, values, sedo)
+                uow.status.add(time=self._ctx.clock(), severity="information", kind="image", package_id=pid,
+                               text=f"{pid}: {what} as revision {version}", user=self._ctx.user, site_code=site.code,
+                               details={"version": version, "rolled_back_from": to_version, "size": new.size})
+                uow.commit()
+        except BaseException:
+            with contextlib.suppress(ConsoleError, OSError):
+                library.remove_revision(pid, version)  # refused: the library is as it was
+            raise
         library.set_current(pid, version)
         notes = self._retain(library, pid, keep)
         return Result(Revision.of(new, current=True),
                       Changes(updated=frozenset({pid}), status_messages=True, notes=(f"{what} as revision {version}", *notes)))
 
     # -- helpers ---------------------------------------------------------------------------------
+
+    def _finish_recorded(self, library: ContentLibrary, resumed: Manifest, recorded: int, keep: int) -> Result[Revision]:
+        """The database already names this job's revision: switch the pointer if that step was lost."""
+        pid = resumed.package_id
+        if resumed.version < recorded:  # superseded by a newer revision meanwhile: leave the pointer
+            return Result(Revision.of(resumed, current=library.current_version(pid) == resumed.version))
+        if library.current_version(pid) != resumed.version:
+            library.set_current(pid, resumed.version)
+        notes = self._retain(library, pid, keep)
+        return Result(Revision.of(resumed, current=True),
+                      Changes(updated=frozenset({pid}), status_messages=True, notes=(resumed.summary, *notes)))
 
     def _read(self, package_id: str, *, lazy: bool = False) -> PackageRecord:
         with self._ctx.uow() as uow:
