@@ -56,13 +56,14 @@ class FileContentLibrary:
 
     def __init__(
         self, root: Path, *, chunk_threshold: int = CHUNK_THRESHOLD, chunk_avg: int = CHUNK_AVG,
-        gc_grace_seconds: float = 3600.0, lock_timeout: float = 30.0,
+        gc_grace_seconds: float = 3600.0, lock_timeout: float = 30.0, store_wait_seconds: float = 600.0,
     ) -> None:
         self._root = Path(root)
         self.chunk_threshold = chunk_threshold
         self.chunk_avg = chunk_avg
         self.gc_grace_seconds = gc_grace_seconds
-        self.lock_timeout = lock_timeout
+        self.lock_timeout = lock_timeout  # how long garbage collection waits for stores
+        self.store_wait_seconds = store_wait_seconds  # how long a store waits for garbage collection
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -134,7 +135,7 @@ class FileContentLibrary:
         """Receive one object (e.g. a chunk sent by a transfer); its hash is checked first."""
         if hashlib.sha256(data).hexdigest() != sha256:
             raise ContentCorruptError(f"received object does not match its hash {sha256}")
-        with library_lock(self._root, exclusive=False, timeout=self.lock_timeout):
+        with library_lock(self._root, exclusive=False, timeout=self.store_wait_seconds):
             self._ensure_layout()
             dirs: set[Path] = set()
             self._put(sha256, data, dirs)
@@ -171,7 +172,7 @@ class FileContentLibrary:
                 raise ContentError(f"cannot store {rel} of {pid}: {src} is not a file")
         total = sum(src.stat().st_size for src in named.values())
         try:
-            with library_lock(self._root, exclusive=False, timeout=self.lock_timeout):
+            with library_lock(self._root, exclusive=False, timeout=self.store_wait_seconds):
                 self._ensure_layout()
                 done = 0
                 stored: list[ContentFile] = []
@@ -232,7 +233,7 @@ class FileContentLibrary:
     def add_manifest(self, manifest: Manifest) -> Manifest:
         pid = check_package_id(manifest.package_id)
         try:
-            with library_lock(self._root, exclusive=False, timeout=self.lock_timeout):
+            with library_lock(self._root, exclusive=False, timeout=self.store_wait_seconds):
                 self._ensure_layout()
                 for sha, _size in sorted(manifest.blobs()):
                     path = self.blob_path(sha)

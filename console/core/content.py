@@ -63,6 +63,11 @@ class ContentCancelled(ContentError):
     title = "Cancelled"
 
 
+def boot_image_name(package_id: str) -> str:
+    """The built image's name in a boot image package's content (as ConfigMgr names it)."""
+    return f"boot.{check_package_id(package_id)}.wim"
+
+
 def check_package_id(package_id: str) -> str:
     pid = package_id.strip().upper()
     if not PACKAGE_ID.match(pid):

@@ -351,3 +351,14 @@ def test_cli_content_library_settings_gc_and_verify(site: Any, cli_package: str,
     assert relative.returncode == 1 and relative.stderr.strip() == "error: 'lib' is not an absolute folder path"
     assert site("content-library", "set", check=False).returncode == 2
     assert json.loads(site("content-library", "show", "--json").stdout)["path"] == str(root)
+
+
+def test_a_missing_library_folder_is_named_not_taken_for_no_revisions(console: Any, pid: str, tmp_path: Path) -> None:
+    console.revisions.record_build(pid, built_image(tmp_path, "one"))
+    console.revisions.set_library_root(str(tmp_path / "unmounted"))
+    missing = rf"the content library {tmp_path / 'unmounted'} is missing, but {pid} has revision 1: is its share mounted\?"
+    for call in (lambda: console.revisions.revisions(pid), lambda: console.revisions.rollback(pid, 1),
+                 lambda: console.revisions.diff(pid, 1, 1)):
+        with pytest.raises(ContentError, match=missing):
+            call()
+    assert package_values(console, pid)["SourceVersion"] == 1

@@ -10,9 +10,8 @@ any two steps finishes the job, and the pointer always names a complete version.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +22,15 @@ from console.core.content import (
     ContentLibrary,
     ContentVersionExistsError,
     GarbageReport,
-    ImageListing,
     Manifest,
     ManifestFields,
     ProgressCallback,
-    RegistryValue,
     RevisionNotFoundError,
 )
 from console.core.errors import ConflictError, ConsoleError, NotFoundError, PackageLockedError, ValidationError
-from console.core.image_facts import ImageFacts
 from console.core.ports import PackageRecord, UnitOfWork
 from console.core.revision_diff import RevisionDiff, diff_manifests
+from console.core.revision_types import BuiltImage, Revision
 from console.core.services.boot_image_packages import CLASS_NAME, new_sedo_version
 from console.core.services.context import ServiceContext
 from console.core.values import ValueCoercer, format_datetime
@@ -47,54 +44,7 @@ SHAPING_PROPERTIES = (
 )
 IN_PROGRESS = 1  # JobRecord.status of a running job (WMI: 1 in progress)
 
-
-@dataclass(frozen=True)
-class BuiltImage:
-    """What a build job hands over after the pipeline verified the image.
-
-    ``files``: relative path in the package content -> built file (in the job's work folder).
-    ``facts``: the built image as the WIM reader sees it (ImageOSVersion, ImageProperty, ...).
-    ``properties``: JSON forms of the property values the build used (None: the package's
-    current values of ``SHAPING_PROPERTIES``). ``summary``: what was applied ("2 drivers,
-    scratch 128 MB, prestart command"). ``context_id``: the job's ContextID (makes a retry
-    resume instead of recording a second revision)."""
-
-    files: Mapping[str, Path]
-    facts: ImageFacts | None = None
-    image_listing: ImageListing | None = None
-    registry: Sequence[RegistryValue] = ()
-    properties: Mapping[str, Any] | None = None
-    summary: str = ""
-    duration_seconds: float | None = None
-    context_id: str = ""
-
-
-@dataclass(frozen=True)
-class Revision:
-    """One row of ``bootimage revisions``."""
-
-    package_id: str
-    version: int
-    created_at: datetime
-    created_by: str
-    size: int
-    summary: str
-    changes: tuple[str, ...]
-    current: bool
-    recorded: bool  # False: stored, but its build never reached the database (interrupted)
-    origin: str
-    rolled_back_from: int | None
-
-    @classmethod
-    def of(cls, m: Manifest, *, current: bool, recorded: bool = True) -> Revision:
-        return cls(m.package_id, m.version, m.created_at, m.created_by, m.size, m.summary, m.changes, current,
-                   recorded, m.origin, m.rolled_back_from)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"package_id": self.package_id, "version": self.version, "content_id": f"{self.package_id}.{self.version}",
-                "created_at": format_datetime(self.created_at), "created_by": self.created_by, "size": self.size,
-                "summary": self.summary, "changes": list(self.changes), "current": self.current,
-                "recorded": self.recorded, "origin": self.origin, "rolled_back_from": self.rolled_back_from}
+__all__ = ["BuiltImage", "Revision", "Revisions"]
 
 
 class Revisions:
@@ -146,27 +96,27 @@ class Revisions:
         """The package's revisions, newest first, with the current one marked."""
         record = self._read(package_id)
         pid = record.values["PackageID"]
-        library = self.library()
-        current = library.current_version(pid)
+        library = self._library_for(record)
         recorded = _source_version(record)
+        current = library.current_version(pid)
         return [Revision.of(m, current=m.version == current, recorded=m.version <= recorded)
                 for m in reversed(library.revisions(pid))]
 
     def manifest(self, package_id: str, version: int) -> Manifest:
         record = self._read(package_id)
-        return self._manifest_or_explain(self.library(), record, version)
+        return self._manifest_or_explain(self._library_for(record), record, version)
 
     def diff(self, package_id: str, a: int, b: int) -> RevisionDiff:
         """Property, image-file, registry and content changes from revision ``a`` to ``b``."""
         record = self._read(package_id)
-        library = self.library()
+        library = self._library_for(record)
         return diff_manifests(self._manifest_or_explain(library, record, a), self._manifest_or_explain(library, record, b))
 
     def verify(self, package_id: str, version: int | None = None) -> tuple[int, list[str]]:
         """Re-hash a revision's bytes in the library (default: the current one): its version
         and the problems found (empty: intact)."""
         record = self._read(package_id)
-        library = self.library()
+        library = self._library_for(record)
         pid = record.values["PackageID"]
         if version is None:
             version = library.current_version(pid)
@@ -238,10 +188,11 @@ class Revisions:
     def rollback(self, package_id: str, to_version: int, *, expected_version: str | None = None) -> Result[Revision]:
         """Make revision ``to_version`` current again as a new version (SourceVersion + 1), so
         distribution points receive it like any new content."""
-        library, keep = self.library(), self.retention()
+        keep = self.retention()
         with self._ctx.uow() as uow:
             record = self._record(uow, package_id, lazy=False)
             self._check_no_build(uow, record.values["PackageID"])
+        library = self._library_for(record)
         pid = record.values["PackageID"]
         self._check_owner(record)
         sedo = expected_version or record.values["SedoObjectVersion"]
@@ -290,6 +241,15 @@ class Revisions:
                       Changes(updated=frozenset({pid}), status_messages=True, notes=(f"{what} as revision {version}", *notes)))
 
     # -- helpers ---------------------------------------------------------------------------------
+
+    def _library_for(self, record: PackageRecord) -> ContentLibrary:
+        """The library, or a clear error when its folder is gone while the package has revisions."""
+        library = self.library()
+        recorded = _source_version(record)
+        if recorded and not library.root.is_dir():
+            raise ContentError(f"the content library {library.root} is missing, but {record.values['PackageID']} has "
+                               f"revision {recorded}: is its share mounted? (site setting ContentLibraryPath)")
+        return library
 
     def _finish_recorded(self, library: ContentLibrary, resumed: Manifest, recorded: int, keep: int) -> Result[Revision]:
         """The database already names this job's revision: switch the pointer if that step was lost."""
