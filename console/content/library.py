@@ -159,7 +159,16 @@ class FileContentLibrary:
 
     def store(
         self, package_id: str, version: int, files: Mapping[str, Path], fields: ManifestFields, *,
-        progress: ProgressCallback | None = None, cancelled: Callable[[], bool] | None = None,
+        progress: ProgressCallback | None = None, cancelled: Callable[[], bool] | None = None, make_current: bool = False,
+    ) -> Manifest:
+        manifest = self._store(package_id, version, files, fields, progress, cancelled)
+        if make_current:
+            self.set_current(manifest.package_id, manifest.version)
+        return manifest
+
+    def _store(
+        self, package_id: str, version: int, files: Mapping[str, Path], fields: ManifestFields,
+        progress: ProgressCallback | None, cancelled: Callable[[], bool] | None,
     ) -> Manifest:
         pid = check_package_id(package_id)
         if version < 1:

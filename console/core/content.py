@@ -254,11 +254,12 @@ class ContentLibrary(Protocol):
 
     def store(
         self, package_id: str, version: int, files: Mapping[str, Path], fields: ManifestFields, *,
-        progress: ProgressCallback | None = None, cancelled: Callable[[], bool] | None = None,
+        progress: ProgressCallback | None = None, cancelled: Callable[[], bool] | None = None, make_current: bool = False,
     ) -> Manifest:
-        """Store ``files`` (relative path -> file) as ``package_id`` version ``version`` and write
-        its manifest. Idempotent: the same content again returns the stored manifest; other
-        content under an existing version is refused. Does not switch the pointer."""
+        """Store ``files`` (relative path -> file) as ``package_id`` version ``version``: the
+        objects, then the manifest, then (``make_current``) the package pointer, last.
+        Idempotent: the same content again returns the stored manifest; other content under an
+        existing version is refused (ContentVersionExistsError)."""
         ...
 
     def add_manifest(self, manifest: Manifest) -> Manifest:

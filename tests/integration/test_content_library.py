@@ -196,8 +196,8 @@ def test_kill_9_during_store_leaves_no_partial_file_and_a_rerun_completes(tmp_pa
         if 2 not in lib.versions(PID):
             mid_way += 1
             assert filelib_objects(lib), "the kill came before any chunk was written"
-            manifest = lib.store(PID, 2, {"boot.wim": big}, FIELDS)  # the re-run completes
-            lib.set_current(PID, 2)
+            manifest = lib.store(PID, 2, {"boot.wim": big}, FIELDS, make_current=True)  # the re-run completes
+            assert lib.current_version(PID) == 2
             assert lib.verify(PID, 2) == [] and manifest.files[0].size == big.stat().st_size
             lib.collect_garbage(grace_seconds=0)  # leftover temporary files go too
             assert not [p for p in lib.filelib.glob("*/.*")]

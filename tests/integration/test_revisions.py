@@ -138,6 +138,8 @@ def test_rollback_makes_the_old_content_current_as_a_new_version(console: Any, p
     result = console.revisions.rollback(pid, 1)
 
     assert result.value.version == 3 and result.value.rolled_back_from == 1
+    assert result.changes.notes == ("rolled back to revision 1 as revision 3", (f"note: {pid}'s properties still differ "
+                                    "from revision 1's (EnableLabShell, ScratchSpace); the next build uses the properties"))
     after = package_values(console, pid)
     assert after["SourceVersion"] == 3 and after["SourceDate"] >= before["SourceDate"]
     assert after["ImageOSVersion"] == "10.0.26100.1"  # the facts of the restored image

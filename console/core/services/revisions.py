@@ -29,7 +29,7 @@ from console.core.content import (
 )
 from console.core.errors import ConflictError, ConsoleError, NotFoundError, PackageLockedError, ValidationError
 from console.core.ports import PackageRecord, UnitOfWork
-from console.core.revision_diff import RevisionDiff, diff_manifests
+from console.core.revision_diff import RevisionDiff, diff_manifests, value_changes
 from console.core.revision_types import BuiltImage, Revision
 from console.core.services.boot_image_packages import CLASS_NAME, new_sedo_version
 from console.core.services.context import ServiceContext
@@ -190,7 +190,7 @@ class Revisions:
         distribution points receive it like any new content."""
         keep = self.retention()
         with self._ctx.uow() as uow:
-            record = self._record(uow, package_id, lazy=False)
+            record = self._record(uow, package_id, lazy=True)
             self._check_no_build(uow, record.values["PackageID"])
         library = self._library_for(record)
         pid = record.values["PackageID"]
@@ -237,6 +237,10 @@ class Revisions:
             raise
         library.set_current(pid, version)
         notes = self._retain(library, pid, keep)
+        differ = [c.name for c in value_changes(source.properties, self._snapshot(record))]
+        if differ:
+            notes = ((f"note: {pid}'s properties still differ from revision {to_version}'s ({', '.join(differ)}); "
+                     "the next build uses the properties"), *notes)
         return Result(Revision.of(new, current=True),
                       Changes(updated=frozenset({pid}), status_messages=True, notes=(f"{what} as revision {version}", *notes)))
 
