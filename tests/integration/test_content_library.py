@@ -232,6 +232,10 @@ def test_retention_keeps_the_last_n_and_gc_frees_only_unreferenced_files(lib: Fi
     assert set(objects) == {unique[5], unique[6], unique[7], hashlib.sha256(shared.read_bytes()).hexdigest()}
     assert all(lib.verify(PID, v) == [] for v in (5, 6, 7))
 
+    assert lib.remove_package(PID) == [5, 6, 7]  # the package was deleted
+    assert lib.versions(PID) == [] and lib.current_version(PID) is None
+    assert lib.collect_garbage(grace_seconds=0).files_removed == 4 and filelib_objects(lib) == {}
+
 
 def test_gc_never_runs_while_a_store_holds_the_library(lib: FileContentLibrary, tmp_path: Path) -> None:
     src = tmp_path / "orphan.bin"
