@@ -17,8 +17,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from console.adk.layout import AdkFolder
-from console.content.library import FileContentLibrary
 from console.core.classdef import ClassRegistry
+from console.core.content import ContentLibrary
 from console.core.instance import Instance
 from console.core.optional_components import OptionalComponentCatalog
 from console.core.services import BootImagePackages, Folders, ServiceContext, Sites, StatusMessages
@@ -113,7 +113,15 @@ def open_console(
                          images=WimReader())
     return Console(url, engine, ctx, BootImagePackages(ctx), Folders(ctx), Sites(ctx), StatusMessages(ctx), Jobs(ctx),
                    drivers=DriverCatalog(ctx, FileDriverReader()), settings=SiteSettings(ctx, AdkFolder()),
-                   revisions=Revisions(ctx, FileContentLibrary, default_library_root(url)))
+                   revisions=Revisions(ctx, open_content_library, default_library_root(url)))
+
+
+def open_content_library(root: Path) -> ContentLibrary:
+    """The site's content library at ``root`` (imported on first use: commands that never
+    touch content start without the chunking library)."""
+    from console.content.library import FileContentLibrary
+
+    return FileContentLibrary(root)
 
 
 def default_library_root(url: str) -> Path:

@@ -24,8 +24,6 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pyfastcdc import FastCDC
-
 from console.content.files import TEMP_SUFFIX, fsync_dir, is_temp, library_lock, os_error, write_atomic
 from console.content.integrity import collect_unreferenced, verify_manifest
 from console.core.content import (
@@ -222,6 +220,8 @@ class FileContentLibrary:
             return ContentFile(rel, len(data), digest), done
         whole = hashlib.sha256()
         chunks: list[tuple[str, int]] = []
+        from pyfastcdc import FastCDC  # imported on first use (a Cython extension)
+
         cdc = FastCDC(self.chunk_avg)
         for chunk in cdc.cut_file(str(src)):
             if cancelled is not None and cancelled():
