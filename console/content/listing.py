@@ -33,11 +33,10 @@ def parse_detailed(text: str) -> dict[str, tuple[int, str]]:
         stream = False
         for line in block.splitlines():
             stripped = line.strip()
-            if stripped == "Unnamed data stream:":
-                stream = True
-                continue
-            if stripped.endswith("data stream:"):  # a named (alternate) stream: not the file's contents
-                stream = False
+            if stripped.endswith(":") and "stream" in stripped:
+                # "Unnamed data stream:" holds the file's contents; 'Named data stream "x":',
+                # "Reparse point stream:" and "Raw encrypted data stream:" do not
+                stream = stripped == "Unnamed data stream:"
                 continue
             key, sep, value = stripped.partition("=")
             if not sep:

@@ -316,3 +316,21 @@ def test_sending_a_version_to_another_library_sends_only_missing_objects(lib: Fi
     lib.add_manifest(replace(first, version=3, origin="rollback", rolled_back_from=1))
     again = send_version(lib, dp, PID, 3)
     assert again.objects_sent == 0 and again.content_id == f"{PID}.3" and dp.current_version(PID) == 3
+
+
+def test_the_image_listing_takes_files_and_their_unnamed_stream_only() -> None:
+    from console.content.listing import parse_detailed
+
+    text = "\n".join([
+        "-" * 76, 'Full Path           = "/Windows"', "Attributes          = 0x00000010", "\tUnnamed data stream:",
+        "Hash              = 0x" + "0" * 40, "Uncompressed size = 0 bytes",
+        "-" * 76, 'Full Path           = "/Windows/System32/startnet.cmd"', "Attributes          = 0x00000020",
+        "\tUnnamed data stream:", "Hash              = 0x" + "ab" * 20, "Uncompressed size = 9 bytes",
+        '\tNamed data stream "Zone.Identifier":', "Hash              = 0x" + "cd" * 20, "Uncompressed size = 26 bytes",
+        "-" * 76, 'Full Path           = "/empty.txt"', "Attributes          = 0x00000080",
+        "-" * 76, 'Full Path           = "/ads-first.txt"', "Attributes          = 0x00000020",
+        '\tNamed data stream "x":', "Hash              = 0x" + "ee" * 20, "Uncompressed size = 5 bytes",
+        "\tUnnamed data stream:", "Hash              = 0x" + "ff" * 20, "Uncompressed size = 7 bytes",
+    ])
+    assert parse_detailed(text) == {"/Windows/System32/startnet.cmd": (9, "ab" * 20), "/empty.txt": (0, "0" * 40),
+                                    "/ads-first.txt": (7, "ff" * 20)}

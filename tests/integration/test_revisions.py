@@ -364,3 +364,22 @@ def test_a_missing_library_folder_is_named_not_taken_for_no_revisions(console: A
         with pytest.raises(ContentError, match=missing):
             call()
     assert package_values(console, pid)["SourceVersion"] == 1
+
+
+def test_a_cancelled_build_records_nothing_and_progress_reaches_the_end(console: Any, pid: str, tmp_path: Path) -> None:
+    from console.core.content import ContentCancelled
+
+    library = library_of(console)
+    console.revisions.record_build(pid, built_image(tmp_path, "one"))
+    big = built_image(tmp_path, "big", big=12 * 1024 * 1024)
+    seen: list[tuple[int, int]] = []
+    with pytest.raises(ContentCancelled, match="cancelled; nothing was recorded"):
+        console.revisions.record_build(pid, big, progress=lambda d, t: seen.append((d, t)), cancelled=lambda: len(seen) >= 5)
+    assert package_values(console, pid)["SourceVersion"] == 1
+    assert library.versions(pid) == [1] and library.current_version(pid) == 1
+
+    seen.clear()
+    console.revisions.record_build(pid, big, progress=lambda d, t: seen.append((d, t)))
+    total = big.files["boot.wim"].stat().st_size
+    assert seen[-1] == (total, total) and len(seen) > 10
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
