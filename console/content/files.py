@@ -85,3 +85,67 @@ def library_lock(root: Path, *, exclusive: bool, timeout: float = 30.0) -> Itera
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def _syncfs(folder: Path) -> bool:
+    """Flush the file system holding ``folder`` (Linux syncfs); False where unavailable."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            return bool(libc.syncfs(fd) == 0)
+        finally:
+            os.close(fd)
+    except (OSError, AttributeError):
+        return False
+
+
+class WriteBatch:
+    """Many new files made durable together: each is written under a temporary name, then
+    ``commit`` flushes them (one syncfs instead of an fsync per file and per folder), renames
+    them to their final names and flushes the renames. A crash before ``commit`` leaves only
+    hidden temporary files; a final name always holds a complete file."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.pending: dict[Path, Path] = {}  # final -> temporary
+
+    def add(self, final: Path, data: bytes | memoryview) -> bool:
+        """Write ``data`` for ``final`` unless it is already pending; True when written."""
+        if final in self.pending:
+            return False
+        tmp = temp_name(final)
+        try:
+            with open(tmp, "wb") as out:
+                out.write(data)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        self.pending[final] = tmp
+        return True
+
+    def commit(self) -> None:
+        if not self.pending:
+            return
+        if not _syncfs(self.folder):
+            for tmp in self.pending.values():
+                fd = os.open(tmp, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        for final, tmp in self.pending.items():
+            os.replace(tmp, final)
+        if not _syncfs(self.folder):
+            for folder in {final.parent for final in self.pending}:
+                fsync_dir(folder)
+        self.pending.clear()
+
+    def discard(self) -> None:
+        for tmp in self.pending.values():
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        self.pending.clear()

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from console.content.files import TEMP_SUFFIX, fsync_dir, is_temp, library_lock, os_error, write_atomic
+from console.content.files import TEMP_SUFFIX, WriteBatch, fsync_dir, is_temp, library_lock, os_error, write_atomic
 from console.content.integrity import collect_unreferenced, verify_manifest
 from console.core.content import (
     CHUNK_THRESHOLD,
@@ -135,23 +135,19 @@ class FileContentLibrary:
             raise ContentCorruptError(f"received object does not match its hash {sha256}")
         with library_lock(self._root, exclusive=False, timeout=self.store_wait_seconds):
             self._ensure_layout()
-            dirs: set[Path] = set()
-            self._put(sha256, data, dirs)
-            for folder in dirs:
-                fsync_dir(folder)
+            if not self.has_blob(sha256):
+                self.blob_path(sha256).parent.mkdir(exist_ok=True)
+                write_atomic(self.blob_path(sha256), data)
 
-    def _put(self, sha256: str, data: bytes | memoryview, new_dirs: set[Path]) -> int:
-        """Store one object unless present (then touch it, so a grace-period GC keeps it).
-        Returns the bytes written."""
+    def _put(self, sha256: str, data: bytes | memoryview, batch: WriteBatch) -> None:
+        """Store one object unless present (then touch it, so a grace-period GC keeps it)."""
         final = self.blob_path(sha256)
         if final.is_file():
             with contextlib.suppress(OSError):
                 os.utime(final)
-            return 0
+            return
         final.parent.mkdir(exist_ok=True)
-        write_atomic(final, data, sync_dir=False)
-        new_dirs.add(final.parent)
-        return len(data)
+        batch.add(final, data)
 
     # -- store ---------------------------------------------------------------------------------
 
@@ -183,12 +179,14 @@ class FileContentLibrary:
                 self._ensure_layout()
                 done = 0
                 stored: list[ContentFile] = []
-                new_dirs: set[Path] = set()
-                for rel, src in sorted(named.items()):
-                    entry, done = self._store_file(rel, src, new_dirs, done, total, progress, cancelled)
-                    stored.append(entry)
-                for folder in new_dirs:  # every object durable before the manifest names it
-                    fsync_dir(folder)
+                batch = WriteBatch(self.filelib)
+                try:
+                    for rel, src in sorted(named.items()):
+                        entry, done = self._store_file(rel, src, batch, done, total, progress, cancelled)
+                        stored.append(entry)
+                    batch.commit()  # every object durable under its final name before the manifest names it
+                finally:
+                    batch.discard()
                 manifest = Manifest.build(pid, version, stored, fields)
                 existing = self._read_manifest_or_none(pid, version)
                 if existing is not None:
@@ -204,7 +202,7 @@ class FileContentLibrary:
             raise os_error(self._root, exc, f"store {pid} version {version}") from None
 
     def _store_file(
-        self, rel: str, src: Path, new_dirs: set[Path], done: int, total: int,
+        self, rel: str, src: Path, batch: WriteBatch, done: int, total: int,
         progress: ProgressCallback | None, cancelled: Callable[[], bool] | None,
     ) -> tuple[ContentFile, int]:
         size = src.stat().st_size
@@ -213,7 +211,7 @@ class FileContentLibrary:
         if size <= self.chunk_threshold:
             data = src.read_bytes()
             digest = hashlib.sha256(data).hexdigest()
-            self._put(digest, data, new_dirs)
+            self._put(digest, data, batch)
             done += len(data)
             if progress is not None:
                 progress(done, total)
@@ -229,7 +227,7 @@ class FileContentLibrary:
             piece = chunk.data
             whole.update(piece)
             digest = hashlib.sha256(piece).hexdigest()
-            self._put(digest, piece, new_dirs)
+            self._put(digest, piece, batch)
             chunks.append((digest, chunk.length))
             done += chunk.length
             if progress is not None:
