@@ -13,7 +13,7 @@ Standard library only (the adapter lives in ``console.content``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -284,6 +284,3 @@ class ContentLibrary(Protocol):
     def put_blob(self, sha256: str, data: bytes) -> None: ...
     def free_bytes(self) -> int: ...
 
-
-def manifest_versions(manifests: Sequence[Manifest]) -> list[int]:
-    return sorted(m.version for m in manifests)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -161,6 +162,7 @@ def test_bad_input_is_refused_and_nothing_is_written(lib: FileContentLibrary, tm
 
 STORE_CHILD = """
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from console.content.library import FileContentLibrary
@@ -172,40 +174,52 @@ print("stored", flush=True)
 """
 
 
+def wait_for(condition: Callable[[], bool], seconds: float = 60.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:  # bounded
+        if condition():
+            return True
+        time.sleep(0.002)
+    return False
+
+
 def test_kill_9_during_store_leaves_no_partial_file_and_a_rerun_completes(tmp_path: Path) -> None:
     small = tmp_path / "v1.wim"
     small.write_bytes(b"revision one")
     big = tmp_path / "v2.wim"
-    big.write_bytes(random_bytes(48 * MIB, 4))
+    big.write_bytes(random_bytes(48 * MIB, 4))  # about 190 chunks
     rng = random.Random(5)
     mid_way = 0
-    for attempt in range(10):  # bounded: stop after three kills that landed inside the store
+    for attempt in range(8):  # bounded: stop after four kills that landed inside the store
         lib = FileContentLibrary(tmp_path / f"lib{attempt}")
-        lib.store(PID, 1, {"boot.wim": small}, FIELDS)
-        lib.set_current(PID, 1)
+        lib.store(PID, 1, {"boot.wim": small}, FIELDS, make_current=True)
+        first = lib.manifest(PID, 1).files[0].sha256
         child = subprocess.Popen([sys.executable, "-c", STORE_CHILD, str(lib.root), str(big)],
                                  stdout=subprocess.PIPE, text=True)
         assert child.stdout is not None and child.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0.05, 1.2))
+        if attempt % 2 == 0:  # while chunks are being written: after a random number of them
+            wanted = rng.randint(1, 150)
+            wait_for(lambda lib=lib, n=wanted: len(list(lib.filelib.glob("*/.*.tmp"))) >= n)
+        else:  # while chunks are being renamed to their final names
+            wait_for(lambda lib=lib, first=first: any(p.name != first for p in lib.filelib.glob("*/[0-9a-f]*")))
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
         child.stdout.close()
 
-        assert_filelib_intact(lib)
+        assert_filelib_intact(lib)  # no object under a final name is partial
         assert lib.current_version(PID) == 1 and lib.verify(PID, 1) == []
         if 2 not in lib.versions(PID):
             mid_way += 1
-            written = [p for p in lib.filelib.glob("*/*") if p.name != lib.manifest(PID, 1).files[0].sha256]
-            assert written, "the kill came before any chunk was written"
+            assert [p for p in lib.filelib.glob("*/*") if p.name != first], "the kill came before any chunk was written"
             manifest = lib.store(PID, 2, {"boot.wim": big}, FIELDS, make_current=True)  # the re-run completes
             assert lib.current_version(PID) == 2
             assert lib.verify(PID, 2) == [] and manifest.files[0].size == big.stat().st_size
             lib.collect_garbage(grace_seconds=0)  # leftover temporary files go too
             assert not [p for p in lib.filelib.glob("*/.*")]
             assert lib.verify(PID, 2) == []
-        if mid_way >= 3:
+        if mid_way >= 4:
             break
-    assert mid_way >= 3, "no kill landed during the store"
+    assert mid_way >= 4, f"only {mid_way} kill(s) landed during the store"
 
 
 def test_retention_keeps_the_last_n_and_gc_frees_only_unreferenced_files(lib: FileContentLibrary, tmp_path: Path) -> None:
@@ -253,6 +267,7 @@ def test_gc_never_runs_while_a_store_holds_the_library(lib: FileContentLibrary, 
 
 UNWRITABLE_CHILD = """
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from console.content.library import FileContentLibrary
