@@ -10,21 +10,20 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from console.adk.layout import AdkFolder
 from console.core.classdef import ClassRegistry
-from console.core.content import ContentLibrary
 from console.core.instance import Instance
 from console.core.optional_components import OptionalComponentCatalog
 from console.core.services import BootImagePackages, Folders, ServiceContext, Sites, StatusMessages
 from console.core.services.drivers import DriverCatalog
 from console.core.services.jobs import Jobs
-from console.core.services.revisions import Revisions
 from console.core.services.site_settings import SiteSettings
 from console.drivers.reader import FileDriverReader
 from console.metadata.cimxml import load_classes
@@ -34,6 +33,10 @@ from console.storage.engine import DatabaseError, create_site_engine, default_da
 from console.storage.unit_of_work import SqlUnitOfWorkFactory
 from console.wim.reader import WimReader
 from console.wim.samples import Progress, import_sample_boot_images
+
+if TYPE_CHECKING:
+    from console.core.content import ContentLibrary
+    from console.core.services.revisions import Revisions
 
 DEFAULT_SITE_CODE = "PS1"
 
@@ -73,7 +76,13 @@ class Console:
     jobs: Jobs
     drivers: DriverCatalog
     settings: SiteSettings
-    revisions: Revisions
+
+    @cached_property
+    def revisions(self) -> Revisions:
+        """Revisions of package content in the site's content library (imported on first use)."""
+        from console.core.services.revisions import Revisions
+
+        return Revisions(self.context, open_content_library, default_library_root(self.url))
 
     @property
     def registry(self) -> ClassRegistry:
@@ -112,8 +121,7 @@ def open_console(
     ctx = ServiceContext(registry, load_catalog(), SqlUnitOfWorkFactory(factory, registry), user,
                          images=WimReader())
     return Console(url, engine, ctx, BootImagePackages(ctx), Folders(ctx), Sites(ctx), StatusMessages(ctx), Jobs(ctx),
-                   drivers=DriverCatalog(ctx, FileDriverReader()), settings=SiteSettings(ctx, AdkFolder()),
-                   revisions=Revisions(ctx, open_content_library, default_library_root(url)))
+                   drivers=DriverCatalog(ctx, FileDriverReader()), settings=SiteSettings(ctx, AdkFolder()))
 
 
 def open_content_library(root: Path) -> ContentLibrary:
