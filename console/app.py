@@ -11,8 +11,9 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
@@ -35,10 +36,14 @@ from console.metadata.input_locales import load_input_locales
 from console.metadata.optional_components import load_optional_components
 from console.metadata.sheet_layouts import sheet_layout_for
 from console.paths import classes_dir, data_dir, resources_dir
-from console.storage.engine import DatabaseError, create_site_engine, default_database_url, upgrade
+from console.storage.engine import DatabaseError, create_site_engine, default_database_url, sqlite_path, upgrade
 from console.storage.unit_of_work import SqlUnitOfWorkFactory
 from console.wim.reader import WimReader
 from console.wim.samples import Progress, import_sample_boot_images
+
+if TYPE_CHECKING:
+    from console.core.content import ContentLibrary
+    from console.core.services.revisions import Revisions
 
 DEFAULT_SITE_CODE = "PS1"
 
@@ -98,6 +103,13 @@ class Console:
     drivers: DriverCatalog
     settings: SiteSettings
 
+    @cached_property
+    def revisions(self) -> Revisions:
+        """Revisions of package content in the site's content library (imported on first use)."""
+        from console.core.services.revisions import Revisions
+
+        return Revisions(self.context, open_content_library, default_library_root(self.url))
+
     @property
     def registry(self) -> ClassRegistry:
         return self.context.registry
@@ -151,6 +163,24 @@ def open_console(
     return Console(url, engine, ctx, BootImagePackages(ctx), Folders(ctx), Sites(ctx), StatusMessages(ctx),
                    Jobs(ctx, job_handlers()),
                    drivers=DriverCatalog(ctx, FileDriverReader()), settings=SiteSettings(ctx, AdkFolder()))
+
+
+def open_content_library(root: Path) -> ContentLibrary:
+    """The site's content library at ``root`` (imported on first use: commands that never
+    touch content start without the chunking library)."""
+    from console.content.library import FileContentLibrary
+
+    return FileContentLibrary(root)
+
+
+def default_library_root(url: str) -> Path:
+    """The content library until the site setting ContentLibraryPath names another folder:
+    ``<data folder>/ContentLib`` for the default site database; beside any other SQLite file
+    ``<folder>/<file stem>-ContentLib`` (two site databases never share one library)."""
+    path = sqlite_path(url)
+    if path is None or path.resolve() == (data_dir() / "site.db").resolve():
+        return data_dir() / "ContentLib"
+    return path.parent / f"{path.stem}-ContentLib"
 
 
 def ensure_default_site(console: ConsoleServices, code: str = DEFAULT_SITE_CODE) -> None:

@@ -1,1 +1,1 @@
-"""Content library and distribution to distribution points."""
+"""Content library, transports and distribution (adapters of console.core.content)."""
