@@ -1,0 +1,126 @@
+"""The ``build`` job: UpdateImage run by the site worker, step by step.
+
+Steps (each idempotent; the job engine records each one as it completes, so a worker killed
+with ``kill -9`` loses at most the step it was in):
+
+``preflight``  the package's build spec is taken from its current properties and frozen in the
+               job (later steps and a resumed worker use exactly this spec); every pre-flight
+               check runs; a failure fails the job with each cause before anything is written.
+``export``     the package's index of the source WIM to a new WIM in the job's work folder.
+``customize``  drivers, scratch space, boot script, prestart files, background.
+``verify``     ``wimlib-imagex verify`` and a read-back of every customization.
+``record``     the verified image becomes the package's next revision in the content library;
+               SourceVersion, SourceDate, PackageSize and the image properties are updated in
+               one short write transaction; the work folder is removed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from console.core.content import ContentLibrary
+from console.core.image_facts import ImageFacts
+from console.core.jobs import Cancelled, Job, JobError, StepContext
+from console.core.revision_types import BuiltImage as BuildOutput
+from console.core.servicing import (
+    BuildSpec,
+    Check,
+    DriverSource,
+    ImageBuilder,
+    ServicingError,
+    SourceFingerprint,
+    has_failures,
+)
+from console.core.servicing import Cancelled as StepCancelled
+
+BUILD_KIND = "build"
+STEPS = ("preflight", "export", "customize", "verify", "record")
+
+#: spec_for(package_id, work_root) -> the package's build spec
+SpecFor = Callable[[str, str], BuildSpec]
+#: record(package_id, output, progress, cancelled) -> the recorded version
+Record = Callable[[str, BuildOutput, Callable[[int, int, str], None], Callable[[], bool]], int]
+
+
+def spec_to_json(spec: BuildSpec) -> dict[str, Any]:
+    return dataclasses.asdict(spec)
+
+
+def spec_from_json(data: Mapping[str, Any]) -> BuildSpec:
+    """The spec frozen by the pre-flight step (JSON lists back to the dataclass's tuples)."""
+    values = dict(data)
+    drivers: list[DriverSource] = []
+    for driver in values.get("drivers") or ():
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in driver.items()}
+        drivers.append(DriverSource(**fields))
+    values["drivers"] = tuple(drivers)
+    values["fingerprint"] = SourceFingerprint(**(values.get("fingerprint") or {}))
+    for name, value in list(values.items()):
+        if isinstance(value, list):
+            values[name] = tuple(value)
+    return BuildSpec(**values)
+
+
+def failure_text(checks: Sequence[Check]) -> str:
+    failures = [c for c in checks if c.failed]
+    return "pre-flight failed: " + " | ".join(f"{c.message}" for c in failures)
+
+
+class BuildJobHandler:
+    """``JobHandler`` for kind ``build`` (UpdateImage / UpdateDefaultImage)."""
+
+    kind = BUILD_KIND
+
+    def __init__(self, spec_for: SpecFor, builder: ImageBuilder, library: Callable[[], ContentLibrary],
+                 record: Record) -> None:
+        self._spec_for = spec_for
+        self._builder = builder
+        self._library = library
+        self._record = record
+
+    def steps(self, job: Job) -> Sequence[str]:
+        return STEPS
+
+    def run_step(self, job: Job, step: str, ctx: StepContext) -> Mapping[str, Any] | None:
+        pid = job.package_id or ""
+        workdir = self._library().work_dir(job.context_id)
+        if step == "preflight":
+            return self._preflight(pid, str(workdir), ctx)
+        spec = spec_from_json((job.step_results.get("preflight") or {})["spec"])
+        try:
+            if step == "record":
+                return self._record_step(job, pid, spec, workdir, ctx)
+            ctx.progress(0, 100, f"{step}: starting")
+            self._builder.run_step(step, spec, str(workdir), ctx.progress, ctx.cancelled)
+        except StepCancelled:
+            raise Cancelled() from None
+        except ServicingError as exc:
+            raise JobError(f"{step}: {exc.message}") from None
+        return None
+
+    def _preflight(self, pid: str, work_root: str, ctx: StepContext) -> Mapping[str, Any]:
+        ctx.progress(0, 1, "pre-flight checks")
+        spec = self._spec_for(pid, work_root)
+        checks = self._builder.preflight(spec)
+        if has_failures(checks):
+            raise JobError(failure_text(checks))
+        warnings = [c.message for c in checks if c.severity == "warning"]
+        ctx.progress(1, 1, f"pre-flight passed ({len(warnings)} warning(s))")
+        return {"spec": spec_to_json(spec), "warnings": warnings, "started": time.time()}
+
+    def _record_step(self, job: Job, pid: str, spec: BuildSpec, workdir: Path, ctx: StepContext) -> Mapping[str, Any]:
+        built = self._builder.result(spec, str(workdir))
+        started = (job.step_results.get("preflight") or {}).get("started")
+        facts = ImageFacts(built.architecture, built.os_version, built.languages[0] if built.languages else "",
+                           built.image_xml, built.size_kb)
+        output = BuildOutput(
+            files={spec.output_name: Path(built.path)}, facts=facts, summary=built.summary,
+            duration_seconds=(time.time() - float(started)) if started else None, context_id=job.context_id,
+        )
+        version = self._record(pid, output, ctx.progress, ctx.cancelled)
+        self._library().remove_work_dir(job.context_id)
+        return {"version": version, "summary": built.summary}
