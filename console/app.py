@@ -23,15 +23,18 @@ from console.core.instance import Instance
 from console.core.optional_components import OptionalComponentCatalog
 from console.core.services import BootImagePackages, Folders, ServiceContext, Sites, StatusMessages
 from console.core.services.drivers import DriverCatalog
+from console.core.services.image_builds import ImageBuilds, locale_resolver
 from console.core.services.jobs import Jobs
 from console.core.services.site_settings import SiteSettings
 from console.core.sheet_layout import SheetLayout
+from console.drivers.build_sources import InfDriverSourceReader
 from console.drivers.reader import FileDriverReader
 from console.metadata.cimxml import load_classes
 from console.metadata.input_locales import load_input_locales
 from console.metadata.optional_components import load_optional_components
 from console.metadata.sheet_layouts import sheet_layout_for
 from console.paths import classes_dir, data_dir, resources_dir
+from console.servicing.builder import WimlibImageBuilder, export_default_boot_image
 from console.storage.engine import create_site_engine, default_database_url, upgrade
 from console.storage.unit_of_work import SqlUnitOfWorkFactory
 from console.wim.reader import WimReader
@@ -75,6 +78,7 @@ class Console:
     jobs: Jobs
     drivers: DriverCatalog
     settings: SiteSettings
+    builds: ImageBuilds
 
     @property
     def registry(self) -> ClassRegistry:
@@ -108,8 +112,18 @@ def open_console(url: str | None = None, *, user: str | None = None, classes: st
     factory = sessionmaker(engine, expire_on_commit=False)
     ctx = ServiceContext(registry, load_catalog(), SqlUnitOfWorkFactory(factory, registry), user or current_user(),
                          images=WimReader(), input_locales=load_input_locales())
-    return Console(url, engine, ctx, BootImagePackages(ctx), Folders(ctx), Sites(ctx), StatusMessages(ctx), Jobs(ctx),
-                   drivers=DriverCatalog(ctx, FileDriverReader()), settings=SiteSettings(ctx, AdkFolder()))
+    packages = BootImagePackages(ctx)
+    drivers = DriverCatalog(ctx, FileDriverReader())
+    settings = SiteSettings(ctx, AdkFolder(), default_content_library_root=str(data_dir() / "ContentLib"))
+    builder = WimlibImageBuilder(WimReader(), resolve_locale=locale_resolver(ctx.input_locales))
+
+    def export_default(adk_folder: str, architecture: str, index: int, path: str) -> None:
+        export_default_boot_image(AdkFolder(), adk_folder, architecture, index, path)
+
+    builds = ImageBuilds(ctx, packages, drivers, settings, builder, InfDriverSourceReader(), export_default)
+    packages.export_default = builds.export_default_boot_image
+    return Console(url, engine, ctx, packages, Folders(ctx), Sites(ctx), StatusMessages(ctx), Jobs(ctx),
+                   drivers=drivers, settings=settings, builds=builds)
 
 
 def ensure_default_site(console: ConsoleServices, code: str = DEFAULT_SITE_CODE) -> None:

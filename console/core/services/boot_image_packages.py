@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,9 +64,15 @@ def new_sedo_version() -> str:
     return str(uuid.uuid4()).upper()
 
 
+#: ``(Architecture, ImageIndex, ExportImagePath)`` → the path written (``ImageBuilds``).
+ExportDefault = Callable[[str, int, str], Result[str]]
+
+
 class BootImagePackages(SourceImageMethods):
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, export_default: ExportDefault | None = None) -> None:
         self._ctx = ctx
+        #: Bound by the composition root to ``ImageBuilds.export_default_boot_image``.
+        self.export_default = export_default
 
     @property
     def cls(self) -> ClassDef:
@@ -343,7 +349,10 @@ class BootImagePackages(SourceImageMethods):
         raise NotImplementedYetError("UpdateDefaultImage", "building customized images with wimlib")
 
     def export_default_boot_image(self, architecture: str, image_index: int, export_image_path: str) -> Result[str]:
-        raise NotImplementedYetError("ExportDefaultBootImage", "building customized images with wimlib")
+        """ExportDefaultBootImage: see ``ImageBuilds.export_default_boot_image``."""
+        if self.export_default is None:
+            raise NotImplementedYetError("ExportDefaultBootImage", "a console wired with the build pipeline")
+        return self.export_default(architecture, image_index, export_image_path)
 
     def add_distribution_points(self, package_id: str, site_code: Sequence[str], nal_path: Sequence[str]) -> Result[int]:
         raise NotImplementedYetError("AddDistributionPoints", "distribution to distribution points")
