@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 
 from console.core.errors import ConsoleError, ValidationError
-from tests.servicing_fixtures import ARM64_INF, BUS_INF, DEFAULT_COMPONENTS, DISK_INF, TINY_JPEG, driver_folder, winpe_wim
+from tests.servicing_fixtures import (
+    ARM64_INF,
+    BUS_INF,
+    DEFAULT_COMPONENTS,
+    DISK_INF,
+    TINY_JPEG,
+    driver_folder,
+    winpe_wim,
+)
 from tests.wim_fixtures import require_tool
 
 COMPONENTS = (*DEFAULT_COMPONENTS, "WinPE-NetFx", "WinPE-PowerShell")

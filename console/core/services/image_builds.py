@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path
 from typing import Protocol
 
 from console.core.changes import Changes, Result
@@ -24,6 +23,10 @@ from console.core.drivers import Driver
 from console.core.errors import ConsoleError, ValidationError
 from console.core.input_locales import InputLocaleCatalog
 from console.core.optional_components import component_groups, component_name
+from console.core.services.boot_image_packages import BootImagePackages
+from console.core.services.context import ServiceContext
+from console.core.services.drivers import DriverCatalog
+from console.core.services.site_settings import SiteSettings
 from console.core.servicing import (
     SITE_REQUIRED_COMPONENTS,
     BuildSpec,
@@ -34,10 +37,6 @@ from console.core.servicing import (
     Severity,
     SourceFingerprint,
 )
-from console.core.services.boot_image_packages import BootImagePackages
-from console.core.services.context import ServiceContext
-from console.core.services.drivers import DriverCatalog
-from console.core.services.site_settings import SiteSettings
 
 #: The content library's folder for builds in progress (under the content library root).
 WORK_FOLDER = "work"
