@@ -86,7 +86,7 @@ def main(argv: list[str]) -> int:
         wait(lambda: page.runs == 2 and page.checks is not None, timeout=60)
         save(wizard, out, "wizard-update-dp-preflight-passed.png")
         wizard.next()
-        wait(lambda: wizard.options.adk_status.text() != "Reading the Windows ADK setting…")
+        wait(lambda: wizard.options_page.adk_status.text() != "Reading the Windows ADK setting…")
         save(wizard, out, "wizard-update-dp-options.png")
         wizard.next()
         save(wizard, out, "wizard-update-dp-summary.png")

@@ -83,8 +83,8 @@ def test_failures_block_next_and_fix_opens_the_named_tab_and_check_again_reruns(
 
     wizard.next()
     assert wizard.currentId() == PageId.OPTIONS
-    qtbot.waitUntil(lambda: wizard.options.adk_status.text() != "Reading the Windows ADK setting…", timeout=10000)
-    assert not wizard.options.reload.isEnabled() and "No Windows ADK is configured" in wizard.options.adk_status.text()
+    qtbot.waitUntil(lambda: wizard.options_page.adk_status.text() != "Reading the Windows ADK setting…", timeout=10000)
+    assert not wizard.options_page.reload.isEnabled() and "No Windows ADK is configured" in wizard.options_page.adk_status.text()
     wizard.next()
     assert wizard.currentId() == PageId.SUMMARY
     summary = wizard.summary.text.toPlainText()

@@ -113,12 +113,12 @@ class UpdateDistributionPointsWizard(WizardBase):
         self.package = package
         self.package_id = str(package["PackageID"])
         self.preflight = PreflightPage(console, self.package_id, tasks)
-        self.options = OptionsPage(console, str(package.get("Architecture") or ""), tasks)
+        self.options_page = OptionsPage(console, str(package.get("Architecture") or ""), tasks)
         self.summary = SummaryPage(self._summary)
         self.summary.setSubTitle("What a build of this boot image would do.")
         self.summary.setFinalPage(True)
         self.setPage(PageId.PREFLIGHT, self.preflight)
-        self.setPage(PageId.OPTIONS, self.options)
+        self.setPage(PageId.OPTIONS, self.options_page)
         self.setPage(PageId.SUMMARY, self.summary)
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Close")
         self.preflight.fix_requested.connect(lambda fix: self.fix_requested.emit(self.package_id, fix))
@@ -138,7 +138,7 @@ class UpdateDistributionPointsWizard(WizardBase):
         if warnings:
             parts.append(f"<p>Pre-flight warnings ({len(warnings)}):</p><ul>"
                          + "".join(f"<li>{escape(c.message)}</li>" for c in warnings) + "</ul>")
-        if self.options.reload.isChecked():
+        if self.options_page.reload.isChecked():
             parts.append(f"<p>Reload from the Windows ADK: <b>yes</b> — the {escape(spec.architecture if spec else '')} "
                          "winpe.wim is exported to a new source file and the boot image points at it first.</p>")
         else:
