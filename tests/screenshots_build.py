@@ -5,8 +5,9 @@
 Builds a throw-away site with a WinPE-like WIM (wimlib, a real hive), two drivers from the
 test INFs (one of the wrong architecture), a prestart command without ``cmd /c`` and a chosen
 component the image lacks, then saves ``wizard-update-dp-<page>.png``: preflight-failing,
-preflight-passed (after fixing the package and Check again), options, summary; and
-``main-window-toolbar-1024.png`` (the toolbar with the action at 1024×700).
+preflight-passed (after fixing the package and Check again), options, summary;
+``main-window-toolbar-1024.png`` (the toolbar with the action at 1024×700) and
+``settings-dialog.png`` (with the build settings).
 """
 
 from __future__ import annotations
@@ -91,6 +92,13 @@ def main(argv: list[str]) -> int:
         wizard.next()
         save(wizard, out, "wizard-update-dp-summary.png")
         wizard.reject()
+        from console.ui.dialogs.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(console, window.tasks, window)
+        dialog.show()
+        wait(lambda: dialog.library_root.text() != "")
+        save(dialog, out, "settings-dialog.png")
+        dialog.reject()
         window.close()
         console.close()
     return 0

@@ -105,6 +105,8 @@ def test_preflight_passes_a_good_package_and_uses_the_known_locales(console, tmp
     assert [c for c in checks if c.failed] == []
     assert {"library.root", "source.file", "components.missing", "hives.open", "locale"} <= {c.id for c in checks}
     assert (library / "work").is_dir()
+    changed = next(c for c in checks if c.id == "source.changed")
+    assert "not known" in changed.message  # no fingerprint is recorded at import: never claim "unchanged"
     # a locale the known-locales list has but the builder's built-in few do not
     console.packages.put(pid, {"InputLocale": "fi-FI"})
     locale = next(c for c in console.builds.preflight(pid) if c.id == "locale")

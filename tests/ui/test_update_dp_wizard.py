@@ -112,3 +112,22 @@ def test_a_settings_failure_opens_the_settings_dialog(qtbot, console, tmp_path, 
     _top(SettingsDialog).reject()
     wizard.reject()
     wait_idle(qtbot, window)
+
+
+def test_settings_dialog_saves_the_build_settings_and_refuses_bad_ones_whole(qtbot, console, tmp_path, tasks):
+    from console.ui.dialogs.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(console, tasks)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: "No Windows ADK configured" in dialog.status.text(), timeout=5000)
+    assert dialog.library_root.text().endswith("ContentLib")  # the default is shown
+    dialog.library_root.setText("relative/lib")
+    dialog.deployment_command.setText("X:\\deploy.cmd")
+    dialog.save()
+    qtbot.waitUntil(lambda: "absolute path" in dialog.build_status.text(), timeout=5000)
+    assert console.settings.deployment_command() == ""  # nothing was written
+    dialog.library_root.setText(str(tmp_path / "lib"))
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted, timeout=5000)
+    assert console.settings.content_library_root() == str(tmp_path / "lib")
+    assert console.settings.deployment_command() == "X:\\deploy.cmd"

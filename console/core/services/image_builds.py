@@ -165,7 +165,7 @@ class ImageBuilds:
         if not spec.image_path:
             checks.append(_check("source.file", "failure", f"{spec.package_id} has no ImagePath; choose its source WIM",
                                  DATA_SOURCE))
-        checks += self._builder.preflight(spec)
+        checks += [_honest_fingerprint(c, spec) for c in self._builder.preflight(spec)]
         return checks
 
     def _library_checks(self, spec: BuildSpec) -> list[Check]:
@@ -218,6 +218,15 @@ class ImageBuilds:
                            text=text_message, user=self._ctx.user, site_code=site.code)
             uow.commit()
         return Result(path, Changes(status_messages=True, notes=(text_message,)))
+
+
+def _honest_fingerprint(check: Check, spec: BuildSpec) -> Check:
+    """Without a fingerprint from the import, "unchanged" cannot be known: say so."""
+    fp = spec.fingerprint
+    if check.id == "source.changed" and check.severity == "pass" and fp.size is None and fp.mtime is None and not fp.guid:
+        return Check(check.id, "pass", "whether the source WIM changed since the import is not known (the import did "
+                     "not record its size, time or WIM GUID); the build uses the file as it is now")
+    return check
 
 
 def _bare_source(driver: Driver) -> DriverSource:

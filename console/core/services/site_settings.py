@@ -50,12 +50,18 @@ class SiteSettings:
 
     def set_deployment_command(self, command: str) -> Result[str]:
         """The command every built boot image runs after the prestart command ("" = none)."""
+        text = self.check_deployment_command(command)
+        self._set(DEPLOYMENT_COMMAND, text)
+        return Result(text, Changes())
+
+    @staticmethod
+    def check_deployment_command(command: str) -> str:
         text = command.strip()
         if any(c in text for c in "\r\n\0"):
             raise ValidationError.single("DeploymentCommand", "the deployment command must be one line "
                                          "(no line breaks or NUL characters); nothing was changed")
-        self._set(DEPLOYMENT_COMMAND, text)
-        return Result(text, Changes())
+        _check_length(DEPLOYMENT_COMMAND, text)
+        return text
 
     def content_library_root(self) -> str:
         """The configured content library root, else the default (``<data dir>/ContentLib``)."""
@@ -64,25 +70,33 @@ class SiteSettings:
     def set_content_library_root(self, path: str) -> Result[str]:
         """Remember where the site's content library lives ("" = back to the default). It
         must be an absolute path; it need not exist yet (pre-flight checks it can be written)."""
-        text = path.strip()
-        if text and not Path(text).is_absolute():
-            raise ValidationError.single("content_library_root", f"the content library root {text!r} must be an "
-                                         "absolute path (every worker reaches it by that path); nothing was changed")
-        if "\0" in text:
-            raise ValidationError.single("content_library_root", "the content library root contains a NUL "
-                                         "character; nothing was changed")
-        self._set(CONTENT_LIBRARY_ROOT, text)
+        self._set(CONTENT_LIBRARY_ROOT, self.check_content_library_root(path))
         return Result(self.content_library_root(), Changes())
+
+    @staticmethod
+    def check_content_library_root(path: str) -> str:
+        text = path.strip()
+        if "\0" in text:
+            raise ValidationError.single(CONTENT_LIBRARY_ROOT, "the content library root contains a NUL "
+                                         "character; nothing was changed")
+        if text and not Path(text).is_absolute():
+            raise ValidationError.single(CONTENT_LIBRARY_ROOT, f"the content library root {text!r} must be an "
+                                         "absolute path (every worker reaches it by that path); nothing was changed")
+        _check_length(CONTENT_LIBRARY_ROOT, text)
+        return text
 
     def _get(self, key: str) -> str:
         with self._ctx.uow() as uow:
             return uow.settings.get(key) or ""
 
     def _set(self, key: str, value: str) -> None:
-        if len(value) > MAX_SETTING_LENGTH:
-            raise ValidationError.single(key, f"{key} is {len(value)} characters long; at most "
-                                         f"{MAX_SETTING_LENGTH} are allowed; nothing was changed")
         with self._ctx.uow() as uow:
             self._ctx.local_site(uow)
             uow.settings.set(key, value, modified_by=self._ctx.user, modified_at=self._ctx.clock())
             uow.commit()
+
+
+def _check_length(key: str, value: str) -> None:
+    if len(value) > MAX_SETTING_LENGTH:
+        raise ValidationError.single(key, f"{key} is {len(value)} characters long; at most "
+                                     f"{MAX_SETTING_LENGTH} are allowed; nothing was changed")
