@@ -208,3 +208,13 @@ def test_export_default_boot_image_from_the_configured_adk(console, site_db, tmp
     assert arm.returncode == 1 and "has no winpe.wim for arm64" in arm.stderr and not (tmp_path / "arm.wim").exists()
     bad = site_db("export-default", "--architecture", "ia64", "--path", str(tmp_path / "ia.wim"), check=False)
     assert bad.returncode == 1 and "error: " in bad.stderr
+
+
+def test_cli_settings_show_and_refuse_bad_values(site_db, tmp_path):
+    lib = tmp_path / "lib"
+    data = json.loads(site_db("settings", "--content-library-root", str(lib), "--deployment-command", "X:\\go.cmd",
+                              "--json").stdout)
+    assert data["ContentLibraryRoot"] == str(lib) and data["DeploymentCommand"] == "X:\\go.cmd"
+    bad = site_db("settings", "--content-library-root", "relative", check=False)
+    assert bad.returncode == 1 and bad.stderr.startswith("error: ") and "absolute path" in bad.stderr
+    assert json.loads(site_db("settings", "--json").stdout)["ContentLibraryRoot"] == str(lib)

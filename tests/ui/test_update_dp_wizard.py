@@ -131,3 +131,42 @@ def test_settings_dialog_saves_the_build_settings_and_refuses_bad_ones_whole(qtb
     qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted, timeout=5000)
     assert console.settings.content_library_root() == str(tmp_path / "lib")
     assert console.settings.deployment_command() == "X:\\deploy.cmd"
+
+
+def test_drivers_fix_opens_the_drivers_wizard_and_the_adk_option_reaches_the_summary(qtbot, console, tmp_path,
+                                                                                     module_wim, make_window):
+    import shutil
+
+    from console.ui.wizards.drivers_wizard import DriversWizard
+    from tests.servicing_fixtures import ARM64_INF, driver_folder
+
+    adk = tmp_path / "Assessment and Deployment Kit"
+    (adk / "Windows Preinstallation Environment" / "amd64" / "en-us").mkdir(parents=True)
+    shutil.copyfile(module_wim, adk / "Windows Preinstallation Environment" / "amd64" / "en-us" / "winpe.wim")
+    console.settings.set_windows_adk_path(str(adk))
+    console.settings.set_content_library_root(str(tmp_path / "ContentLib"))
+    pid = console.packages.create_from_wim(str(module_wim), 1).value["PackageID"]
+    inf = driver_folder(tmp_path / "drivers", ARM64_INF)
+    arm = console.drivers.create_from_inf(str(inf.parent), inf.name).value.ci_id
+    console.drivers.add_drivers_to_boot_image(pid, [arm])
+    window = make_window()
+    wizard = open_wizard(qtbot, window)
+    [row] = [r for r in wizard.preflight.check_rows if r.check.failed]
+    assert row.check.id == "drivers.architecture" and row.fix_button is not None
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    row.fix_button.click()
+    qtbot.waitUntil(lambda: _top(DriversWizard) is not None, timeout=10000)
+    _top(DriversWizard).reject()
+
+    console.drivers.remove_drivers_from_boot_image(pid, [arm])
+    wizard.preflight.again.click()
+    qtbot.waitUntil(lambda: wizard.preflight.isComplete(), timeout=30000)
+    wizard.next()
+    options = wizard.options_page
+    qtbot.waitUntil(options.reload.isEnabled, timeout=10000)
+    assert "winpe.wim" in options.adk_status.text()
+    options.reload.setChecked(True)
+    wizard.next()
+    assert "Reload from the Windows ADK: yes" in wizard.summary.text.toPlainText()
+    wizard.reject()
+    wait_idle(qtbot, window)

@@ -32,7 +32,7 @@ RELOAD_HELP = (
 NOT_BUILDING = (
     "<p style='background:#fff4ce; border:1px solid #e0c36a; padding:6px'><b>Nothing will be built yet.</b> "
     "Building runs as a job in the site worker, so that closing the console does not stop it; the job engine "
-    "and its worker are not in this console yet. Finish closes this wizard without changing the boot image "
+    "and its worker are not in this console yet. Close ends this wizard without changing the boot image "
     "or its source. Distribution points do not exist yet either: when building arrives, this wizard builds only.</p>"
 )
 
