@@ -170,3 +170,16 @@ def test_drivers_fix_opens_the_drivers_wizard_and_the_adk_option_reaches_the_sum
     assert "Reload from the Windows ADK: yes" in wizard.summary.text.toPlainText()
     wizard.reject()
     wait_idle(qtbot, window)
+
+
+def test_closing_the_wizard_while_the_checks_run_drops_their_late_result(qtbot, console, bad_prestart, tasks):
+    from shiboken6 import isValid
+
+    wizard = UpdateDistributionPointsWizard(console, console.packages.get(bad_prestart, lazy=True), tasks)
+    wizard.show()
+    qtbot.waitUntil(lambda: bool(tasks.running), timeout=5000)
+    wizard.reject()
+    wizard.deleteLater()
+    qtbot.waitUntil(lambda: not isValid(wizard), timeout=5000)
+    tasks.wait()
+    qtbot.wait(200)  # the late result is delivered (and dropped) without an error

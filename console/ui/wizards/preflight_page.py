@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
     QWizardPage,
 )
+from shiboken6 import isValid
 
 from console.core.console_services import ConsoleServices
 from console.core.errors import ConsoleError
@@ -143,7 +144,10 @@ class PreflightPage(QWizardPage):
         def work(_ctx: Any) -> tuple[BuildSpec, list[Check]]:
             return self.console.builds.spec_for(pid), self.console.builds.preflight(pid)
 
-        self.tasks.run(work, on_success=self._done, on_error=self._failed, description=f"Pre-flight checks of {pid}")
+        # The wizard may be closed while the checks run: a late result is then dropped.
+        self.tasks.run(work, on_success=lambda result: self._done(result) if isValid(self) else None,
+                       on_error=lambda exc: self._failed(exc) if isValid(self) else None,
+                       description=f"Pre-flight checks of {pid}")
 
     def _done(self, result: tuple[BuildSpec, list[Check]]) -> None:
         self.spec, checks = result

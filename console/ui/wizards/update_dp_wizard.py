@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget, QWizard, QWizardPage
+from shiboken6 import isValid
 
 from console.core.adk import AdkInfo
 from console.core.console_services import ConsoleServices
@@ -71,8 +72,10 @@ class OptionsPage(QWizardPage):
 
     def initializePage(self) -> None:
         if not self._loaded:
-            self.tasks.run(lambda _ctx: self.console.settings.windows_adk(), on_success=self._adk_read,
-                           on_error=self._adk_failed, description="Reading the Windows ADK")
+            self.tasks.run(lambda _ctx: self.console.settings.windows_adk(),
+                           on_success=lambda info: self._adk_read(info) if isValid(self) else None,
+                           on_error=lambda exc: self._adk_failed(exc) if isValid(self) else None,
+                           description="Reading the Windows ADK")
 
     def _adk_read(self, info: AdkInfo | None) -> None:
         self._loaded = True
