@@ -9,11 +9,11 @@ import getpass
 import importlib
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
@@ -25,17 +25,22 @@ from console.core.errors import ConsoleError
 from console.core.instance import Instance
 from console.core.jobs import HandlerRegistry
 from console.core.optional_components import OptionalComponentCatalog
+from console.core.revision_types import BuiltImage as BuildOutput
 from console.core.services import BootImagePackages, Folders, ServiceContext, Sites, StatusMessages
+from console.core.services.build_job import BUILD_KIND, BuildJobHandler
 from console.core.services.drivers import DriverCatalog
+from console.core.services.image_builds import ImageBuilds, locale_resolver
 from console.core.services.jobs import Jobs
 from console.core.services.site_settings import SiteSettings
 from console.core.sheet_layout import SheetLayout
+from console.drivers.build_sources import InfDriverSourceReader
 from console.drivers.reader import FileDriverReader
 from console.metadata.cimxml import load_classes
 from console.metadata.input_locales import load_input_locales
 from console.metadata.optional_components import load_optional_components
 from console.metadata.sheet_layouts import sheet_layout_for
 from console.paths import classes_dir, data_dir, resources_dir
+from console.servicing.builder import WimlibImageBuilder, export_default_boot_image
 from console.storage.engine import DatabaseError, create_site_engine, default_database_url, sqlite_path, upgrade
 from console.storage.unit_of_work import SqlUnitOfWorkFactory
 from console.wim.reader import WimReader
@@ -102,6 +107,7 @@ class Console:
     jobs: Jobs
     drivers: DriverCatalog
     settings: SiteSettings
+    builds: ImageBuilds
 
     @cached_property
     def revisions(self) -> Revisions:
@@ -160,9 +166,42 @@ def open_console(
     factory = sessionmaker(engine, expire_on_commit=False)
     ctx = ServiceContext(registry, load_catalog(), SqlUnitOfWorkFactory(factory, registry), user,
                          images=WimReader(), input_locales=load_input_locales())
-    return Console(url, engine, ctx, BootImagePackages(ctx), Folders(ctx), Sites(ctx), StatusMessages(ctx),
-                   Jobs(ctx, job_handlers()),
-                   drivers=DriverCatalog(ctx, FileDriverReader()), settings=SiteSettings(ctx, AdkFolder()))
+    packages = BootImagePackages(ctx)
+    drivers = DriverCatalog(ctx, FileDriverReader())
+    settings = SiteSettings(ctx, AdkFolder(), default_content_library_root=str(default_library_root(url)))
+    builder = WimlibImageBuilder(WimReader(), resolve_locale=locale_resolver(ctx.input_locales))
+
+    def export_default(adk_folder: str, architecture: str, index: int, path: str) -> None:
+        export_default_boot_image(AdkFolder(), adk_folder, architecture, index, path)
+
+    builds = ImageBuilds(ctx, packages, drivers, settings, builder, InfDriverSourceReader(), export_default)
+    packages.export_default = builds.export_default_boot_image
+    handlers = job_handlers()
+    console = Console(url, engine, ctx, packages, Folders(ctx), Sites(ctx), StatusMessages(ctx), Jobs(ctx, handlers),
+                      drivers=drivers, settings=settings, builds=builds)
+    handlers.register(build_job_handler(console, builder))
+
+    def queue_build(package_id: str, payload: Mapping[str, Any]) -> str:
+        job = console.jobs.queue(BUILD_KIND, package_id, payload).value
+        console.ensure_worker()  # the embedded default: a detached worker when none heartbeats
+        return job.context_id
+
+    packages.queue_build = queue_build
+    return console
+
+
+def build_job_handler(console: Console, builder: WimlibImageBuilder) -> BuildJobHandler:
+    """UpdateImage's job: pre-flight and the build spec from ``console.builds``, the pipeline
+    of ``builder``, the result kept as a revision by ``console.revisions``."""
+
+    def record(package_id: str, output: BuildOutput, progress: Callable[[int, int, str], None],
+               cancelled: Callable[[], bool]) -> int:
+        def stored(done: int, total: int) -> None:
+            progress(done, total, "storing the image in the content library")
+
+        return console.revisions.record_build(package_id, output, progress=stored, cancelled=cancelled).value.version
+
+    return BuildJobHandler(console.builds.plan, builder, lambda: console.revisions.library(), record)
 
 
 def open_content_library(root: Path) -> ContentLibrary:

@@ -17,6 +17,7 @@ from console.core.services.boot_image_packages import BootImagePackages
 from console.core.services.context import ServiceContext
 from console.core.services.drivers import DriverCatalog
 from console.core.services.folders import Folders
+from console.core.services.image_builds import ImageBuilds
 from console.core.services.jobs import Jobs
 from console.core.services.site_settings import SiteSettings
 from console.core.services.sites import Sites
@@ -56,6 +57,9 @@ class ConsoleServices(Protocol):
 
     @property
     def settings(self) -> SiteSettings: ...
+
+    @property
+    def builds(self) -> ImageBuilds: ...
 
     @property
     def registry(self) -> ClassRegistry: ...

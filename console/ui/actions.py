@@ -44,6 +44,11 @@ class ConsoleActions:
         self.scratch_space = _action(parent, "S&cratch Space…", "properties", "Set the Windows PE scratch space of the boot image")
         self.drivers = _action(parent, "Dri&vers…", "driver", "Add drivers from the driver catalog to the boot image")
         self.import_driver = _action(parent, "&Import Driver…", "driver", "Scan a folder for driver INF files and import them into the catalog")
+        self.update_distribution_points = _action(
+            parent, "&Update Distribution Points…", "update-dp",
+            "Check and build the boot image with its drivers and customizations (pre-flight, options, summary)")
+        # Two lines under the icon, like the ribbon's, so the toolbar fits at 1024 pixels.
+        self.update_distribution_points.setIconText("Update\nDistribution Points")
         self.settings = _action(parent, "Se&ttings…", "administration", "Site-wide settings such as the Windows ADK folder")
         self.quit = _action(parent, "E&xit", "cancel", "Close the console", QKeySequence.StandardKey.Quit)
         # F5 on every platform (StandardKey.Refresh is F5 on Linux, where adding F5 again would
@@ -54,4 +59,4 @@ class ConsoleActions:
     def package_actions(self) -> list[QAction]:
         """Actions that need at least one selected item of the current page."""
         return [self.properties, self.reload, self.delete, self.move, self.optional_components,
-                self.scratch_space, self.drivers]
+                self.scratch_space, self.drivers, self.update_distribution_points]

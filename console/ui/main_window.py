@@ -126,7 +126,7 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("homeToolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
         toolbar.setMovable(False)
-        for action in (a.add_boot_image, a.import_driver, None,
+        for action in (a.add_boot_image, a.import_driver, None, a.update_distribution_points, None,
                        a.properties, a.reload, a.delete, None, a.new_folder, a.move, None, a.refresh):
             if action is None:
                 toolbar.addSeparator()
@@ -143,6 +143,8 @@ class MainWindow(QMainWindow):
         image_menu = menu.addMenu("&Boot Image")
         image_menu.addActions([a.properties, a.reload, a.optional_components, a.scratch_space, a.drivers])
         image_menu.addSeparator()
+        image_menu.addAction(a.update_distribution_points)
+        image_menu.addSeparator()
         image_menu.addActions([a.delete, a.move])
         view_menu = menu.addMenu("&View")
         view_menu.addActions([a.find, a.refresh])
@@ -153,6 +155,8 @@ class MainWindow(QMainWindow):
         folder_menu.addActions([a.new_folder, *self.folder_actions.actions(), a.move])
         view = self.packages_page.view
         view.addActions([a.properties, a.reload, a.optional_components, a.scratch_space, a.drivers])
+        view.addAction(self._separator())
+        view.addAction(a.update_distribution_points)
         view.addAction(self._separator())
         view.addActions([a.move, a.delete, a.refresh])
         self.navigation.addActions([a.new_folder, *self.folder_actions.actions(), a.refresh])
@@ -184,6 +188,7 @@ class MainWindow(QMainWindow):
         a.optional_components.triggered.connect(lambda: self._with_current(self.wizards.optional_components))
         a.scratch_space.triggered.connect(lambda: self._with_current(self.wizards.scratch_space))
         a.drivers.triggered.connect(lambda: self._with_current(self.wizards.drivers))
+        a.update_distribution_points.triggered.connect(lambda: self._with_current(self.wizards.update_distribution_points))
         a.import_driver.triggered.connect(self.wizards.import_driver)
         a.settings.triggered.connect(self.wizards.settings)
         a.quit.triggered.connect(self.close)

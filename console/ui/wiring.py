@@ -22,10 +22,14 @@ class WizardLauncher(QObject):
         self.controller = controller
         self.window = window
 
-    def properties(self, package_id: str) -> None:
+    def properties(self, package_id: str, tab: str = "") -> Any:
+        """Open the package's Properties; ``tab`` (a tab's title, e.g. "Data Source") is shown
+        once the package is loaded."""
         from console.ui.propertysheet.properties_dialog import PropertiesDialog
 
         dialog = PropertiesDialog(self.console, package_id, self.tasks, self.window)
+        if tab:
+            dialog.loaded.connect(lambda: _select_tab(dialog, tab), Qt.ConnectionType.SingleShotConnection)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self.controller.changed.emit)
         # Saves by this console's wizards and windows reload the open dialog (keeping edits).
@@ -33,6 +37,7 @@ class WizardLauncher(QObject):
         dialog.edit_optional_components_requested.connect(self.optional_components)
         dialog.add_drivers_requested.connect(self.drivers)
         dialog.open()
+        return dialog
 
     def add_boot_image(self, path: str = "") -> None:
         from console.ui.wizards.add_boot_image_wizard import AddBootImageWizard
@@ -88,6 +93,31 @@ class WizardLauncher(QObject):
 
         self._open_for_package(package_id, lambda pkg: DriversWizard(self.console, pkg, self.tasks, self.window), "drivers")
 
+    def update_distribution_points(self, package_id: str) -> None:
+        from console.ui.wizards.update_dp_wizard import UpdateDistributionPointsWizard
+
+        def build(package: Any) -> Any:
+            wizard = UpdateDistributionPointsWizard(self.console, package, self.tasks, self.window)
+            wizard.fix_requested.connect(self.fix)
+            return wizard
+
+        self._open_for_package(package_id, build, "Update Distribution Points")
+
+    def fix(self, package_id: str, where: str) -> None:
+        """Open the place a pre-flight check names: ``properties:<Tab>``, ``wizard:drivers``,
+        ``wizard:optional-components`` or ``settings``."""
+        kind, _sep, target = where.partition(":")
+        if kind == "properties":
+            self.properties(package_id, target)
+        elif where == "wizard:drivers":
+            self.drivers(package_id)
+        elif where == "wizard:optional-components":
+            self.optional_components(package_id)
+        elif kind == "settings":
+            self.settings()
+        else:
+            self.properties(package_id)
+
     def import_driver(self) -> None:
         from console.ui.dialogs.import_driver_dialog import ImportDriverDialog
 
@@ -123,3 +153,14 @@ class WizardLauncher(QObject):
         page.message.connect(self.controller.message.emit)
         self._drivers_page = page
         return page
+
+
+def _select_tab(dialog: Any, title: str) -> None:
+    sheet = dialog.sheet
+    if sheet is None:
+        return
+    wanted = title.replace("&", "").strip().casefold()
+    for index in range(sheet.tabs.count()):
+        if sheet.tabs.tabText(index).replace("&", "").strip().casefold() == wanted:
+            sheet.tabs.setCurrentIndex(index)
+            return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,9 +82,18 @@ def new_sedo_version() -> str:
     return str(uuid.uuid4()).upper()
 
 
+#: ``(Architecture, ImageIndex, ExportImagePath)`` → the path written (``ImageBuilds``).
+ExportDefault = Callable[[str, int, str], Result[str]]
+
+
 class BootImagePackages(SourceImageMethods):
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, export_default: ExportDefault | None = None) -> None:
         self._ctx = ctx
+        #: Bound by the composition root to ``ImageBuilds.export_default_boot_image``.
+        self.export_default = export_default
+        #: Bound by the composition root: queue a ``build`` job (and start a worker when none
+        #: runs); returns the job's ContextID.
+        self.queue_build: Callable[[str, Mapping[str, Any]], str] | None = None
 
     @property
     def cls(self) -> ClassDef:
@@ -394,14 +403,30 @@ class BootImagePackages(SourceImageMethods):
 
     # get_image_properties, reload_image_properties, create_from_wim: see source_images.py
 
-    def update_image(self, package_id: str) -> Result[str]:
-        raise NotImplementedYetError("UpdateImage", "building customized images with wimlib")
+    def update_image(self, package_id: str, *, reload_from_adk: bool = False) -> Result[str]:
+        """UpdateImage(): queue a build of the package's image (a ``build`` job run by the site
+        worker); returns the job's ContextID (QueryOSDBinaryInjectionStatus follows it)."""
+        record = self._get_record(package_id)
+        pid = record.values["PackageID"]
+        if self.queue_build is None:
+            raise NotImplementedYetError("UpdateImage", "a console wired with the job engine")
+        context_id = self.queue_build(pid, {"reload_from_adk": bool(reload_from_adk)})
+        return Result(context_id, Changes(status_messages=True))
 
     def update_default_image(self, package_id: str) -> Result[str]:
-        raise NotImplementedYetError("UpdateDefaultImage", "building customized images with wimlib")
+        """UpdateDefaultImage(): the same build for a default boot image (DefaultImage true)."""
+        record = self._get_record(package_id)
+        if not record.values.get("DefaultImage"):
+            raise ValidationError.single(
+                "DefaultImage", f"{record.values['PackageID']} is not a default boot image; use UpdateImage "
+                "(bootimage update-image) to build it")
+        return self.update_image(package_id)
 
     def export_default_boot_image(self, architecture: str, image_index: int, export_image_path: str) -> Result[str]:
-        raise NotImplementedYetError("ExportDefaultBootImage", "building customized images with wimlib")
+        """ExportDefaultBootImage: see ``ImageBuilds.export_default_boot_image``."""
+        if self.export_default is None:
+            raise NotImplementedYetError("ExportDefaultBootImage", "a console wired with the build pipeline")
+        return self.export_default(architecture, image_index, export_image_path)
 
     def add_distribution_points(self, package_id: str, site_code: Sequence[str], nal_path: Sequence[str]) -> Result[int]:
         raise NotImplementedYetError("AddDistributionPoints", "distribution to distribution points")

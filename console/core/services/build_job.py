@@ -40,8 +40,8 @@ from console.core.servicing import Cancelled as StepCancelled
 BUILD_KIND = "build"
 STEPS = ("preflight", "export", "customize", "verify", "record")
 
-#: spec_for(package_id, work_root) -> the package's build spec
-SpecFor = Callable[[str, str], BuildSpec]
+#: plan(package_id, work_root) -> the package's build spec and its pre-flight checks
+Plan = Callable[[str, str], tuple[BuildSpec, list[Check]]]
 #: record(package_id, output, progress, cancelled) -> the recorded version
 Record = Callable[[str, BuildOutput, Callable[[int, int, str], None], Callable[[], bool]], int]
 
@@ -75,9 +75,9 @@ class BuildJobHandler:
 
     kind = BUILD_KIND
 
-    def __init__(self, spec_for: SpecFor, builder: ImageBuilder, library: Callable[[], ContentLibrary],
+    def __init__(self, plan: Plan, builder: ImageBuilder, library: Callable[[], ContentLibrary],
                  record: Record) -> None:
-        self._spec_for = spec_for
+        self._plan = plan
         self._builder = builder
         self._library = library
         self._record = record
@@ -104,8 +104,7 @@ class BuildJobHandler:
 
     def _preflight(self, pid: str, work_root: str, ctx: StepContext) -> Mapping[str, Any]:
         ctx.progress(0, 1, "pre-flight checks")
-        spec = self._spec_for(pid, work_root)
-        checks = self._builder.preflight(spec)
+        spec, checks = self._plan(pid, work_root)
         if has_failures(checks):
             raise JobError(failure_text(checks))
         warnings = [c.message for c in checks if c.severity == "warning"]

@@ -33,9 +33,9 @@ from console.core.revision_diff import RevisionDiff, diff_manifests, value_chang
 from console.core.revision_types import BuiltImage, Revision
 from console.core.services.boot_image_packages import CLASS_NAME, new_sedo_version
 from console.core.services.context import ServiceContext
+from console.core.services.site_settings import CONTENT_LIBRARY_ROOT as LIBRARY_PATH_SETTING
 from console.core.values import ValueCoercer, format_datetime
 
-LIBRARY_PATH_SETTING = "ContentLibraryPath"
 RETENTION_SETTING = "RevisionRetention"
 #: The package properties that shape the built image (their values are kept per revision).
 SHAPING_PROPERTIES = (

@@ -6,15 +6,23 @@ from pathlib import Path
 
 from console.core.adk import AdkInfo, WindowsAdk
 from console.core.changes import Changes, Result
+from console.core.errors import ValidationError
 from console.core.services.context import ServiceContext
 
 WINDOWS_ADK_PATH = "WindowsAdkPath"
+#: The command the boot script runs after the prestart command ("" = none).
+DEPLOYMENT_COMMAND = "DeploymentCommand"
+#: Where the site's content library lives (its ``work`` folder holds builds in progress);
+#: "" = ``<data dir>/ContentLib``. The content library uses the same setting.
+CONTENT_LIBRARY_ROOT = "ContentLibraryPath"  # also read by the revisions service
+MAX_SETTING_LENGTH = 4096
 
 
 class SiteSettings:
-    def __init__(self, ctx: ServiceContext, adk: WindowsAdk) -> None:
+    def __init__(self, ctx: ServiceContext, adk: WindowsAdk, default_content_library_root: str = "") -> None:
         self._ctx = ctx
         self._adk = adk
+        self._default_library = default_content_library_root
 
     def windows_adk_path(self) -> str:
         with self._ctx.uow() as uow:
@@ -34,3 +42,61 @@ class SiteSettings:
         """The configured ADK as it is on disk now, or None when none is configured."""
         path = self.windows_adk_path()
         return self._adk.inspect(Path(path)) if path else None
+
+    # -- building boot images ----------------------------------------------------------------
+
+    def deployment_command(self) -> str:
+        return self._get(DEPLOYMENT_COMMAND)
+
+    def set_deployment_command(self, command: str) -> Result[str]:
+        """The command every built boot image runs after the prestart command ("" = none)."""
+        text = self.check_deployment_command(command)
+        self._set(DEPLOYMENT_COMMAND, text)
+        return Result(text, Changes())
+
+    @staticmethod
+    def check_deployment_command(command: str) -> str:
+        text = command.strip()
+        if any(c in text for c in "\r\n\0"):
+            raise ValidationError.single("DeploymentCommand", "the deployment command must be one line "
+                                         "(no line breaks or NUL characters); nothing was changed")
+        _check_length(DEPLOYMENT_COMMAND, text)
+        return text
+
+    def content_library_root(self) -> str:
+        """The configured content library root, else the default (``<data dir>/ContentLib``)."""
+        return self._get(CONTENT_LIBRARY_ROOT) or self._default_library
+
+    def set_content_library_root(self, path: str) -> Result[str]:
+        """Remember where the site's content library lives ("" = back to the default). It
+        must be an absolute path; it need not exist yet (pre-flight checks it can be written)."""
+        self._set(CONTENT_LIBRARY_ROOT, self.check_content_library_root(path))
+        return Result(self.content_library_root(), Changes())
+
+    @staticmethod
+    def check_content_library_root(path: str) -> str:
+        text = path.strip()
+        if "\0" in text:
+            raise ValidationError.single(CONTENT_LIBRARY_ROOT, "the content library root contains a NUL "
+                                         "character; nothing was changed")
+        if text and not Path(text).is_absolute():
+            raise ValidationError.single(CONTENT_LIBRARY_ROOT, f"the content library root {text!r} must be an "
+                                         "absolute path (every worker reaches it by that path); nothing was changed")
+        _check_length(CONTENT_LIBRARY_ROOT, text)
+        return text
+
+    def _get(self, key: str) -> str:
+        with self._ctx.uow() as uow:
+            return uow.settings.get(key) or ""
+
+    def _set(self, key: str, value: str) -> None:
+        with self._ctx.uow(write=True) as uow:
+            self._ctx.local_site(uow)
+            uow.settings.set(key, value, modified_by=self._ctx.user, modified_at=self._ctx.clock())
+            uow.commit()
+
+
+def _check_length(key: str, value: str) -> None:
+    if len(value) > MAX_SETTING_LENGTH:
+        raise ValidationError.single(key, f"{key} is {len(value)} characters long; at most "
+                                     f"{MAX_SETTING_LENGTH} are allowed; nothing was changed")
