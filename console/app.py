@@ -201,7 +201,8 @@ def build_job_handler(console: Console, builder: WimlibImageBuilder) -> BuildJob
 
         return console.revisions.record_build(package_id, output, progress=stored, cancelled=cancelled).value.version
 
-    return BuildJobHandler(console.builds.plan, builder, lambda: console.revisions.library(), record)
+    return BuildJobHandler(console.builds.plan, builder, lambda: console.revisions.library(), record,
+                           reload=console.builds.reload_from_adk)
 
 
 def open_content_library(root: Path) -> ContentLibrary:

@@ -28,6 +28,8 @@ def register(sub: Any) -> None:
     upd = sub.add_parser("update-image", help="build the boot image (UpdateImage): a job run by the site worker; "
                          "prints its ContextID")
     upd.add_argument("package_id", metavar="ID", help="PackageID, e.g. PS100004")
+    upd.add_argument("--reload-from-adk", action="store_true",
+                     help="first reload the image with the current Windows PE of the configured Windows ADK")
     upd.add_argument("--wait", action="store_true", help="show the job's progress and exit with its result")
     upd.add_argument("--json", action="store_true")
     upd.set_defaults(func=cmd_update_image)
@@ -110,7 +112,7 @@ def cmd_update_image(args: argparse.Namespace) -> int:
     from console.cli.jobs import job_json
 
     console = open_site(args)
-    context_id = console.packages.update_image(args.package_id).value
+    context_id = console.packages.update_image(args.package_id, reload_from_adk=args.reload_from_adk).value
     if not args.wait:
         if args.json:
             emit_json(job_json(console.jobs.get(context_id)))

@@ -106,3 +106,24 @@ def test_update_default_image_is_for_default_boot_images_only(console, built_sit
     pid, _ = built_site
     with pytest.raises(ValidationError, match="is not a default boot image"):
         console.packages.update_default_image(pid)
+
+
+def test_reload_from_adk_points_the_package_at_a_fresh_export_then_builds(console, run, built_site, tmp_path):
+    import shutil
+
+    pid, source = built_site
+    adk = tmp_path / "Assessment and Deployment Kit"
+    winpe = adk / "Windows Preinstallation Environment" / "amd64" / "en-us"
+    winpe.mkdir(parents=True)
+    shutil.copyfile(source, winpe / "winpe.wim")  # the fixture WIM stands in for the ADK's winpe.wim
+    console.settings.set_windows_adk_path(str(adk))
+    result = run("update-image", pid, "--reload-from-adk", "--wait", "--json", check=False)
+    assert result.returncode == 0, result.stderr
+    job = json.loads(result.stdout)
+    assert job["CompletedSteps"][:2] == ["reload", "preflight"]
+    package = console.packages.get(pid, lazy=True)
+    new_source = Path(package["ImagePath"])
+    assert new_source.parent == tmp_path / "ContentLib" / "Sources" / pid and new_source.is_file()
+    assert package["ImageIndex"] == 1 and package["Architecture"] == "x64"
+    assert console.revisions.revisions(pid)[0].current
+    assert any("now uses the Windows ADK" in m.text for m in console.status.query(package_id=pid))

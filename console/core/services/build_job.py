@@ -3,6 +3,8 @@
 Steps (each idempotent; the job engine records each one as it completes, so a worker killed
 with ``kill -9`` loses at most the step it was in):
 
+``reload``     (only when asked) ExportDefaultBootImage of the package's architecture into a new
+               source WIM, and the package points at it.
 ``preflight``  the package's build spec is taken from its current properties and frozen in the
                job (later steps and a resumed worker use exactly this spec); every pre-flight
                check runs; a failure fails the job with each cause before anything is written.
@@ -39,9 +41,13 @@ from console.core.servicing import Cancelled as StepCancelled
 
 BUILD_KIND = "build"
 STEPS = ("preflight", "export", "customize", "verify", "record")
+#: First step when the job's payload asks to reload the image from the Windows ADK.
+RELOAD_STEP = "reload"
 
 #: plan(package_id, work_root) -> the package's build spec and its pre-flight checks
 Plan = Callable[[str, str], tuple[BuildSpec, list[Check]]]
+#: reload(package_id, context_id) -> the new source WIM the package now points at
+Reload = Callable[[str, str], str]
 #: record(package_id, output, progress, cancelled) -> the recorded version
 Record = Callable[[str, BuildOutput, Callable[[int, int, str], None], Callable[[], bool]], int]
 
@@ -76,17 +82,23 @@ class BuildJobHandler:
     kind = BUILD_KIND
 
     def __init__(self, plan: Plan, builder: ImageBuilder, library: Callable[[], ContentLibrary],
-                 record: Record) -> None:
+                 record: Record, reload: Reload | None = None) -> None:
+        self._reload = reload
         self._plan = plan
         self._builder = builder
         self._library = library
         self._record = record
 
     def steps(self, job: Job) -> Sequence[str]:
-        return STEPS
+        return (RELOAD_STEP, *STEPS) if job.payload.get("reload_from_adk") else STEPS
 
     def run_step(self, job: Job, step: str, ctx: StepContext) -> Mapping[str, Any] | None:
         pid = job.package_id or ""
+        if step == RELOAD_STEP:
+            if self._reload is None:
+                raise JobError("reloading from the Windows ADK is not available in this installation")
+            ctx.progress(0, 1, "exporting the Windows ADK's winpe.wim")
+            return {"source": self._reload(pid, job.context_id)}
         workdir = self._library().work_dir(job.context_id)
         if step == "preflight":
             return self._preflight(pid, str(workdir), ctx)

@@ -192,6 +192,40 @@ class ImageBuilds:
                            "folder in Settings", SETTINGS)]
         return [_check("library.root", "pass", f"the content library root {root} is writable")]
 
+    # -- Reload from the Windows ADK ------------------------------------------------------------
+
+    def reload_from_adk(self, package_id: str, context_id: str) -> str:
+        """The wizard's "reload this boot image with the current Windows PE version from the
+        Windows ADK": ExportDefaultBootImage of the package's architecture into a new source
+        file under the content library (``Sources/<PackageID>/winpe.<ContextID>.wim``), then the
+        package points at it (image index 1; a status message says so). Idempotent per job:
+        a finished export is not repeated, a half-written one is thrown away first."""
+        package = self._packages.get(package_id)
+        pid = str(package["PackageID"])
+        arch = str(package.get("Architecture") or "")
+        if not arch:
+            raise ValidationError.single("Architecture", f"{pid} has no architecture yet (its image was never read); "
+                                         "reload its image properties before reloading it from the Windows ADK")
+        folder = os.path.join(self._settings.content_library_root(), "Sources", pid)
+        final = os.path.join(folder, f"winpe.{context_id}.wim")
+        if package.get("ImagePath") == final:
+            return final
+        os.makedirs(folder, exist_ok=True)
+        if not os.path.exists(final):
+            partial = final + ".partial"
+            if os.path.lexists(partial):
+                os.remove(partial)
+            self.export_default_boot_image(arch, 1, partial)
+            os.replace(partial, final)
+        self._packages.put(pid, {"ImagePath": final, "ImageIndex": 1})
+        with self._ctx.uow(write=True) as uow:
+            site = self._ctx.local_site(uow)
+            uow.status.add(time=self._ctx.clock(), severity="information", kind="image", package_id=pid,
+                           text=f"{pid} now uses the Windows ADK's current {arch} Windows PE: {final}",
+                           user=self._ctx.user, site_code=site.code)
+            uow.commit()
+        return final
+
     # -- ExportDefaultBootImage ------------------------------------------------------------------
 
     def export_default_boot_image(self, architecture: str, image_index: int, export_image_path: str) -> Result[str]:
