@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console.cli.output import emit_json, table
 from console.cli.runtime import open_site
 from console.core.errors import ConsoleError
-from console.core.jobs import Job
 from console.core.values import format_datetime
+
+if TYPE_CHECKING:  # the parser is built for every command: import the job types only when used
+    from console.core.jobs import Job
 
 STATUS_NAMES = {0: "complete", 1: "in progress", 2: "error", 3: "no status"}
 
