@@ -6,11 +6,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import shutil
 import signal
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,6 @@ from console.content.listing import wim_listing
 from console.core.content import ContentError, RegistryValue, RevisionNotFoundError
 from console.core.errors import ConflictError
 from console.core.image_facts import ImageFacts
-from console.core.ports import JobRecord
 from console.core.services.revisions import BuiltImage
 from console.wim.capture import capture, write_tree
 from tests.wim_fixtures import WINPE_X64, require_tool
@@ -171,18 +170,13 @@ def test_rollback_refusals_change_nothing(console: Any, pid: str, two_builds: An
         console.revisions.rollback(pid, 2)
     with pytest.raises(ConflictError, match="was changed by"):
         console.revisions.rollback(pid, 1, expected_version="{STALE}")
-    now = datetime.now(UTC)
-    with console.context.uow(write=True) as uow:
-        uow.jobs.add(JobRecord("{BUILD-1}", pid, "UpdateImage", 1, 2, 7, "applying drivers", 0, "", now, now))
-        uow.commit()
-    with pytest.raises(ContentError, match=r"has a running job \(UpdateImage \{BUILD-1\}\); nothing was changed"):
+    build = console.jobs.queue("build", pid).value  # queued: in progress for WMI (no worker runs here)
+    with pytest.raises(ContentError, match=rf"has a running job \(build {re.escape(build.context_id)}\); nothing was changed"):
         console.revisions.rollback(pid, 1)
     assert state() == start
 
     console.revisions.set_retention(2)
-    with console.context.uow(write=True) as uow:
-        uow.jobs.update("{BUILD-1}", status=0)
-        uow.commit()
+    console.jobs.cancel(build.context_id)
     console.revisions.record_build(pid, built_image(tmp_path, "three"))
     assert library.versions(pid) == [2, 3]
     with pytest.raises(RevisionNotFoundError, match=r"revision 1 of .* is no longer kept .*keeps the last 2 revisions; kept: 2, 3"):

@@ -42,7 +42,7 @@ SHAPING_PROPERTIES = (
     "ImagePath", "ImageIndex", "ScratchSpace", "ReferencedDrivers", "OptionalComponents", "PreExecCommandLine",
     "PreExecSourceDirectory", "EnableLabShell", "BackgroundBitmapPath", "InputLocale",
 )
-IN_PROGRESS = 1  # JobRecord.status of a running job (WMI: 1 in progress)
+IN_PROGRESS = 1  # Job.wmi_status of a queued or running job (WMI: 1 in progress)
 
 __all__ = ["BuiltImage", "Revision", "Revisions"]
 
@@ -285,10 +285,10 @@ class Revisions:
                                      f"be changed there (Unlock makes {local} the owner)")
 
     def _check_no_build(self, uow: UnitOfWork, pid: str) -> None:
-        running = [j for j in uow.jobs.list(package_id=pid) if j.status == IN_PROGRESS]
+        running = [j for j in uow.jobs.list(package_id=pid) if j.wmi_status == IN_PROGRESS]
         if running:
             job = running[0]
-            raise ContentError(f"{pid} has a running job ({job.operation} {job.context_id}); nothing was changed: "
+            raise ContentError(f"{pid} has a running job ({job.kind} {job.context_id}); nothing was changed: "
                                "wait for it to finish or cancel it, then roll back")
 
     def _manifest_or_explain(self, library: ContentLibrary, record: PackageRecord, version: int) -> Manifest:
