@@ -320,9 +320,15 @@ def worker_log_path() -> Path:
     return data_dir() / "worker.log"
 
 
+#: Detached workers this process started: kept (and reaped when they end) so a long-lived
+#: console neither leaves zombies behind nor drops a running child's handle.
+_STARTED: list[subprocess.Popen[bytes]] = []
+
+
 def ensure_worker(console: Console, settings: JobSettings | None = None) -> int | None:
     """Start ``bootimage worker --until-idle`` detached when no live worker heartbeats.
     Returns the new process id, or None when a worker is running."""
+    _STARTED[:] = [p for p in _STARTED if p.poll() is None]
     if console.jobs.live_workers(settings):
         return None
     log_path = worker_log_path()
@@ -338,4 +344,5 @@ def ensure_worker(console: Console, settings: JobSettings | None = None) -> int 
             [sys.executable, "-m", "console.cli", "worker", "--until-idle"],
             stdin=devnull, stdout=log, stderr=subprocess.STDOUT, env=env, close_fds=True, **detach,
         )
+    _STARTED.append(process)
     return process.pid

@@ -197,8 +197,6 @@ def test_jobs_status_and_delete_context_id(console, x64_package):
 @pytest.mark.parametrize(
     ("method", "args"),
     [
-        ("update_image", ("PS100001",)),
-        ("update_default_image", ("PS100001",)),
         ("add_distribution_points", ("PS100001", ["PS1"], ["dp1"])),
         ("refresh_pkg_source", ("PS100001",)),
     ],
