@@ -39,7 +39,7 @@ from console.ui.models.jobs_model import PROGRESS_COLUMN, QUEUED_AT_COLUMN, Jobs
 from console.ui.tasks import TaskRunner
 
 ACTIVE_POLL_MS = 1000
-IDLE_POLL_MS = 5000
+IDLE_POLL_MS = 2000
 LOAD_LIMIT = 500
 EMPTY_TEXT = ("No jobs. Building a boot image (Update Distribution Points, or `bootimage update-image`) queues a "
               "job that a worker process runs; its progress is shown here, and closing the console does not stop it.")
