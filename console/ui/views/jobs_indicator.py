@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QSize, QTimer, Signal
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from console.core.console_services import ConsoleServices
 from console.core.jobs import Job, JobState
@@ -21,6 +21,7 @@ from console.ui.views.status_bar import ElidedLabel
 
 ACTIVE_POLL_MS = 1000
 IDLE_POLL_MS = 3000
+MIN_WIDTH = 220
 OPEN_STATES = (JobState.QUEUED.value, JobState.RUNNING.value)
 
 
@@ -70,6 +71,9 @@ class JobsIndicator(ElidedLabel):
         self.console = console
         self.tasks = tasks
         self.setAccessibleName("Jobs running")
+        # a permanent status-bar widget: it keeps its width next to a long message (at most
+        # max_width, so it never widens the window; longer text is elided)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.polling = False
         self.open_ids: set[str] = set()
         self._asked: set[str] = set()  # the ids the poll in flight looks for
@@ -79,6 +83,9 @@ class JobsIndicator(ElidedLabel):
         self.timer.timeout.connect(self.poll)
         self.hide()
         self.timer.start(0)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(min(self.sizeHint().width(), MIN_WIDTH), super().minimumSizeHint().height())
 
     def watch(self, context_id: str) -> None:
         """A job this console just queued: tell how it ends even if it ends before a poll sees it."""

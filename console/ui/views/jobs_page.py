@@ -102,6 +102,7 @@ class JobsPage(QWidget):
         self.view.sortByColumn(QUEUED_AT_COLUMN, Qt.SortOrder.DescendingOrder)
         self.view.setTabKeyNavigation(False)
         self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
         self.view.verticalHeader().setVisible(False)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -110,7 +111,7 @@ class JobsPage(QWidget):
         header = self.view.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in ((0, 290), (1, 90), (2, 70), (3, 80), (4, 80), (5, 120), (6, 260)):
+        for column, width in ((0, 330), (1, 90), (2, 70), (3, 80), (4, 80), (5, 120), (6, 260)):
             header.resizeSection(column, width)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.cancel_action = self._action("&Cancel Job", "cancel", "Ask the worker to stop this job at its next checkpoint",
