@@ -202,6 +202,7 @@ def _to_summary(qtbot, window) -> UpdateDistributionPointsWizard:
 def buildable(console, tmp_path, module_wim):
     """A package on its own copy of the WinPE WIM, and the site's worker: a real ``Worker`` in a
     thread of the test (it heartbeats, so the console starts no detached one)."""
+    import os
     import shutil
     import threading
 
@@ -217,7 +218,12 @@ def buildable(console, tmp_path, module_wim):
     shutil.copyfile(module_wim, source)
     console.settings.set_content_library_root(str(tmp_path / "ContentLib"))
     pid = console.packages.create_from_wim(str(source), 1, name="Lab boot image").value["PackageID"]
-    console.packages.put(pid, {"ScratchSpace": 128})
+    prestart = tmp_path / "prestart"
+    prestart.mkdir()
+    (prestart / "setup.cmd").write_text("@echo hi\r\n", encoding="ascii")
+    (prestart / "tools.bin").write_bytes(os.urandom(24 * 1024 * 1024))  # a build that lasts a few polls
+    console.packages.put(pid, {"ScratchSpace": 128, "PreExecCommandLine": "cmd /c setup.cmd",
+                               "PreExecSourceDirectory": str(prestart)})
     yield pid, source
     worker.stop()
     thread.join(timeout=60)
@@ -238,10 +244,11 @@ def test_build_queues_a_job_follows_its_progress_and_completes_with_the_revision
     assert progress.context.text() == f"Job {job.context_id}"
     assert "closing the wizard (or the console) does not stop it" in progress.note.text()
     assert not wizard.button(QWizard.WizardButton.BackButton).isEnabled()
-    steps = set()
-    qtbot.waitUntil(lambda: steps.add(progress.step.text()) or wizard.currentId() == PageId.COMPLETION, timeout=120000)
-    assert steps & {"Exporting the image", "Applying the customizations", "Verifying the built image",
-                    "Recording the new revision"}, steps
+    steps, bars = set(), set()
+    qtbot.waitUntil(lambda: steps.add(progress.step.text()) or bars.add(progress.bar.value())
+                    or wizard.currentId() == PageId.COMPLETION, timeout=120000)
+    assert steps & {"Exporting the image", "Applying the customizations", "Verifying the built image"}, steps
+    assert len(bars) >= 2, "the progress bar moved"
     completion = wizard.completion
     qtbot.waitUntil(lambda: "Built revision" in completion.text.text(), timeout=15000)
     text = completion.text.text()
