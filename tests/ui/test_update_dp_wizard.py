@@ -291,3 +291,20 @@ def test_a_failed_build_shows_its_cause_and_closing_the_wizard_leaves_the_job_ru
     assert console.jobs.get(context_id).state == "succeeded"
     qtbot.waitUntil(lambda: f"({context_id}) succeeded: built revision" in window.status.currentMessage(), timeout=15000)
     wait_idle(qtbot, window)
+
+
+def test_a_build_that_cannot_be_queued_says_why_and_back_is_open(qtbot, console, tmp_path, module_wim, make_window):
+    console.settings.set_content_library_root(str(tmp_path / "ContentLib"))
+    pid = console.packages.create_from_wim(str(module_wim), 1, name="Lab boot image").value["PackageID"]
+    window = make_window()
+    wizard = _to_summary(qtbot, window)
+    console.packages.delete(pid)  # someone else deleted it meanwhile
+    wizard.next()
+    progress = wizard.progress
+    qtbot.waitUntil(lambda: bool(progress.queue_error), timeout=15000)
+    assert progress.step.text() == "The build could not be queued."
+    assert pid in progress.text.text()
+    qtbot.waitUntil(lambda: wizard.button(QWizard.WizardButton.BackButton).isEnabled(), timeout=5000)
+    assert console.jobs.list() == []
+    wizard.reject()
+    wait_idle(qtbot, window)

@@ -97,6 +97,12 @@ class BuildProgressPage(QWizardPage):
         QTimer.singleShot(0, self._no_back)  # after QWizard's own button update
         if self.context_id:
             return
+        self.queue_error = ""
+        self.step.setText("Queuing the build…")
+        self.bar.setRange(0, 0)
+        self.text.setText("")
+        self.text.setStyleSheet("")
+        self.note.show()
         reload = self._reload()
         self.tasks.run(lambda _ctx: self.console.packages.update_image(self.package_id, reload_from_adk=reload).value,
                        on_success=lambda cid: self._queued(cid) if isValid(self) else None,
@@ -124,6 +130,9 @@ class BuildProgressPage(QWizardPage):
         self.text.setText(self.queue_error)
         self.text.setStyleSheet("color: #c0392b;")
         self.note.hide()
+        wizard = self.wizard()
+        if wizard is not None:  # nothing was queued: Back to the summary is safe
+            wizard.button(QWizard.WizardButton.BackButton).setEnabled(True)
         self.completeChanged.emit()
 
     def _poll(self) -> None:
