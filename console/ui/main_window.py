@@ -20,6 +20,8 @@ from console.ui.models.roles import FolderIdRole
 from console.ui.package_controller import PackageController
 from console.ui.settings import UiSettings
 from console.ui.tasks import TaskRunner
+from console.ui.views.jobs_indicator import JobsIndicator
+from console.ui.views.jobs_page import JobsPage
 from console.ui.views.navigation_view import NavigationView
 from console.ui.views.overview_page import OverviewPage
 from console.ui.views.packages_page import PackagesPage
@@ -64,6 +66,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         self.status = ConsoleStatusBar(self.tasks, self)
         self.setStatusBar(self.status)
+        self.jobs_indicator = JobsIndicator(console, self.tasks, self.status)
+        self.status.addPermanentWidget(self.jobs_indicator)
+        self.jobs_indicator.finished.connect(lambda text: self.status.showMessage(text, 20000))
 
         self._build_toolbar_and_menus()
         self._details_timer = QTimer(self)
@@ -85,12 +90,7 @@ class MainWindow(QMainWindow):
                 lambda: [(s.code, s.name, "This site" if s.is_local else "Other site of the hierarchy") for s in c.sites.all()],
                 self.tasks, "No sites."),
             NavKind.STATUS_MESSAGES: StatusMessagesPage(lambda: c.status.query(limit=LOAD_LIMIT), self.tasks),
-            NavKind.JOBS: RecordsPage(
-                "Jobs", ["ContextID", "Package", "Operation", "Status", "Progress", "Text"],
-                lambda: [(j.context_id, j.package_id or "", j.operation, j.status, f"{j.progress}/{j.max_progress}", j.progress_text)
-                         for j in c.jobs.all()],
-                self.tasks, "No image build jobs. Building a customized boot image will start a job whose "
-                "progress is shown here; jobs arrive with image building."),
+            NavKind.JOBS: JobsPage(c, self.tasks),
             NavKind.DISTRIBUTION_POINTS: PlaceholderPage(
                 "Distribution Points",
                 "Distribution points, distribution point groups and per-server content status arrive with "

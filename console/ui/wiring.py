@@ -99,6 +99,9 @@ class WizardLauncher(QObject):
         def build(package: Any) -> Any:
             wizard = UpdateDistributionPointsWizard(self.console, package, self.tasks, self.window)
             wizard.fix_requested.connect(self.fix)
+            indicator = getattr(self.window, "jobs_indicator", None)
+            if indicator is not None:  # the status bar tells how the build ends, even after the wizard closed
+                wizard.queued.connect(indicator.watch)
             return wizard
 
         self._open_for_package(package_id, build, "Update Distribution Points")

@@ -1,6 +1,7 @@
 """Update Distribution Points wizard (build part) in the real main window: pre-flight failures
 block Next, a fix button opens the Properties dialog on the named tab, Check again re-runs,
-the last page says plainly that nothing is built yet."""
+Build queues a build job and Progress follows it to Completion (the revision built, or the
+job's error with its cause); closing the wizard leaves the job running."""
 
 from __future__ import annotations
 
@@ -89,10 +90,12 @@ def test_failures_block_next_and_fix_opens_the_named_tab_and_check_again_reruns(
     assert wizard.currentId() == PageId.SUMMARY
     summary = wizard.summary.text.toPlainText()
     assert "prestart command: cmd /c setup.cmd" in summary
-    assert "Nothing will be built yet" in summary and "job" in summary
-    assert wizard.button(QWizard.WizardButton.FinishButton).text().replace("&", "") == "Close"
-    wizard.accept()
+    assert "This builds the boot image only" in summary and "Distribution points do not exist" in summary
+    assert "closing the wizard or the console does not stop it" in summary
+    assert wizard.button(QWizard.WizardButton.NextButton).text().replace("&", "") == "Build"
+    wizard.reject()
     assert console.packages.get(bad_prestart)["SourceVersion"] in (None, 0, 1)  # nothing was built
+    assert console.jobs.list() == [], "nothing is queued before Build"
     wait_idle(qtbot, window)
 
 
@@ -183,3 +186,125 @@ def test_closing_the_wizard_while_the_checks_run_drops_their_late_result(qtbot, 
     qtbot.waitUntil(lambda: not isValid(wizard), timeout=5000)
     tasks.wait()
     qtbot.wait(200)  # the late result is delivered (and dropped) without an error
+
+
+def _to_summary(qtbot, window) -> UpdateDistributionPointsWizard:
+    wizard = open_wizard(qtbot, window)
+    assert wizard.preflight.isComplete(), [c.message for c in wizard.preflight.checks if c.failed]
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.options_page.adk_status.text() != "Reading the Windows ADK setting…", timeout=10000)
+    wizard.next()
+    assert wizard.currentId() == PageId.SUMMARY
+    return wizard
+
+
+@pytest.fixture
+def buildable(console, tmp_path, module_wim):
+    """A package on its own copy of the WinPE WIM, and the site's worker: a real ``Worker`` in a
+    thread of the test (it heartbeats, so the console starts no detached one)."""
+    import os
+    import shutil
+    import threading
+
+    from console.core.jobs import JobSettings
+    from console.worker import Worker
+
+    worker = Worker(console, settings=JobSettings(lease=10.0, heartbeat=0.5, retry_delay=1.0, poll=0.1),
+                    log=lambda _text: None)
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    source = tmp_path / "sources" / "boot.wim"
+    source.parent.mkdir()
+    shutil.copyfile(module_wim, source)
+    console.settings.set_content_library_root(str(tmp_path / "ContentLib"))
+    pid = console.packages.create_from_wim(str(source), 1, name="Lab boot image").value["PackageID"]
+    prestart = tmp_path / "prestart"
+    prestart.mkdir()
+    (prestart / "setup.cmd").write_text("@echo hi\r\n", encoding="ascii")
+    (prestart / "tools.bin").write_bytes(os.urandom(24 * 1024 * 1024))  # a build that lasts a few polls
+    console.packages.put(pid, {"ScratchSpace": 128, "PreExecCommandLine": "cmd /c setup.cmd",
+                               "PreExecSourceDirectory": str(prestart)})
+    yield pid, source
+    worker.stop()
+    thread.join(timeout=60)
+
+
+def test_build_queues_a_job_follows_its_progress_and_completes_with_the_revision(qtbot, console, buildable,
+                                                                                  make_window):
+    pid, _source = buildable
+    version = console.packages.get(pid)["SourceVersion"]
+    window = make_window()
+    wizard = _to_summary(qtbot, window)
+    wizard.next()
+    assert wizard.currentId() == PageId.PROGRESS
+    progress = wizard.progress
+    qtbot.waitUntil(lambda: progress.context_id != "", timeout=15000)
+    [job] = console.jobs.list(package_id=pid)
+    assert job.context_id == progress.context_id and job.kind == "build"
+    assert progress.context.text() == f"Job {job.context_id}"
+    assert "closing the wizard (or the console) does not stop it" in progress.note.text()
+    assert not wizard.button(QWizard.WizardButton.BackButton).isEnabled()
+    steps, bars = set(), set()
+    qtbot.waitUntil(lambda: steps.add(progress.step.text()) or bars.add(progress.bar.value())
+                    or wizard.currentId() == PageId.COMPLETION, timeout=120000)
+    assert steps & {"Exporting the image", "Applying the customizations", "Verifying the built image"}, steps
+    assert len(bars) >= 2, "the progress bar moved"
+    completion = wizard.completion
+    qtbot.waitUntil(lambda: "Built revision" in completion.text.text(), timeout=15000)
+    text = completion.text.text()
+    assert f"Built revision {version + 1}</b> of {pid} in " in text
+    assert "scratch 128 MB" in text
+    assert "Distribution points do not exist in this console yet" in text
+    assert console.packages.get(pid)["SourceVersion"] == version + 1
+    assert wizard.button(QWizard.WizardButton.FinishButton).text().replace("&", "") == "Close"
+    qtbot.waitUntil(lambda: "succeeded: built revision" in window.status.currentMessage(), timeout=15000)
+    wizard.accept()
+    wait_idle(qtbot, window)
+
+
+def test_a_failed_build_shows_its_cause_and_closing_the_wizard_leaves_the_job_running(qtbot, console, buildable,
+                                                                                      module_wim, make_window):
+    import shutil
+
+    pid, source = buildable
+    window = make_window()
+    wizard = _to_summary(qtbot, window)
+    source.unlink()  # gone after the pre-flight page: the job's own pre-flight finds it
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.COMPLETION, timeout=120000)
+    text = wizard.completion.text.text()
+    assert "The build failed</b>" in text and "pre-flight failed" in text
+    assert str(source) in text and "The boot image was not changed" in text
+    assert console.revisions.revisions(pid) == []
+    qtbot.waitUntil(lambda: "failed:" in window.status.currentMessage(), timeout=15000)
+    wizard.accept()
+
+    # with the source back, the next build runs on while its wizard is closed
+    shutil.copyfile(module_wim, source)
+    wizard = _to_summary(qtbot, window)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.progress.context_id != "", timeout=15000)
+    context_id = wizard.progress.context_id
+    wizard.reject()  # Close: the wizard goes at once, the job does not
+    assert not wizard.isVisible()
+    qtbot.waitUntil(lambda: console.jobs.get(context_id).finished, timeout=120000)
+    assert console.jobs.get(context_id).state == "succeeded"
+    qtbot.waitUntil(lambda: f"({context_id}) succeeded: built revision" in window.status.currentMessage(), timeout=15000)
+    wait_idle(qtbot, window)
+
+
+def test_a_build_that_cannot_be_queued_says_why_and_back_is_open(qtbot, console, tmp_path, module_wim, make_window):
+    console.settings.set_content_library_root(str(tmp_path / "ContentLib"))
+    pid = console.packages.create_from_wim(str(module_wim), 1, name="Lab boot image").value["PackageID"]
+    window = make_window()
+    wizard = _to_summary(qtbot, window)
+    console.packages.delete(pid)  # someone else deleted it meanwhile
+    wizard.next()
+    progress = wizard.progress
+    qtbot.waitUntil(lambda: bool(progress.queue_error), timeout=15000)
+    assert progress.step.text() == "The build could not be queued."
+    assert pid in progress.text.text()
+    qtbot.waitUntil(lambda: wizard.button(QWizard.WizardButton.BackButton).isEnabled(), timeout=5000)
+    assert console.jobs.list() == []
+    wizard.reject()
+    wait_idle(qtbot, window)

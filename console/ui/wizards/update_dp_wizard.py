@@ -1,8 +1,9 @@
-"""Update Distribution Points wizard (the build part): Pre-flight, Options, Summary.
+"""Update Distribution Points wizard (the build part): Pre-flight, Options, Summary, Progress,
+Completion.
 
-Building runs as a job in the site worker; until the job engine is in the console, the
-wizard checks and summarizes and says plainly that nothing is built (its last page). The
-Progress and Completion pages (the job's live progress, the revision built) come with it.
+Build (on Summary) queues a build job (``console.packages.update_image``) that a worker
+process runs; Progress follows the job, and closing the wizard leaves it running. Until
+distribution points exist the wizard builds only, and says so.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget, QWizard, 
 from shiboken6 import isValid
 
 from console.core.adk import AdkInfo
+from console.core.changes import Changes
 from console.core.console_services import ConsoleServices
 from console.core.errors import ConsoleError
+from console.core.jobs import JobState
 from console.core.servicing import describe_spec
 from console.ui.tasks import TaskRunner
+from console.ui.wizards.build_pages import BuildCompletionPage, BuildProgressPage
 from console.ui.wizards.pages import SummaryPage, WizardBase
 from console.ui.wizards.preflight_page import PreflightPage
 
@@ -30,11 +34,11 @@ RELOAD_HELP = (
     "Windows ADK. The current source WIM is kept, not changed. Optional components the new image lacks are "
     "reported by the next pre-flight."
 )
-NOT_BUILDING = (
-    "<p style='background:#fff4ce; border:1px solid #e0c36a; padding:6px'><b>Nothing will be built yet.</b> "
-    "Building runs as a job in the site worker, so that closing the console does not stop it; the job engine "
-    "and its worker are not in this console yet. Close ends this wizard without changing the boot image "
-    "or its source. Distribution points do not exist yet either: when building arrives, this wizard builds only.</p>"
+BUILD_ONLY_NOTE = (
+    "<p style='background:#fff4ce; border:1px solid #e0c36a; padding:6px'><b>This builds the boot image only.</b> "
+    "Distribution points do not exist in this console yet, so nothing is sent to them: Build makes a new revision "
+    "of this boot image in the site's content library. The build runs as a job in a worker process, so closing "
+    "the wizard or the console does not stop it. The source WIM is never changed.</p>"
 )
 
 
@@ -42,6 +46,8 @@ class PageId(IntEnum):
     PREFLIGHT = 0
     OPTIONS = 1
     SUMMARY = 2
+    PROGRESS = 3
+    COMPLETION = 4
 
 
 class OptionsPage(QWizardPage):
@@ -107,8 +113,9 @@ class UpdateDistributionPointsWizard(WizardBase):
     """``fix_requested(package_id, fix)`` asks the launcher to open where a check is fixed
     (``properties:<Tab>``, ``wizard:<name>``, ``settings``)."""
 
-    applied = Signal(object)  # Changes (none yet: nothing is built without the job engine)
+    applied = Signal(object)  # Changes: the package's image and version changed (a build succeeded)
     fix_requested = Signal(str, str)
+    queued = Signal(str)  # the build job's ContextID
 
     def __init__(self, console: ConsoleServices, package: Any, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(f"Update Distribution Points — {package['Name']}", parent)
@@ -118,13 +125,25 @@ class UpdateDistributionPointsWizard(WizardBase):
         self.preflight = PreflightPage(console, self.package_id, tasks)
         self.options_page = OptionsPage(console, str(package.get("Architecture") or ""), tasks)
         self.summary = SummaryPage(self._summary)
-        self.summary.setSubTitle("What a build of this boot image would do.")
-        self.summary.setFinalPage(True)
+        self.summary.setSubTitle("What the build will do. Nothing has been changed yet; Build queues it.")
+        self.summary.setButtonText(QWizard.WizardButton.NextButton, "&Build")
+        self.progress = BuildProgressPage(console, self.package_id, tasks, self.options_page.reload.isChecked)
+        self.progress.setButtonText(QWizard.WizardButton.CancelButton, "&Close")
+        self.completion = BuildCompletionPage(console, self.package_id, tasks, self.progress)
         self.setPage(PageId.PREFLIGHT, self.preflight)
         self.setPage(PageId.OPTIONS, self.options_page)
         self.setPage(PageId.SUMMARY, self.summary)
+        self.setPage(PageId.PROGRESS, self.progress)
+        self.setPage(PageId.COMPLETION, self.completion)
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Close")
+        self.progress.queued.connect(self.queued)
+        self.progress.ended.connect(self._ended)
         self.preflight.fix_requested.connect(lambda fix: self.fix_requested.emit(self.package_id, fix))
+
+    def _ended(self) -> None:
+        job = self.progress.job
+        if job is not None and job.state == JobState.SUCCEEDED:
+            self.applied.emit(Changes(updated=frozenset({self.package_id}), status_messages=True))
 
     def _summary(self) -> str:
         name = escape(str(self.package["Name"]))
@@ -146,5 +165,5 @@ class UpdateDistributionPointsWizard(WizardBase):
                          "winpe.wim is exported to a new source file and the boot image points at it first.</p>")
         else:
             parts.append("<p>Reload from the Windows ADK: no (the current source WIM is used).</p>")
-        parts.append(NOT_BUILDING)
+        parts.append(BUILD_ONLY_NOTE)
         return "".join(parts)
