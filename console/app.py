@@ -132,8 +132,8 @@ class Console:
 
     def ensure_worker(self) -> int | None:
         """After queuing a job: start a detached ``bootimage worker --until-idle`` when no
-        worker heartbeats (see ``console.worker.ensure_worker``); its process id, or None."""
-        from console.worker import ensure_worker
+        worker heartbeats (see ``console.worker_launch.ensure_worker``); its process id, or None."""
+        from console.worker_launch import ensure_worker
 
         return ensure_worker(self)
 

@@ -16,14 +16,12 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -41,7 +39,6 @@ from console.core.jobs import (
     LeaseLost,
     WorkerStopping,
 )
-from console.paths import data_dir
 from console.storage.db_errors import DatabaseError
 
 #: At most this many progress / checkpoint writes a second per running job.
@@ -314,35 +311,3 @@ class Worker:
 def _os_error(exc: OSError) -> str:
     where = f": {exc.filename}" if exc.filename else ""
     return f"{exc.strerror or exc}{where}"
-
-
-def worker_log_path() -> Path:
-    return data_dir() / "worker.log"
-
-
-#: Detached workers this process started: kept (and reaped when they end) so a long-lived
-#: console neither leaves zombies behind nor drops a running child's handle.
-_STARTED: list[subprocess.Popen[bytes]] = []
-
-
-def ensure_worker(console: Console, settings: JobSettings | None = None) -> int | None:
-    """Start ``bootimage worker --until-idle`` detached when no live worker heartbeats.
-    Returns the new process id, or None when a worker is running."""
-    _STARTED[:] = [p for p in _STARTED if p.poll() is None]
-    if console.jobs.live_workers(settings):
-        return None
-    log_path = worker_log_path()
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "BOOTIMAGE_DB": console.url}  # not on the command line: it may hold a password
-    with open(log_path, "ab") as log, open(os.devnull, "rb") as devnull:
-        # its own session (POSIX) or process group without a console (Windows): closing the
-        # console, or its terminal, does not stop the worker
-        detach: dict[str, Any] = (
-            {"creationflags": subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
-            if os.name == "nt" else {"start_new_session": True})
-        process = subprocess.Popen(
-            [sys.executable, "-m", "console.cli", "worker", "--until-idle"],
-            stdin=devnull, stdout=log, stderr=subprocess.STDOUT, env=env, close_fds=True, **detach,
-        )
-    _STARTED.append(process)
-    return process.pid

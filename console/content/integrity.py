@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from console.content.files import is_temp
 from console.core.content import SHA256, ContentCorruptError, GarbageReport, Manifest
 
-if TYPE_CHECKING:
-    from console.content.library import FileContentLibrary
-
 READ_BLOCK = 1024 * 1024
 
 
-def verify_manifest(library: FileContentLibrary, manifest: Manifest) -> list[str]:
-    """Every object of every file re-hashed; each problem as one line (empty: intact)."""
+def verify_manifest(blob_path: Callable[[str], Path], manifest: Manifest) -> list[str]:
+    """Every object of every file re-hashed (``blob_path``: where the library keeps an object);
+    each problem as one line (empty: intact)."""
     problems: list[str] = []
     for file in manifest.files:
         whole = hashlib.sha256()
@@ -26,7 +24,7 @@ def verify_manifest(library: FileContentLibrary, manifest: Manifest) -> list[str
             digest = hashlib.sha256()
             length = 0
             try:
-                with open(library.blob_path(sha), "rb") as handle:
+                with open(blob_path(sha), "rb") as handle:
                     while block := handle.read(READ_BLOCK):
                         digest.update(block)
                         whole.update(block)

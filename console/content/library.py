@@ -372,7 +372,7 @@ class FileContentLibrary:
     def verify(self, package_id: str, version: int) -> list[str]:
         """Re-hash every object and file of a version; the problems found (empty: intact)."""
         with self._errors("verify a revision"):
-            return verify_manifest(self, self.manifest(package_id, version))
+            return verify_manifest(self.blob_path, self.manifest(package_id, version))
 
     # -- removal -----------------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ BUILD_HELP = (
     "the default folder under this computer's data folder. The deployment command runs at the end of the "
     "boot script of every built image, after the prestart command (empty: none)."
 )
-BUILD_FIELDS = ("DeploymentCommand", "content_library_root")
+BUILD_FIELDS = ("DeploymentCommand", "ContentLibraryPath")
 
 
 class SettingsDialog(QDialog):

@@ -1,0 +1,48 @@
+"""Starting a detached ``bootimage worker --until-idle`` (the embedded default): when the
+console or the CLI queues a job and no worker heartbeats, so closing the console does not stop
+the job. Kept apart from ``console.worker`` so the composition root can use it without an
+import cycle."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from console.core.console_services import ConsoleServices
+from console.core.jobs import JobSettings
+from console.paths import data_dir
+
+
+def worker_log_path() -> Path:
+    return data_dir() / "worker.log"
+
+
+#: Detached workers this process started: kept (and reaped when they end) so a long-lived
+#: console neither leaves zombies behind nor drops a running child's handle.
+_STARTED: list[subprocess.Popen[bytes]] = []
+
+
+def ensure_worker(console: ConsoleServices, settings: JobSettings | None = None) -> int | None:
+    """Start ``bootimage worker --until-idle`` detached when no live worker heartbeats.
+    Returns the new process id, or None when a worker is running."""
+    _STARTED[:] = [p for p in _STARTED if p.poll() is None]
+    if console.jobs.live_workers(settings):
+        return None
+    log_path = worker_log_path()
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "BOOTIMAGE_DB": console.url}  # not on the command line: it may hold a password
+    with open(log_path, "ab") as log, open(os.devnull, "rb") as devnull:
+        # its own session (POSIX) or process group without a console (Windows): closing the
+        # console, or its terminal, does not stop the worker
+        detach: dict[str, Any] = (
+            {"creationflags": subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
+            if os.name == "nt" else {"start_new_session": True})
+        process = subprocess.Popen(
+            [sys.executable, "-m", "console.cli", "worker", "--until-idle"],
+            stdin=devnull, stdout=log, stderr=subprocess.STDOUT, env=env, close_fds=True, **detach,
+        )
+    _STARTED.append(process)
+    return process.pid
