@@ -226,7 +226,8 @@ def main(argv: list[str]) -> int:
         console.close()
     if "--only-main" in argv:
         return 0
-    for script in ("tests.screenshots_propertysheet", "tests.screenshots_drivers", "tests.screenshots_build"):  # each in its own process
+    for script in ("tests.screenshots_propertysheet", "tests.screenshots_drivers", "tests.screenshots_build",
+                   "tests.screenshots_revisions"):  # each in its own process
         subprocess.run([sys.executable, "-m", script, str(out)], check=True)
     return 0
 
