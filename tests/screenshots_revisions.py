@@ -18,7 +18,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from console.app import Console, ensure_default_site, open_console
-from tests.integration.test_revisions import built_image
+from tests.revision_fixtures import built_image
 from tests.screenshot_support import save, save_composite, wait
 
 SIZE = (760, 640)

@@ -14,7 +14,7 @@ from console.app import open_console
 from console.ui.propertysheet.panels.revisions_model import CURRENT_TEXT, RevisionsModel
 from console.ui.propertysheet.panels.revisions_panel import EMPTY_TEXT, RevisionsPanel
 from console.ui.propertysheet.properties_dialog import PropertiesDialog
-from tests.integration.test_revisions import built_image
+from tests.revision_fixtures import built_image
 
 
 @pytest.fixture
@@ -139,7 +139,10 @@ def test_roll_back_asks_and_then_makes_a_new_current_revision(qtbot, console, ta
     assert "Revision 1 is current again as revision 3" in panel.banner.text()
     values = console.packages.get(pid, lazy=True).values
     assert dialog._version == values["SedoObjectVersion"]  # the next save is not refused as a conflict
-    assert dialog.sheet is not None and dialog.sheet.values.get("ScratchSpace") == 64
+    assert dialog.sheet is not None and dialog.sheet.values.get("SourceVersion") == 3
+    # the content is rolled back, not the properties (the next build uses them): the tab says so
+    assert "properties still differ from revision 1" in panel.banner.text()
+    assert "ScratchSpace" in panel.banner.text()
 
 
 def test_cancelling_the_confirmation_changes_nothing(qtbot, console, tasks, pid, two_builds):

@@ -215,7 +215,8 @@ class RevisionsPanel(QWidget):
             f"The content of revision {target.version} (built {when_text(target.created_at)} by "
             f"{target.created_by}; {target.summary or 'no summary'}) becomes current as a new revision "
             f"{newest + 1}, replacing {now}.\n\nDistribution points will receive it as a new version of "
-            f"the content. {now.capitalize()} stays in the list of revisions.")
+            f"the content. {now.capitalize()} stays in the list of revisions. The package's properties are "
+            "not changed: the next build uses them.")
         confirm = box.addButton("&Roll back", QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
@@ -246,9 +247,10 @@ class RevisionsPanel(QWidget):
 
     def _rolled_back(self, result: Result[Revision], version: int) -> None:
         self._set_working(False, "")
-        self._show_banner(html.escape(
-            f"Revision {version} is current again as revision {result.value.version}; distribution points "
-            "will receive it as a new version."), INFO_STYLE)
+        notes = [n.removeprefix("note: ") for n in result.changes.notes if n.startswith("note: ")]
+        text = (f"Revision {version} is current again as revision {result.value.version}; distribution points "
+                "will receive it as a new version.")
+        self._show_banner("<br>".join(html.escape(t) for t in (text, *notes)), INFO_STYLE)
         self.rolled_back.emit(result)  # the dialog reads the package again, and with it the revisions
 
     def _rollback_failed(self, exc: BaseException) -> None:
