@@ -21,7 +21,7 @@ from console.app import Console, ensure_default_site, open_console
 from tests.revision_fixtures import built_image
 from tests.screenshot_support import save, save_composite, wait
 
-SIZE = (760, 640)
+SIZE = (640, 640)  # the dialog's own default size
 
 
 def package_with_revisions(console: Console, folder: Path) -> str:

@@ -61,13 +61,16 @@ def test_lists_the_revisions_newest_first_with_the_current_one_marked(qtbot, con
     _dialog, panel = open_tab(qtbot, console, tasks, pid)
 
     model = panel.model
-    assert model.headers == ("Version", "Built", "By", "Size", "Summary", "What changed", "Current")
+    assert model.headers == ("Version", "Current", "Built", "Size", "What changed", "Summary", "By")
     assert column(model, 0) == ["2", "1"]
-    assert column(model, 6) == [CURRENT_TEXT, ""]
-    assert column(model, 2) == ["alice@console1", "alice@console1"]
+    assert column(model, 1) == [CURRENT_TEXT, ""]
     assert all(text.endswith(("KB", "MB")) for text in column(model, 3))
-    assert "ScratchSpace: 64 -> 128" in column(model, 5)[0]
-    assert column(model, 5)[1] == "first revision"
+    assert "ScratchSpace: 64 -> 128" in column(model, 4)[0]
+    assert column(model, 4)[1] == "first revision"
+    assert column(model, 5) == ["scratch 128 MB", "scratch 64 MB"]
+    assert column(model, 6) == ["alice@console1", "alice@console1"]
+    panel.select_versions(2)  # the selected revision's summary and changes in full below the table
+    assert "ScratchSpace: 64 -&gt; 128" in panel.details.text() and "by alice@console1" in panel.details.text()
     assert model.index(0, 0).data(Qt.ItemDataRole.FontRole).bold()
     assert panel.table.isVisible() and not panel.empty.isVisible()
 
@@ -134,8 +137,8 @@ def test_roll_back_asks_and_then_makes_a_new_current_revision(qtbot, console, ta
 
     assert source_version(console, pid) == 3
     assert column(panel.model, 0) == ["3", "2", "1"]
-    assert column(panel.model, 6)[0] == CURRENT_TEXT
-    assert "rolled back to revision 1" in column(panel.model, 5)[0]
+    assert column(panel.model, 1)[0] == CURRENT_TEXT
+    assert "rolled back to revision 1" in column(panel.model, 4)[0]
     assert "Revision 1 is current again as revision 3" in panel.banner.text()
     values = console.packages.get(pid, lazy=True).values
     assert dialog._version == values["SedoObjectVersion"]  # the next save is not refused as a conflict

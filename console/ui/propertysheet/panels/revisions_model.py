@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,11 @@ from console.core.values import as_utc
 from console.ui.models.driver_columns import size_text
 from console.ui.models.headed_table_model import HeadedTableModel, Index
 
-HEADERS = ("Version", "Built", "By", "Size", "Summary", "What changed", "Current")
+#: What a user scans for first comes first; Summary and By are also in the details below the table.
+HEADERS = ("Version", "Current", "Built", "Size", "What changed", "Summary", "By")
+VERSION, CURRENT, BUILT, SIZE, CHANGES, SUMMARY, BY = range(len(HEADERS))
+#: "built revision 3 in 2.5 s: " / "revision 3: " -- the table's Version column says that already
+_SUMMARY_PREFIX = re.compile(r"^(built )?revision \d+( in [\d.,]+ ?s)?: ")
 CURRENT_TEXT = "✓ current"
 NOT_RECORDED_TEXT = "not recorded"
 
@@ -71,7 +76,7 @@ class RevisionsModel(HeadedTableModel):
             font = QFont()
             font.setBold(True)
             return font
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (0, 3):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (VERSION, SIZE):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return self._text(revision, column)
@@ -79,16 +84,13 @@ class RevisionsModel(HeadedTableModel):
 
     @staticmethod
     def _text(revision: Revision, column: int) -> str:
-        if column == 0:
-            return str(revision.version)
-        if column == 1:
-            return when_text(revision.created_at)
-        if column == 2:
-            return revision.created_by
-        if column == 3:
-            return size_text(revision.size)
-        if column == 4:
-            return revision.summary
-        if column == 5:
-            return "; ".join(revision.changes)
-        return CURRENT_TEXT if revision.current else ("" if revision.recorded else NOT_RECORDED_TEXT)
+        texts = {
+            VERSION: lambda: str(revision.version),
+            CURRENT: lambda: CURRENT_TEXT if revision.current else ("" if revision.recorded else NOT_RECORDED_TEXT),
+            BUILT: lambda: when_text(revision.created_at),
+            BY: lambda: revision.created_by,
+            SIZE: lambda: size_text(revision.size),
+            SUMMARY: lambda: _SUMMARY_PREFIX.sub("", revision.summary),
+            CHANGES: lambda: "; ".join(revision.changes),
+        }
+        return texts[column]()

@@ -11,6 +11,7 @@ import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -32,7 +33,7 @@ from console.core.revision_types import Revision
 from console.ui.dialogs.error_dialog import show_error
 from console.ui.propertysheet.form_builder import caption
 from console.ui.propertysheet.panels.revisions_diff import RevisionDiffDialog
-from console.ui.propertysheet.panels.revisions_model import RevisionsModel, when_text
+from console.ui.propertysheet.panels.revisions_model import BY, CHANGES, SUMMARY, RevisionsModel, when_text
 from console.ui.propertysheet.view_keys import setup_table
 from console.ui.tasks import TaskRunner
 
@@ -79,10 +80,16 @@ class RevisionsPanel(QWidget):
         setup_table(self.table, "Revisions")
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_details())
+        self.details = QLabel(self)
+        self.details.setObjectName("revisionDetails")
+        self.details.setAccessibleName("Revision details")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.table.activated.connect(lambda _index: self.compare())
 
         self.status = QLabel(self)
@@ -110,6 +117,7 @@ class RevisionsPanel(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(self.empty)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.details)
         layout.addLayout(buttons)
         self._update_buttons()
 
@@ -132,6 +140,45 @@ class RevisionsPanel(QWidget):
         self.table.setVisible(bool(revisions))
         self.status.setText(f"{len(revisions)} revision{'s' if len(revisions) != 1 else ''}" if revisions else "")
         self._update_buttons()
+        self._show_details()
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Short columns as wide as their contents; What changed takes the rest of the view
+        (long texts are elided; the details below show them in full)."""
+        self.table.resizeColumnsToContents()
+        for col, cap in ((SUMMARY, 220), (BY, 200)):
+            self.table.setColumnWidth(col, min(self.table.columnWidth(col), cap))
+        used = sum(self.table.columnWidth(c) for c in range(CHANGES))
+        room = self.table.viewport().width() - used - 2
+        self.table.setColumnWidth(CHANGES, max(160, room))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.model.rowCount():
+            self._fit_columns()
+
+    def showEvent(self, event: QShowEvent) -> None:  # the tab was hidden while the list arrived
+        super().showEvent(event)
+        if self.model.rowCount():
+            self._fit_columns()
+
+    def _show_details(self) -> None:
+        """The current row's summary and what changed, in full (the table elides them)."""
+        revision = self.model.revision(self.table.currentIndex().row()) if self.table.currentIndex().isValid() else None
+        if revision is None:
+            self.details.setText("")
+            self.details.setVisible(False)
+            return
+        head = (f"<b>Revision {revision.version}</b>{' (current)' if revision.current else ''}, built "
+                f"{when_text(revision.created_at)} by {html.escape(revision.created_by)}: {html.escape(revision.summary)}")
+        lines = [head]
+        lines += [f"• {html.escape(change)}" for change in revision.changes]
+        if not revision.recorded:
+            lines.append("Stored, but its build never reached the database (it was interrupted); it cannot be "
+                         "rolled back to.")
+        self.details.setText("<br>".join(lines))
+        self.details.setVisible(True)
 
     # -- selection -------------------------------------------------------------------------
 
@@ -146,7 +193,7 @@ class RevisionsPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
         for row, revision in enumerate(self.model.revisions()):
             if revision.version in versions:
-                self.table.selectRow(row)
+                self.table.selectRow(row)  # also makes it the current row (its details show)
         self.table.setSelectionMode(mode)
 
     def comparison(self) -> tuple[int, int] | None:
