@@ -208,7 +208,8 @@ class RevisionsPanel(QWidget):
         current = self.model.current()
         revision = chosen[0]
         if current is not None and current.version != revision.version:
-            return tuple(sorted((revision.version, current.version)))  # type: ignore[return-value]
+            low, high = sorted((revision.version, current.version))
+            return low, high
         older = [r.version for r in self.model.revisions() if r.version < revision.version]
         return (max(older), revision.version) if older else None
 
