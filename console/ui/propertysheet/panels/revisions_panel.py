@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -119,6 +120,9 @@ class RevisionsPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.details)
         layout.addLayout(buttons)
+        layout.addStretch(0)  # takes the room while there is no table (empty state)
+        for label in (self.banner, self.empty, self.details):
+            label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._update_buttons()
 
     # -- loading ---------------------------------------------------------------------------
