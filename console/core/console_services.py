@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from console.core.classdef import ClassRegistry
 from console.core.instance import Instance
@@ -23,6 +23,9 @@ from console.core.services.site_settings import SiteSettings
 from console.core.services.sites import Sites
 from console.core.services.status_messages import StatusMessages
 from console.core.sheet_layout import SheetLayout
+
+if TYPE_CHECKING:  # imported on first use by console.app
+    from console.core.services.revisions import Revisions
 
 # (done, total, what): progress of a long operation such as creating sample boot images.
 Progress = Callable[[int, int, str], None]
@@ -60,6 +63,9 @@ class ConsoleServices(Protocol):
 
     @property
     def builds(self) -> ImageBuilds: ...
+
+    @property
+    def revisions(self) -> Revisions: ...
 
     @property
     def registry(self) -> ClassRegistry: ...

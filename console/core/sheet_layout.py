@@ -25,6 +25,7 @@ class PanelKind(Enum):
     IMAGES = "images"
     DRIVERS = "drivers"
     OPTIONAL_COMPONENTS = "optional-components"
+    REVISIONS = "revisions"
 
 
 #: Properties each panel shows and edits (service errors about them belong to its tab).
@@ -32,6 +33,7 @@ PANEL_PROPERTIES: dict[PanelKind, tuple[str, ...]] = {
     PanelKind.IMAGES: ("ImageProperty",),
     PanelKind.DRIVERS: ("ReferencedDrivers",),
     PanelKind.OPTIONAL_COMPONENTS: ("OptionalComponents",),
+    PanelKind.REVISIONS: (),  # the content library's revisions, not property values
 }
 
 

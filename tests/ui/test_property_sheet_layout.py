@@ -38,8 +38,9 @@ class TestBootImageLayout:
     def test_has_the_configmgr_tabs_in_order(self, layout):
         assert [t.title for t in layout.tabs] == [
             "General", "Images", "Drivers", "Customization", "Optional Components", "Data Source",
-            "Data Access", "Distribution Settings", "Security",
+            "Revisions", "Data Access", "Distribution Settings", "Security",
         ]
+        assert [t.panels for t in layout.tabs if t.key == "revisions"] == [(PanelKind.REVISIONS,)]
 
     def test_general_edits_name_version_and_comment(self, layout):
         general = layout.tabs[0]
@@ -81,7 +82,7 @@ class TestBootImageLayout:
 
     def test_panels_and_error_routing(self, layout):
         assert [t.panels for t in layout.tabs if t.panels] == [
-            (PanelKind.IMAGES,), (PanelKind.DRIVERS,), (PanelKind.OPTIONAL_COMPONENTS,),
+            (PanelKind.IMAGES,), (PanelKind.DRIVERS,), (PanelKind.OPTIONAL_COMPONENTS,), (PanelKind.REVISIONS,),
         ]
         assert layout.tab_for("ReferencedDrivers").key == "drivers"
         assert layout.tab_for("ShareName").key == "data-access"

@@ -40,6 +40,7 @@ from console.ui.propertysheet.package_loader import LoadedPackage, read_package,
 from console.ui.propertysheet.panels.drivers_panel import DriversPanel
 from console.ui.propertysheet.panels.images_panel import ImagesPanel
 from console.ui.propertysheet.panels.optional_components_panel import OptionalComponentsPanel
+from console.ui.propertysheet.panels.revisions_panel import RevisionsPanel
 from console.ui.propertysheet.property_sheet import PropertySheet
 from console.ui.propertysheet.sheet_values import SheetValues
 from console.ui.tasks import TaskRunner
@@ -70,6 +71,7 @@ class PropertiesDialog(QDialog):
         self.images_panel: ImagesPanel | None = None
         self.drivers_panel: DriversPanel | None = None
         self.components_panel: OptionalComponentsPanel | None = None
+        self.revisions_panel: RevisionsPanel | None = None
         self._version: str | None = None
         self._busy = False
         self._own_save = False
@@ -163,6 +165,8 @@ class PropertiesDialog(QDialog):
                 self.images_panel.set_done(f"The recorded image metadata cannot be read: {loaded.image_error}")
         if self.drivers_panel is not None:
             self.drivers_panel.set_catalog(loaded.drivers)
+        if self.revisions_panel is not None:
+            self.revisions_panel.refresh()
 
     def _build(self, loaded: LoadedPackage) -> None:
         cls = self.console.registry[loaded.instance.class_name]
@@ -185,11 +189,26 @@ class PropertiesDialog(QDialog):
             self.drivers_panel = DriversPanel(values)
             self.drivers_panel.add_requested.connect(lambda: self.add_drivers_requested.emit(self.package_id))
             return self.drivers_panel
+        if kind is PanelKind.REVISIONS:
+            return self._revisions_panel()
         self.components_panel = OptionalComponentsPanel(values, self.console.context.catalog)
         self.components_panel.edit_requested.connect(
             lambda: self.edit_optional_components_requested.emit(self.package_id)
         )
         return self.components_panel
+
+    def _revisions_panel(self) -> RevisionsPanel:
+        panel = RevisionsPanel(self.console, self.tasks, self.package_id, lambda: self._version)
+        panel.busy.connect(lambda busy, text: self._set_busy(busy, text))
+        panel.rolled_back.connect(self._rolled_back)
+        self.revisions_panel = panel
+        return panel
+
+    def _rolled_back(self, result: Any) -> None:
+        """A roll back changed SourceVersion (and the SedoObjectVersion): tell the console and
+        read the package again, keeping pending edits."""
+        self._emit_saved(result.changes)
+        self.reload(keep_edits=True)
 
     def _load_failed(self, exc: BaseException) -> None:
         self._set_busy(False)
