@@ -123,3 +123,33 @@ def job_site(site_db: str, monkeypatch: pytest.MonkeyPatch, x64_facts) -> Iterat
                                 image=x64_facts)
     yield console
     console.close()
+
+
+#: The package-service and driver-catalog tests run on SQLite and on PostgreSQL. By default
+#: (`make test`) only this named subset runs on PostgreSQL as well — creating, changing under a
+#: version check, concurrent consoles, unique names, queries, folders and the driver catalog's
+#: import and queries; `make test-slow` runs every one of them on PostgreSQL.
+POSTGRES_DEFAULT_SUBSET = {
+    "test_create_assigns_id_type_owner_version_and_metadata_defaults",
+    "test_valid_changes_are_saved_and_bump_the_version",
+    "test_stale_version_is_refused_naming_who_and_when",
+    "test_names_are_unique_in_the_site",
+    "test_second_console_sees_the_conflict",
+    "test_query_filters_sorts_and_pages",
+    "test_search_matches_os_version_and_language_columns",
+    "test_folders_and_moving_packages",
+    "test_import_puts_every_usable_inf_in_the_catalog",
+    "test_queries_filter_by_text_class_architecture_category_and_flags",
+    "test_stale_version_is_refused_and_removal_works",
+}
+POSTGRES_SUBSET_MODULES = {"test_package_service.py", "test_driver_catalog.py"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if (callspec is not None and callspec.params.get("site_db") == "postgresql"
+                and item.path.name in POSTGRES_SUBSET_MODULES
+                and getattr(item, "originalname", item.name) not in POSTGRES_DEFAULT_SUBSET):
+            item.add_marker(pytest.mark.slow)
