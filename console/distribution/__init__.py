@@ -1,0 +1,2 @@
+"""Transports to distribution points (``console.core.distribution.DpConnection``): a folder,
+an SMB share, an SSH server."""
