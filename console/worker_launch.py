@@ -15,6 +15,10 @@ from console.core.console_services import ConsoleServices
 from console.core.jobs import JobSettings
 from console.paths import data_dir
 
+#: How much the console's own detached worker lowers its CPU priority: an interactive console on
+#: a 2-core desktop must stay responsive while wimlib compresses on every core.
+WORKER_NICE = 10
+
 
 def worker_log_path() -> Path:
     return data_dir() / "worker.log"
@@ -41,7 +45,7 @@ def ensure_worker(console: ConsoleServices, settings: JobSettings | None = None)
             {"creationflags": subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
             if os.name == "nt" else {"start_new_session": True})
         process = subprocess.Popen(
-            [sys.executable, "-m", "console.cli", "worker", "--until-idle"],
+            [sys.executable, "-m", "console.cli", "worker", "--until-idle", "--nice", str(WORKER_NICE)],
             stdin=devnull, stdout=log, stderr=subprocess.STDOUT, env=env, close_fds=True, **detach,
         )
     _STARTED.append(process)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from typing import TYPE_CHECKING, Any
 
 from console.cli.output import emit_json, table
@@ -51,6 +52,9 @@ def register(sub: Any) -> None:
 
     worker = sub.add_parser("worker", help="run the site's jobs until stopped (SIGTERM stops it cleanly)")
     worker.add_argument("--until-idle", action="store_true", help="exit when no job is queued or running")
+    worker.add_argument("--nice", type=int, default=0, metavar="N",
+                        help="lower the worker's CPU priority by N (0-19; the console starts its worker with 10 "
+                             "so builds never make the desktop sluggish)")
     worker.set_defaults(func=cmd_worker)
 
 
@@ -151,4 +155,8 @@ def _start_worker(site: Any) -> None:
 def cmd_worker(args: argparse.Namespace) -> int:
     from console.worker import Worker
 
+    if not 0 <= args.nice <= 19:
+        raise ConsoleError(f"--nice {args.nice}: give 0 (normal priority) to 19 (lowest)")
+    if args.nice and hasattr(os, "nice"):
+        os.nice(args.nice)  # wimlib's compressor threads inherit it
     return Worker(open_site(args), until_idle=args.until_idle).run()

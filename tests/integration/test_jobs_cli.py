@@ -100,3 +100,25 @@ def test_the_systemd_unit_runs_the_worker_hardened_and_is_valid(tmp_path):
     copy.write_text(unit.replace("/usr/bin/bootimage", str(Path(sys.executable).with_name("bootimage"))))
     result = subprocess.run([analyze, "verify", str(copy)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+
+
+def test_the_worker_the_console_starts_runs_at_lower_cpu_priority(cli, job_site, tmp_path):
+    """A build compresses on every core: the detached worker the console starts is niced, so the
+    desktop stays responsive; `--nice` out of range is refused."""
+    import os
+    import time
+
+    one_line_error(cli("worker", "--nice", "25"), "--nice 25: give 0 (normal priority) to 19 (lowest)")
+    payload = json.dumps({"out": str(tmp_path), "files": 40, "delay": 0.05})
+    ok(cli("job", "queue", KIND, "PS100001", "--payload", payload))  # no --no-worker: one is started
+    deadline = time.monotonic() + 30
+    workers = []
+    while not workers and time.monotonic() < deadline:
+        workers = [w for w in job_site.jobs.live_workers() if w.pid != os.getpid()]
+        time.sleep(0.05)
+    assert workers, "the CLI started no worker"
+    stat = Path(f"/proc/{workers[0].pid}/stat").read_text()
+    assert int(stat.rsplit(")", 1)[1].split()[16]) == 10, "the auto-started worker runs niced by 10"
+    assert (REPO / "packaging" / "bootimage-worker.service").read_text().count("\nNice=10\n") == 1
+    while job_site.jobs.live_workers() and time.monotonic() < deadline + 60:
+        time.sleep(0.1)
