@@ -127,6 +127,7 @@ def test_preflight_warns_when_the_file_was_modified(console, cli, source, librar
     assert check["Severity"] == "warning"
     assert "it was modified after the import" in check["Message"]
     assert "size" not in check["Message"] and "GUID" not in check["Message"]
+    assert f"`bootimage reload {pid}`" in check["Message"] and check["Fix"] == "properties:Data Source"
 
 
 def test_preflight_warns_when_the_file_is_another_wim(console, cli, source, library, wims):
