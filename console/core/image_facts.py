@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from console.core.servicing import SourceFingerprint
 
 
 @dataclass(frozen=True)
@@ -16,6 +18,10 @@ class ImageFacts:
     size_kb: int  # uncompressed size of the chosen image in KB
     image_name: str = ""
     is_windows_pe: bool = True
+    #: The source file as it was read: its size, modification time and WIM GUID. Bookkeeping
+    #: for the build's pre-flight ("source changed since import"), not a class property: it
+    #: stays out of ``as_properties`` (so out of ``show``, the property sheet and audit messages).
+    source: SourceFingerprint = field(default_factory=SourceFingerprint)
 
     def as_properties(self) -> dict[str, object]:
         return {

@@ -10,6 +10,7 @@ from typing import Any, Protocol, Self
 
 from console.core.drivers import Driver, DriverQuery
 from console.core.jobs import Job, WorkerRecord
+from console.core.servicing import SourceFingerprint
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,13 @@ class PackageRepository(Protocol):
     def name_in_use(self, name: str, *, excluding: str | None = None) -> str | None: ...
     def move(self, package_ids: Sequence[str], folder_id: int | None) -> int: ...
     def count_in_folders(self, folder_ids: Sequence[int]) -> int: ...
+    def set_source_fingerprint(self, package_id: str, fingerprint: SourceFingerprint) -> None:
+        """Record what the source WIM looked like when its image facts were read (bookkeeping,
+        not a class property: ``get`` and ``query`` never return it)."""
+        ...
+    def source_fingerprint(self, package_id: str) -> SourceFingerprint | None:
+        """The recorded fingerprint; None when none was recorded (or no such package)."""
+        ...
 
 
 class FolderRepository(Protocol):

@@ -158,7 +158,9 @@ class Preflight:
             changes.append(f"its WIM GUID is {info.guid}, {fp.guid} at import (it is another file)")
         if changes:
             return _check("source.changed", "warning", f"The source WIM changed since it was imported: {'; '.join(changes)}. "
-                          "The build uses the file as it is now; re-import it to refresh the image facts.", DATA_SOURCE)
+                          "The build uses the file as it is now; reload the image properties (Reload on the Images tab, or "
+                          f"`bootimage reload {spec.package_id}`) to refresh the image facts and record the file as it "
+                          "is now.", DATA_SOURCE)
         return _check("source.changed", "pass", "the source WIM is unchanged since the import")
 
     # -- drivers -------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from console.core.classdef import ClassDef
 from console.core.errors import ValidationError
 from console.core.instance import Instance
 from console.core.ports import PackageQuery, PackageRecord
+from console.core.servicing import SourceFingerprint
 from console.core.values import ValueCoercer, as_utc
 from console.storage.schema import (
     DriverReferenceRow,
@@ -131,7 +132,26 @@ class SqlPackageRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    def set_source_fingerprint(self, package_id: str, fingerprint: SourceFingerprint) -> None:
+        mtime_ns = None if fingerprint.mtime is None else round(fingerprint.mtime * 1_000_000_000)
+        self._s.execute(
+            update(PackageRow).where(PackageRow.package_id == package_id)
+            .values(source_file_size=fingerprint.size, source_file_mtime_ns=mtime_ns,
+                    source_wim_guid=fingerprint.guid or None)
+            .execution_options(synchronize_session=False)
+        )
+
     # -- reads ---------------------------------------------------------------------------------
+
+    def source_fingerprint(self, package_id: str) -> SourceFingerprint | None:
+        row = self._s.execute(
+            select(PackageRow.source_file_size, PackageRow.source_file_mtime_ns, PackageRow.source_wim_guid)
+            .where(PackageRow.package_id == package_id)
+        ).one_or_none()
+        if row is None or (row[0] is None and row[1] is None and not row[2]):
+            return None
+        size, mtime_ns, guid = row
+        return SourceFingerprint(size=size, mtime=None if mtime_ns is None else mtime_ns / 1_000_000_000, guid=guid or "")
 
     def get(self, package_id: str, *, lazy: bool) -> PackageRecord | None:
         stmt = select(PackageRow).where(PackageRow.package_id == package_id)

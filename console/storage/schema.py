@@ -139,6 +139,11 @@ class PackageRow(Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
     last_modified_by: Mapped[str] = mapped_column(String(255), default="")
     last_modified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # the source WIM when its image facts were read (size, modification time, WIM GUID): the
+    # build's pre-flight compares it with the file; all NULL when never recorded (0008)
+    source_file_size: Mapped[int | None] = mapped_column(BigInteger, nullable=True, deferred=True)
+    source_file_mtime_ns: Mapped[int | None] = mapped_column(BigInteger, nullable=True, deferred=True)
+    source_wim_guid: Mapped[str | None] = mapped_column(String(32), nullable=True, deferred=True)
 
     __table_args__ = (
         # The package list sorts by lower(name) and filters on search_text; these covering

@@ -96,7 +96,9 @@ def test_spec_comes_from_the_package_and_the_site(console, tmp_path, source_wim,
     disk = spec.drivers[0]
     assert disk.inf_path.endswith("diskdev.inf") and "amd64/disk.sys" in [f.lower() for f in disk.referenced_files]
     assert spec.deployment_command == "X:\\sms\\bin\\x64\\TsBootShell.exe"
-    assert spec.fingerprint.size is None  # nothing records it at import yet
+    # the source file as the import read it (tests/integration/test_source_fingerprint.py)
+    assert (spec.fingerprint.size, spec.fingerprint.guid) == (source_wim.stat().st_size,
+                                                              console.packages.get_image_properties(str(source_wim)).guid)
 
 
 def test_preflight_passes_a_good_package_and_uses_the_known_locales(console, tmp_path, source_wim, library):
@@ -106,7 +108,7 @@ def test_preflight_passes_a_good_package_and_uses_the_known_locales(console, tmp
     assert {"library.root", "source.file", "components.missing", "hives.open", "locale"} <= {c.id for c in checks}
     assert (library / "Work").is_dir()
     changed = next(c for c in checks if c.id == "source.changed")
-    assert "not known" in changed.message  # no fingerprint is recorded at import: never claim "unchanged"
+    assert changed.severity == "pass" and changed.message == "the source WIM is unchanged since the import"
     # a locale the known-locales list has but the builder's built-in few do not
     console.packages.put(pid, {"InputLocale": "fi-FI"})
     locale = next(c for c in console.builds.preflight(pid) if c.id == "locale")

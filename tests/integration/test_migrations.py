@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from console.app import open_console
-from console.storage.engine import create_site_engine, current_revision, head_revision, upgrade
+from console.core.servicing import SourceFingerprint
+from console.storage.engine import alembic_config, create_site_engine, current_revision, head_revision, upgrade
 from console.storage.schema import Base
 
 
@@ -70,9 +74,38 @@ def test_database_from_first_revision_upgrades_in_place(db_url):
     assert [p["PackageID"] for p in site.packages.query(_query("älteres")).items] == ["PS100007"]
     assert [p["PackageID"] for p in site.packages.query(_query("19041")).items] == ["PS100007"]  # 0005
     assert [p["PackageID"] for p in site.packages.query(_query("fr-fr")).items] == ["PS100007"]
+    # 0008: a package from before has no source fingerprint (the pre-flight says "not known")
+    assert site.packages.source_fingerprint("PS100007") == SourceFingerprint()
     # and the package id sequence continues where the old database was
     created = site.packages.create(name="New one", image_path="/x.wim").value
     assert created["PackageID"] == "PS100008"
+
+
+def test_source_fingerprint_columns_go_and_come_back(db_url, x64_facts):
+    """0008 down to 0006 and up again: the packages and the list indexes stay; the recorded
+    fingerprints are gone (unknown), never made up."""
+    site = open_console(db_url, user="alice@console1")
+    from console.app import ensure_default_site
+
+    ensure_default_site(site)
+    facts = replace(x64_facts, source=SourceFingerprint(size=4096, mtime=1_700_000_000.5, guid="ab" * 16))
+    pid = site.packages.create(name="Fingerprinted", image_path="/images/boot.wim", image=facts).value["PackageID"]
+    assert site.packages.source_fingerprint(pid) == facts.source
+    with site.engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006")
+    with site.engine.connect() as conn:
+        columns = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(boot_image_package)")}
+        assert not columns & {"source_file_size", "source_file_mtime_ns", "source_wim_guid"}
+    site.close()
+    again = open_console(db_url, user="alice@console1")
+    assert again.packages.get(pid)["Name"] == "Fingerprinted"
+    assert again.packages.source_fingerprint(pid) == SourceFingerprint()
+    with again.engine.connect() as conn:
+        indexes = {row[1] for row in conn.exec_driver_sql("PRAGMA index_list(boot_image_package)")}
+    assert {"ix_boot_image_package_folder_list", "ix_boot_image_package_list"} <= indexes
+    again.close()
 
 
 def _query(text_filter: str):

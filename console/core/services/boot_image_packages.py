@@ -153,6 +153,8 @@ class BootImagePackages(SourceImageMethods):
                 RefreshPkgSourceFlag=False,
             )
             uow.packages.add(values, folder_id=folder_id or None, modified_by=self._ctx.user, modified_at=now)
+            if image is not None:
+                uow.packages.set_source_fingerprint(package_id, image.source)
             self._status(uow, package_id, f"Boot image {package_id} ({values['Name']}) created from {image_path} index {image_index}", site.code)
             uow.commit()
         return Result(self.get(package_id, lazy=True), Changes(added=frozenset({package_id}), status_messages=True))
@@ -281,6 +283,8 @@ class BootImagePackages(SourceImageMethods):
             if not changed:
                 return Result(Applied(self._to_instance(record), components, drivers, notes), Changes(notes=notes))
             self._write(uow, record, changed, version)
+            if facts and image is not None and image.source is not None:  # the new image: its file as read
+                uow.packages.set_source_fingerprint(pid, image.source)
             self._status(uow, pid, f"Properties changed: {', '.join(sorted(changed))}", site.code, kind="audit",
                          details=change_details(cls, current, changed))
             uow.commit()

@@ -36,7 +36,6 @@ from console.core.servicing import (
     ImageBuilder,
     LocaleResolver,
     Severity,
-    SourceFingerprint,
 )
 
 #: The content library's folder for builds in progress (under the content library root).
@@ -129,8 +128,8 @@ class ImageBuilds:
             site_required_components=site,
             drivers=tuple(drivers),
             deployment_command=self._settings.deployment_command(),
-            # Nothing records the source's size, mtime or WIM GUID at import yet: unknown.
-            fingerprint=SourceFingerprint(),
+            # the source file when its image facts were read (unknown for older packages)
+            fingerprint=self._packages.source_fingerprint(pid),
         )
         return spec, problems
 

@@ -20,6 +20,7 @@ from console.core.image_facts import ImageFacts
 from console.core.images import ImageInfo, ImageReader, WimInfo
 from console.core.instance import Instance
 from console.core.ports import PackageRecord, UnitOfWork
+from console.core.servicing import SourceFingerprint
 from console.core.wim_errors import ImageIndexError, UnsupportedImageError, WimError
 
 if TYPE_CHECKING:
@@ -71,10 +72,21 @@ def image_problems(info: WimInfo, image: ImageInfo) -> list[str]:
     return problems
 
 
+def fingerprint_of(info: WimInfo) -> SourceFingerprint:
+    """The file as it was just read: its size and WIM GUID (from the reader) and its
+    modification time (None when the file can no longer be looked at)."""
+    try:
+        mtime: float | None = os.stat(info.path).st_mtime
+    except OSError:
+        mtime = None
+    return SourceFingerprint(size=info.file_size, mtime=mtime, guid=info.guid)
+
+
 def facts_from(ctx: ServiceContext, cls: ClassDef, info: WimInfo, image: ImageInfo) -> ImageFacts:
     facts = ImageFacts(
         architecture=image.architecture, os_version=image.os_version, language=image.default_language,
         image_property=info.xml, size_kb=image.size_kb, image_name=image.name, is_windows_pe=image.is_windows_pe,
+        source=fingerprint_of(info),
     )
     try:
         ctx.validator.prepare_changes(cls, facts.as_properties(), allow_read_only=True)
@@ -132,6 +144,14 @@ class SourceImageMethods:
             package = self.get(package if isinstance(package, str) else package["PackageID"], lazy=True)
         index = package.get("ImageIndex") or 1
         return next((i for i in SourceImageMethods.image_list(self, package) if i.index == index), None)
+
+    def source_fingerprint(self: _Packages, package_id: str) -> SourceFingerprint:
+        """What the package's source WIM looked like when its image facts were last read (at
+        import, a new ImagePath/ImageIndex or a reload); unknown (all None) for packages whose
+        image was never read since fingerprints are recorded. Not a class property."""
+        with self._ctx.uow() as uow:
+            pid = self._record_or_fail(uow, package_id, lazy=False).values["PackageID"]
+            return uow.packages.source_fingerprint(pid) or SourceFingerprint()
 
     def create_from_wim(
         self: _Packages,
@@ -191,7 +211,8 @@ class SourceImageMethods:
             index = record.values.get("ImageIndex") or 1
             if not path:
                 raise ValidationError.single("ImagePath", f"{pid} has no ImagePath to reload from; set one first")
-            info, image, new = _read_for_reload(self, pid, path, index)  # file I/O, no lock held
+            info, image, facts = _read_for_reload(self, pid, path, index)  # file I/O, no lock held
+            new = facts.as_properties()
             with self._ctx.uow(write=True) as uow:
                 site = self._ctx.local_site(uow)
                 fresh = self._record_or_fail(uow, pid, lazy=True)
@@ -205,6 +226,7 @@ class SourceImageMethods:
                 changed = {k: v for k, v in new.items() if fresh.values.get(k) != v}
                 if changed:
                     self._write(uow, fresh, changed, version)
+                uow.packages.set_source_fingerprint(pid, facts.source)  # the file as it is now, even unchanged
                 warnings = [f"warning: {p}" for p in image_problems(info, image)]
                 text = f"Image properties reloaded from {path} index {index}: " + ("; ".join(lines) or "no changes")
                 uow.status.add(time=self._ctx.clock(), severity="warning" if warnings else "information", kind="image",
@@ -236,7 +258,8 @@ class SourceImageMethods:
             raise UnsupportedImageError(
                 [Problem("ImageIndex", f"{p}; ConfigMgr cannot use it as a boot image") for p in problems]
             )
-        return ImageRead(key, facts_from(self._ctx, self.cls, info, image).as_properties())
+        facts = facts_from(self._ctx, self.cls, info, image)
+        return ImageRead(key, facts.as_properties(), facts.source)
 
 
 MAX_IMAGE_READS = 3
@@ -250,6 +273,7 @@ class ImageMoved(Exception):
 class ImageRead:
     key: tuple[str, int]  # (ImagePath, ImageIndex) that was read
     facts: dict[str, Any] | None  # None: it was the package's own image, nothing read
+    source: SourceFingerprint | None = None  # the file as it was read (with ``facts``)
 
 
 def image_key(current: Mapping[str, Any], prepared: Mapping[str, Any]) -> tuple[str, int]:
@@ -271,7 +295,7 @@ def image_facts_for(image: ImageRead | None, current: Mapping[str, Any], prepare
     return image.facts
 
 
-def _read_for_reload(packages: _Packages, pid: str, path: str, index: int) -> tuple[WimInfo, ImageInfo, dict[str, Any]]:
+def _read_for_reload(packages: _Packages, pid: str, path: str, index: int) -> tuple[WimInfo, ImageInfo, ImageFacts]:
     try:
         info = _reader(packages._ctx).read(path)
     except WimError as exc:
@@ -282,7 +306,7 @@ def _read_for_reload(packages: _Packages, pid: str, path: str, index: int) -> tu
             f"{index}; nothing was changed (choose another image: set ImageIndex)"
         )
     image = choose_image(info, index)
-    return info, image, facts_from(packages._ctx, packages.cls, info, image).as_properties()
+    return info, image, facts_from(packages._ctx, packages.cls, info, image)
 
 
 def check_components_fit(ctx: ServiceContext, values: Mapping[str, Any], architecture: str) -> None:
