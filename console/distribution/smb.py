@@ -124,6 +124,8 @@ def smb_failure(error: BaseException, dp: str, where: str, *, session: bool = Fa
     reason = getattr(error, "__cause__", None) or error
     if isinstance(error, SMBConnectionClosed) or (isinstance(reason, OSError) and status is None):
         cause = "timeout" if isinstance(reason, TimeoutError) else "unreachable"
+    if status is None and isinstance(error, SMBException) and re.search(r"time(d )?out", str(error), re.IGNORECASE):
+        cause = "timeout"  # smbprotocol: "Connection timeout of N seconds exceeded", "Connection timed out"
     detail = _status_name(status) if status is not None else (str(reason).splitlines() or [""])[0]
     return TransportError(f"{dp}: {where}: {CAUSES[cause][1]} ({detail})", cause=cause)
 
@@ -136,17 +138,19 @@ class SmbConnection:
     """``console.core.distribution.DpConnection`` on an SMB share (``address`` plus ``library_root``)."""
 
     def __init__(self, name: str, address: SmbAddress, username: str, password: str, library_root: str = "",
-                 *, server_copy: bool = True) -> None:
+                 *, server_copy: bool = True, timeout: float = CONNECT_TIMEOUT) -> None:
         self.name = name
         self.address = address
         self._user = username
         self._password = password
         self._cache: dict[str, Any] = {}
+        self._timeout = timeout
         self._root = address.unc(*relative(library_root).split("/")) if library_root else address.unc()
         #: "server-side copy" or "read and write": how the last ``concatenate`` reassembled its parts
         self.copy_mode = "server-side copy" if server_copy else "read and write"
         self._connect()
-        self._call(str(address), lambda: smbclient.makedirs(self._root, exist_ok=True, **self._kw()))
+        if not self._call(str(address), lambda: smbclient.path.isdir(self._root, **self._kw())):
+            self._call(self._root, lambda: smbclient.makedirs(self._root, exist_ok=True, **self._kw()))
 
     # -- the connection ---------------------------------------------------------------------
 
@@ -161,18 +165,18 @@ class SmbConnection:
         try:
             conn = Connection(uuid.uuid4(), self.address.host, self.address.port, require_signing=True)
             conn._receive_timeout = RECEIVE_TIMEOUT  # smbprotocol's echo after silence (default 600 s)
-            conn.connect(timeout=CONNECT_TIMEOUT)
+            conn.connect(timeout=self._timeout)
             self._cache[key] = conn
             smbclient.register_session(self.address.host, username=self._user, password=self._password,
                                        port=self.address.port, connection_cache=self._cache,
-                                       connection_timeout=CONNECT_TIMEOUT)
+                                       connection_timeout=self._timeout)
         except (SMBException, OSError, ValueError) as error:
             self.close()
             raise smb_failure(error, self.name, where, session=True) from None
 
     def _kw(self) -> dict[str, Any]:
         return {"username": self._user, "password": self._password, "port": self.address.port,
-                "connection_cache": self._cache, "connection_timeout": CONNECT_TIMEOUT}
+                "connection_cache": self._cache, "connection_timeout": self._timeout}
 
     def _call(self, where: str, action: Callable[[], T]) -> T:
         self._connect()
