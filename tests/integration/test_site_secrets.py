@@ -165,3 +165,34 @@ def test_site_secrets_without_asking_for_the_keyring_is_the_file(tmp_path):
     store = site_secrets(tmp_path / "secrets.json")
     assert isinstance(store, SiteSecretsFile)
     assert not isinstance(store, KeyringSecrets)
+
+
+# -- the site setting SecretsFile ---------------------------------------------------------------------
+
+
+def test_the_secrets_file_is_a_site_setting_beside_the_database_by_default(site, cli_db_path, tmp_path):
+    shown = json.loads(site("settings", "--json").stdout)
+    assert shown["SecretsFile"] == str(cli_db_path.parent / "cli-secrets.json")
+    elsewhere = tmp_path / "etc" / "dp-secrets.json"
+    assert json.loads(site("settings", "--secrets-file", str(elsewhere), "--json").stdout)["SecretsFile"] == str(elsewhere)
+    bad = site("settings", "--secrets-file", "secrets.json", check=False)
+    assert bad.returncode == 1
+    assert bad.stderr.startswith("error: ") and "must be an absolute file path" in bad.stderr
+    assert json.loads(site("settings", "--json").stdout)["SecretsFile"] == str(elsewhere)  # unchanged
+    assert json.loads(site("settings", "--secrets-file", "", "--json").stdout)["SecretsFile"] == shown["SecretsFile"]
+
+
+def test_the_console_opens_the_file_the_setting_names(tmp_path):
+    from console.app import open_console
+
+    console = open_console(f"sqlite:///{tmp_path / 'ps1.db'}", user="admin@host")
+    try:
+        console.sites.init("PS1", "Primary site")
+        store = console.open_secrets()
+        assert isinstance(store, SiteSecretsFile) and store.path == tmp_path / "ps1-secrets.json"
+        console.settings.set_secrets_file(str(tmp_path / "shared" / "secrets.json"))
+        console.open_secrets().set_password("smb:DP01", "Pa55word")
+        assert SiteSecretsFile(tmp_path / "shared" / "secrets.json").password("smb:DP01") == "Pa55word"
+        assert b"Pa55word" not in (tmp_path / "ps1.db").read_bytes()
+    finally:
+        console.engine.dispose()
