@@ -9,8 +9,10 @@ server that refuses it gets the parts read back and written. SMB has no server-s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -43,6 +45,8 @@ CONNECT_TIMEOUT = 15
 RECEIVE_TIMEOUT = 30
 #: seconds to wait for one answer
 REQUEST_TIMEOUT = 120
+#: seconds for a polite log-off at close
+CLOSE_TIMEOUT = 5
 #: MS-SMB2 3.3.3 server defaults: 1 MiB per chunk, 16 chunks per request
 COPY_CHUNK = 1 << 20
 COPY_CHUNKS_PER_REQUEST = 16
@@ -138,13 +142,15 @@ class SmbConnection:
     """``console.core.distribution.DpConnection`` on an SMB share (``address`` plus ``library_root``)."""
 
     def __init__(self, name: str, address: SmbAddress, username: str, password: str, library_root: str = "",
-                 *, server_copy: bool = True, timeout: float = CONNECT_TIMEOUT) -> None:
+                 *, server_copy: bool = True, timeout: float = CONNECT_TIMEOUT,
+                 silence: int = RECEIVE_TIMEOUT) -> None:
         self.name = name
         self.address = address
         self._user = username
         self._password = password
         self._cache: dict[str, Any] = {}
         self._timeout = timeout
+        self._silence = silence
         self._root = address.unc(*relative(library_root).split("/")) if library_root else address.unc()
         #: "server-side copy" or "read and write": how the last ``concatenate`` reassembled its parts
         self.copy_mode = "server-side copy" if server_copy else "read and write"
@@ -164,7 +170,7 @@ class SmbConnection:
         where = f"{self.address} as {self._user}"
         try:
             conn = Connection(uuid.uuid4(), self.address.host, self.address.port, require_signing=True)
-            conn._receive_timeout = RECEIVE_TIMEOUT  # smbprotocol's echo after silence (default 600 s)
+            conn._receive_timeout = self._silence  # smbprotocol's echo after silence (default 600 s)
             conn.connect(timeout=self._timeout)
             self._cache[key] = conn
             smbclient.register_session(self.address.host, username=self._user, password=self._password,
@@ -194,8 +200,15 @@ class SmbConnection:
             self.makedirs(folder)
 
     def close(self) -> None:
-        smbclient.reset_connection_cache(fail_on_error=False, connection_cache=self._cache)
+        """Log off and disconnect; a server that does not answer within CLOSE_TIMEOUT loses the socket."""
+        connections = list(self._cache.values())
         self._cache.clear()
+        for conn in connections:
+            worker = threading.Thread(target=_disconnect, args=(conn,), daemon=True, name="smb-close")
+            worker.start()
+            worker.join(CLOSE_TIMEOUT)
+            if worker.is_alive() and conn.transport is not None:
+                conn.transport.close()  # wakes every wait on this connection
 
     # -- DpConnection -----------------------------------------------------------------------
 
@@ -343,6 +356,11 @@ class SmbConnection:
         except TransportError as error:
             if error.cause != "not_found":
                 raise
+
+
+def _disconnect(conn: Any) -> None:
+    with contextlib.suppress(Exception):
+        conn.disconnect(True)
 
 
 def _ioctl(handle: Any, code: int, buffer: Any, output_size: int) -> bytes:

@@ -3,9 +3,12 @@ wrong, the server is down or a folder is read-only, and that reassembly copies o
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import os
+import shutil
+import subprocess
 
 import pytest
 
@@ -189,9 +192,63 @@ def test_a_server_that_never_answers_times_out_within_the_bound():
     assert caught.value.retryable
 
 
+def test_a_server_that_stops_answering_mid_session_times_out_and_close_does_not_hang(private_smb_server, dp_secrets):
+    import signal
+    import time
+
+    dp = smb_point(private_smb_server, dp_secrets)
+    conn = SmbConnection(dp.name, parse_address(dp.address), dp.username, dp_secrets.password(CREDENTIAL) or "",
+                         dp.library_root, silence=2)
+    conn.write_bytes("PkgLib/PS100004.json", b"{}")
+    group = private_smb_server.process.pid
+    os.killpg(group, signal.SIGSTOP)  # smbd and its children freeze: the socket stays open, nothing answers
+    try:
+        started = time.monotonic()
+        with pytest.raises(TransportError) as caught:
+            conn.read_bytes("PkgLib/PS100004.json")
+        assert caught.value.cause == "timeout"
+        assert "connection timed out" in str(caught.value)
+        conn.close()
+        assert time.monotonic() - started < 20
+    finally:
+        os.killpg(group, signal.SIGCONT)
+
+
 def test_a_port_nobody_listens_on_is_unreachable():
     from tests.servers.smbd import free_port
 
     with pytest.raises(TransportError, match=r"DP01.contoso.com: \\\\127.0.0.1:\d+\\dp as user: host unreachable") as caught:
         SmbConnection("DP01.contoso.com", parse_address(f"//127.0.0.1:{free_port()}/dp"), "user", "password")
     assert caught.value.cause == "unreachable"
+
+
+@pytest.fixture
+def small_disk(smb_server, smb_dp):
+    """The DP's library on a 2 MiB tmpfs (skipped where mounting is not allowed)."""
+    library = smb_server.share / smb_dp.address.rsplit("\\", 1)[1] / "SCCMContentLib"
+    library.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0755", "tmpfs", str(library)],
+                             capture_output=True, text=True, timeout=30, check=False)
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a small tmpfs: {mounted.stderr.strip()}")
+    shutil.chown(library, smb_server.user, smb_server.user)
+    yield smb_dp
+    with contextlib.suppress(subprocess.SubprocessError):
+        subprocess.run(["umount", "-l", str(library)], capture_output=True, timeout=30, check=False)
+
+
+def test_a_full_disk_is_named_as_such(small_disk, dp_secrets):
+    conn = SiteTransports(dp_secrets).connect(small_disk)
+    try:
+        assert conn.free_space() <= 2 << 20
+        with pytest.raises(TransportError) as caught:
+            conn.write_stream("FileLib/big", [b"\0" * (3 << 20)])
+        assert (caught.value.cause, caught.value.retryable) == ("disk_full", True)
+        assert "FileLib\\big: disk full (STATUS_DISK_FULL)" in str(caught.value)
+        conn.remove("FileLib/big")
+        conn.write_stream("FileLib/a", [b"a" * (1200 << 10)])
+        with pytest.raises(TransportError) as joined:
+            conn.concatenate(["FileLib/a", "FileLib/a"], "Packages/PS100004/boot.wim")
+        assert joined.value.cause == "disk_full"
+    finally:
+        conn.close()
