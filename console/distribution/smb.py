@@ -151,6 +151,7 @@ class SmbConnection:
         self._cache: dict[str, Any] = {}
         self._timeout = timeout
         self._silence = silence
+        self._lock = threading.Lock()  # one (re)connection at a time; streams may share this object
         self._root = address.unc(*relative(library_root).split("/")) if library_root else address.unc()
         #: "server-side copy" or "read and write": how the last ``concatenate`` reassembled its parts
         self.copy_mode = "server-side copy" if server_copy else "read and write"
@@ -163,9 +164,12 @@ class SmbConnection:
     def _connect(self) -> None:
         """A connection of this object's own, with bounded waits, and a session on it."""
         key = f"{self.address.host.lower()}:{self.address.port}"
-        conn = self._cache.get(key)
-        if conn is not None and conn.transport is not None and conn.transport.connected:
-            return
+        with self._lock:
+            conn = self._cache.get(key)
+            if conn is None or conn.transport is None or not conn.transport.connected:
+                self._reconnect(key)
+
+    def _reconnect(self, key: str) -> None:
         self._cache.clear()
         where = f"{self.address} as {self._user}"
         try:

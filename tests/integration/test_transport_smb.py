@@ -117,6 +117,21 @@ def test_files_on_the_share_belong_to_the_smb_user(smb_server, smb_dp, dp_secret
     assert written.stat().st_uid == _ids(smb_server.user)[0]
 
 
+def test_several_streams_share_one_connection(smb_dp, dp_secrets):
+    from concurrent.futures import ThreadPoolExecutor
+
+    blobs = {f"FileLib/{i:02x}/{i}": os.urandom((1 << 20) + i) for i in range(6)}
+    conn = SiteTransports(dp_secrets).connect(smb_dp)
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            sizes = list(pool.map(lambda item: conn.write_stream(item[0], [item[1]]), blobs.items()))
+            hashes = list(pool.map(conn.sha256, blobs))
+        assert sizes == [len(b) for b in blobs.values()]
+        assert hashes == [hashlib.sha256(b).hexdigest() for b in blobs.values()]
+    finally:
+        conn.close()
+
+
 def test_concatenate_copies_on_the_server_without_sending_the_parts_again(smb_dp, dp_secrets, relay):
     parts = [os.urandom(3 << 20), os.urandom((2 << 20) + 12345)]
     conn = SiteTransports(dp_secrets).connect(through(smb_dp, relay))
