@@ -10,19 +10,18 @@ server that refuses it gets the parts read back and written. SMB has no server-s
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
-import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import smbclient
 import smbclient.path
 import smbclient.shutil
 from smbprotocol.connection import Connection
-from smbprotocol.exceptions import SMBAuthenticationError, SMBConnectionClosed, SMBException
+from smbprotocol.exceptions import SMBException
 from smbprotocol.header import NtStatus
 from smbprotocol.ioctl import (
     CtlCode,
@@ -37,8 +36,8 @@ from smbprotocol.ioctl import (
 
 from console.core.distribution import CAUSES, DistributionPoint, SecretStore, TransportError
 from console.distribution.paths import relative
+from console.distribution.smb_status import DEFAULT_PORT, SmbAddress, parse_address, smb_failure, status_of
 
-DEFAULT_PORT = 445
 #: seconds to open the TCP connection
 CONNECT_TIMEOUT = 15
 #: seconds of silence before an echo is sent; a server silent for twice this is dropped
@@ -51,91 +50,10 @@ CLOSE_TIMEOUT = 5
 COPY_CHUNK = 1 << 20
 COPY_CHUNKS_PER_REQUEST = 16
 
-ADDRESS = re.compile(r"^(?:\\\\|//)(?P<host>[^\\/:]+)(?::(?P<port>\d{1,5}))?[\\/](?P<share>[^\\/]+)(?P<path>([\\/][^\\/]*)*)$")
-
-#: NTSTATUS codes smbprotocol's NtStatus does not name
-_MORE_STATUS = {"STATUS_ACCOUNT_DISABLED": 0xC0000072, "STATUS_ACCOUNT_LOCKED_OUT": 0xC0000234,
-                "STATUS_ACCOUNT_RESTRICTION": 0xC000006E, "STATUS_MEDIA_WRITE_PROTECTED": 0xC00000A2,
-                "STATUS_CANNOT_DELETE": 0xC0000121, "STATUS_QUOTA_EXCEEDED": 0xC0000044,
-                "STATUS_CONNECTION_DISCONNECTED": 0xC000020C, "STATUS_CONNECTION_RESET": 0xC000020D}
-_CAUSE_STATUSES = {
-    "auth": ["STATUS_LOGON_FAILURE", "STATUS_WRONG_PASSWORD", "STATUS_PASSWORD_EXPIRED", "STATUS_ACCOUNT_DISABLED",
-             "STATUS_ACCOUNT_LOCKED_OUT", "STATUS_ACCOUNT_RESTRICTION"],
-    "permission": ["STATUS_ACCESS_DENIED", "STATUS_PRIVILEGE_NOT_HELD", "STATUS_MEDIA_WRITE_PROTECTED",
-                   "STATUS_CANNOT_DELETE"],
-    "disk_full": ["STATUS_DISK_FULL", "STATUS_QUOTA_EXCEEDED"],
-    "not_found": ["STATUS_OBJECT_NAME_NOT_FOUND", "STATUS_OBJECT_PATH_NOT_FOUND", "STATUS_NO_SUCH_FILE",
-                  "STATUS_BAD_NETWORK_NAME", "STATUS_NOT_FOUND"],
-    "timeout": ["STATUS_IO_TIMEOUT"],
-    "unreachable": ["STATUS_NETWORK_NAME_DELETED", "STATUS_USER_SESSION_DELETED", "STATUS_CONNECTION_DISCONNECTED",
-                    "STATUS_CONNECTION_RESET"],
-}
-_STATUS_NAMES: dict[int, str] = {
-    **{v: k for k, v in vars(NtStatus).items() if k.startswith("STATUS_") and isinstance(v, int)},
-    **{v: k for k, v in _MORE_STATUS.items()},
-}
-_STATUS_CODES = {name: code for code, name in _STATUS_NAMES.items()}
-_STATUS_CAUSES = {_STATUS_CODES[name]: cause for cause, names in _CAUSE_STATUSES.items() for name in names}
 #: what a server answers when it does not do server-side copy
 _NO_SERVER_COPY = {NtStatus.STATUS_NOT_SUPPORTED, NtStatus.STATUS_INVALID_DEVICE_REQUEST, NtStatus.STATUS_INVALID_PARAMETER}
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class SmbAddress:
-    host: str
-    port: int
-    share: str
-    path: tuple[str, ...]  # folders under the share
-
-    def unc(self, *parts: str) -> str:
-        return "\\".join([f"\\\\{self.host}", self.share, *self.path, *(p for p in parts if p)])
-
-    def __str__(self) -> str:
-        port = f":{self.port}" if self.port != DEFAULT_PORT else ""
-        return "\\".join([f"\\\\{self.host}{port}", self.share, *self.path])
-
-
-def parse_address(text: str) -> SmbAddress:
-    r"""``\\host[:port]\share[\path]`` or ``//host[:port]/share[/path]``."""
-    match = ADDRESS.match(text.strip())
-    port = int(match["port"]) if match and match["port"] else DEFAULT_PORT
-    if match is None or not 0 < port < 65536:
-        raise TransportError(f"{text!r} is not an SMB address: give \\\\host[:port]\\share[\\path]", cause="not_found")
-    folders = tuple(p for p in re.split(r"[\\/]", match["path"] or "") if p)
-    if any(p in (".", "..") for p in folders):
-        raise TransportError(f"{text!r}: the path under the share may not contain '.' or '..'", cause="not_found")
-    return SmbAddress(match["host"], port, match["share"], folders)
-
-
-def status_of(error: BaseException) -> int | None:
-    for name in ("ntstatus", "status"):
-        value = getattr(error, name, None)
-        if isinstance(value, int):
-            return value
-    return None
-
-
-def smb_failure(error: BaseException, dp: str, where: str, *, session: bool = False) -> TransportError:
-    """One line naming the DP, the path and what an administrator reads first."""
-    if isinstance(error, TransportError):
-        return error
-    status = status_of(error)
-    cause = _STATUS_CAUSES.get(status, "io") if status is not None else "io"
-    if (session and status == NtStatus.STATUS_ACCESS_DENIED) or isinstance(error, SMBAuthenticationError):
-        cause = "auth"
-    reason = getattr(error, "__cause__", None) or error
-    if isinstance(error, SMBConnectionClosed) or (isinstance(reason, OSError) and status is None):
-        cause = "timeout" if isinstance(reason, TimeoutError) else "unreachable"
-    if status is None and isinstance(error, SMBException) and re.search(r"time(d )?out", str(error), re.IGNORECASE):
-        cause = "timeout"  # smbprotocol: "Connection timeout of N seconds exceeded", "Connection timed out"
-    detail = _status_name(status) if status is not None else (str(reason).splitlines() or [""])[0]
-    return TransportError(f"{dp}: {where}: {CAUSES[cause][1]} ({detail})", cause=cause)
-
-
-def _status_name(status: int) -> str:
-    return _STATUS_NAMES.get(status, f"NTSTATUS 0x{status:08X}")
 
 
 class SmbConnection:
@@ -152,12 +70,24 @@ class SmbConnection:
         self._timeout = timeout
         self._silence = silence
         self._lock = threading.Lock()  # one (re)connection at a time; streams may share this object
-        self._root = address.unc(*relative(library_root).split("/")) if library_root else address.unc()
+        self._share = f"\\\\{address.host}\\{address.share}"
+        self._root = self._share
+        self._folders: set[str] = set()  # folders known to exist (fewer round trips)
         #: "server-side copy" or "read and write": how the last ``concatenate`` reassembled its parts
         self.copy_mode = "server-side copy" if server_copy else "read and write"
         self._connect()
-        if not self._call(str(address), lambda: smbclient.path.isdir(self._root, **self._kw())):
-            self._call(self._root, lambda: smbclient.makedirs(self._root, exist_ok=True, **self._kw()))
+        try:
+            self._call(str(address), lambda: smbclient.stat(self._share, **self._kw()))
+        except TransportError as error:
+            if error.cause != "not_found":
+                raise
+            self.close()
+            raise TransportError(f"{name}: {address}: {CAUSES['not_found'][1]} (the share {address.share!r} does "
+                                 f"not exist on {address.host})", cause="not_found") from None
+        under = [*address.path, *(relative(library_root).split("/") if library_root else [])]
+        if under:
+            self._make_folders(under)
+            self._root = "\\".join([self._share, *under])
 
     # -- the connection ---------------------------------------------------------------------
 
@@ -184,6 +114,17 @@ class SmbConnection:
             self.close()
             raise smb_failure(error, self.name, where, session=True) from None
 
+    def _alive(self) -> bool:
+        conns = list(self._cache.values())
+        return bool(conns) and all(c.transport is not None and c.transport.connected for c in conns)
+
+    def _display(self, unc: str) -> str:
+        """A path in messages: with the port when it is not 445."""
+        prefix = f"\\\\{self.address.host}\\"
+        if self.address.port == DEFAULT_PORT or not unc.startswith(prefix):
+            return unc
+        return f"\\\\{self.address.host}:{self.address.port}\\" + unc[len(prefix):]
+
     def _kw(self) -> dict[str, Any]:
         return {"username": self._user, "password": self._password, "port": self.address.port,
                 "connection_cache": self._cache, "connection_timeout": self._timeout}
@@ -193,7 +134,7 @@ class SmbConnection:
         try:
             return action()
         except (SMBException, OSError, ValueError) as error:
-            raise smb_failure(error, self.name, where) from None
+            raise smb_failure(error, self.name, self._display(where), dropped=not self._alive()) from None
 
     def _unc(self, path: str) -> str:
         return self._root + "\\" + relative(path).replace("/", "\\")
@@ -223,7 +164,9 @@ class SmbConnection:
         return self.size(path) is not None or self._is_folder(path)
 
     def _is_folder(self, path: str) -> bool:
-        unc = self._unc(path)
+        return self._is_folder_unc(self._unc(path))
+
+    def _is_folder_unc(self, unc: str) -> bool:
         return bool(self._call(unc, lambda: smbclient.path.isdir(unc, **self._kw())))
 
     def size(self, path: str) -> int | None:
@@ -246,8 +189,21 @@ class SmbConnection:
             raise
 
     def makedirs(self, path: str) -> None:
-        unc = self._unc(path)
-        self._call(unc, lambda: smbclient.makedirs(unc, exist_ok=True, **self._kw()))
+        self._make_folders(relative(path).split("/"))
+
+    def _make_folders(self, parts: list[str]) -> None:
+        """Each folder under the root in turn (smbclient's makedirs loops forever on a missing share)."""
+        folder = self._root
+        for part in parts:
+            folder = f"{folder}\\{part}"
+            if folder in self._folders:
+                continue
+            try:
+                self._call(folder, functools.partial(smbclient.mkdir, folder, **self._kw()))
+            except TransportError:
+                if not self._is_folder_unc(folder):
+                    raise
+            self._folders.add(folder)
 
     def read_bytes(self, path: str) -> bytes:
         unc = self._unc(path)
@@ -287,7 +243,7 @@ class SmbConnection:
                 while data := handle.read(block):
                     yield bytes(data)
         except (SMBException, OSError, ValueError) as error:
-            raise smb_failure(error, self.name, unc) from None
+            raise smb_failure(error, self.name, self._display(unc), dropped=not self._alive()) from None
 
     def sha256(self, path: str) -> str:
         """Read back: SMB has no server-side hash."""
@@ -355,6 +311,7 @@ class SmbConnection:
 
     def remove_tree(self, path: str) -> None:
         unc = self._unc(path)
+        self._folders.clear()
         try:
             self._call(unc, lambda: smbclient.shutil.rmtree(unc, **self._kw()))
         except TransportError as error:

@@ -67,7 +67,7 @@ def test_a_stopped_server_is_unreachable_then_the_connection_recovers(private_sm
         private_smb_server.stop()
         with pytest.raises(TransportError) as during:
             conn.read_bytes("PkgLib/PS100004.json")
-        assert during.value.cause == "unreachable"
+        assert during.value.cause == "unreachable", str(during.value)
         assert during.value.retryable
         with pytest.raises(TransportError, match="host unreachable") as fresh:
             SiteTransports(dp_secrets).connect(dp)
@@ -104,6 +104,15 @@ def test_a_read_only_share_and_a_folder_the_user_cannot_write_are_permission_den
         assert not caught.value.retryable
     finally:
         conn.close()
+
+
+def test_a_share_that_does_not_exist_is_named(smb_server, smb_dp, dp_secrets):
+    missing = dataclasses.replace(smb_dp, address=smb_server.address("nosuch"))
+    with pytest.raises(TransportError) as caught:
+        SiteTransports(dp_secrets).connect(missing)
+    assert caught.value.cause == "not_found"
+    assert str(caught.value) == (f"DP01.contoso.com: \\\\127.0.0.1:{smb_server.port}\\nosuch: not found "
+                                 "(the share 'nosuch' does not exist on 127.0.0.1)")
 
 
 def test_files_on_the_share_belong_to_the_smb_user(smb_server, smb_dp, dp_secrets):
