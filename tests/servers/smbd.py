@@ -137,6 +137,19 @@ class SmbServer:
             time.sleep(0.1)
 
 
+USER_PREFIX = "bismb"
+
+
+def _remove_stale_users() -> None:
+    """Users left by a test run that was killed (their name ends in the dead run's process id)."""
+    import pwd
+
+    for entry in pwd.getpwall():
+        suffix = entry.pw_name.removeprefix(USER_PREFIX)
+        if entry.pw_name.startswith(USER_PREFIX) and suffix.isdigit() and not Path(f"/proc/{suffix}").exists():
+            subprocess.run(["userdel", entry.pw_name], capture_output=True, timeout=30, check=False)
+
+
 @contextlib.contextmanager
 def unix_user() -> Iterator[str]:
     """A Unix user for smbd to write files as (the SMB user maps onto it)."""
@@ -144,7 +157,8 @@ def unix_user() -> Iterator[str]:
         pytest.skip("the SMB tests need root to run smbd and make its test user")
     if shutil.which("smbd") is None or shutil.which("smbpasswd") is None:
         pytest.skip("Samba (smbd, smbpasswd) is not installed: apt-get install samba")
-    name = f"bismb{os.getpid() % 1000000}"
+    _remove_stale_users()
+    name = f"{USER_PREFIX}{os.getpid()}"
     subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group", name],
                    capture_output=True, timeout=30, check=True)
     try:
