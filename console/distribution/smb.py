@@ -77,13 +77,21 @@ class SmbConnection:
         self.copy_mode = "server-side copy" if server_copy else "read and write"
         self._connect()
         try:
+            self._open_root(library_root)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open_root(self, library_root: str) -> None:
+        """Check the share is there and make the library root's folders."""
+        address = self.address
+        try:
             self._call(str(address), lambda: smbclient.stat(self._share, **self._kw()))
         except TransportError as error:
             if error.cause != "not_found":
                 raise
-            self.close()
-            raise TransportError(f"{name}: {address}: {CAUSES['not_found'][1]} (the share {address.share!r} does "
-                                 f"not exist on {address.host})", cause="not_found") from None
+            raise TransportError(f"{self.name}: {address}: {CAUSES['not_found'][1]} (the share {address.share!r} "
+                                 f"does not exist on {address.host})", cause="not_found") from None
         under = [*address.path, *(relative(library_root).split("/") if library_root else [])]
         if under:
             self._make_folders(under)

@@ -49,6 +49,7 @@ def test_a_wrong_password_is_refused_as_authentication_and_not_retried(smb_dp, d
     assert message.startswith("DP01.contoso.com: \\\\127.0.0.1:")
     assert "authentication refused (STATUS_LOGON_FAILURE)" in message
     assert "\n" not in message
+    assert not _smb_threads(smb_dp.address.split(":")[1].split("\\")[0]), "the refused connection was left open"
 
 
 def test_a_dp_without_a_stored_password_says_which_one_is_missing(smb_dp, tmp_path):
@@ -111,6 +112,7 @@ def test_a_share_that_does_not_exist_is_named(smb_server, smb_dp, dp_secrets):
     with pytest.raises(TransportError) as caught:
         SiteTransports(dp_secrets).connect(missing)
     assert caught.value.cause == "not_found"
+    assert not _smb_threads(smb_server.port), "the failed connection was left open"
     assert str(caught.value) == (f"DP01.contoso.com: \\\\127.0.0.1:{smb_server.port}\\nosuch: not found "
                                  "(the share 'nosuch' does not exist on 127.0.0.1)")
 
@@ -193,6 +195,19 @@ def test_a_write_resumes_on_a_new_connection_from_the_bytes_already_there(smb_dp
     finally:
         second.close()
     assert resent < len(data) - 2_400_000, "the bytes before the offset were sent again"
+
+
+def _smb_threads(port) -> list[str]:
+    """smbprotocol's receiving threads still running for ``port`` (after a bounded wait)."""
+    import threading
+    import time
+
+    deadline = time.monotonic() + 5
+    while True:
+        names = [t.name for t in threading.enumerate() if t.name.endswith(f":{port}") and t.name.startswith("msg_worker")]
+        if not names or time.monotonic() > deadline:
+            return names
+        time.sleep(0.05)
 
 
 def _ids(user: str) -> tuple[int, int]:
