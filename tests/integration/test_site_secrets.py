@@ -196,3 +196,24 @@ def test_the_console_opens_the_file_the_setting_names(tmp_path):
         assert b"Pa55word" not in (tmp_path / "ps1.db").read_bytes()
     finally:
         console.engine.dispose()
+
+
+def test_a_worker_that_may_not_read_the_file_is_told_so(tmp_path):
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        pytest.skip("needs root and setpriv to run as an unprivileged user")
+    folder = Path(tempfile.mkdtemp(prefix="bootimage-secrets-"))
+    try:
+        folder.chmod(0o755)
+        path = folder / "secrets.json"
+        SiteSecretsFile(path).set_password("smb:DP01", "Pa55word")  # owned by root, not by the worker
+        script = ("import sys; from pathlib import Path; from console.distribution.secrets import SiteSecretsFile\n"
+                  "try:\n    SiteSecretsFile(Path(sys.argv[1])).password('smb:DP01')\n"
+                  "except Exception as e:\n    print(e)\n")
+        as_nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", script, str(path)]
+        result = subprocess.run(as_nobody, capture_output=True, text=True, timeout=60, check=False, cwd=REPO)
+        if "No module named" in result.stderr:
+            pytest.skip("user nobody cannot reach this checkout or its .venv")
+        assert result.stdout.strip() == f"cannot read the site secrets file {path}: Permission denied"
+    finally:
+        shutil.rmtree(folder)

@@ -291,3 +291,19 @@ def test_a_full_disk_is_named_as_such(small_disk, dp_secrets):
         assert joined.value.cause == "disk_full"
     finally:
         conn.close()
+
+
+def test_a_tree_is_removed_and_a_missing_one_is_no_error(smb_server, smb_dp, dp_secrets):
+    conn = SiteTransports(dp_secrets).connect(smb_dp)
+    try:
+        conn.write_bytes("Packages/PS100004/boot.PS100004.wim", b"wim")
+        conn.write_bytes("Packages/PS100004/sources/x.txt", b"x")
+        assert conn.exists("Packages/PS100004")
+        conn.remove_tree("Packages/PS100004")
+        assert not conn.exists("Packages/PS100004")
+        assert conn.listdir("Packages") == []
+        conn.remove_tree("Packages/PS100004")
+        conn.write_bytes("Packages/PS100004/boot.PS100004.wim", b"again")  # its folders are made again
+        assert conn.read_bytes("Packages/PS100004/boot.PS100004.wim") == b"again"
+    finally:
+        conn.close()
