@@ -25,7 +25,7 @@ from typing import Any, TypeVar, cast
 
 import asyncssh
 
-from console.core.distribution import DistributionPoint, SecretStore, TransportError
+from console.core.distribution import CAUSES, DistributionPoint, SecretStore, TransportError
 from console.distribution.paths import relative
 from console.distribution.ssh_support import (
     LoopThread,
@@ -84,6 +84,11 @@ class SshConnection:
                     return TransportError(f"{self.dp.name}: {what}: disk full: {self.free_space()} bytes free",
                                           cause="disk_full")
         return result
+
+    def _server_failure(self, what: str, stderr: str) -> TransportError:
+        """A remote command's failure: the cause its error text names, and that text."""
+        cause = stderr_cause(stderr)
+        return TransportError(f"{self.dp.name}: {what}: {CAUSES[cause][1]} ({stderr})", cause=cause)
 
     async def _exec(self, command: str) -> asyncssh.SSHCompletedProcess:
         return await self.conn.run(command, check=False)
@@ -236,7 +241,7 @@ class SshConnection:
         if status == 0 and match:
             return match.group(1)
         if stderr_cause(err) in SERVER_CAUSES:
-            raise TransportError(f"{self.dp.name}: {path}: sha256sum: {err}", cause=stderr_cause(err))
+            raise self._server_failure(path, err)
         digest = hashlib.sha256()  # no sha256sum (or no shell) on the server: read it back
         for data in self.read_stream(path):
             digest.update(data)
@@ -246,12 +251,12 @@ class SshConnection:
         target = self._remote(dest)
         sources = " ".join(shlex.quote(self._remote(part)) for part in parts)
         self._do(self._makedirs(posixpath.dirname(target)), dest)
-        status, _, err = self._command(f"cat -- {sources} > {shlex.quote(target)}", dest)
+        quoted = shlex.quote(target)
+        status, _, err = self._command(f"cat -- {sources} > {quoted} || {{ s=$?; rm -f -- {quoted}; exit $s; }}", dest)
         if status == 0:
             return
-        cause = stderr_cause(err)
-        if cause in SERVER_CAUSES:
-            raise TransportError(f"{self.dp.name}: {dest}: cat: {err}", cause=cause)
+        if stderr_cause(err) in SERVER_CAUSES:
+            raise self._server_failure(dest, err)
         # no shell on the server: the bytes travel back and forth
         self.write_stream(dest, itertools.chain.from_iterable(self.read_stream(part) for part in parts))
 
@@ -280,7 +285,7 @@ class SshConnection:
         remote = self._remote(path)
         status, _, err = self._command(f"rm -rf -- {shlex.quote(remote)}", path)
         if status and stderr_cause(err) in SERVER_CAUSES:
-            raise TransportError(f"{self.dp.name}: {path}: rm: {err}", cause=stderr_cause(err))
+            raise self._server_failure(path, err)
         if status:
             self._do(self.sftp.rmtree(remote, ignore_errors=True), path)
 
@@ -367,6 +372,11 @@ def connect_ssh(dp: DistributionPoint, secrets: SecretStore | None = None, *, kn
     runner = LoopThread.shared()
     try:
         conn, sftp = runner.run(open_connection(), limits.connect + limits.operation)
+    except asyncssh.HostKeyNotVerifiable:
+        where = ", ".join(trusted) or "~/.ssh/known_hosts"
+        raise TransportError(f"{dp.name}: {address}: authentication refused: the server's host key is not in "
+                             f"{where}: add it (ssh-keyscan -p {address.port} {address.host}) after checking its "
+                             "fingerprint", cause="auth") from None
     except Exception as error:
         raise failure(error, dp.name, f"{address} ({library or 'home folder'})") from None
     return SshConnection(dp, address, library, conn, sftp, runner, limits)

@@ -109,6 +109,7 @@ SFTP_CAUSES: list[tuple[type[BaseException], str]] = [
     (asyncssh.SFTPNoSpaceOnFilesystem, "disk_full"),
     (asyncssh.SFTPQuotaExceeded, "disk_full"),
     (asyncssh.SFTPConnectionLost, "unreachable"),
+    (asyncssh.SFTPNoConnection, "unreachable"),
 ]
 LOST = (asyncssh.ConnectionLost, asyncssh.SFTPConnectionLost, BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 
@@ -124,6 +125,8 @@ def cause_of(error: BaseException) -> tuple[str, str]:
         return "auth", f"the server refused the credentials ({text})"
     if isinstance(error, asyncssh.KeyImportError):
         return "auth", f"cannot use the key file ({text})"
+    if isinstance(error, asyncssh.ChannelOpenError) and error.code == asyncssh.OPEN_CONNECT_FAILED:
+        return "unreachable", f"connection lost ({text})"
     if isinstance(error, LOST):
         return "unreachable", f"connection lost ({text})"
     for kind, cause in SFTP_CAUSES:
@@ -153,8 +156,8 @@ def failure(error: BaseException, dp: str, what: str) -> TransportError:
     cause, detail = cause_of(error)
     summary = CAUSES[cause][1]
     detail = " ".join(detail.split())
-    if detail.lower() == summary or detail.lower().startswith(summary):
-        return TransportError(f"{dp}: {what}: {detail}", cause=cause)
+    if detail.lower() == summary:
+        return TransportError(f"{dp}: {what}: {summary}", cause=cause)
     return TransportError(f"{dp}: {what}: {summary}: {detail}", cause=cause)
 
 

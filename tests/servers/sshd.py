@@ -2,8 +2,9 @@
 
 ``/usr/sbin/sshd -D -e -f CONFIG -p PORT`` listens on 127.0.0.1 and a free high port, with a
 host key made by ``ssh-keygen`` for this run and a private configuration: no PAM, ``StrictModes
-no`` (the keys live in a temporary folder), ``AuthorizedKeysFile`` a file of ours, SFTP served
-in-process (``internal-sftp``) and only the test user allowed in.
+no`` (the keys live in a temporary folder), ``AuthorizedKeysFile`` a file of ours, SFTP served by
+``sftp-server`` logging every open and close to a file (``sftp_log``), only the test user
+allowed in.
 
 sshd refuses root by default, and root would make permission tests meaningless, so the session
 creates an unprivileged user (``useradd``, a name unique to this test process, a random password
@@ -19,6 +20,7 @@ import os
 import pwd
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -32,6 +34,7 @@ import pytest
 from console.core.distribution import DistributionPoint, TransportKind
 
 SSHD = "/usr/sbin/sshd"
+SFTP_SERVER = "/usr/lib/openssh/sftp-server"
 START_SECONDS = 15.0
 
 
@@ -90,7 +93,7 @@ class SshServer:
             f"AllowUsers {self.user.name}",
             "PubkeyAuthentication yes", "PasswordAuthentication yes", "KbdInteractiveAuthentication no",
             "MaxStartups 100", "MaxSessions 100", "LogLevel VERBOSE",
-            "Subsystem sftp internal-sftp", "",
+            f"Subsystem sftp {self.sftp_subsystem()}", "",
         ]))
         log = open(self.root / "sshd.log", "ab")  # noqa: SIM115 - the server writes it until stopped
         try:
@@ -114,7 +117,11 @@ class SshServer:
         raise RuntimeError(f"sshd did not answer on 127.0.0.1:{self.port} within {START_SECONDS:.0f} s: {self.log[-2000:]}")
 
     def stop(self) -> None:
+        """Stop the server and its session processes (as a server going down would)."""
         if self.process is not None and self.process.poll() is None:
+            for pid in descendants(self.process.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             self.process.terminate()
             try:
                 self.process.wait(timeout=10)
@@ -122,6 +129,24 @@ class SshServer:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self.process = None
+
+    def another(self) -> SshServer:
+        """A second server (not started) for the same user, host key and known_hosts."""
+        return SshServer(self.root, self.user, known_hosts=self.known_hosts)
+
+    @property
+    def sftp_log(self) -> str:
+        """What the SFTP server logged (every open and close, with bytes read and written)."""
+        path = self.root / "sftp.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def sftp_subsystem(self) -> str:
+        if not Path(SFTP_SERVER).exists():
+            return "internal-sftp"
+        log = self.root / "sftp.log"
+        log.touch()
+        self.user.own(log)
+        return f"{SFTP_SERVER} -e -l INFO 2>>{log}"  # run by the user's shell: stderr goes to the log
 
     def address(self, path: Path | str) -> str:
         return f"{self.user.name}@127.0.0.1:{self.port}:{path}"
@@ -145,6 +170,24 @@ class SshServer:
         """OpenSSH client options for this server (``ssh``, ``sftp``, ``scp``)."""
         return ["-o", f"UserKnownHostsFile={self.known_hosts}", "-o", "StrictHostKeyChecking=yes",
                 "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i", str(self.user.key)]
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes started by ``pid`` and by them (read from /proc)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (entry / "stat").read_text()
+                parent = int(stat[stat.rindex(")") + 2:].split()[1])
+                parents.setdefault(parent, []).append(int(entry.name))
+    found: list[int] = []
+    todo = [pid]
+    while todo and len(found) < 10_000:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def unavailable() -> str:
