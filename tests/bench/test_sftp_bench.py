@@ -32,7 +32,7 @@ from tests.servers.sshd import SshServer, descendants, sshd_server  # noqa: F401
 pytestmark = pytest.mark.bench
 
 SIZE = 256 * 1024 * 1024
-ROUNDS = 3
+ROUNDS = 5
 MIN_MB_S = 80.0
 
 

@@ -67,6 +67,17 @@ def test_a_password_from_the_secrets_store_logs_in_and_a_wrong_one_is_refused(ss
     assert "no password stored for 'dp02-password'" in error.message
 
 
+def test_the_user_name_may_come_from_the_dp_instead_of_the_address(sshd_server: SshServer, ssh_dp):
+    folder = Path(ssh_dp.address.rsplit(":", 1)[1])
+    dp = sshd_server.dp(folder, address=f"127.0.0.1:{sshd_server.port}:{folder}", username=sshd_server.user.name)
+    conn = SiteTransports().connect(dp)
+    try:
+        assert conn.listdir("") == []
+        assert (folder / "SCCMContentLib").stat().st_uid == sshd_server.user.uid
+    finally:
+        conn.close()
+
+
 def test_a_server_whose_host_key_is_not_trusted_is_refused(ssh_dp, tmp_path):
     empty = tmp_path / "known_hosts"
     empty.write_text("")

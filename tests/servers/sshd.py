@@ -201,9 +201,25 @@ def unavailable() -> str:
     return ""
 
 
+USER_PREFIX = "bic_ssh_"
+
+
+def remove_stale_users() -> None:
+    """Test users left behind by a test process that was killed (its pid is gone)."""
+    for entry in pwd.getpwall():
+        if entry.pw_name.startswith(USER_PREFIX) and entry.pw_name[len(USER_PREFIX):].isdigit():
+            try:
+                os.kill(int(entry.pw_name[len(USER_PREFIX):]), 0)
+            except ProcessLookupError:
+                remove_user(entry.pw_name)
+            except OSError:
+                pass
+
+
 def create(root: Path) -> SshServer:
     """The server's files and its user (not started)."""
-    name = f"bic_ssh_{os.getpid()}"
+    remove_stale_users()
+    name = f"{USER_PREFIX}{os.getpid()}"
     home = root / "home"
     home.mkdir()
     password = secrets.token_urlsafe(12)
