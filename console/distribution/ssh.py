@@ -233,7 +233,7 @@ class SshConnection:
 
     def _close_file(self, handle: asyncssh.SFTPClientFile) -> None:
         with contextlib.suppress(Exception):
-            self.runner.run(handle.close(), 10)
+            self.runner.run(handle.close(), min(10.0, self.timeouts.operation))
 
     def sha256(self, path: str) -> str:
         status, out, err = self._command(f"sha256sum -b -- {shlex.quote(self._remote(path))}", path)

@@ -3,8 +3,11 @@ the server, the permissions or the disk are wrong, and the work done on the serv
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import hashlib
+import os
+import signal
 import socket
 import subprocess
 import time
@@ -15,7 +18,7 @@ import pytest
 from console.core.distribution import TransportError
 from console.distribution.connect import SiteTransports
 from console.distribution.ssh import SshTimeouts, connect_ssh
-from tests.servers.sshd import SshServer, keygen
+from tests.servers.sshd import SshServer, descendants, keygen
 
 
 class Secrets:
@@ -125,6 +128,49 @@ def test_a_server_that_never_answers_times_out(ssh_dp):
         error = refused(dp, timeouts=SshTimeouts(connect=1.0))
     assert time.monotonic() - started < 15
     assert (error.cause, error.retryable) == ("timeout", True)
+
+
+def test_a_server_that_stops_answering_mid_session_times_out_instead_of_hanging(sshd_server: SshServer, ssh_dp):
+    server = sshd_server.another()
+    server.start()
+    try:
+        dp = server.dp(Path(ssh_dp.address.rsplit(":", 1)[1]))
+        conn = connect_ssh(dp, timeouts=SshTimeouts(operation=2.0))
+        conn.write_bytes("PkgLib/a.json", b"1")
+        assert server.process is not None
+        sessions = descendants(server.process.pid)
+        for pid in sessions:
+            os.kill(pid, signal.SIGSTOP)  # the server hangs (a stalled disk, a frozen VM)
+        try:
+            started = time.monotonic()
+            with pytest.raises(TransportError) as caught:
+                conn.write_stream("FileLib/big", [b"x" * (8 << 20)])
+            assert time.monotonic() - started < 20
+        finally:
+            for pid in sessions:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+        conn.close()
+        assert (caught.value.cause, caught.value.retryable) == ("timeout", True), caught.value.message
+        assert caught.value.message.startswith("DP02.contoso.com: FileLib/big: connection timed out")
+    finally:
+        server.stop()
+
+
+def test_two_threads_stream_through_one_connection(ssh_dp):
+    conn = SiteTransports().connect(ssh_dp)
+    blobs = {f"FileLib/{n}/blob": bytes([n]) * (3 << 20) + bytes(range(256)) for n in range(4)}
+    try:
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            sizes = list(pool.map(lambda item: conn.write_stream(item[0], iter([item[1][:1 << 20], item[1][1 << 20:]])),
+                                  blobs.items()))
+            hashes = list(pool.map(conn.sha256, blobs))
+            back = list(pool.map(lambda name: b"".join(conn.read_stream(name, block=300_000)), blobs))
+        assert sizes == [len(b) for b in blobs.values()]
+        assert hashes == [hashlib.sha256(b).hexdigest() for b in blobs.values()]
+        assert back == list(blobs.values())
+    finally:
+        conn.close()
 
 
 def test_a_folder_the_user_may_not_write_is_permission_denied(sshd_server: SshServer, ssh_dp):
