@@ -20,7 +20,6 @@ import shlex
 from collections import deque
 from collections.abc import Coroutine, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import asyncssh
@@ -30,6 +29,8 @@ from console.distribution.paths import relative
 from console.distribution.ssh_support import (
     LoopThread,
     SshAddress,
+    blocks,
+    credentials,
     failure,
     known_hosts_files,
     parse_address,
@@ -64,6 +65,7 @@ class SshConnection:
                  sftp: asyncssh.SFTPClient, runner: LoopThread, timeouts: SshTimeouts) -> None:
         self.dp, self.address, self.library = dp, address, library
         self.conn, self.sftp, self.runner, self.timeouts = conn, sftp, runner, timeouts
+        self._deferred = 0
 
     # -- plumbing ---------------------------------------------------------------------------
     def _remote(self, path: str) -> str:
@@ -101,6 +103,28 @@ class SshConnection:
     async def _makedirs(self, remote: str) -> None:
         if remote not in ("", "/", "."):
             await self.sftp.makedirs(remote, exist_ok=True)
+
+    async def _open_creating(self, remote: str, mode: str) -> asyncssh.SFTPClientFile:
+        """Open, creating the parent folders only when they are missing (asyncssh's makedirs
+        costs two round trips per path component; thousands of FileLib objects go through here)."""
+        try:
+            return await self.sftp.open(remote, mode)
+        except asyncssh.SFTPNoSuchFile:
+            await self._makedirs(posixpath.dirname(remote))
+            return await self.sftp.open(remote, mode)
+
+    @contextlib.contextmanager
+    def deferred_sync(self) -> Iterator[None]:
+        """Streams written inside skip their own fsync; the library's file system is synced once
+        at the end (``sync -f`` on the server), before a manifest names the objects."""
+        self._deferred += 1
+        try:
+            yield
+        finally:
+            self._deferred -= 1
+            if not self._deferred:
+                library = shlex.quote(self.library or ".")
+                self._command(f"sync -f -- {library} 2>/dev/null || sync", "sync")
 
     # -- DpConnection -----------------------------------------------------------------------
     def free_space(self) -> int:
@@ -157,8 +181,7 @@ class SshConnection:
         temp = posixpath.join(posixpath.dirname(remote), f".{posixpath.basename(remote)}.tmp")
 
         async def write() -> None:
-            await self._makedirs(posixpath.dirname(remote))
-            async with self.sftp.open(temp, "wb") as handle:
+            async with await self._open_creating(temp, "wb") as handle:
                 await handle.write(data, 0)
                 with contextlib.suppress(asyncssh.SFTPOpUnsupported):
                     await handle.fsync()
@@ -173,23 +196,23 @@ class SshConnection:
         remote = self._remote(path)
 
         async def open_at() -> asyncssh.SFTPClientFile:
-            await self._makedirs(posixpath.dirname(remote))
             resume = offset > 0 and await self.sftp.exists(remote)
-            handle = await self.sftp.open(remote, "r+b" if resume else "wb")
+            handle = await self._open_creating(remote, "r+b" if resume else "wb")
             if offset:
                 await handle.truncate(offset)
             return handle
 
         async def finish(handle: asyncssh.SFTPClientFile) -> int:
-            with contextlib.suppress(asyncssh.SFTPOpUnsupported):
-                await handle.fsync()
+            if not self._deferred:
+                with contextlib.suppress(asyncssh.SFTPOpUnsupported):
+                    await handle.fsync()
             return int((await handle.stat()).size or 0)
 
         handle = self._do(open_at(), path)
         pending: deque[concurrent.futures.Future[int]] = deque()
         try:
             position = offset
-            for block in _blocks(chunks, WRITE_BLOCK):
+            for block in blocks(chunks, WRITE_BLOCK):
                 pending.append(self.runner.submit(handle.write(block, position), self.timeouts.operation))
                 position += len(block)
                 while len(pending) >= IN_FLIGHT:
@@ -250,9 +273,9 @@ class SshConnection:
     def concatenate(self, parts: list[str], dest: str) -> None:
         target = self._remote(dest)
         sources = " ".join(shlex.quote(self._remote(part)) for part in parts)
-        self._do(self._makedirs(posixpath.dirname(target)), dest)
-        quoted = shlex.quote(target)
-        status, _, err = self._command(f"cat -- {sources} > {quoted} || {{ s=$?; rm -f -- {quoted}; exit $s; }}", dest)
+        quoted, folder = shlex.quote(target), shlex.quote(posixpath.dirname(target) or ".")
+        status, _, err = self._command(f"mkdir -p -- {folder} && {{ cat -- {sources} > {quoted} || "
+                                       f"{{ s=$?; rm -f -- {quoted}; exit $s; }}; }}", dest)
         if status == 0:
             return
         if stderr_cause(err) in SERVER_CAUSES:
@@ -263,10 +286,18 @@ class SshConnection:
     def rename(self, src: str, dst: str) -> None:
         source, target = self._remote(src), self._remote(dst)
 
-        async def rename() -> None:
-            await self._makedirs(posixpath.dirname(target))
+        async def posix_rename() -> None:
             try:
                 await self.sftp.posix_rename(source, target)
+            except asyncssh.SFTPNoSuchFile:
+                if not await self.sftp.exists(source):
+                    raise
+                await self._makedirs(posixpath.dirname(target))  # the destination's folder is new
+                await self.sftp.posix_rename(source, target)
+
+        async def rename() -> None:
+            try:
+                await posix_rename()
             except asyncssh.SFTPOpUnsupported:  # not atomic, but the only way left
                 with contextlib.suppress(asyncssh.SFTPNoSuchFile):
                     await self.sftp.remove(target)
@@ -297,42 +328,6 @@ class SshConnection:
 
         with contextlib.suppress(Exception):
             self.runner.run(close(), 10)
-
-
-def _blocks(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:
-    """``chunks`` regrouped into blocks of at least ``size`` bytes (the last one shorter)."""
-    buffer = bytearray()
-    for chunk in chunks:
-        if not buffer and len(chunk) >= size:
-            yield bytes(chunk)
-            continue
-        buffer += chunk
-        if len(buffer) >= size:
-            yield bytes(buffer)
-            buffer.clear()
-    if buffer:
-        yield bytes(buffer)
-
-
-def credentials(dp: DistributionPoint, secrets: SecretStore | None) -> dict[str, Any]:
-    """asyncssh options: a key file when ``credential`` names one, else a password from the
-    secrets store; with no credential, the account's own keys (``~/.ssh/id_*``) and agent."""
-    reference = dp.credential.strip()
-    if not reference:
-        return {}
-    path = Path(reference).expanduser()
-    if path.is_file():
-        try:
-            key = asyncssh.read_private_key(str(path))
-        except (asyncssh.KeyImportError, OSError) as error:
-            raise TransportError(f"{dp.name}: key file {path}: {error}", cause="auth") from None
-        return {"client_keys": [key], "agent_path": None, "preferred_auth": "publickey"}
-    password = secrets.password(reference) if secrets is not None else None
-    if password is None:
-        raise TransportError(f"{dp.name}: no password stored for {reference!r} and no key file by that name: "
-                             "enter the password in the distribution point's properties", cause="auth")
-    return {"password": password, "client_keys": None, "agent_path": None,
-            "preferred_auth": "password,keyboard-interactive"}
 
 
 def connect_ssh(dp: DistributionPoint, secrets: SecretStore | None = None, *, known_hosts: str | None = None,

@@ -11,14 +11,14 @@ import os
 import re
 import socket
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncssh
 
-from console.core.distribution import CAUSES, DistributionError, TransportError
+from console.core.distribution import CAUSES, DistributionError, DistributionPoint, SecretStore, TransportError
 
 T = TypeVar("T")
 
@@ -171,3 +171,39 @@ def stderr_cause(stderr: str) -> str:
     if "no such file" in text or "not a directory" in text:
         return "not_found"
     return "io"
+
+
+def blocks(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:
+    """``chunks`` regrouped into blocks of at least ``size`` bytes (the last one shorter)."""
+    buffer = bytearray()
+    for chunk in chunks:
+        if not buffer and len(chunk) >= size:
+            yield bytes(chunk)
+            continue
+        buffer += chunk
+        if len(buffer) >= size:
+            yield bytes(buffer)
+            buffer.clear()
+    if buffer:
+        yield bytes(buffer)
+
+
+def credentials(dp: DistributionPoint, secrets: SecretStore | None) -> dict[str, Any]:
+    """asyncssh options: a key file when ``credential`` names one, else a password from the
+    secrets store; with no credential, the account's own keys (``~/.ssh/id_*``) and agent."""
+    reference = dp.credential.strip()
+    if not reference:
+        return {}
+    path = Path(reference).expanduser()
+    if path.is_file():
+        try:
+            key = asyncssh.read_private_key(str(path))
+        except (asyncssh.KeyImportError, OSError) as error:
+            raise TransportError(f"{dp.name}: key file {path}: {error}", cause="auth") from None
+        return {"client_keys": [key], "agent_path": None, "preferred_auth": "publickey"}
+    password = secrets.password(reference) if secrets is not None else None
+    if password is None:
+        raise TransportError(f"{dp.name}: no password stored for {reference!r} and no key file by that name: "
+                             "enter the password in the distribution point's properties", cause="auth")
+    return {"password": password, "client_keys": None, "agent_path": None,
+            "preferred_auth": "password,keyboard-interactive"}

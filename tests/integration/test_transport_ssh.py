@@ -259,3 +259,26 @@ def test_a_full_disk_is_named_as_such(small_disk):
         assert joined.value.cause == "disk_full"
     finally:
         conn.close()
+
+
+def test_a_batch_written_under_deferred_sync_lands_in_new_folders_and_is_synced_once(sshd_server: SshServer, ssh_dp):
+    conn = SiteTransports().connect(ssh_dp)
+    library = Path(ssh_dp.address.rsplit(":", 1)[1]) / "SCCMContentLib"
+    try:
+        with conn.deferred_sync():
+            with conn.deferred_sync():  # nested: the outer one syncs
+                conn.write_stream("FileLib/ab12/ab12", [b"a" * 1000])
+            conn.write_stream("FileLib/cd34/cd34", [b"c" * 1000])
+            conn.write_stream("FileLib/tmp/x", [b"x"])
+            conn.rename("FileLib/tmp/x", "Packages/PS100004/x")  # the destination folder is new
+            conn.concatenate(["FileLib/ab12/ab12", "FileLib/cd34/cd34"], "Packages/PS100005/boot.wim")
+        assert (library / "FileLib" / "ab12" / "ab12").read_bytes() == b"a" * 1000
+        assert (library / "Packages" / "PS100004" / "x").read_bytes() == b"x"
+        assert (library / "Packages" / "PS100005" / "boot.wim").read_bytes() == b"a" * 1000 + b"c" * 1000
+        assert sorted(conn.listdir("FileLib")) == ["ab12", "cd34", "tmp"]
+        with pytest.raises(TransportError) as caught:
+            conn.rename("FileLib/tmp/absent", "Packages/PS100006/absent")
+        assert caught.value.cause == "not_found"
+        assert not (library / "Packages" / "PS100006").exists()
+    finally:
+        conn.close()
