@@ -19,7 +19,6 @@ import re
 import shlex
 from collections import deque
 from collections.abc import Coroutine, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 import asyncssh
@@ -29,6 +28,7 @@ from console.distribution.paths import relative
 from console.distribution.ssh_support import (
     LoopThread,
     SshAddress,
+    SshTimeouts,
     blocks,
     credentials,
     failure,
@@ -48,14 +48,6 @@ IN_FLIGHT = 4  # such writes (or reads) outstanding
 DISK_FULL_BELOW = 1 << 20  # a bare SFTP "Failure" while writing, with less free than this: disk full
 SHA256 = re.compile(r"^\\?([0-9a-f]{64})\b")
 SERVER_CAUSES = ("not_found", "permission", "disk_full")  # what a failed remote command may name
-
-
-@dataclass(frozen=True)
-class SshTimeouts:
-    connect: float = 20.0  # TCP connect, key exchange and authentication
-    operation: float = 120.0  # one SFTP request or one pipelined block
-    command: float = 3600.0  # sha256sum or cat over large files on the server
-    keepalive: float = 15.0  # a silent server is dropped after 4 unanswered keepalives
 
 
 class SshConnection:
@@ -100,13 +92,31 @@ class SshConnection:
         status = result.exit_status if result.exit_status is not None else 255
         return status, str(result.stdout or ""), " ".join(str(result.stderr or "").split())
 
-    async def _makedirs(self, remote: str) -> None:
-        if remote not in ("", "/", "."):
-            await self.sftp.makedirs(remote, exist_ok=True)
+    async def _makedirs(self, remote: str, depth: int = 0) -> None:
+        """``mkdir -p`` from the leaf up: one round trip when only the last folder is new
+        (asyncssh's makedirs costs two per path component, from the root down)."""
+        if remote in ("", "/", "."):
+            return
+        try:
+            await self.sftp.mkdir(remote)
+            return
+        except asyncssh.SFTPNoSuchFile:
+            if depth > 64:
+                raise
+            await self._makedirs(posixpath.dirname(remote), depth + 1)
+        except (asyncssh.SFTPFailure, asyncssh.SFTPFileAlreadyExists):
+            if await self.sftp.isdir(remote):  # OpenSSH answers EEXIST with a bare "Failure"
+                return
+            raise
+        try:
+            await self.sftp.mkdir(remote)
+        except (asyncssh.SFTPFailure, asyncssh.SFTPFileAlreadyExists):
+            if not await self.sftp.isdir(remote):  # another stream made it meanwhile: fine
+                raise
 
     async def _open_creating(self, remote: str, mode: str) -> asyncssh.SFTPClientFile:
-        """Open, creating the parent folders only when they are missing (asyncssh's makedirs
-        costs two round trips per path component; thousands of FileLib objects go through here)."""
+        """Open, creating the parent folders only when they are missing (thousands of FileLib
+        objects go through here)."""
         try:
             return await self.sftp.open(remote, mode)
         except asyncssh.SFTPNoSuchFile:
@@ -202,24 +212,42 @@ class SshConnection:
                 await handle.truncate(offset)
             return handle
 
-        async def finish(handle: asyncssh.SFTPClientFile) -> int:
+        async def finish(handle: asyncssh.SFTPClientFile) -> None:
             if not self._deferred:
                 with contextlib.suppress(asyncssh.SFTPOpUnsupported):
                     await handle.fsync()
-            return int((await handle.stat()).size or 0)
+
+        parts = blocks(chunks, WRITE_BLOCK)
+        first, second = next(parts, b""), next(parts, None)
+        if second is None:  # a small file: open, write, sync and close in one call to the loop
+            async def whole() -> None:
+                handle = await open_at()
+                try:
+                    if first:
+                        await handle.write(first, offset)
+                    await finish(handle)
+                finally:
+                    await handle.close()
+
+            try:
+                self.runner.run(whole(), self.timeouts.operation)
+            except Exception as error:
+                raise self._write_failure(error, path) from None
+            return offset + len(first)
 
         handle = self._do(open_at(), path)
         pending: deque[concurrent.futures.Future[int]] = deque()
         try:
             position = offset
-            for block in blocks(chunks, WRITE_BLOCK):
+            for block in itertools.chain((first, second), parts):
                 pending.append(self.runner.submit(handle.write(block, position), self.timeouts.operation))
                 position += len(block)
                 while len(pending) >= IN_FLIGHT:
                     wait(pending.popleft(), self.timeouts.operation)
             while pending:
                 wait(pending.popleft(), self.timeouts.operation)
-            return self.runner.run(finish(handle), self.timeouts.operation)
+            self.runner.run(finish(handle), self.timeouts.operation)
+            return position  # truncated at offset, then written up to here
         except TransportError:
             raise
         except Exception as error:

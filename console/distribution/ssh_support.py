@@ -42,6 +42,14 @@ class SshAddress:
         return f"{host}:{self.port}" if self.port != 22 else host
 
 
+@dataclass(frozen=True)
+class SshTimeouts:
+    connect: float = 20.0  # TCP connect, key exchange and authentication
+    operation: float = 120.0  # one SFTP request or one pipelined block
+    command: float = 3600.0  # sha256sum or cat over large files on the server
+    keepalive: float = 15.0  # a silent server is dropped after 4 unanswered keepalives
+
+
 def parse_address(text: str) -> SshAddress:
     """``[user@]host[:port]:/path`` (an IPv6 host in brackets)."""
     match = ADDRESS.match(text.strip())
