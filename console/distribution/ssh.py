@@ -74,9 +74,8 @@ class SshConnection:
         result = failure(error, self.dp.name, what)
         if result.cause == "io" and isinstance(error, asyncssh.SFTPFailure):
             with contextlib.suppress(TransportError):
-                if self.free_space() < DISK_FULL_BELOW:
-                    return TransportError(f"{self.dp.name}: {what}: disk full: {self.free_space()} bytes free",
-                                          cause="disk_full")
+                if (free := self.free_space()) < DISK_FULL_BELOW:
+                    return TransportError(f"{self.dp.name}: {what}: disk full: {free} bytes free", cause="disk_full")
         return result
 
     def _server_failure(self, what: str, stderr: str) -> TransportError:
@@ -130,11 +129,11 @@ class SshConnection:
         self._deferred += 1
         try:
             yield
-        finally:
+        finally:  # after a failure no sync: the caller retries, unverified objects are sent again
             self._deferred -= 1
-            if not self._deferred:
-                library = shlex.quote(self.library or ".")
-                self._command(f"sync -f -- {library} 2>/dev/null || sync", "sync")
+        if not self._deferred:
+            library = shlex.quote(self.library or ".")
+            self._command(f"sync -f -- {library} 2>/dev/null || sync", "sync")
 
     # -- DpConnection -----------------------------------------------------------------------
     def free_space(self) -> int:
@@ -236,26 +235,49 @@ class SshConnection:
             return offset + len(first)
 
         handle = self._do(open_at(), path)
-        pending: deque[concurrent.futures.Future[int]] = deque()
+        pending: deque[tuple[concurrent.futures.Future[Any], int]] = deque()  # (write, where it ends)
+        acked = offset  # the file is written up to here, in order
+
+        def settle(keep: int) -> None:
+            nonlocal acked
+            try:
+                while len(pending) > keep:
+                    future, end = pending.popleft()
+                    wait(future, self.timeouts.operation)
+                    acked = end
+            except Exception as error:
+                raise self._write_failure(error, path) from None
+
         try:
             position = offset
-            for block in itertools.chain((first, second), parts):
-                pending.append(self.runner.submit(handle.write(block, position), self.timeouts.operation))
+            for block in itertools.chain((first, second), parts):  # the caller's own errors pass unchanged
                 position += len(block)
-                while len(pending) >= IN_FLIGHT:
-                    wait(pending.popleft(), self.timeouts.operation)
-            while pending:
-                wait(pending.popleft(), self.timeouts.operation)
-            self.runner.run(finish(handle), self.timeouts.operation)
+                pending.append((self.runner.submit(handle.write(block, position - len(block)),
+                                                   self.timeouts.operation), position))
+                settle(IN_FLIGHT - 1)
+            settle(0)
+            self._do(finish(handle), path)  # fsync after every write
             return position  # truncated at offset, then written up to here
-        except TransportError:
+        except BaseException:
+            self._cut_back(handle, pending, acked)
             raise
-        except Exception as error:
-            raise self._write_failure(error, path) from None
         finally:
-            for future in pending:
-                future.cancel()
             self._close_file(handle)
+
+    def _cut_back(self, handle: asyncssh.SFTPClientFile, pending: deque[tuple[concurrent.futures.Future[Any], int]],
+                  acked: int) -> None:
+        """After a failed or abandoned stream: let the writes already sent finish (bounded), then
+        cut the file back to the bytes known written in order, so a resume from its size leaves
+        no hole."""
+        whole = True
+        for future, end in pending:
+            try:
+                wait(future, self.timeouts.operation)
+                acked = end if whole else acked
+            except Exception:
+                whole = False
+        with contextlib.suppress(Exception):
+            self.runner.run(handle.truncate(acked), min(10.0, self.timeouts.operation))
 
     def read_stream(self, path: str, *, block: int = 1 << 20) -> Iterator[bytes]:
         async def open_file(remote: str) -> asyncssh.SFTPClientFile:

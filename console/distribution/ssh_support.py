@@ -82,6 +82,7 @@ class LoopThread:
     def __init__(self) -> None:
         self.pid = os.getpid()
         self.loop = asyncio.new_event_loop()
+        self.loop.set_exception_handler(_quiet_abandoned)
         self.thread = threading.Thread(target=self.loop.run_forever, name="ssh-transport", daemon=True)
         self.thread.start()
 
@@ -97,6 +98,14 @@ class LoopThread:
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float) -> T:
         return wait(self.submit(coro, timeout), timeout)
+
+
+def _quiet_abandoned(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """asyncssh's parallel SFTP requests outlive a write abandoned after a timeout or a failure
+    (their errors are already reported by the write): do not print them at exit."""
+    if isinstance(context.get("exception"), asyncssh.Error | OSError):
+        return
+    loop.default_exception_handler(context)
 
 
 def wait(future: concurrent.futures.Future[T], timeout: float) -> T:

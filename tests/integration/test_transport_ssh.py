@@ -173,6 +173,29 @@ def test_two_threads_stream_through_one_connection(ssh_dp):
         conn.close()
 
 
+class Stopped(Exception):
+    """The caller's own reason to stop a stream (a cancelled job, an unreadable source)."""
+
+
+def test_an_error_of_the_callers_chunks_passes_unchanged_and_the_connection_stays_usable(ssh_dp):
+    def chunks():
+        yield b"a" * (5 << 20)
+        yield b"b" * (5 << 20)
+        raise Stopped("job cancelled")
+
+    conn = SiteTransports().connect(ssh_dp)
+    try:
+        with pytest.raises(Stopped):
+            conn.write_stream("FileLib/tmp/part", chunks())
+        size = conn.size("FileLib/tmp/part")  # what was sent stays for a resume, without holes
+        assert size == 10 << 20
+        assert conn.sha256("FileLib/tmp/part") == hashlib.sha256(b"a" * (5 << 20) + b"b" * (5 << 20)).hexdigest()
+        assert conn.write_stream("FileLib/tmp/part", [b"c"], offset=3) == 4
+        assert conn.read_bytes("FileLib/tmp/part") == b"aaac"
+    finally:
+        conn.close()
+
+
 def test_a_folder_the_user_may_not_write_is_permission_denied(sshd_server: SshServer, ssh_dp):
     conn = SiteTransports().connect(ssh_dp)
     try:
