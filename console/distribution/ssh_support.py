@@ -218,6 +218,8 @@ def credentials(dp: DistributionPoint, secrets: SecretStore | None) -> dict[str,
         except (asyncssh.KeyImportError, OSError) as error:
             raise TransportError(f"{dp.name}: key file {path}: {error}", cause="auth") from None
         return {"client_keys": [key], "agent_path": None, "preferred_auth": "publickey"}
+    if reference.startswith(("/", "~")):
+        raise TransportError(f"{dp.name}: the SSH key file {path} does not exist (or is not a file)", cause="auth")
     password = secrets.password(reference) if secrets is not None else None
     if password is None:
         raise TransportError(f"{dp.name}: no password stored for {reference!r} and no key file by that name: "

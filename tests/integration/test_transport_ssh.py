@@ -52,6 +52,10 @@ def test_a_wrong_key_is_refused_as_authentication_and_not_retried(sshd_server: S
     assert "authentication refused" in error.message
     assert "\n" not in error.message
 
+    missing = refused(sshd_server.dp(Path(ssh_dp.address.rsplit(":", 1)[1]), credential=str(tmp_path / "gone")))
+    assert missing.cause == "auth"
+    assert missing.message == f"DP02.contoso.com: the SSH key file {tmp_path / 'gone'} does not exist (or is not a file)"
+
 
 def test_a_password_from_the_secrets_store_logs_in_and_a_wrong_one_is_refused(sshd_server: SshServer, ssh_dp):
     folder = Path(ssh_dp.address.rsplit(":", 1)[1])
