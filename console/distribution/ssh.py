@@ -173,7 +173,7 @@ class SshConnection:
                 return []
             return sorted(str(name) for name in found if name not in (".", ".."))
 
-        return self._do(names(self.library or "." if path in ("", ".") else self._remote(path)), path)
+        return self._do(names((self.library or ".") if path in ("", ".") else self._remote(path)), path)
 
     def makedirs(self, path: str) -> None:
         self._do(self._makedirs(self._remote(path)), path)
@@ -391,9 +391,12 @@ def connect_ssh(dp: DistributionPoint, secrets: SecretStore | None = None, *, kn
     except Exception as error:
         raise TransportError(f"{dp.name}: {error}", cause="not_found") from None
     trusted = known_hosts_files(known_hosts)
+    try:
+        known = asyncssh.read_known_hosts(trusted) if trusted else asyncssh.import_known_hosts("")
+    except (ValueError, OSError) as error:
+        raise TransportError(f"{dp.name}: known_hosts {', '.join(trusted)}: {error}", cause="auth") from None
     options: dict[str, Any] = {
-        "host": address.host, "port": address.port,
-        "known_hosts": asyncssh.read_known_hosts(trusted) if trusted else asyncssh.import_known_hosts(""),
+        "host": address.host, "port": address.port, "known_hosts": known,
         "connect_timeout": limits.connect, "login_timeout": limits.connect,
         "keepalive_interval": limits.keepalive, "keepalive_count_max": 4,
         "encryption_algs": ENCRYPTION, "compression_algs": None,
@@ -402,6 +405,7 @@ def connect_ssh(dp: DistributionPoint, secrets: SecretStore | None = None, *, kn
     if address.user or dp.username:
         options["username"] = address.user or dp.username
     library = posixpath.join(address.path, dp.library_root) if address.path else dp.library_root
+    library = library.rstrip("/") or ("/" if library else "")
 
     async def open_connection() -> tuple[asyncssh.SSHClientConnection, asyncssh.SFTPClient]:
         conn = await asyncssh.connect(**options)
