@@ -216,6 +216,17 @@ def remove_stale_users() -> None:
                 pass
 
 
+def account_tool(command: list[str], stdin: str = "") -> None:
+    """useradd/chpasswd, again for a while when another process holds /etc/passwd's lock."""
+    for attempt in range(20):
+        result = subprocess.run(command, input=stdin.encode(), capture_output=True, timeout=60)
+        if result.returncode == 0:
+            return
+        if b"lock" not in result.stderr.lower() or attempt == 19:
+            raise RuntimeError(f"{command[0]} failed: {result.stderr.decode(errors='replace').strip()}")
+        time.sleep(0.25)
+
+
 def create(root: Path) -> SshServer:
     """The server's files and its user (not started)."""
     remove_stale_users()
@@ -223,9 +234,9 @@ def create(root: Path) -> SshServer:
     home = root / "home"
     home.mkdir()
     password = secrets.token_urlsafe(12)
-    subprocess.run(["useradd", "--no-create-home", "--home-dir", str(home), "--shell", "/bin/sh", "--comment",
-                    "bootimage-console tests", name], check=True, capture_output=True, timeout=60)
-    subprocess.run(["chpasswd"], input=f"{name}:{password}\n".encode(), check=True, capture_output=True, timeout=60)
+    account_tool(["useradd", "--no-create-home", "--home-dir", str(home), "--shell", "/bin/sh", "--comment",
+                  "bootimage-console tests", name])
+    account_tool(["chpasswd"], f"{name}:{password}\n")
     entry = pwd.getpwnam(name)
     user = SshUser(name, home, password, keygen(root / "client_key"), entry.pw_uid, entry.pw_gid)
     user.own(home)
