@@ -132,4 +132,7 @@ def test_sftp_to_loopback_sshd_at_80_mb_s_and_against_openssh(sshd_server: SshSe
               + ", ".join(f"{r.wall:.2f}" for r in values))
     print(f"  ratio ours / openssh (default cipher): {rates['ours'] / rates['openssh']:.2f}")
     print(f"  ratio ours / openssh (aes128-gcm):     {rates['ours'] / rates['openssh-aes128-gcm']:.2f}")
-    assert rates["ours"] >= MIN_MB_S, f"our SFTP upload ran at {rates['ours']:.1f} MB/s (< {MIN_MB_S:.0f})"
+    best_openssh = max(rates["openssh"], rates["openssh-aes128-gcm"])
+    assert rates["ours"] >= MIN_MB_S, (
+        f"our SFTP upload ran at {rates['ours']:.1f} MB/s (< {MIN_MB_S:.0f}); OpenSSH's sftp reached "
+        f"{best_openssh:.1f} MB/s in the same run, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
