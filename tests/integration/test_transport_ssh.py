@@ -122,6 +122,43 @@ def test_a_stopped_server_is_unreachable_and_retryable(sshd_server: SshServer, s
         server.stop()
 
 
+def test_a_server_stopped_mid_stream_is_unreachable_and_leaves_a_prefix_to_resume_from(sshd_server: SshServer, ssh_dp):
+    server = sshd_server.another()
+    server.start()
+    data = bytes(range(241)) * 100_000  # ~24 MB
+    try:
+        folder = Path(ssh_dp.address.rsplit(":", 1)[1])
+        dp = server.dp(folder)
+        conn = SiteTransports().connect(dp)
+
+        def chunks():
+            for start in range(0, len(data), 1 << 20):
+                if start == 20 << 20:  # the first 4 MiB block has been acknowledged by now
+                    server.stop()  # sshd and its sessions go away mid-file
+                yield data[start:start + (1 << 20)]
+
+        with pytest.raises(TransportError) as caught:
+            conn.write_stream("Temp/boot.wim.part", chunks())
+        conn.close()
+        assert (caught.value.cause, caught.value.retryable) == ("unreachable", True), caught.value.message
+        assert caught.value.message.startswith("DP02.contoso.com: Temp/boot.wim.part: host unreachable")
+        kept = (folder / "SCCMContentLib" / "Temp" / "boot.wim.part").read_bytes()
+        assert 4 << 20 <= len(kept) <= 20 << 20
+        assert kept == data[:len(kept)]  # a prefix: the next run resumes from its size
+
+        server.start()
+        again = server.dp(folder)
+        resumed = SiteTransports().connect(again)
+        try:
+            size = resumed.size("Temp/boot.wim.part")
+            assert resumed.write_stream("Temp/boot.wim.part", [data[size:]], offset=size) == len(data)
+            assert resumed.sha256("Temp/boot.wim.part") == hashlib.sha256(data).hexdigest()
+        finally:
+            resumed.close()
+    finally:
+        server.stop()
+
+
 def test_a_server_that_never_answers_times_out(ssh_dp):
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
