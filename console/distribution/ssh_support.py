@@ -191,18 +191,20 @@ def stderr_cause(stderr: str) -> str:
 
 
 def blocks(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:
-    """``chunks`` regrouped into blocks of at least ``size`` bytes (the last one shorter)."""
-    buffer = bytearray()
+    """``chunks`` regrouped into blocks of at least ``size`` bytes (the last one shorter), each
+    byte copied at most once."""
+    parts: list[bytes] = []
+    held = 0
     for chunk in chunks:
-        if not buffer and len(chunk) >= size:
-            yield bytes(chunk)
+        if not chunk:
             continue
-        buffer += chunk
-        if len(buffer) >= size:
-            yield bytes(buffer)
-            buffer.clear()
-    if buffer:
-        yield bytes(buffer)
+        parts.append(chunk)
+        held += len(chunk)
+        if held >= size:
+            yield parts[0] if len(parts) == 1 else b"".join(parts)
+            parts, held = [], 0
+    if parts:
+        yield parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def credentials(dp: DistributionPoint, secrets: SecretStore | None) -> dict[str, Any]:
