@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers.sshd import ssh_dp, sshd_server  # noqa: F401 - the SSH transport's private sshd
+
 BOOTIMAGE = [sys.executable, "-m", "console.cli"]
 
 Run = Callable[..., subprocess.CompletedProcess[str]]

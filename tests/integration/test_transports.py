@@ -11,7 +11,7 @@ from console.core.distribution import DistributionPoint, TransportError, Transpo
 from console.distribution.connect import SiteTransports
 
 #: fixture names that give a DistributionPoint on a real server (the SMB and SSH fixtures add theirs)
-TRANSPORTS = ["folder_dp", "smb_dp"]
+TRANSPORTS = ["folder_dp", "smb_dp", "ssh_dp"]
 
 
 @pytest.fixture
