@@ -33,6 +33,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -164,21 +165,26 @@ def pause(process: subprocess.Popen[bytes]) -> None:
         raise AssertionError(f"the worker ended (exit {process.returncode}) while the test waited for a step")
 
 
-def anywhere(job: Job) -> bool:
+Find = Callable[[], "Job | None"]
+
+
+def anywhere(site: KillSite, job: Job) -> bool:
     return True
 
 
-def storing(job: Job) -> bool:
+def storing(site: KillSite, job: Job) -> bool:
     """The record step is storing the image in the content library, partway."""
     return "storing" in job.progress_text and 0 < job.progress < job.max_progress
 
 
-def kill_in_step(site: KillSite, find: Callable[[], Job | None], step: str, worker: subprocess.Popen[bytes],
-                 where: Callable[[Job], bool] = anywhere, timeout: float = 90.0) -> Job:
-    """Let ``worker`` run in slices of PROBE_INTERVAL; while it is paused, look at the job
-    (``find()``; None while it is not queued yet): in the first pause in which this worker is
-    in ``step`` (not completed) and ``where(job)`` holds, kill -9 it. Returns the job as it was
-    at the kill."""
+def pause_in_step(site: KillSite, find: Find, step: str, worker: subprocess.Popen[bytes],
+                  where: Callable[[KillSite, Job], bool] = anywhere,
+                  interval: Callable[[KillSite, Job], float] = lambda site, job: PROBE_INTERVAL,
+                  timeout: float = 90.0) -> Job:
+    """Let ``worker`` run in slices (``interval``, PROBE_INTERVAL by default); while it is
+    paused, look at the job (``find()``; None while it is not queued yet). Returns, with the
+    worker paused, the job as it is in the first pause in which this worker is in ``step``
+    (not completed) and ``where`` holds."""
     tag = f":{worker.pid}:"
     start = time.monotonic()
     deadline = start + timeout
@@ -187,26 +193,69 @@ def kill_in_step(site: KillSite, find: Callable[[], Job | None], step: str, work
         if worker.poll() is not None:
             raise AssertionError(f"the worker ended ({worker.returncode}) before step {step}:\n{site.worker_logs()}")
         pause(worker)
-        try:
-            job = find()
-            if job is not None:
-                looks.append(f"{time.monotonic() - start:.3f}s {job.state} {job.step or '-'} "
-                             f"done={','.join(job.completed_steps) or '-'} by={job.worker_id}")
-            if job is not None and job.finished:
-                raise AssertionError(f"the job ended ({job.state}: {job.extended_error_info}) before step {step}")
-            if job is not None and job.state == JobState.RUNNING and tag in (job.worker_id or ""):
-                if step in job.completed_steps:
-                    raise AssertionError(f"step {step} ended before the test could kill the worker in it ({where.__name__}); "
-                                         "make the build's input larger. Seen: " + "; ".join(looks[-8:]))
-                if job.step == step and where(job):
-                    worker.kill()
-                    assert worker.wait(timeout=30) == -signal.SIGKILL
-                    return job
-        finally:
-            if worker.poll() is None:
-                with_continue(worker)
-        time.sleep(PROBE_INTERVAL)
+        job = find()
+        if job is not None:
+            looks.append(f"{time.monotonic() - start:.3f}s {job.state} {job.step or '-'} "
+                         f"done={','.join(job.completed_steps) or '-'} by={job.worker_id}")
+        if job is not None and job.finished:
+            raise AssertionError(f"the job ended ({job.state}: {job.extended_error_info}) before step {step}")
+        if job is not None and job.state == JobState.RUNNING and tag in (job.worker_id or ""):
+            if step in job.completed_steps:
+                raise AssertionError(f"step {step} ended before the test could stop the worker in it "
+                                     f"({where.__name__}); make the build's input larger. Seen: " + "; ".join(looks[-8:]))
+            if job.step == step and where(site, job):
+                return job
+        slice_seconds = interval(site, job) if job is not None else PROBE_INTERVAL
+        with_continue(worker)
+        time.sleep(slice_seconds)
+    with_continue(worker)
     raise AssertionError(f"timed out after {timeout:g} s waiting for step {step}:\n{site.worker_logs()}")
+
+
+def kill_in_step(site: KillSite, find: Find, step: str, worker: subprocess.Popen[bytes],
+                 where: Callable[[KillSite, Job], bool] = anywhere) -> Job:
+    """kill -9 the worker in ``step`` (where ``where`` holds); the job as it was at the kill."""
+    job = pause_in_step(site, find, step, worker, where)
+    worker.kill()
+    assert worker.wait(timeout=30) == -signal.SIGKILL
+    return job
+
+
+def kill_after_recording(site: KillSite, find: Find, step: str, worker: subprocess.Popen[bytes]) -> Job:
+    """kill -9 the worker at the end of the record step: the revision is recorded (database and
+    package pointer), the work folder removed, but the step is not marked completed yet.
+
+    The worker is paused (in fine slices once the manifest is written) when the pointer names
+    the new revision; the test then holds the site database's write lock and lets the worker
+    go on: it removes its work folder and blocks on the database, where it is killed."""
+    assert step == "record"
+    before = site.console.packages.get(site.pid)["SourceVersion"]
+    manifest = site.library / "DataLib" / f"{site.pid}.{before + 1}.json"
+
+    def pointer_switched(site: KillSite, job: Job) -> bool:
+        return bool(site.console.revisions.library().current_version(site.pid) == before + 1)
+
+    def fine(site: KillSite, job: Job) -> float:
+        return 0.001 if job.step == "record" and manifest.exists() else PROBE_INTERVAL
+
+    job = pause_in_step(site, find, step, worker, pointer_switched, fine)
+    work = site.library / "Work" / job.context_id
+    lock = sqlite3.connect(site.db_url.removeprefix("sqlite:///"), timeout=0.5, isolation_level=None)
+    try:
+        try:
+            lock.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:  # paused inside its own write (after removing the folder)
+            pass
+        else:
+            with_continue(worker)
+            wait_for(lambda: not work.exists(), "the record step to remove its work folder", timeout=30)
+            time.sleep(0.3)  # it goes on to mark the step completed: a write that waits for the lock
+        assert not work.exists() and worker.poll() is None
+        worker.kill()
+        assert worker.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        lock.close()
+    return job
 
 
 def temporary_files(library: Path) -> list[Path]:
@@ -252,7 +301,10 @@ def check_built_image(site: KillSite, version: int, big_sha: str) -> None:
     assert _sha(extract / "big.bin") == big_sha, "the image carries an older prestart file"
 
 
-def run_killed_build(site: KillSite, kill_steps: tuple[str, ...], where: Callable[[Job], bool] = anywhere) -> None:
+Killer = Callable[[KillSite, Find, str, subprocess.Popen[bytes]], Job]
+
+
+def run_killed_build(site: KillSite, kill_steps: tuple[str, ...], killer: Killer = kill_in_step) -> None:
     console = site.console
     source_sha = _sha(site.source)
     first = site.start_worker()
@@ -280,7 +332,7 @@ def run_killed_build(site: KillSite, kill_steps: tuple[str, ...], where: Callabl
             return jobs[0] if jobs else None
 
         for step in kill_steps:
-            at_kill = kill_in_step(site, find, step, worker, where)
+            at_kill = killer(site, find, step, worker)
             assert step not in at_kill.completed_steps
             check_kill_point(site, step, before)
             killed.append((step, worker))
@@ -319,7 +371,11 @@ def run_killed_build(site: KillSite, kill_steps: tuple[str, ...], where: Callabl
 
 
 def test_kill_9_while_the_record_step_stores_the_image_leaves_no_partial_files(kill_site: KillSite) -> None:
-    run_killed_build(kill_site, ("record",), storing)
+    run_killed_build(kill_site, ("record",), lambda site, find, step, worker: kill_in_step(site, find, step, worker, storing))
+
+
+def test_kill_9_after_the_record_step_recorded_the_revision_finishes_the_job(kill_site: KillSite) -> None:
+    run_killed_build(kill_site, ("record",), kill_after_recording)
 
 
 @pytest.mark.slow
