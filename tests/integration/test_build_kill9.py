@@ -244,13 +244,26 @@ def kill_after_recording(site: KillSite, find: Find, step: str, worker: subproce
 
     job = pause_in_step(site, find, step, worker, pointer_switched, fine)
     work = site.library / "Work" / job.context_id
-    lock = sqlite3.connect(site.db_url.removeprefix("sqlite:///"), timeout=0.5, isolation_level=None)
+    lock = sqlite3.connect(site.db_url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
     try:
-        try:
-            lock.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:  # paused inside its own write (after removing the folder)
-            pass
+        for _attempt in range(500):
+            try:
+                lock.execute("BEGIN IMMEDIATE")
+                locked = True
+                break
+            except sqlite3.OperationalError:  # the paused worker is inside a write of its own
+                if not work.exists():  # the step itself, marking its completion: kill it there
+                    locked = False
+                    break
+                # its heartbeat thread: let that write finish (a millisecond at a time)
+                with_continue(worker)
+                time.sleep(0.001)
+                pause(worker)
+                now = find()
+                assert now is not None and step not in now.completed_steps, "the record step ended before the test held the lock"
         else:
+            raise AssertionError("the test could not take the site database's write lock")
+        if locked:
             with_continue(worker)
             wait_for(lambda: not work.exists(), "the record step to remove its work folder", timeout=30)
             time.sleep(0.3)  # it goes on to mark the step completed: a write that waits for the lock

@@ -86,15 +86,29 @@ def site(console, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_stray_work
     return pid
 
 
-def new_window(qtbot, console, ui_settings):
+@pytest.fixture
+def new_window(qtbot, console, ui_settings) -> Iterator:
+    """``new_window()``: a real main window on the site; any still open at the end is closed
+    and destroyed (the test closes and destroys them itself)."""
     from console.ui.application import create_application
     from console.ui.main_window import MainWindow
 
     create_application()
-    window = MainWindow(console, console.sites.local(), ui_settings)
-    window.show()
-    wait_idle(qtbot, window)
-    return window
+    windows = []
+
+    def make():
+        window = MainWindow(console, console.sites.local(), ui_settings)
+        window.show()
+        wait_idle(qtbot, window)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        if isValid(window):
+            window.close()
+            window.deleteLater()
+            qtbot.waitUntil(lambda window=window: not isValid(window), timeout=10000)
 
 
 def build_from_the_ribbon(qtbot, window) -> UpdateDistributionPointsWizard:
@@ -138,10 +152,10 @@ def wait_for_exit(pid: int, timeout: float) -> int:
 
 
 def test_closing_the_console_leaves_the_build_running_and_the_reopened_console_shows_it_done(
-        qtbot, console, site, ui_settings, tmp_path):
+        qtbot, console, site, new_window, tmp_path):
     pid = site
     version = console.packages.get(pid)["SourceVersion"]
-    window = new_window(qtbot, console, ui_settings)
+    window = new_window()
     wizard = build_from_the_ribbon(qtbot, window)
     context_id = wizard.progress.context_id
     # the console started the worker: a child of ours in its own session (not the console's)
@@ -168,26 +182,21 @@ def test_closing_the_console_leaves_the_build_running_and_the_reopened_console_s
     assert code == 0, f"the detached worker exited with {code}\n{log.read_text()}"
     assert f"job {context_id} succeeded" in log.read_text()
 
-    reopened = new_window(qtbot, console, ui_settings)
-    try:
-        model = reopened.navigation_model
-        index = model.match(model.index(0, 0), Qt.ItemDataRole.DisplayRole, "Jobs", 1, Qt.MatchFlag.MatchRecursive)[0]
-        reopened.navigation.setCurrentIndex(index)
-        page = reopened.pages.currentWidget()
-        assert isinstance(page, JobsPage)
-        qtbot.waitUntil(lambda: page.model.row_of(context_id) is not None, timeout=15000)
-        shown = page.model.job(page.model.row_of(context_id))
-        assert (shown.state, shown.package_id) == (JobState.SUCCEEDED, pid)
-        texts = [page.model.index(page.model.row_of(context_id), c).data() for c in range(page.model.columnCount())]
-        assert "succeeded" in [str(t).lower() for t in texts], texts
+    reopened = new_window()
+    model = reopened.navigation_model
+    index = model.match(model.index(0, 0), Qt.ItemDataRole.DisplayRole, "Jobs", 1, Qt.MatchFlag.MatchRecursive)[0]
+    reopened.navigation.setCurrentIndex(index)
+    page = reopened.pages.currentWidget()
+    assert isinstance(page, JobsPage)
+    qtbot.waitUntil(lambda: page.model.row_of(context_id) is not None, timeout=15000)
+    shown = page.model.job(page.model.row_of(context_id))
+    assert (shown.state, shown.package_id) == (JobState.SUCCEEDED, pid)
+    texts = [page.model.index(page.model.row_of(context_id), c).data() for c in range(page.model.columnCount())]
+    assert "succeeded" in [str(t).lower() for t in texts], texts
 
-        packages = reopened.packages_page
-        column = next(c for c in range(packages.proxy.columnCount())
-                      if packages.proxy.headerData(c, Qt.Orientation.Horizontal) == "Source Version")
-        qtbot.waitUntil(lambda: packages.proxy.index(0, column).data() not in (None, ""), timeout=15000)
-        assert str(packages.proxy.index(0, 0).data()).startswith("Lab boot image")
-        assert packages.proxy.index(0, column).data() == str(version + 1)
-    finally:
-        reopened.close()
-        reopened.deleteLater()
-        qtbot.waitUntil(lambda: not isValid(reopened), timeout=10000)
+    packages = reopened.packages_page
+    column = next(c for c in range(packages.proxy.columnCount())
+                  if packages.proxy.headerData(c, Qt.Orientation.Horizontal) == "Source Version")
+    qtbot.waitUntil(lambda: packages.proxy.index(0, column).data() not in (None, ""), timeout=15000)
+    assert str(packages.proxy.index(0, 0).data()).startswith("Lab boot image")
+    assert packages.proxy.index(0, column).data() == str(version + 1)
