@@ -282,7 +282,8 @@ def temporary_files(library: Path) -> list[Path]:
 
 def check_kill_point(site: KillSite, step: str, before: int) -> None:
     """The package's current image is the previous complete revision or the new complete one;
-    no revision in the library is partial; SourceVersion is the old or the new one."""
+    no revision in the library is partial; SourceVersion is the old or the new one; no partial
+    file under FileLib, DataLib or PkgLib."""
     library = site.console.revisions.library()
     current = library.current_version(site.pid)
     assert current in (before, before + 1), f"killed in {step}: the package pointer names revision {current}"
@@ -291,6 +292,8 @@ def check_kill_point(site: KillSite, step: str, before: int) -> None:
         assert problems == [], f"killed in {step}: revision {version} in the library is partial: {problems}"
     recorded = site.console.packages.get(site.pid)["SourceVersion"]
     assert recorded in (before, before + 1), f"killed in {step}: SourceVersion is {recorded}"
+    leftovers = temporary_files(site.library)
+    assert leftovers == [], f"killed in {step}: partial files in the content library: {leftovers}"
 
 
 def check_built_image(site: KillSite, version: int, big_sha: str) -> None:
