@@ -17,9 +17,10 @@ from console.core.content import ContentBusyError, ContentError
 TEMP_SUFFIX = ".tmp"
 
 
-def temp_name(final: Path) -> Path:
-    """A hidden name beside ``final`` that no reader takes for a finished file."""
-    return final.with_name(f".{final.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+def temp_name(final: Path, staging: Path | None = None) -> Path:
+    """A hidden name that no reader takes for a finished file: beside ``final``, or in
+    ``staging`` (a folder on the same file system, so the rename stays atomic)."""
+    return (staging or final.parent) / f".{final.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
 
 
 def is_temp(path: Path) -> bool:
@@ -34,10 +35,10 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(final: Path, data: bytes | memoryview, *, sync_dir: bool = True) -> None:
-    """Write ``data`` under a temporary name, fsync it, then rename it to ``final``: a reader
-    (or a crash) sees the old file or the whole new one, never a part."""
-    tmp = temp_name(final)
+def write_atomic(final: Path, data: bytes | memoryview, *, sync_dir: bool = True, staging: Path | None = None) -> None:
+    """Write ``data`` under a temporary name (in ``staging`` when given), fsync it, then rename
+    it to ``final``: a reader (or a crash) sees the old file or the whole new one, never a part."""
+    tmp = temp_name(final, staging)
     try:
         with open(tmp, "wb") as out:
             out.write(data)
@@ -103,20 +104,22 @@ def _syncfs(folder: Path) -> bool:
 
 
 class WriteBatch:
-    """Many new files made durable together: each is written under a temporary name, then
-    ``commit`` flushes them (one syncfs instead of an fsync per file and per folder), renames
-    them to their final names and flushes the renames. A crash before ``commit`` leaves only
-    hidden temporary files; a final name always holds a complete file."""
+    """Many new files made durable together: each is written under a temporary name (beside
+    its final name, or in ``staging``), then ``commit`` flushes them (one syncfs instead of an
+    fsync per file and per folder), renames them to their final names and flushes the renames.
+    A crash before ``commit`` leaves only hidden temporary files; a final name always holds a
+    complete file."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, staging: Path | None = None) -> None:
         self.folder = folder
+        self.staging = staging
         self.pending: dict[Path, Path] = {}  # final -> temporary
 
     def add(self, final: Path, data: bytes | memoryview) -> bool:
         """Write ``data`` for ``final`` unless it is already pending; True when written."""
         if final in self.pending:
             return False
-        tmp = temp_name(final)
+        tmp = temp_name(final, self.staging)
         try:
             with open(tmp, "wb") as out:
                 out.write(data)

@@ -10,6 +10,11 @@ Layout (as ConfigMgr's SCCMContentLib, JSON instead of INI)::
 Every file is written under a hidden temporary name, fsynced and renamed, so a crash leaves
 either nothing or a complete file under a final name. A store writes its FileLib objects,
 then the manifest; the pointer is switched separately (``set_current``), last.
+
+The temporary files of a build job's store (its manifest names the job's ContextID) are
+written in the job's work folder (``Work/<ContextID>/incoming``) while that folder exists, and
+renamed from there: a worker killed in the middle of a store leaves its partial files only in
+the work folder, which the job removes when it ends, never under FileLib, DataLib or PkgLib.
 """
 
 from __future__ import annotations
@@ -106,6 +111,22 @@ class FileContentLibrary:
             raise os_error(self._root, exc, "create a work folder") from None
         return folder
 
+    def _staging(self, context_id: str, target: Path) -> Path | None:
+        """Where temporary files of a store for job ``context_id`` go: ``Work/<ContextID>/incoming``
+        when the job's work folder exists on ``target``'s file system (a rename from there is
+        atomic); None (beside the final names) otherwise."""
+        if not context_id or not CONTEXT_ID.match(context_id):
+            return None
+        work = self._root / "Work" / context_id
+        try:
+            if not work.is_dir() or work.stat().st_dev != target.stat().st_dev:
+                return None
+            incoming = work / "incoming"
+            incoming.mkdir(exist_ok=True)
+        except OSError:
+            return None
+        return incoming
+
     def remove_work_dir(self, context_id: str) -> None:
         if CONTEXT_ID.match(context_id):
             shutil.rmtree(self._root / "Work" / context_id, ignore_errors=True)
@@ -179,7 +200,8 @@ class FileContentLibrary:
                 self._ensure_layout()
                 done = 0
                 stored: list[ContentFile] = []
-                batch = WriteBatch(self.filelib)
+                staging = self._staging(fields.context_id, self.filelib)
+                batch = WriteBatch(self.filelib, staging)
                 try:
                     for rel, src in sorted(named.items()):
                         entry, done = self._store_file(rel, src, batch, done, total, progress, cancelled)
@@ -196,7 +218,7 @@ class FileContentLibrary:
                         f"{pid} content version {version} is already stored with other files; "
                         "a stored version never changes (store a new version)"
                     )
-                self._write_manifest(manifest)
+                self._write_manifest(manifest, staging)
                 return manifest
         except OSError as exc:
             raise os_error(self._root, exc, f"store {pid} version {version}") from None
@@ -252,14 +274,14 @@ class FileContentLibrary:
                     if existing.same_content(manifest):
                         return existing
                     raise ContentVersionExistsError(f"{pid} content version {manifest.version} is already stored with other files")
-                self._write_manifest(manifest)
+                self._write_manifest(manifest, self._staging(manifest.context_id, self.datalib))
                 return manifest
         except OSError as exc:
             raise os_error(self._root, exc, f"write {pid} version {manifest.version}") from None
 
-    def _write_manifest(self, manifest: Manifest) -> None:
+    def _write_manifest(self, manifest: Manifest, staging: Path | None = None) -> None:
         text = json.dumps(manifest.to_json(), indent=1, sort_keys=False, ensure_ascii=False)
-        write_atomic(self._manifest_path(manifest.package_id, manifest.version), text.encode("utf-8"))
+        write_atomic(self._manifest_path(manifest.package_id, manifest.version), text.encode("utf-8"), staging=staging)
 
     # -- manifests and the pointer ---------------------------------------------------------------
 
@@ -323,7 +345,8 @@ class FileContentLibrary:
                 "updated_at": datetime.now(UTC).replace(microsecond=0).isoformat()}
         try:
             self._ensure_layout()
-            write_atomic(self._pointer_path(pid), json.dumps(data, indent=1).encode("utf-8"))
+            write_atomic(self._pointer_path(pid), json.dumps(data, indent=1).encode("utf-8"),
+                         staging=self._staging(manifest.context_id, self.pkglib))
         except OSError as exc:
             raise os_error(self._root, exc, f"switch {pid} to version {version}") from None
 

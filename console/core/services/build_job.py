@@ -13,7 +13,9 @@ with ``kill -9`` loses at most the step it was in):
 ``verify``     ``wimlib-imagex verify`` and a read-back of every customization.
 ``record``     the verified image becomes the package's next revision in the content library;
                SourceVersion, SourceDate, PackageSize and the image properties are updated in
-               one short write transaction; the work folder is removed.
+               one short write transaction; the work folder is removed. A record step resumed
+               after an attempt that recorded the revision and removed the work folder, but
+               died before the step was marked completed, finds its revision current and ends.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from console.core.content import ContentLibrary
+from console.core.content import ContentLibrary, Manifest
 from console.core.image_facts import ImageFacts
 from console.core.jobs import Cancelled, Job, JobError, StepContext
 from console.core.revision_types import BuiltImage as BuildOutput
@@ -35,6 +37,7 @@ from console.core.servicing import (
     ImageBuilder,
     ServicingError,
     SourceFingerprint,
+    describe_spec,
     has_failures,
 )
 from console.core.servicing import Cancelled as StepCancelled
@@ -124,7 +127,16 @@ class BuildJobHandler:
         return {"spec": spec_to_json(spec), "warnings": warnings, "started": time.time()}
 
     def _record_step(self, job: Job, pid: str, spec: BuildSpec, workdir: Path, ctx: StepContext) -> Mapping[str, Any]:
-        built = self._builder.result(spec, str(workdir))
+        try:
+            built = self._builder.result(spec, str(workdir))
+        except ServicingError:
+            recorded = self._recorded_by(pid, job.context_id)
+            if recorded is None:
+                raise
+            # an earlier attempt recorded the revision, made it current and removed the work
+            # folder, then died before this step was marked completed
+            self._library().remove_work_dir(job.context_id)
+            return {"version": recorded.version, "summary": describe_spec(spec)[0]}
         started = (job.step_results.get("preflight") or {}).get("started")
         facts = ImageFacts(built.architecture, built.os_version, built.languages[0] if built.languages else "",
                            built.image_xml, built.size_kb)
@@ -135,3 +147,10 @@ class BuildJobHandler:
         version = self._record(pid, output, ctx.progress, ctx.cancelled)
         self._library().remove_work_dir(job.context_id)
         return {"version": version, "summary": built.summary}
+
+    def _recorded_by(self, pid: str, context_id: str) -> Manifest | None:
+        """The package's current revision when this job built it."""
+        current = self._library().current(pid)
+        if current is not None and current.context_id == context_id and current.origin == "build":
+            return current
+        return None
