@@ -78,7 +78,7 @@ def test_bad_fields_are_refused_with_what_to_give(site, tmp_path, fields, messag
 
 def test_names_are_unique_without_regard_to_case(site, tmp_path):
     site.distribution_points.add(folder_dp(tmp_path))
-    with pytest.raises(ValidationError, match="already a distribution point named 'dp01.CONTOSO.COM'"):
+    with pytest.raises(ValidationError, match=r"already a distribution point named 'dp01\.CONTOSO\.COM'"):
         site.distribution_points.add(folder_dp(tmp_path, "dp01.CONTOSO.COM"))
     site.distribution_points.add(folder_dp(tmp_path, "DP02"))
     with pytest.raises(DuplicateNameError, match="already a distribution point named 'dp02'"):
@@ -118,7 +118,7 @@ def test_a_stale_version_is_refused_naming_who_changed_it(site, tmp_path):
         bob.distribution_points.edit(dp.name, expected_version=dp.version, description="Bob's")
     finally:
         bob.close()
-    with pytest.raises(ConflictError, match="changed by bob@console2 at .* \\(your version 1, current version 2\\)"):
+    with pytest.raises(ConflictError, match=r"changed by bob@console2 at .* \(your version 1, current version 2\)"):
         site.distribution_points.edit(dp.name, expected_version=dp.version, pxe=True)
     got = site.distribution_points.get(dp.name)
     assert (got.description, got.pxe, got.version) == ("Bob's", False, 2)

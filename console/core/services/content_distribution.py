@@ -111,7 +111,9 @@ class ContentDistribution:
                               version=version, at=at)
             more, more_ids = assign(uow, self._jobs, package_id, members, direct=False, version=version, at=at)
             new, ids = new + more, ids + more_ids
-            targets = ", ".join([*dp_names, *(f"group {g}" for g in group_names)])
+            given = list({n.lower(): n for n in reversed(dp_names)}.values())[::-1]
+            given += [f"group {g}" for g in group_names]
+            targets = ", ".join(given[:5]) + (f" and {len(given) - 5} more" if len(given) > 5 else "")
             self._message(uow, package_id, f"Package {package_id} assigned to {targets}: {len(new)} new "
                           f"distribution point{'s' if len(new) != 1 else ''}, {len(ids)} job{'s' if len(ids) != 1 else ''} queued")
             uow.commit()
