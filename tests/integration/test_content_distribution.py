@@ -124,7 +124,7 @@ def test_state_changes_from_several_consoles_at_once_lose_no_count(site):
                 for name in names:
                     console.content.set_state("PS100001", name, [DpState.CONTENT_UPDATING, DpState.INSTALLED,
                                                                  DpState.INSTALL_RETRYING][i % 3])
-        except BaseException as exc:  # noqa: BLE001 (reported below)
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(c, DPS[i::4])) for i, c in enumerate(consoles)]
