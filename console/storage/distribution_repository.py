@@ -410,9 +410,27 @@ class SqlDistributionRepository:
         page = stmt.order_by(*order).offset(query.offset)
         if query.limit is not None:
             page = page.limit(query.limit)
-        items = [self._row(row, name) for row, name in self._s.execute(page)]
+        found = list(self._s.execute(page))
+        groups = self._groups_of_pairs({(row.package_id, row.dp_id) for row, _ in found})
+        items = [self._row(row, name, groups.get((row.package_id, row.dp_id), ())) for row, name in found]
         total = self._count(query, conditions, len(items))
         return items, total
+
+    def _groups_of_pairs(self, pairs: set[tuple[str, int]]) -> dict[tuple[str, int], tuple[str, ...]]:
+        """(package, DP) -> the groups through which the package is assigned to the DP."""
+        if not pairs:
+            return {}
+        stmt = (select(DpGroupPackageRow.package_id, DpGroupMemberRow.dp_id, DpGroupRow.name)
+                .join(DpGroupMemberRow, DpGroupMemberRow.group_id == DpGroupPackageRow.group_id)
+                .join(DpGroupRow, DpGroupRow.id == DpGroupPackageRow.group_id)
+                .where(DpGroupPackageRow.package_id.in_(sorted({p for p, _ in pairs})),
+                       DpGroupMemberRow.dp_id.in_(sorted({d for _, d in pairs})))
+                .order_by(DpGroupRow.name_key))
+        result: dict[tuple[str, int], list[str]] = {}
+        for package_id, dp_id, name in self._s.execute(stmt):
+            if (package_id, dp_id) in pairs:
+                result.setdefault((package_id, dp_id), []).append(name)
+        return {k: tuple(v) for k, v in result.items()}
 
     def _count(self, query: ContentQuery, conditions: list[Any], page_len: int) -> int:
         if query.limit is None or (query.offset == 0 and page_len < query.limit):
