@@ -55,14 +55,10 @@ def queue_actions(uow: UnitOfWork, jobs: Jobs, package_id: str, dp_names: Sequen
     pending = {(str(j.payload.get("dp", "")).lower(), j.payload.get("action"))
                for j in uow.jobs.list(package_id=package_id, states=[JobState.QUEUED])
                if j.kind == JobKind.DISTRIBUTE}
-    ids = []
-    for name in dp_names:
-        if (name.lower(), action) in pending:
-            continue
-        job = jobs.new_job(JobKind.DISTRIBUTE, package_id, {"dp": name, "action": action, "version": version})
-        uow.jobs.add(job)
-        ids.append(job.context_id)
-    return ids
+    new = [jobs.new_job(JobKind.DISTRIBUTE, package_id, {"dp": name, "action": action, "version": version})
+           for name in dp_names if (name.lower(), action) not in pending]
+    uow.jobs.add_many(new)
+    return [job.context_id for job in new]
 
 
 def assign(uow: UnitOfWork, jobs: Jobs, package_id: str, dp_names: Sequence[str], *, direct: bool,
