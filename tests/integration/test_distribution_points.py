@@ -141,9 +141,15 @@ def test_remove_says_what_the_dp_holds_and_force_removes_its_records(site, tmp_p
     with pytest.raises(ValidationError, match="holds 2 packages \\(PS100001, PS100002\\)"):
         site.distribution_points.remove(dp.name)
     assert site.content.summary("PS100001").targeted == 1
+    with pytest.raises(ValidationError, match="holds 2 packages: its name is its identity"):
+        site.distribution_points.edit(dp.name, name="DP99")
+    site.distribution_points.edit(dp.name, name="dp01.contoso.COM")  # the case of its name may change
     site.distribution_points.remove(dp.name, force=True)
     assert site.distribution_points.list() == []
     assert site.content.summary("PS100001").targeted == 0
+    jobs = [j for j in site.jobs.list() if j.kind == JobKind.DISTRIBUTE]
+    assert len(jobs) == 2 and {j.state for j in jobs} == {"cancelled"}
+    assert jobs[0].extended_error_info == "distribution point dp01.contoso.COM was removed from the site"
     with pytest.raises(NotFoundError, match="no distribution point named"):
         site.distribution_points.get(dp.name)
 

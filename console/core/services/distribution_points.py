@@ -32,6 +32,7 @@ from console.core.distribution import (
 )
 from console.core.distribution_store import ContentQuery
 from console.core.errors import ConflictError, NotFoundError, ValidationError
+from console.core.jobs import ERROR_CANCELLED, JobKind, JobState
 from console.core.ports import UnitOfWork
 from console.core.services.context import ServiceContext
 
@@ -193,6 +194,11 @@ class DistributionPoints:
         if not values:
             return Result(current)
         with self._ctx.uow(write=True) as uow:
+            held = uow.distribution.dp_summary(current.name).targeted
+            if "name" in values and held and new.name.lower() != current.name.lower():
+                raise ValidationError.single("Name", f"distribution point {current.name} holds {held} package"
+                                             f"{'s' if held != 1 else ''}: its name is its identity (NAL path, "
+                                             "distribution jobs), so it cannot be renamed while it holds content")
             if not uow.distribution.update_dp(name, values, expected_version=expected, at=self._ctx.clock(),
                                               user=self._ctx.user):
                 self._conflict(uow, name, expected)
@@ -217,8 +223,10 @@ class DistributionPoints:
                 raise ValidationError.single("Name", f"distribution point {dp.name} holds {total} package"
                                              f"{'s' if total != 1 else ''} ({listed}); remove the content first "
                                              "or remove the DP anyway (force: its files stay on the server)")
+            cancelled = self._cancel_jobs(uow, dp.name)
             uow.distribution.delete_dp(dp.name)
             self._message(uow, f"Distribution point {dp.name} removed"
+                          + (f"; {cancelled} distribution jobs for it cancelled" if cancelled else "")
                           + (f" (it held {held.targeted} packages; their files stay on the server)" if held.targeted else ""))
             uow.commit()
         if dp.credential.startswith(CREDENTIAL_PREFIX):
@@ -271,6 +279,22 @@ class DistributionPoints:
                            f"{_size(free)} free", free, seconds, {"step": "done"})
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _cancel_jobs(self, uow: UnitOfWork, dp_name: str) -> int:
+        """Distribution jobs for a DP that goes: queued ones are cancelled, running ones asked to stop."""
+        now, count = self._ctx.clock(), 0
+        for job in uow.jobs.list(states=[JobState.QUEUED, JobState.RUNNING]):
+            if job.kind != JobKind.DISTRIBUTE or str(job.payload.get("dp", "")).lower() != dp_name.lower():
+                continue
+            if job.state == JobState.QUEUED:
+                uow.jobs.update(job.context_id, states=[JobState.QUEUED], state=JobState.CANCELLED, finished_at=now,
+                                updated_at=now, error_code=ERROR_CANCELLED, cancel_requested=True,
+                                extended_error_info=f"distribution point {dp_name} was removed from the site",
+                                progress_text="cancelled")
+            else:
+                uow.jobs.update(job.context_id, states=[JobState.RUNNING], cancel_requested=True, updated_at=now)
+            count += 1
+        return count
 
     def _get(self, uow: UnitOfWork, name: str) -> DistributionPoint:
         dp = uow.distribution.get_dp(name)
