@@ -204,8 +204,10 @@ class PackageDpStore:
         return done
 
     def _delete_where(self, condition: Any) -> int:
-        rows = self._s.execute(select(PackageDpRow.package_id, PackageDpRow.dp_id, PackageDpRow.state)
-                               .where(condition)).all()
+        stmt = select(PackageDpRow.package_id, PackageDpRow.dp_id, PackageDpRow.state).where(condition)
+        if self._postgres:  # the state as it is once ours (a concurrent change commits first)
+            stmt = stmt.with_for_update()
+        rows = self._s.execute(stmt).all()
         per_package: dict[str, Counter[str]] = {}
         per_dp: dict[int, Counter[str]] = {}
         for package_id, dp_id, state in rows:

@@ -139,6 +139,43 @@ def test_state_changes_from_several_consoles_at_once_lose_no_count(site):
     assert_counters_match_rows(site)
 
 
+def test_removals_and_state_changes_of_the_same_rows_at_once_keep_the_counters_true(site):
+    site.content.add_distribution_points("PS100002", DPS)
+    changer, remover = (open_console(site.url, user=f"{who}@host") for who in ("changer", "remover"))
+    barrier = threading.Barrier(2, timeout=30)
+    errors: list[BaseException] = []
+
+    def change():
+        barrier.wait()
+        try:
+            for i in range(40):
+                changer.content.set_states([StateChange("PS100002", d, [DpState.INSTALLED, DpState.INSTALL_FAILED][i % 2])
+                                            for d in DPS])
+        except BaseException as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    def remove_and_add_again():
+        barrier.wait()
+        try:
+            for i in range(40):
+                name = DPS[i % len(DPS)]
+                remover.content.removed("PS100002", name)
+                remover.content.add_distribution_points("PS100002", [name])
+        except BaseException as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=change), threading.Thread(target=remove_and_add_again)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=180)
+    changer.close()
+    remover.close()
+    assert not errors
+    assert site.content.summary("PS100002").targeted == len(DPS)
+    assert_counters_match_rows(site)
+
+
 def test_actions_queue_jobs_and_set_the_pending_state(site):
     site.content.add_distribution_points("PS100001", ["DP01", "DP02"])
     site.content.set_states([StateChange("PS100001", d, DpState.INSTALLED, {"source_version": 0}) for d in ("DP01", "DP02")])
