@@ -151,7 +151,7 @@ def test_removals_and_state_changes_of_the_same_rows_at_once_keep_the_counters_t
             for i in range(40):
                 changer.content.set_states([StateChange("PS100002", d, [DpState.INSTALLED, DpState.INSTALL_FAILED][i % 2])
                                             for d in DPS])
-        except BaseException as exc:  # noqa: BLE001 (reported below)
+        except BaseException as exc:
             errors.append(exc)
 
     def remove_and_add_again():
@@ -161,7 +161,7 @@ def test_removals_and_state_changes_of_the_same_rows_at_once_keep_the_counters_t
                 name = DPS[i % len(DPS)]
                 remover.content.removed("PS100002", name)
                 remover.content.add_distribution_points("PS100002", [name])
-        except BaseException as exc:  # noqa: BLE001 (reported below)
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=change), threading.Thread(target=remove_and_add_again)]
