@@ -244,3 +244,18 @@ def test_smb_dp_password_is_tested_before_saving_then_kept_in_the_secrets_file(c
     assert console.distribution_points.test("DP07").ok
     console.distribution_points.remove("DP07")
     assert console.open_secrets().password("dp:dp07") is None  # removing the DP forgets its password
+
+
+def test_a_refused_edit_leaves_the_stored_password_as_it_was(console):
+    quiet(console)
+    dp = console.distribution_points.add(DistributionPoint(name="DP08", transport=TransportKind.SSH,
+                                                           address="deploy@dp08.contoso.com:/srv/dp"),
+                                         password="first").value
+    console.distribution_points.edit("DP08", description="moved")
+    with pytest.raises(ConflictError):
+        console.distribution_points.edit("DP08", expected_version=dp.version, password="second")
+    assert console.open_secrets().password("dp:dp08") == "first"
+    changed = console.distribution_points.edit("DP08", password="third").value
+    assert changed.version == dp.version + 1  # a password-only change is recorded; the row is not rewritten
+    assert console.open_secrets().password("dp:dp08") == "third"
+    assert console.status.query(kind="distribution")[0].text == "Distribution point DP08 changed (password)"

@@ -189,25 +189,41 @@ class DistributionPoints:
             self._check_password_transport(new)
         values = {f.name: getattr(new, f.name) for f in fields(new)
                   if f.name in EDITABLE and getattr(new, f.name) != getattr(current, f.name)}
+        previous = self._store().password(new.credential) if password is not None else None
         if password is not None:
             self._store_password(new.credential, password)
-        if not values:
-            return Result(current)
+        try:
+            self._save(current, new, values, expected, password_changed=password is not None)
+        except BaseException:  # the secrets file as it was
+            if password is not None:
+                if previous is None:
+                    self._forget_password(new.credential)
+                else:
+                    self._store().set_password(new.credential, previous)
+            raise
+        return Result(self.get(new.name), Changes(status_messages=True, distribution=True))
+
+    def _save(self, current: DistributionPoint, new: DistributionPoint, values: Mapping[str, Any], expected: int, *,
+              password_changed: bool) -> None:
         with self._ctx.uow(write=True) as uow:
             held = uow.distribution.dp_summary(current.name).targeted
             if "name" in values and held and new.name.lower() != current.name.lower():
                 raise ValidationError.single("Name", f"distribution point {current.name} holds {held} package"
                                              f"{'s' if held != 1 else ''}: its name is its identity (NAL path, "
                                              "distribution jobs), so it cannot be renamed while it holds content")
-            if not uow.distribution.update_dp(name, values, expected_version=expected, at=self._ctx.clock(),
-                                              user=self._ctx.user):
-                self._conflict(uow, name, expected)
-            changed = ", ".join(sorted(values))
-            self._message(uow, f"Distribution point {new.name} changed ({changed})",
+            if values:
+                if not uow.distribution.update_dp(current.name, values, expected_version=expected,
+                                                  at=self._ctx.clock(), user=self._ctx.user):
+                    self._conflict(uow, current.name, expected)
+            elif (uow.distribution.dp_modified(current.name) or ("", None, -1))[2] != expected:
+                self._conflict(uow, current.name, expected)
+            changed = sorted(values) + (["password"] if password_changed else [])
+            if not changed:
+                return
+            self._message(uow, f"Distribution point {new.name} changed ({', '.join(changed)})",
                           details={"changes": [{"property": k, "old": str(getattr(current, k)), "new": str(v)}
                                                for k, v in sorted(values.items()) if k != "credential"]})
             uow.commit()
-        return Result(self.get(new.name), Changes(status_messages=True, distribution=True))
 
     def remove(self, name: str, *, expected_version: int | None = None, force: bool = False) -> Result[str]:
         """Remove a DP from the site. While it holds content (rows in any state) it is refused
