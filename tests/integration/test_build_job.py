@@ -127,3 +127,21 @@ def test_reload_from_adk_points_the_package_at_a_fresh_export_then_builds(consol
     assert package["ImageIndex"] == 1 and package["Architecture"] == "x64"
     assert console.revisions.revisions(pid)[0].current
     assert any("now uses the Windows ADK" in m.text for m in console.status.query(package_id=pid))
+
+
+def test_a_successful_build_queues_an_update_for_every_dp_of_the_package(console, run, built_site, tmp_path):
+    from console.core.distribution import DistributionPoint, TransportKind
+
+    pid, _ = built_site
+    for name in ("DP01", "DP02"):
+        (tmp_path / name).mkdir()
+        console.distribution_points.add(DistributionPoint(name=name, transport=TransportKind.FOLDER,
+                                                          address=str(tmp_path / name)))
+    console.content.after_queue = lambda: None  # the build's worker below is the only one
+    console.content.add_distribution_points(pid, ["DP01", "DP02"])
+    version = console.packages.get(pid)["SourceVersion"]
+    result = run("update-image", pid, "--wait", "--json", check=False)
+    assert result.returncode == 0, result.stderr
+    updates = [j for j in console.jobs.list(package_id=pid) if j.kind == "distribute" and j.payload["action"] == "update"]
+    assert sorted((j.payload["dp"], j.payload["version"]) for j in updates) == [("DP01", version + 1), ("DP02", version + 1)]
+    assert {r.target_version for r in console.content.content_status(pid).items} == {version + 1}
