@@ -191,7 +191,8 @@ class DistributionPointDialog(QDialog):
                 first = target
         if first is not None:
             for index in range(self.ui.tabs.count()):
-                if self.ui.tabs.widget(index).isAncestorOf(first):
+                page = self.ui.tabs.widget(index)
+                if page is not None and page.isAncestorOf(first):
                     self.ui.tabs.setCurrentIndex(index)
             first.setFocus()
 
