@@ -49,6 +49,10 @@ class ConsoleActions:
             "Check and build the boot image with its drivers and customizations (pre-flight, options, summary)")
         # Two lines under the icon, like the ribbon's, so the toolbar fits at 1024 pixels.
         self.update_distribution_points.setIconText("Update\nDistribution Points")
+        self.distribute_content = _action(
+            parent, "Distri&bute Content…", "distribute",
+            "Send the selected boot images to distribution points or distribution point groups")
+        self.distribute_content.setIconText("Distribute\nContent")
         self.settings = _action(parent, "Se&ttings…", "administration", "Site-wide settings such as the Windows ADK folder")
         self.quit = _action(parent, "E&xit", "cancel", "Close the console", QKeySequence.StandardKey.Quit)
         # F5 on every platform (StandardKey.Refresh is F5 on Linux, where adding F5 again would
@@ -59,4 +63,4 @@ class ConsoleActions:
     def package_actions(self) -> list[QAction]:
         """Actions that need at least one selected item of the current page."""
         return [self.properties, self.reload, self.delete, self.move, self.optional_components,
-                self.scratch_space, self.drivers, self.update_distribution_points]
+                self.scratch_space, self.drivers, self.update_distribution_points, self.distribute_content]

@@ -22,7 +22,7 @@ from console.ui.dialogs import dp_form
 from console.ui.dialogs.dp_dialog_layout import DialogLayout, build_tabs
 from console.ui.tasks import TaskRunner
 
-#: (point, password) -> the saved point. password None: unchanged; "": forget it; else the new one.
+#: (point, password) -> the saved point. password None: unchanged; else the new one.
 SaveFn = Callable[[DistributionPoint, str | None], DistributionPoint]
 TestFn = Callable[[DistributionPoint, str | None], ProbeReport]
 OK_STYLE = "color: #1e7b34;"
@@ -55,7 +55,6 @@ class DistributionPointDialog(QDialog):
         self._test = test
         self._existing = existing
         self._password_set = password_set
-        self._forget_password = False
         self._busy = False
         self.setWindowTitle(f"Distribution Point Properties — {existing.name}" if existing else "Add Distribution Point")
         self.ui: DialogLayout = build_tabs(self, site_code)
@@ -63,7 +62,6 @@ class DistributionPointDialog(QDialog):
         ui.browse_address.clicked.connect(self._browse_address)
         ui.browse_key.clicked.connect(self._browse_key)
         ui.transport.currentIndexChanged.connect(self._transport_changed)
-        ui.clear_password.clicked.connect(self._clear_password)
         ui.password.textEdited.connect(self._password_edited)
         ui.rate_limited.toggled.connect(ui.rate.setEnabled)
         ui.test_button.clicked.connect(self.test_connection)
@@ -118,7 +116,7 @@ class DistributionPointDialog(QDialog):
         ui.address.setPlaceholderText(dp_form.PLACEHOLDERS[kind])
         ui.address_help.setText(dp_form.ADDRESS_HELP[kind])
         remote = kind is not TransportKind.FOLDER
-        for widget in (ui.username, ui.password, ui.clear_password):
+        for widget in (ui.username, ui.password):
             widget.setEnabled(remote)
         ui.browse_address.setEnabled(kind is TransportKind.FOLDER)
         ui.key_file.setEnabled(kind is TransportKind.SSH)
@@ -128,33 +126,21 @@ class DistributionPointDialog(QDialog):
     def _show_password_state(self) -> None:
         ui = self.ui
         if ui.password.text():
-            state = "A new password will be stored in the site's secrets store."
-        elif self._forget_password:
-            state = "Not set (the stored password will be removed)."
+            state = "A new password will be stored in the site's secrets store when you save."
         elif self._password_set:
             state = "Set (stored in the site's secrets store; type to replace it)."
         else:
             state = "Not set."
         ui.password_state.setText(state)
-        ui.clear_password.setEnabled(self.transport() is not TransportKind.FOLDER
-                                     and (self._password_set or bool(ui.password.text())) and not self._forget_password)
 
     def _password_edited(self, _text: str) -> None:
-        self._forget_password = False
-        self._show_password_state()
-
-    def _clear_password(self) -> None:
-        self.ui.password.clear()
-        self._forget_password = self._password_set
         self._show_password_state()
 
     def password(self) -> str | None:
-        """None: keep the stored password; "": remove it; else the new password."""
-        if self.transport() is TransportKind.FOLDER:
-            return "" if self._password_set else None
-        if self.ui.password.text():
-            return self.ui.password.text()
-        return "" if self._forget_password else None
+        """None: keep the stored password (or none); else the new password."""
+        if self.transport() is TransportKind.FOLDER or not self.ui.password.text():
+            return None
+        return self.ui.password.text()
 
     def _browse_address(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Distribution point folder", self.ui.address.text())

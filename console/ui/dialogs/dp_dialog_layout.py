@@ -44,7 +44,6 @@ class DialogLayout:
     username: QLineEdit
     password: QLineEdit
     password_state: QLabel
-    clear_password: QPushButton
     key_file: QLineEdit
     browse_key: QPushButton
     library_root: QLineEdit
@@ -139,9 +138,7 @@ def build_tabs(dialog: QWidget, site_code: str) -> DialogLayout:
     _row(cform, "&User name:", username)
     password = _line("Password", "type to set or replace")
     password.setEchoMode(QLineEdit.EchoMode.Password)
-    clear_password = QPushButton("Remo&ve")
-    clear_password.setToolTip("Remove the stored password")
-    _row(cform, "Pass&word:", password, clear_password)
+    _row(cform, "Pass&word:", password)
     password_state = _hint("")
     password_state.setAccessibleName("Password state")
     cform.addRow("", password_state)
@@ -216,7 +213,7 @@ def build_tabs(dialog: QWidget, site_code: str) -> DialogLayout:
     outer.addWidget(errors["general"])
     outer.addWidget(status)
     ui = DialogLayout(tabs, outer, name, site, description, pxe, maintenance, transport, address, address_help,
-                      browse_address, username, password, password_state, clear_password, key_file, browse_key,
+                      browse_address, username, password, password_state, key_file, browse_key,
                       library_root, test_button, test_result, unlimited, rate_limited, rate, schedule, concurrency,
                       status, errors)
     ui.fields = {"name": name, "address": address, "library_root": library_root, "key_file": key_file}

@@ -28,9 +28,12 @@ from shiboken6 import isValid
 from console.core.console_services import ConsoleServices
 from console.core.distribution import ContentSummary, DistributionPoint, DpGroup, ProbeReport
 from console.core.errors import error_text
+from console.core.services.content_distribution import Page
+from console.core.services.distribution_points import CREDENTIAL_PREFIX, EDITABLE
 from console.ui.icons import icon
 from console.ui.models.dp_models import DistributionPointsModel, DpGroupsModel, SortRole, size_text
 from console.ui.tasks import TaskRunner
+from console.ui.views.dp_remove import SHOWN, remove_question
 
 EMPTY_TEXT = ("No distribution points yet. Add Distribution Point adds a server that keeps the site's content "
               "library: a folder (local or mounted), a Windows share (SMB) or a Linux server (SSH).")
@@ -68,6 +71,7 @@ class DistributionPointsPage(QWidget):
     status_changed = Signal(str)
     changed = Signal()
     loaded = Signal()
+    actions_changed = Signal()
 
     def __init__(self, console: ConsoleServices, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -99,6 +103,7 @@ class DistributionPointsPage(QWidget):
         self.properties_action = self._action("&Properties", "properties", "Edit the selected distribution point",
                                               self.edit_point)
         self.remove_action = self._action("&Remove…", "delete", "Remove the selected distribution point", self.ask_remove)
+        self.delete_action = self.remove_action  # the window's Delete
         self.test_action = self._action("&Test Connection", "refresh",
                                         "Write, read back and delete a probe file; report free space", self.test_point)
         self.add_group_action = self._action("&Create Group…", "new-folder", "Create a distribution point group",
@@ -169,12 +174,12 @@ class DistributionPointsPage(QWidget):
         return self._status
 
     def refresh(self) -> None:
-        service = self.console.distribution_points
+        console = self.console
 
         def read(_ctx: Any) -> tuple[list[tuple[DistributionPoint, ContentSummary]], list[DpGroup]]:
-            summaries = service.dp_summaries()
-            points = [(dp, summaries.get(dp.name) or ContentSummary(dp.name)) for dp in service.list()]
-            return points, service.groups()
+            summaries = console.content.dp_summaries()
+            points = [(dp, summaries.get(dp.name) or ContentSummary(dp.name)) for dp in console.distribution_points.list()]
+            return points, console.dp_groups.list()
 
         self.tasks.run(read, on_success=lambda r: self._loaded(*r) if isValid(self) else None,
                        on_error=lambda exc: self._say(f"The distribution points cannot be read: {error_text(exc)}", ERROR_STYLE)
@@ -217,6 +222,7 @@ class DistributionPointsPage(QWidget):
         group = self.selected_group() is not None
         self.edit_group_action.setEnabled(group)
         self.remove_group_action.setEnabled(group)
+        self.actions_changed.emit()
 
     def _say(self, text: str, style: str = "") -> None:
         self.message.setStyleSheet(style)
@@ -230,29 +236,34 @@ class DistributionPointsPage(QWidget):
     # -- distribution points ---------------------------------------------------------------
 
     def add_point(self) -> None:
-        self._open_point(None, False)
+        sites = self.console.sites
+        self.tasks.run(lambda _ctx: sites.local().code,
+                       on_success=lambda code: self._open_point(None, False, code) if isValid(self) else None,
+                       description="Reading the site")
 
     def edit_point(self) -> None:
         dp = self.selected_point()
         if dp is None:
             return
         service = self.console.distribution_points
-        self.tasks.run(lambda _ctx: (service.get(dp.name), service.has_password(dp.name)),
-                       on_success=lambda r: self._open_point(*r) if isValid(self) else None,
+        self.tasks.run(lambda _ctx: service.get(dp.name),
+                       on_success=lambda fresh: self._open_point(fresh, fresh.credential.startswith(CREDENTIAL_PREFIX))
+                       if isValid(self) else None,
                        description=f"Reading {dp.name}")
 
-    def _open_point(self, dp: DistributionPoint | None, password_set: bool) -> None:
+    def _open_point(self, dp: DistributionPoint | None, password_set: bool, site_code: str = "") -> None:
         from console.ui.dialogs.dp_dialog import DistributionPointDialog
 
         service = self.console.distribution_points
-        site = self.console.sites.local().code if dp is None else dp.site_code
+        site = site_code if dp is None else dp.site_code
 
         def save(point: DistributionPoint, password: str | None) -> DistributionPoint:
             if dp is None:
-                return service.add(point, password=password)
-            return service.edit(point, password=password)
+                return service.add(point, password=password).value
+            changes = {name: getattr(point, name) for name in EDITABLE if getattr(point, name) != getattr(dp, name)}
+            return service.edit(dp.name, expected_version=dp.version, password=password, **changes).value
 
-        dialog = DistributionPointDialog(self.tasks, site, save, lambda point, pw: service.test(point, password=pw),
+        dialog = DistributionPointDialog(self.tasks, site, save, lambda point, _pw: service.test(point),
                                          existing=dp, password_set=password_set, parent=self)
         dialog.saved.connect(lambda saved: self._done(f"Distribution point {saved.name} saved."))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -263,15 +274,13 @@ class DistributionPointsPage(QWidget):
         dp = self.selected_point()
         if dp is None:
             return
-        service = self.console.distribution_points
-        self.tasks.run(lambda _ctx: service.content(dp.name),
-                       on_success=lambda rows: self._confirm_remove(dp, rows) if isValid(self) else None,
+        content = self.console.content
+        self.tasks.run(lambda _ctx: content.packages_on_dp(dp.name, limit=SHOWN),
+                       on_success=lambda page: self._confirm_remove(dp, page) if isValid(self) else None,
                        description=f"Reading the content of {dp.name}")
 
-    def _confirm_remove(self, dp: DistributionPoint, rows: list[Any]) -> None:
-        from console.ui.views.dp_remove import remove_question
-
-        box, confirm = remove_question(self, dp, rows)
+    def _confirm_remove(self, dp: DistributionPoint, page: Page) -> None:
+        box, confirm = remove_question(self, dp, page.items, page.total)
 
         def answered(_result: int) -> None:
             self.confirmation = None
@@ -284,7 +293,7 @@ class DistributionPointsPage(QWidget):
 
     def remove_point(self, name: str) -> None:
         service = self.console.distribution_points
-        self.tasks.run(lambda _ctx: service.remove(name),
+        self.tasks.run(lambda _ctx: service.remove(name, force=True),
                        on_success=lambda _r: self._done(f"Distribution point {name} removed.") if isValid(self) else None,
                        on_error=lambda exc: self._say(html.escape(f"{name} was not removed: {error_text(exc)}"), ERROR_STYLE)
                        if isValid(self) else None,
@@ -322,11 +331,21 @@ class DistributionPointsPage(QWidget):
     def _open_group(self, group: DpGroup | None) -> None:
         from console.ui.dialogs.dp_group_dialog import DpGroupDialog
 
-        service = self.console.distribution_points
+        service = self.console.dp_groups
         points = [self.model.point(row) for row in range(self.model.rowCount())]
 
         def save(value: DpGroup) -> DpGroup:
-            return service.add_group(value) if group is None else service.edit_group(value)
+            if group is None:
+                return service.add(value.name, value.description, value.members).value
+            saved = service.edit(group.name, expected_version=group.version, new_name=value.name,
+                                 description=value.description).value
+            added = [m for m in value.members if m not in group.members]
+            gone = [m for m in group.members if m not in value.members]
+            if added:
+                service.add_members(saved.name, added)
+            if gone:
+                service.remove_members(saved.name, gone)
+            return service.get(saved.name)
 
         dialog = DpGroupDialog(self.tasks, [p for p in points if p is not None], save, existing=group, parent=self)
         dialog.saved.connect(lambda saved: self._done(f"Distribution point group {saved.name} saved."))
@@ -345,12 +364,12 @@ class DistributionPointsPage(QWidget):
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.setWindowModality(Qt.WindowModality.WindowModal)
-        service = self.console.distribution_points
+        service = self.console.dp_groups
 
         def answered(_result: int) -> None:
             self.confirmation = None
             if box.clickedButton() is confirm and isValid(self):
-                self.tasks.run(lambda _ctx: service.remove_group(group.name),
+                self.tasks.run(lambda _ctx: service.remove(group.name, expected_version=group.version),
                                on_success=lambda _r: self._done(f"Group {group.name} removed.") if isValid(self) else None,
                                on_error=lambda exc: self._say(html.escape(error_text(exc)), ERROR_STYLE),
                                description=f"Removing group {group.name}")

@@ -1,0 +1,281 @@
+"""Monitoring › Distribution Status › Content Status.
+
+By package: each package's counters (targeted, success, in progress, error, unknown) as a
+bar; selecting one lists its distribution points, filtered by state (success, in progress,
+error, unknown) and searched by name or error, with the error's cause and the next retry.
+By distribution point: each DP's counters, and the packages it holds.
+
+Everything is read page by page from the counters and an index (``console.content``), never
+all rows: the page stays instant at 15,000 DPs × 200 packages.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.core.console_services import ConsoleServices
+from console.core.distribution import ContentSummary, DpState
+from console.core.ports import PackageQuery
+from console.ui.models.content_status_model import BAR_COLUMN, PagedRowsModel, StatusBarDelegate, SummaryModel
+from console.ui.models.dp_models import error_line, when
+from console.ui.tasks import TaskRunner
+
+SEARCH_DELAY_MS = 250
+#: the state filter of the lower list: label -> states
+STATE_FILTERS: dict[str, tuple[DpState, ...]] = {
+    "All states": (),
+    "Success": tuple(s for s in DpState if s.bucket == "success"),
+    "In progress": tuple(s for s in DpState if s.bucket == "in_progress"),
+    "Error": tuple(s for s in DpState if s.bucket == "error"),
+    "Unknown": tuple(s for s in DpState if s.bucket == "unknown"),
+}
+BY_PACKAGE, BY_DP = "package", "dp"
+
+
+def _table(name: str, model: Any) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setAccessibleName(name)
+    view.setTabKeyNavigation(False)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.verticalHeader().setVisible(False)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
+
+
+class ContentStatusPage(QWidget):
+    status_changed = Signal(str)
+
+    def __init__(self, console: ConsoleServices, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.console = console
+        self.tasks = tasks
+        self._status = ""
+        self.title = QLabel("Content Status")
+        self.title.setObjectName("pageTitle")
+        self.by = QComboBox()
+        self.by.setAccessibleName("View by")
+        self.by.addItem("Packages", BY_PACKAGE)
+        self.by.addItem("Distribution points", BY_DP)
+        by_label = QLabel("&View by:")
+        by_label.setBuddy(self.by)
+        self.search = QLineEdit()
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search content status")
+        self.summaries = SummaryModel(tasks, parent=self)
+        self.summary_view = _table("Content status", self.summaries)
+        self.summary_view.setItemDelegateForColumn(BAR_COLUMN, StatusBarDelegate(self.summary_view))
+        self.state = QComboBox()
+        self.state.setAccessibleName("State filter")
+        for label in STATE_FILTERS:
+            self.state.addItem(label)
+        state_label = QLabel("&State:")
+        state_label.setBuddy(self.state)
+        self.detail_search = QLineEdit()
+        self.detail_search.setClearButtonEnabled(True)
+        self.detail_search.setAccessibleName("Search the list below")
+        self.rows = PagedRowsModel(tasks, "dp", self)
+        self.rows_view = _table("Content status details", self.rows)
+        self.detail_title = QLabel()
+        self.detail_title.setObjectName("sectionTitle")
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        self.detail.setAccessibleName("Content status detail")
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = QLabel()
+        self.message.setStyleSheet("color: #c0392b;")
+        self.message.setWordWrap(True)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.refresh)
+        self._detail_timer = QTimer(self)
+        self._detail_timer.setSingleShot(True)
+        self._detail_timer.setInterval(SEARCH_DELAY_MS)
+        self._detail_timer.timeout.connect(self._load_rows)
+
+        top_bar = QHBoxLayout()
+        top_bar.addWidget(by_label)
+        top_bar.addWidget(self.by)
+        top_bar.addStretch(1)
+        top_bar.addWidget(self.search, 1)
+        lower_bar = QHBoxLayout()
+        lower_bar.addWidget(self.detail_title, 1)
+        lower_bar.addWidget(state_label)
+        lower_bar.addWidget(self.state)
+        lower_bar.addWidget(self.detail_search, 1)
+        upper = QWidget()
+        upper_layout = QVBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.addLayout(top_bar)
+        upper_layout.addWidget(self.summary_view, 1)
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addLayout(lower_bar)
+        lower_layout.addWidget(self.rows_view, 1)
+        lower_layout.addWidget(self.detail)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(upper)
+        self.splitter.addWidget(lower)
+        self.splitter.setSizes([360, 360])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.message)
+
+        self.by.currentIndexChanged.connect(lambda _i: self._by_changed())
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.detail_search.textChanged.connect(lambda _t: self._detail_timer.start())
+        self.state.currentIndexChanged.connect(lambda _i: self._load_rows())
+        self.summary_view.selectionModel().currentRowChanged.connect(lambda *_: self._load_rows())
+        self.rows_view.selectionModel().currentRowChanged.connect(lambda *_: self._show_detail())
+        self.summaries.page_loaded.connect(self._summaries_loaded)
+        self.summaries.load_failed.connect(self.message.setText)
+        self.rows.load_failed.connect(self.message.setText)
+        self.rows.page_loaded.connect(lambda _n: self._show_detail())
+        self._by_changed(load=False)
+
+    # -- what is shown ---------------------------------------------------------------------
+
+    def mode(self) -> str:
+        return str(self.by.currentData())
+
+    def status_text(self) -> str:
+        return self._status
+
+    def _by_changed(self, load: bool = True) -> None:
+        by_package = self.mode() == BY_PACKAGE
+        self.summaries.headers = ("Package" if by_package else "Distribution point", *self.summaries.headers[1:])
+        self.rows.key = "dp" if by_package else "package"
+        self.rows.headers = ("Distribution point" if by_package else "Package", *self.rows.headers[1:])
+        self.search.setPlaceholderText("Search packages by ID or name" if by_package
+                                       else "Search distribution points by name")
+        self.detail_search.setPlaceholderText("Search distribution points or errors" if by_package
+                                              else "Search packages or errors")
+        if load:
+            self.refresh()
+
+    def refresh(self) -> None:
+        self.message.setText("")
+        self.rows.set_loader(None)
+        self.detail_title.setText("Select a package to see its distribution points." if self.mode() == BY_PACKAGE
+                                  else "Select a distribution point to see its packages.")
+        self.summaries.set_loader(self._package_loader() if self.mode() == BY_PACKAGE else self._dp_loader())
+
+    def _package_loader(self) -> Any:
+        console, text = self.console, self.search.text().strip()
+        ids: list[str] | None = None
+
+        def load(offset: int, limit: int) -> Sequence[ContentSummary]:
+            nonlocal ids
+            if offset == 0:  # names for the rows (and the search), read once per refresh
+                page = console.packages.query(PackageQuery(text=text), lazy=False, count=False)
+                names = {str(p["PackageID"]): str(p["Name"]) for p in page.items}
+                self.summaries.names = names
+                ids = sorted(names) if text else None
+            if ids is not None and not ids:
+                return []
+            return console.content.summaries(ids, offset=offset, limit=limit)
+
+        return load
+
+    def _dp_loader(self) -> Any:
+        console, text = self.console, self.search.text().strip().casefold()
+        found: list[ContentSummary] = []
+
+        def load(offset: int, limit: int) -> Sequence[ContentSummary]:
+            if offset == 0:  # one read of the per-DP counters (one row per DP)
+                by_name = console.content.dp_summaries()
+                found[:] = [by_name.get(dp.name) or ContentSummary(dp.name) for dp in console.distribution_points.list()
+                            if text in dp.name.casefold()]
+            return found[offset:offset + limit]
+
+        return load
+
+    def _summaries_loaded(self, _count: int) -> None:
+        total = self.summaries.rowCount()
+        what = "package(s)" if self.mode() == BY_PACKAGE else "distribution point(s)"
+        self._status = f"Content status: {total:,} {what}" + ("" if self.summaries.complete else " loaded")
+        self.status_changed.emit(self._status)
+        if total and _count == total:  # the first page: fit the columns once
+            self.summary_view.resizeColumnsToContents()
+            self.summary_view.setColumnWidth(BAR_COLUMN, max(220, self.summary_view.columnWidth(BAR_COLUMN)))
+
+    def selected_key(self) -> str | None:
+        index = self.summary_view.currentIndex()
+        summary = self.summaries.summary(index.row()) if index.isValid() else None
+        return summary.key if summary is not None else None
+
+    def select(self, key: str) -> bool:
+        for row in range(self.summaries.rowCount()):
+            summary = self.summaries.summary(row)
+            if summary is not None and summary.key == key:
+                self.summary_view.selectRow(row)
+                return True
+        return False
+
+    def _load_rows(self) -> None:
+        key = self.selected_key()
+        if key is None:
+            self.rows.set_loader(None)
+            return
+        states = STATE_FILTERS[self.state.currentText()]
+        text = self.detail_search.text().strip()
+        content = self.console.content
+        if self.mode() == BY_PACKAGE:
+            name = self.summaries.names.get(key, "")
+            self.detail_title.setText(f"Distribution points of {key}" + (f" — {name}" if name else ""))
+
+            def load(offset: int, limit: int) -> Sequence[Any]:
+                return content.content_status(key, states=states, text=text, offset=offset, limit=limit).items
+        else:
+            self.detail_title.setText(f"Packages on {key}")
+
+            def load(offset: int, limit: int) -> Sequence[Any]:
+                return content.packages_on_dp(key, states=states, text=text, offset=offset, limit=limit).items
+        self.rows.set_loader(load)
+
+    def _show_detail(self) -> None:
+        index = self.rows_view.currentIndex()
+        row = self.rows.entry(index.row()) if index.isValid() else None
+        if row is None:
+            self.detail.setText("")
+            self.detail.setVisible(False)
+            return
+        parts = [f"<b>{html.escape(row.package_id)}</b> on <b>{html.escape(row.dp_name)}</b>: {html.escape(row.state.label)}"]
+        if row.source_version or row.target_version:
+            parts.append(f"version {row.source_version or 'none'} (target {row.target_version})")
+        if row.last_copied:
+            parts.append(f"last copied {when(row.last_copied)}")
+        text = ", ".join(parts)
+        if row.last_error:
+            text += f"<br><span style='color:#c0392b'>{html.escape(error_line(row))}</span>"
+        if row.next_retry:
+            text += f"<br>Next retry: {when(row.next_retry)}"
+        self.detail.setText(text)
+        self.detail.setVisible(True)
+
+    def current_index(self) -> QModelIndex:
+        return self.summary_view.currentIndex()
