@@ -68,7 +68,7 @@ def test_content_status_counts_per_package_and_lists_dps_by_state(qtbot, console
     assert page.rows.index(retry, 5).data() == "host unreachable: [Errno 111] Connection refused"
     assert page.rows.index(retry, 6).data() != ""
     failed = by_dp["DP03"]
-    assert page.rows.index(failed, 5).data() == "disk full: disk full on /srv/dp03 (0 bytes free)"
+    assert page.rows.index(failed, 5).data() == "disk full on /srv/dp03 (0 bytes free)", "the cause is not said twice"
     page.rows_view.setCurrentIndex(page.rows.index(retry, 0))
     assert "Next retry" in page.detail.text() and "host unreachable" in page.detail.text()
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QWizard
 from console.core.distribution import DistributionPoint, DpState, TransportKind
 from console.ui.wizards.distribute_content_wizard import DP, GROUP, DistributeContentWizard
 from tests.ui.conftest import wait_idle
-from tests.ui.mnemonics import clashes, wizard_button_texts
+from tests.ui.test_mnemonics import check_wizard
 
 
 def _dp(console, root: Path, name: str) -> None:
@@ -50,7 +50,7 @@ def test_distribute_two_packages_to_a_dp_and_a_group(qtbot, console, tmp_path, m
 
     assert wizard.general.table.rowCount() == 2
     assert {wizard.general.table.item(r, 0).text() for r in range(2)} == {first, second}
-    assert not clashes(wizard, wizard_button_texts(wizard)), clashes(wizard, wizard_button_texts(wizard))
+    check_wizard(wizard)  # every page: no two controls answer the same Alt+key
     wizard.next()
     page = wizard.destination
     assert wizard.currentPage() is page and not page.isComplete()

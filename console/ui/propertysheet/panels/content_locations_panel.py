@@ -80,7 +80,7 @@ class ContentLocationsPanel(QWidget):
                                             "distribution points and check that none is missing", self.validate)
         self.redistribute_button = self._button("Re&distribute", "Send every file of the package to the selected "
                                                 "distribution points again (the repair)", self.redistribute)
-        self.remove_button = self._button("Remo&ve…", "Delete the package from the selected distribution points",
+        self.remove_button = self._button("&Remove…", "Delete the package from the selected distribution points",
                                           self.ask_remove)
         buttons = QHBoxLayout()
         buttons.addWidget(self.search, 1)
