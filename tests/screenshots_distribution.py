@@ -148,7 +148,7 @@ def status_shots(window: MainWindow, out: Path, console: Console, first: str) ->
 
     _navigate(window, "Content Status")
     page = window.extra_pages[NavKind.CONTENT_STATUS]
-    wait(lambda: page.summaries.rowCount() == 2 and page.summaries.complete)
+    wait(lambda: page.summaries.rowCount() == 1 and page.summaries.complete)
     page.select(first)
     wait(lambda: page.rows.rowCount() >= 4 and page.rows.complete)
     for row in range(page.rows.rowCount()):

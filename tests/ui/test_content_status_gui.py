@@ -57,7 +57,7 @@ def test_content_status_counts_per_package_and_lists_dps_by_state(qtbot, console
     counts = [page.summaries.index(0, c).data() for c in range(1, 6)]
     assert counts == [4, 1, 2, 1, 0], "targeted, success, in progress (pending + retrying), error, unknown"
     assert page.summaries.index(0, 0).data() == f"{pid} — WinPE x64"
-    assert page.summaries.index(0, 6).data() == "25% installed"
+    assert page.summaries.index(0, 6).data() == "25% installed, 1 failed"
     assert "Content status: 1 package(s)" in window.status.currentMessage() or page.status_text().startswith("Content status")
 
     assert page.select(pid)

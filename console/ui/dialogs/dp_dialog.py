@@ -13,10 +13,10 @@ import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QTabWidget, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QLabel, QTabWidget, QWidget
 from shiboken6 import isValid
 
-from console.core.distribution import ALWAYS_OPEN, DistributionPoint, ProbeReport, TransportKind
+from console.core.distribution import ALWAYS_OPEN, CAUSES, DistributionPoint, ProbeReport, TransportKind
 from console.core.errors import ValidationError, error_text
 from console.ui.dialogs import dp_form
 from console.ui.dialogs.dp_dialog_layout import DialogLayout, build_tabs
@@ -171,7 +171,7 @@ class DistributionPointDialog(QDialog):
         for field, text in problems.items():
             label = self.ui.errors.get(field, self.ui.errors["general"])
             label.setText(text if not label.text() else f"{label.text()} {text}")
-            label.setVisible(True)
+            _show_row(label, True)
             target = self.ui.fields.get(field)
             if first is None and target is not None:
                 first = target
@@ -185,7 +185,7 @@ class DistributionPointDialog(QDialog):
     def _clear_errors(self) -> None:
         for label in self.ui.errors.values():
             label.clear()
-            label.setVisible(False)
+            _show_row(label, False)
 
     def point(self) -> DistributionPoint:
         """The distribution point as entered (not checked)."""
@@ -233,12 +233,12 @@ class DistributionPointDialog(QDialog):
     def _tested(self, report: ProbeReport) -> None:
         self._set_busy(False)
         self.ui.status.setText("")
-        lines = [html.escape(report.message)]
-        if report.ok:
-            lines.append(f"Free space: {size_text(report.free_bytes)}; {report.seconds:.2f} s.")
-        lines += [f"{html.escape(k)}: {html.escape(v)}" for k, v in report.details.items()]
+        text = html.escape(report.message)
+        cause = CAUSES.get(report.details.get("cause", ""), (True, ""))[1]
+        if not report.ok and cause and cause not in report.message:
+            text = f"<b>{html.escape(cause.capitalize())}</b>: {text}"
         self.ui.test_result.setStyleSheet(OK_STYLE if report.ok else ERROR_STYLE)
-        self.ui.test_result.setText(("✔ " if report.ok else "✘ ") + "<br>".join(lines))
+        self.ui.test_result.setText(("✔ " if report.ok else "✘ ") + text)
 
     def _test_failed(self, exc: BaseException) -> None:
         self._set_busy(False)
@@ -279,3 +279,12 @@ class DistributionPointDialog(QDialog):
 _FIELD_OF = {"name": "name", "ServerName": "name", "address": "address", "library_root": "library_root",
              "key_file": "key_file", "credential": "key_file"}
 
+
+
+def _show_row(label: QLabel, visible: bool) -> None:
+    """Show or hide a problem label with its form row (a hidden row leaves no gap)."""
+    parent = label.parentWidget()
+    form = parent.layout() if parent is not None else None
+    if isinstance(form, QFormLayout) and form.indexOf(label) >= 0:
+        form.setRowVisible(label, visible)
+    label.setVisible(visible)

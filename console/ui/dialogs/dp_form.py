@@ -19,6 +19,7 @@ TRANSPORT_LABELS: dict[TransportKind, str] = {
     TransportKind.SMB: "Windows share (SMB)",
     TransportKind.SSH: "Linux server (SSH/SFTP)",
 }
+KIND_NAMES = {TransportKind.FOLDER: "a folder", TransportKind.SMB: "an SMB", TransportKind.SSH: "an SSH"}
 PLACEHOLDERS: dict[TransportKind, str] = {
     TransportKind.FOLDER: "/srv/dp01  (a local or mounted folder)",
     TransportKind.SMB: r"\\dp01.contoso.com\SCCMContent  (\\server[:port]\share[\folder])",
@@ -54,7 +55,7 @@ def check_address(transport: TransportKind, address: str) -> str:
         if port is not None and not 0 < port < 65536:
             return f"Port {port} is out of range (1–65535)."
         return ""
-    return f"Not a {transport.value} address: {ADDRESS_HELP[transport][0].lower()}{ADDRESS_HELP[transport][1:]}"
+    return f"Not {KIND_NAMES[transport]} address: {ADDRESS_HELP[transport][0].lower()}{ADDRESS_HELP[transport][1:]}"
 
 
 def _port(transport: TransportKind, text: str) -> int | None:

@@ -23,7 +23,8 @@ BAR_COLUMN = 6
 def percent_text(summary: ContentSummary) -> str:
     if not summary.targeted:
         return "not targeted"
-    return f"{summary.success * 100 // summary.targeted}% installed"
+    text = f"{summary.success * 100 // summary.targeted}% installed"
+    return text + (f", {summary.errors} failed" if summary.errors else "")
 
 
 class SummaryModel(PagedTableModel):
@@ -103,6 +104,6 @@ class StatusBarDelegate(QStyledItemDelegate):
                     width = 1
                 painter.fillRect(QRect(x, bar.top(), min(width, bar.right() - x + 1), bar.height()), color)
                 x += width
-        painter.setPen(QColor("#222222") if not targeted or parts[0] * 2 < targeted else QColor("white"))
+        painter.setPen(QColor("white") if targeted else QColor("#222222"))  # the bar is all colour then
         painter.drawText(bar, int(Qt.AlignmentFlag.AlignCenter), str(index.data(Qt.ItemDataRole.DisplayRole)))
         painter.restore()

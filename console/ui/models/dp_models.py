@@ -196,3 +196,21 @@ def _cell(row: PackageOnDp, column: int, sort: bool, key: str) -> Any:
     if column == 6:
         return row.next_retry.timestamp() if sort and row.next_retry else ("" if sort else when(row.next_retry))
     return ", ".join(row.via_groups)
+
+
+def row_details(row: PackageOnDp) -> str:
+    """A (package, DP) row in full (rich text): state, versions, last copied, the error with
+    its cause and the next retry (the tables elide them)."""
+    import html
+
+    parts = [f"<b>{html.escape(row.package_id)}</b> on <b>{html.escape(row.dp_name)}</b>: {html.escape(row.state.label)}"]
+    if row.source_version or row.target_version:
+        parts.append(f"version {row.source_version or 'none'} (target {row.target_version})")
+    if row.last_copied:
+        parts.append(f"last copied {when(row.last_copied)}")
+    text = ", ".join(parts)
+    if row.last_error:
+        text += f"<br><span style='color:{ERROR_COLOR}'>{html.escape(error_line(row))}</span>"
+    if row.next_retry:
+        text += f"<br>Next retry: {when(row.next_retry)}"
+    return text

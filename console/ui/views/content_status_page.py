@@ -11,7 +11,6 @@ all rows: the page stays instant at 15,000 DPs × 200 packages.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,10 +31,11 @@ from console.core.console_services import ConsoleServices
 from console.core.distribution import ContentSummary, DpState
 from console.core.ports import PackageQuery
 from console.ui.models.content_status_model import BAR_COLUMN, PagedRowsModel, StatusBarDelegate, SummaryModel
-from console.ui.models.dp_models import error_line, when
+from console.ui.models.dp_models import row_details
 from console.ui.tasks import TaskRunner
 
 SEARCH_DELAY_MS = 250
+MAX_COLUMN = 320
 #: the state filter of the lower list: label -> states
 STATE_FILTERS: dict[str, tuple[DpState, ...]] = {
     "All states": (),
@@ -154,7 +154,7 @@ class ContentStatusPage(QWidget):
         self.summaries.page_loaded.connect(self._summaries_loaded)
         self.summaries.load_failed.connect(self.message.setText)
         self.rows.load_failed.connect(self.message.setText)
-        self.rows.page_loaded.connect(lambda _n: self._show_detail())
+        self.rows.page_loaded.connect(self._rows_loaded)
         self._by_changed(load=False)
 
     # -- what is shown ---------------------------------------------------------------------
@@ -257,6 +257,13 @@ class ContentStatusPage(QWidget):
                 return content.packages_on_dp(key, states=states, text=text, offset=offset, limit=limit).items
         self.rows.set_loader(load)
 
+    def _rows_loaded(self, count: int) -> None:
+        if count and count == self.rows.rowCount():  # the first page: fit the columns once
+            self.rows_view.resizeColumnsToContents()
+            for column in range(self.rows.columnCount() - 1):
+                self.rows_view.setColumnWidth(column, min(self.rows_view.columnWidth(column), MAX_COLUMN))
+        self._show_detail()
+
     def _show_detail(self) -> None:
         index = self.rows_view.currentIndex()
         row = self.rows.entry(index.row()) if index.isValid() else None
@@ -264,16 +271,7 @@ class ContentStatusPage(QWidget):
             self.detail.setText("")
             self.detail.setVisible(False)
             return
-        parts = [f"<b>{html.escape(row.package_id)}</b> on <b>{html.escape(row.dp_name)}</b>: {html.escape(row.state.label)}"]
-        if row.source_version or row.target_version:
-            parts.append(f"version {row.source_version or 'none'} (target {row.target_version})")
-        if row.last_copied:
-            parts.append(f"last copied {when(row.last_copied)}")
-        text = ", ".join(parts)
-        if row.last_error:
-            text += f"<br><span style='color:#c0392b'>{html.escape(error_line(row))}</span>"
-        if row.next_retry:
-            text += f"<br>Next retry: {when(row.next_retry)}"
+        text = row_details(row)
         self.detail.setText(text)
         self.detail.setVisible(True)
 

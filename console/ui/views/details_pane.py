@@ -82,7 +82,7 @@ class DetailsPane(QStackedWidget):
         self.content_status.setAccessibleName("Content status")
         self.content_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.content_status.setWordWrap(True)
-        self._form.addRow("Content status:", self.content_status)
+        self._form.insertRow(2, "Content status:", self.content_status)  # under Name and Image ID: seen first
         scroll = QScrollArea()
         scroll.setWidget(summary)
         scroll.setWidgetResizable(True)

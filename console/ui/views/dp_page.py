@@ -39,6 +39,7 @@ EMPTY_TEXT = ("No distribution points yet. Add Distribution Point adds a server 
               "library: a folder (local or mounted), a Windows share (SMB) or a Linux server (SSH).")
 ERROR_STYLE = "color: #c0392b;"
 OK_STYLE = "color: #1e7b34;"
+MAX_COLUMN = 260
 
 
 def _table(name: str, model: Any) -> tuple[QTableView, QSortFilterProxyModel]:
@@ -189,8 +190,10 @@ class DistributionPointsPage(QWidget):
     def _loaded(self, points: list[tuple[DistributionPoint, ContentSummary]], groups: list[DpGroup]) -> None:
         self.model.set_points(points)
         self.groups_model.set_groups(groups)
-        self.view.resizeColumnsToContents()
-        self.groups_view.resizeColumnsToContents()
+        for view in (self.view, self.groups_view):
+            view.resizeColumnsToContents()
+            for column in range(view.model().columnCount() - 1):
+                view.setColumnWidth(column, min(view.columnWidth(column), MAX_COLUMN))
         self.empty.setVisible(not points)
         self._status = f"{len(points):,} distribution point(s), {len(groups):,} group(s)"
         self.status_changed.emit(self._status)

@@ -28,12 +28,14 @@ from console.core.console_services import ConsoleServices
 from console.core.distribution import ContentSummary, PackageOnDp
 from console.core.errors import error_text
 from console.ui.models.content_status_model import PagedRowsModel
+from console.ui.models.dp_models import row_details
 from console.ui.propertysheet.form_builder import caption
 from console.ui.propertysheet.view_keys import setup_table
 from console.ui.tasks import TaskRunner
 
 INFO_STYLE = "QLabel { background: palette(alternate-base); border: 1px solid palette(mid); padding: 6px; }"
 ERROR_STYLE = "QLabel { background: #fde7e9; color: #6e0811; border: 1px solid #e6a3a9; padding: 6px; }"
+MAX_COLUMN = 220
 EMPTY_TEXT = "This boot image is not on any distribution point yet. Use Distribute Content to send it to some."
 
 
@@ -68,6 +70,13 @@ class ContentLocationsPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_details())
+        self.details = QLabel(self)
+        self.details.setAccessibleName("Content location details")
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.hide()
         self.model.page_loaded.connect(self._page_loaded)
         self.model.load_failed.connect(lambda text: self._show_banner(html.escape(text), ERROR_STYLE))
         self.banner = QLabel(self)
@@ -96,6 +105,7 @@ class ContentLocationsPanel(QWidget):
         layout.addWidget(self.banner)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.details)
         self._update_buttons()
 
     def _button(self, text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
@@ -127,7 +137,16 @@ class ContentLocationsPanel(QWidget):
     def _page_loaded(self, count: int) -> None:
         if count and count == self.model.rowCount():
             self.table.resizeColumnsToContents()
+            for column in range(self.model.columnCount() - 1):
+                self.table.setColumnWidth(column, min(self.table.columnWidth(column), MAX_COLUMN))
         self._update_buttons()
+        self._show_details()
+
+    def _show_details(self) -> None:
+        index = self.table.currentIndex()
+        row = self.model.entry(index.row()) if index.isValid() else None
+        self.details.setText(row_details(row) if row is not None else "")
+        self.details.setVisible(row is not None)
 
     def selected_dps(self) -> list[str]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
@@ -141,6 +160,8 @@ class ContentLocationsPanel(QWidget):
             if entry is not None and entry.dp_name in names:
                 selection.select(self.model.index(row, 0), self.model.index(row, self.model.columnCount() - 1))
         self.table.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        if not selection.isEmpty():
+            self.table.selectionModel().setCurrentIndex(selection.indexes()[0], QItemSelectionModel.SelectionFlag.NoUpdate)
 
     def _update_buttons(self) -> None:
         chosen = bool(self.selected_dps())
