@@ -290,9 +290,10 @@ class MainWindow(QMainWindow):
         for action in (a.properties, a.reload, a.optional_components, a.scratch_space, a.drivers):
             action.setEnabled(count == 1)
         a.new_folder.setEnabled(page is self.packages_page)  # folders of boot images
-        if page in (self.extra_pages.get(NavKind.DRIVERS), self.extra_pages.get(NavKind.DISTRIBUTION_POINTS)):
-            a.delete.setEnabled(page.delete_action.isEnabled())  # type: ignore[attr-defined]
-            a.properties.setEnabled(page.properties_action.isEnabled())  # type: ignore[attr-defined]
+        if page is not None and page in (self.extra_pages.get(NavKind.DRIVERS), self.extra_pages.get(NavKind.DISTRIBUTION_POINTS)):
+            extra: Any = page  # a page with its own Delete and Properties
+            a.delete.setEnabled(extra.delete_action.isEnabled())
+            a.properties.setEnabled(extra.properties_action.isEnabled())
         self._show_status(page)
 
     def _list_changed(self, *_: Any) -> None:
@@ -310,7 +311,7 @@ class MainWindow(QMainWindow):
 
     def _changes_applied(self, changes: Any) -> None:
         pid = self.packages_page.view.current_package_id()
-        if pid is not None and pid in (changes.updated | changes.removed):
+        if pid is not None and (pid in (changes.updated | changes.removed) or changes.distribution):
             self._details_timer.start()
         self._selection_changed()
 

@@ -78,7 +78,7 @@ def test_add_a_folder_dp_through_the_dialog_test_it_and_see_it_listed(qtbot, con
     ui.schedule.hours[3].click()  # closed 03:00-04:00
     dialog.test_connection()
     qtbot.waitUntil(lambda: ui.test_result.text() != "", timeout=10000)
-    assert "probe" in ui.test_result.text() and "Free space" in ui.test_result.text()
+    assert "deleted a probe file" in ui.test_result.text() and " free" in ui.test_result.text()
     assert list(folder.rglob(".bootimage-probe*")) == [], "the probe file was deleted"
 
     with qtbot.waitSignal(dialog.saved, timeout=10000):

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QTableView,
-    QToolButton,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -120,17 +120,16 @@ class DistributionPointsPage(QWidget):
         self.groups_view.selectionModel().selectionChanged.connect(self._update_actions)
 
         bar = QHBoxLayout()
-        for action in (self.add_action, self.properties_action, self.test_action, self.remove_action):
-            bar.addWidget(self._button(action))
-        bar.addStretch(1)
+        bar.addWidget(self._toolbar("Distribution point actions", [self.add_action, self.properties_action,
+                                                                   self.test_action, self.remove_action]), 1)
         bar.addWidget(self.search, 1)
         group_bar = QHBoxLayout()
         groups_title = QLabel("Distribution Point Groups")
         groups_title.setObjectName("sectionTitle")
         group_bar.addWidget(groups_title)
         group_bar.addStretch(1)
-        for action in (self.add_group_action, self.edit_group_action, self.remove_group_action):
-            group_bar.addWidget(self._button(action))
+        group_bar.addWidget(self._toolbar("Group actions", [self.add_group_action, self.edit_group_action,
+                                                            self.remove_group_action]))
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
@@ -162,12 +161,14 @@ class DistributionPointsPage(QWidget):
         action.triggered.connect(lambda _checked=False: slot())
         return action
 
-    def _button(self, action: QAction) -> QToolButton:
-        button = QToolButton()
-        button.setDefaultAction(action)
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        button.setAutoRaise(True)
-        return button
+    def _toolbar(self, name: str, actions: list[QAction]) -> QToolBar:
+        """Buttons that fold into the toolbar's » menu when the page is narrow."""
+        toolbar = QToolBar(name, self)
+        toolbar.setAccessibleName(name)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.setIconSize(toolbar.iconSize() * 0.75)
+        toolbar.addActions(actions)
+        return toolbar
 
     # -- loading ---------------------------------------------------------------------------
 
