@@ -92,7 +92,7 @@ def test_failures_block_next_and_fix_opens_the_named_tab_and_check_again_reruns(
     assert "prestart command: cmd /c setup.cmd" in summary
     assert "Build, then update the distribution points" in summary
     assert "this boot image is on none yet" in summary
-    assert "closing the wizard or the console does not stop it" in summary
+    assert "closing the wizard or the console does not stop them" in summary
     assert wizard.button(QWizard.WizardButton.NextButton).text().replace("&", "") == "Build"
     wizard.reject()
     assert console.packages.get(bad_prestart)["SourceVersion"] in (None, 0, 1)  # nothing was built
