@@ -200,3 +200,37 @@ def test_group_dialog_members_chooser_searches_adds_and_removes(qtbot, console, 
         dialog.accept_input()
     assert console.dp_groups.get("Germany").members == ("DP-Munich",)
     wait_idle(qtbot, window)
+
+
+def test_a_password_goes_to_the_secrets_store_and_shows_as_set(qtbot, console, tmp_path, make_window):
+    window = make_window()
+    page = _open_page(qtbot, window)
+    page.add_action.trigger()
+    qtbot.waitUntil(lambda: isinstance(page.dialog, DistributionPointDialog) and page.dialog.isVisible(), timeout=10000)
+    dialog = page.dialog
+    ui = dialog.ui
+    ui.name.setText("DP07")
+    ui.transport.setCurrentIndex(ui.transport.findData("smb"))
+    assert ui.password.isEnabled() and ui.password.echoMode() == ui.password.EchoMode.Password
+    ui.address.setText(r"\\127.0.0.1:4450\content")
+    ui.username.setText("svc-dp")
+    ui.password.setText("S3cret-Pa55")
+    ui.password.textEdited.emit("S3cret-Pa55")
+    assert "will be stored in the site's secrets store" in ui.password_state.text()
+    with qtbot.waitSignal(dialog.saved, timeout=10000):
+        dialog.accept_input()
+    dp = console.distribution_points.get("DP07")
+    assert dp.credential and dp.username == "svc-dp"
+    assert console.open_secrets().password(dp.credential) == "S3cret-Pa55"
+    database = Path(console.url.removeprefix("sqlite:///"))
+    assert b"S3cret-Pa55" not in database.read_bytes(), "the database holds no password"
+
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=10000)
+    page.view.selectRow(0)
+    page.edit_point()
+    qtbot.waitUntil(lambda: isinstance(page.dialog, DistributionPointDialog) and page.dialog is not dialog
+                    and page.dialog.isVisible(), timeout=10000)
+    again = page.dialog
+    assert again.ui.password.text() == "" and again.ui.password_state.text().startswith("Set")
+    again.reject()
+    wait_idle(qtbot, window)
