@@ -32,10 +32,12 @@ from console.core.distribution import ContentSummary, DpState
 from console.core.ports import PackageQuery
 from console.ui.models.content_status_model import BAR_COLUMN, PagedRowsModel, StatusBarDelegate, SummaryModel
 from console.ui.models.dp_models import row_details
+from console.ui.models.paged_model import RESIZE_PRECISION
 from console.ui.tasks import TaskRunner
 
 SEARCH_DELAY_MS = 250
-MAX_COLUMN = 320
+SUMMARY_WIDTHS = (330, 75, 75, 85, 60, 75)
+ROW_WIDTHS = (200, 130, 70, 130, 140, 320, 130)
 #: the state filter of the lower list: label -> states
 STATE_FILTERS: dict[str, tuple[DpState, ...]] = {
     "All states": (),
@@ -59,6 +61,7 @@ def _table(name: str, model: Any) -> QTableView:
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setResizeContentsPrecision(RESIZE_PRECISION)  # fit columns to the first rows only
     return view
 
 
@@ -156,6 +159,10 @@ class ContentStatusPage(QWidget):
         self.rows.load_failed.connect(self.message.setText)
         self.rows.page_loaded.connect(self._rows_loaded)
         self._by_changed(load=False)
+        # Fixed widths: fitting columns to a page's contents cost more than the page itself.
+        for view, widths in ((self.summary_view, SUMMARY_WIDTHS), (self.rows_view, ROW_WIDTHS)):
+            for column, width in enumerate(widths):
+                view.setColumnWidth(column, width)
 
     # -- what is shown ---------------------------------------------------------------------
 
@@ -219,9 +226,6 @@ class ContentStatusPage(QWidget):
         what = "package(s)" if self.mode() == BY_PACKAGE else "distribution point(s)"
         self._status = f"Content status: {total:,} {what}" + ("" if self.summaries.complete else " loaded")
         self.status_changed.emit(self._status)
-        if total and _count == total:  # the first page: fit the columns once
-            self.summary_view.resizeColumnsToContents()
-            self.summary_view.setColumnWidth(BAR_COLUMN, max(220, self.summary_view.columnWidth(BAR_COLUMN)))
 
     def selected_key(self) -> str | None:
         index = self.summary_view.currentIndex()
@@ -258,10 +262,6 @@ class ContentStatusPage(QWidget):
         self.rows.set_loader(load)
 
     def _rows_loaded(self, count: int) -> None:
-        if count and count == self.rows.rowCount():  # the first page: fit the columns once
-            self.rows_view.resizeColumnsToContents()
-            for column in range(self.rows.columnCount() - 1):
-                self.rows_view.setColumnWidth(column, min(self.rows_view.columnWidth(column), MAX_COLUMN))
         self._show_detail()
 
     def _show_detail(self) -> None:

@@ -32,6 +32,7 @@ from console.core.services.content_distribution import Page
 from console.core.services.distribution_points import CREDENTIAL_PREFIX, EDITABLE
 from console.ui.icons import icon
 from console.ui.models.dp_models import DistributionPointsModel, DpGroupsModel, SortRole, size_text
+from console.ui.models.paged_model import RESIZE_PRECISION
 from console.ui.tasks import TaskRunner
 from console.ui.views.dp_remove import SHOWN, remove_question
 
@@ -61,6 +62,7 @@ def _table(name: str, model: Any) -> tuple[QTableView, QSortFilterProxyModel]:
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setResizeContentsPrecision(RESIZE_PRECISION)  # fit columns to the first rows only
     view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
     return view, proxy
 

@@ -29,6 +29,7 @@ from console.core.distribution import ContentSummary, PackageOnDp
 from console.core.errors import error_text
 from console.ui.models.content_status_model import PagedRowsModel
 from console.ui.models.dp_models import row_details
+from console.ui.models.paged_model import RESIZE_PRECISION
 from console.ui.propertysheet.form_builder import caption
 from console.ui.propertysheet.view_keys import setup_table
 from console.ui.tasks import TaskRunner
@@ -69,6 +70,7 @@ class ContentLocationsPanel(QWidget):
         setup_table(self.table, "Content locations")
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setResizeContentsPrecision(RESIZE_PRECISION)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_details())
         self.details = QLabel(self)
