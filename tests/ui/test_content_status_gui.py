@@ -15,6 +15,7 @@ from console.ui.models.navigation_model import NavKind
 from console.ui.propertysheet.properties_dialog import PropertiesDialog
 from console.ui.views.content_status_page import ContentStatusPage
 from tests.ui.conftest import wait_idle
+from tests.ui.mnemonics import clashes
 
 RETRY_AT = datetime(2030, 1, 2, 3, 4, tzinfo=UTC)
 
@@ -51,6 +52,7 @@ def test_content_status_counts_per_package_and_lists_dps_by_state(qtbot, console
     pid = _site_with_states(console, tmp_path, x64_facts)
     window = make_window()
     page = _show_content_status(qtbot, window)
+    assert not clashes(page), clashes(page)
     QAbstractItemModelTester(page.summaries, QAbstractItemModelTester.FailureReportingMode.Fatal)
     QAbstractItemModelTester(page.rows, QAbstractItemModelTester.FailureReportingMode.Fatal)
     qtbot.waitUntil(lambda: page.summaries.rowCount() == 1, timeout=10000)

@@ -16,7 +16,7 @@ from console.ui.dialogs.dp_group_dialog import DpGroupDialog
 from console.ui.models.navigation_model import NavKind
 from console.ui.views.dp_page import DistributionPointsPage
 from tests.ui.conftest import wait_idle
-from tests.ui.mnemonics import clashes
+from tests.ui.mnemonics import clashes, menu_clashes
 from tests.ui.test_mnemonics import check_tabs
 
 
@@ -41,6 +41,8 @@ def test_add_a_folder_dp_through_the_dialog_test_it_and_see_it_listed(qtbot, con
     window = make_window()
     page = _open_page(qtbot, window)
     assert page.empty.isVisible() and page.model.rowCount() == 0
+    assert not clashes(page), clashes(page)
+    assert not menu_clashes(page.view.actions()) and not menu_clashes(page.groups_view.actions())
     QAbstractItemModelTester(page.model, QAbstractItemModelTester.FailureReportingMode.Fatal)
 
     page.add_action.trigger()

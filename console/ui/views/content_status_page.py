@@ -213,10 +213,9 @@ class ContentStatusPage(QWidget):
         found: list[ContentSummary] = []
 
         def load(offset: int, limit: int) -> Sequence[ContentSummary]:
-            if offset == 0:  # one read of the per-DP counters (one row per DP)
+            if offset == 0:  # one read of the per-DP counters (every DP has its row), sorted here
                 by_name = console.content.dp_summaries()
-                found[:] = [by_name.get(dp.name) or ContentSummary(dp.name) for dp in console.distribution_points.list()
-                            if text in dp.name.casefold()]
+                found[:] = [by_name[name] for name in sorted(by_name, key=str.casefold) if text in name.casefold()]
             return found[offset:offset + limit]
 
         return load
