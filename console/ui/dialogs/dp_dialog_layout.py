@@ -185,7 +185,7 @@ def build_tabs(dialog: QWidget, site_code: str) -> DialogLayout:
     rb = QVBoxLayout(rate_box)
     rb.addWidget(unlimited)
     rb.addLayout(rate_row)
-    schedule_box = QGroupBox("Schedule (hours when content may be sent, local time)")
+    schedule_box = QGroupBox("Schedule (the hours of the day when content may be sent)")
     schedule = ScheduleGrid()
     sb = QVBoxLayout(schedule_box)
     sb.addWidget(schedule)
