@@ -255,7 +255,7 @@ def test_build_queues_a_job_follows_its_progress_and_completes_with_the_revision
     text = completion.text.text()
     assert f"Built revision {version + 1}</b> of {pid} in " in text
     assert "scratch 128 MB" in text
-    assert "Every distribution point of this boot image now receives the new revision" in text
+    assert "The distribution points of this boot image, listed below, now receive the new revision" in text
     assert "not on any distribution point yet" in completion.distribution.line.text()
     assert console.packages.get(pid)["SourceVersion"] == version + 1
     assert wizard.button(QWizard.WizardButton.FinishButton).text().replace("&", "") == "Close"
@@ -335,7 +335,7 @@ def test_build_then_updates_every_dp_of_the_package_and_shows_both(qtbot, consol
     qtbot.waitUntil(lambda: wizard.currentId() == PageId.COMPLETION, timeout=120000)
     completion = wizard.completion
     qtbot.waitUntil(lambda: "Built revision" in completion.text.text(), timeout=15000)
-    assert "Every distribution point of this boot image now receives the new revision" in completion.text.text()
+    assert "The distribution points of this boot image, listed below, now receive the new revision" in completion.text.text()
     qtbot.waitUntil(lambda: completion.distribution.model.rowCount() == 1, timeout=10000)
     row = completion.distribution.model.entry(0)
     assert row is not None and row.dp_name == "DP01" and row.target_version == version + 1, \

@@ -31,9 +31,9 @@ STEP_NAMES = {"preflight": "Pre-flight checks", "export": "Exporting the image",
 KEEPS_RUNNING = ("The build runs as a job in a worker process, not in this window: closing the wizard (or the console) "
                  "does not stop it, nor the updates of the distribution points that follow it. Follow it in "
                  "Monitoring › Jobs; the status bar tells you when it ends.")
-THEN_UPDATE = ("Every distribution point of this boot image now receives the new revision (one job per distribution "
-               "point; only changed files travel, each verified by its hash there). Their states are below and in "
-               "Monitoring › Distribution Status › Content Status.")
+THEN_UPDATE = ("The distribution points of this boot image, listed below, now receive the new revision (one job per "
+               "distribution point; only changed files travel, each verified by its hash there). Follow them here "
+               "or in Monitoring › Distribution Status › Content Status.")
 
 
 def _message(exc: BaseException) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QHideEvent, QShowEvent
-from PySide6.QtWidgets import QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QTableView, QVBoxLayout, QWidget
 from shiboken6 import isValid
 
 from console.core.console_services import ConsoleServices
@@ -35,6 +35,9 @@ class DpStatesView(QWidget):
         self._reading = False
         self.title = QLabel("Distribution points")
         self.title.setObjectName("sectionTitle")
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
         self.line = QLabel("Reading the distribution points of this boot image…")
         self.line.setWordWrap(True)
         self.line.setAccessibleName("Distribution status")
@@ -48,6 +51,9 @@ class DpStatesView(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.line)
         layout.addWidget(self.table, 1)
+        layout.addStretch(0)  # takes the room while there is no table
+        for label in (self.title, self.line):
+            label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.refresh)
