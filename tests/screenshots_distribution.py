@@ -37,6 +37,9 @@ DPS = (("DP01.contoso.com", "Headquarters, PXE"), ("DP02.contoso.com", "Berlin b
 
 
 def site(console: Console, root: Path) -> list[str]:
+    # A registered worker that takes none of these jobs: no detached worker starts, so the states
+    # set below (installed, retrying, failed) stay as they are for the pictures.
+    console.jobs.register_worker("screenshots-parked-worker", "localhost", os.getpid(), ["parked"])
     for name, description in DPS:
         (root / name).mkdir(parents=True)
         console.distribution_points.add(DistributionPoint(name, TransportKind.FOLDER, str(root / name),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QAbstractItemModelTester
 
@@ -15,9 +16,12 @@ from console.ui.models.navigation_model import NavKind
 from console.ui.propertysheet.properties_dialog import PropertiesDialog
 from console.ui.views.content_status_page import ContentStatusPage
 from tests.ui.conftest import wait_idle
+from tests.ui.dp_fixtures import jobs_stay_queued  # noqa: F401 (a fixture)
 from tests.ui.mnemonics import clashes
 
 RETRY_AT = datetime(2030, 1, 2, 3, 4, tzinfo=UTC)
+
+pytestmark = pytest.mark.usefixtures("jobs_stay_queued")
 
 
 def _site_with_states(console, root: Path, x64_facts) -> str:
@@ -89,6 +93,11 @@ def test_content_status_counts_per_package_and_lists_dps_by_state(qtbot, console
     page.detail_search.clear()
     qtbot.waitUntil(lambda: page.rows.complete and page.rows.rowCount() == 1, timeout=10000)
     assert page.rows.index(0, 0).data() == pid and page.rows.index(0, 1).data() == "Install failed"
+    page.show_filter.setCurrentText("With errors")  # only DP03 has a failed package
+    assert [page.summary_filter.index(r, 0).data() for r in range(page.summary_filter.rowCount())] == ["DP03"]
+    page.show_filter.setCurrentText("Not installed everywhere")
+    assert page.summary_filter.rowCount() == 3, "DP02, DP03 and DP04 lack the package"
+    page.show_filter.setCurrentText("All")
     page.search.setText("dp0")
     qtbot.waitUntil(lambda: page.summaries.complete and page.summaries.rowCount() == 4, timeout=10000)
     page.search.setText("DP01")

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QWizard
 
 from console.core.distribution import DistributionPoint, DpState, TransportKind
 from console.ui.wizards.distribute_content_wizard import DP, GROUP, DistributeContentWizard
 from tests.ui.conftest import wait_idle
+from tests.ui.dp_fixtures import jobs_stay_queued  # noqa: F401 (a fixture)
 from tests.ui.test_mnemonics import check_wizard
+
+pytestmark = pytest.mark.usefixtures("jobs_stay_queued")
 
 
 def _dp(console, root: Path, name: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QAbstractItemModelTester
 
@@ -16,8 +17,11 @@ from console.ui.dialogs.dp_group_dialog import DpGroupDialog
 from console.ui.models.navigation_model import NavKind
 from console.ui.views.dp_page import DistributionPointsPage
 from tests.ui.conftest import wait_idle
+from tests.ui.dp_fixtures import jobs_stay_queued  # noqa: F401 (a fixture)
 from tests.ui.mnemonics import clashes, menu_clashes
 from tests.ui.test_mnemonics import check_tabs
+
+pytestmark = pytest.mark.usefixtures("jobs_stay_queued")
 
 
 def _open_page(qtbot, window) -> DistributionPointsPage:

@@ -30,7 +30,14 @@ from PySide6.QtWidgets import (
 from console.core.console_services import ConsoleServices
 from console.core.distribution import ContentSummary, DpState
 from console.core.ports import PackageQuery
-from console.ui.models.content_status_model import BAR_COLUMN, PagedRowsModel, StatusBarDelegate, SummaryModel
+from console.ui.models.content_status_model import (
+    BAR_COLUMN,
+    SHOW_FILTERS,
+    PagedRowsModel,
+    StatusBarDelegate,
+    SummaryFilter,
+    SummaryModel,
+)
 from console.ui.models.dp_models import row_details
 from console.ui.models.paged_model import RESIZE_PRECISION
 from console.ui.tasks import TaskRunner
@@ -85,7 +92,14 @@ class ContentStatusPage(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search content status")
         self.summaries = SummaryModel(tasks, parent=self)
-        self.summary_view = _table("Content status", self.summaries)
+        self.summary_filter = SummaryFilter(self)
+        self.summary_filter.setSourceModel(self.summaries)
+        self.summary_view = _table("Content status", self.summary_filter)
+        self.show_filter = QComboBox()
+        self.show_filter.setAccessibleName("Show")
+        self.show_filter.addItems(list(SHOW_FILTERS))
+        show_label = QLabel("S&how:")
+        show_label.setBuddy(self.show_filter)
         self.summary_view.setItemDelegateForColumn(BAR_COLUMN, StatusBarDelegate(self.summary_view))
         self.state = QComboBox()
         self.state.setAccessibleName("State filter")
@@ -120,6 +134,8 @@ class ContentStatusPage(QWidget):
         top_bar = QHBoxLayout()
         top_bar.addWidget(by_label)
         top_bar.addWidget(self.by)
+        top_bar.addWidget(show_label)
+        top_bar.addWidget(self.show_filter)
         top_bar.addStretch(1)
         top_bar.addWidget(self.search, 1)
         lower_bar = QHBoxLayout()
@@ -149,6 +165,7 @@ class ContentStatusPage(QWidget):
         layout.addWidget(self.message)
 
         self.by.currentIndexChanged.connect(lambda _i: self._by_changed())
+        self.show_filter.currentTextChanged.connect(self.summary_filter.set_show)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.detail_search.textChanged.connect(lambda _t: self._detail_timer.start())
         self.state.currentIndexChanged.connect(lambda _i: self._load_rows())
@@ -227,13 +244,13 @@ class ContentStatusPage(QWidget):
         self.status_changed.emit(self._status)
 
     def selected_key(self) -> str | None:
-        index = self.summary_view.currentIndex()
+        index = self.summary_filter.mapToSource(self.summary_view.currentIndex())
         summary = self.summaries.summary(index.row()) if index.isValid() else None
         return summary.key if summary is not None else None
 
     def select(self, key: str) -> bool:
-        for row in range(self.summaries.rowCount()):
-            summary = self.summaries.summary(row)
+        for row in range(self.summary_filter.rowCount()):
+            summary = self.summaries.summary(self.summary_filter.mapToSource(self.summary_filter.index(row, 0)).row())
             if summary is not None and summary.key == key:
                 self.summary_view.selectRow(row)
                 return True
