@@ -134,7 +134,7 @@ class Console:
         from console.distribution.connect import SiteTransports
 
         secrets = self.open_secrets()
-        return DistributionPoints(self.context, SiteTransports(secrets), lambda: secrets)
+        return DistributionPoints(self.context, SiteTransports(secrets), lambda: secrets, SiteTransports)
 
     @cached_property
     def dp_groups(self) -> DpGroups:

@@ -211,3 +211,23 @@ def test_group_names_unique_versions_checked_and_unknown_members_refused(site, t
     site.dp_groups.remove("Europe")
     assert site.dp_groups.list() == []
     assert site.distribution_points.get("DP01").groups == ()
+
+
+def test_smb_dp_password_is_tested_before_saving_then_kept_in_the_secrets_file(console, smb_server):
+    import shutil
+
+    (smb_server.share / "dp-model").mkdir(exist_ok=True)
+    shutil.chown(smb_server.share / "dp-model", smb_server.user, smb_server.user)
+    dp = DistributionPoint(name="DP07", transport=TransportKind.SMB, address=smb_server.address("dp", "dp-model"),
+                           username=smb_server.user)
+    wrong = console.distribution_points.test(dp, password="not-the-password")
+    assert not wrong.ok and wrong.details["cause"] == "auth"
+    typed = console.distribution_points.test(dp, password=smb_server.password)
+    assert typed.ok, typed.message
+    assert console.open_secrets().password("dp:dp07") is None  # a typed password is stored nowhere
+    added = console.distribution_points.add(dp, password=smb_server.password).value
+    assert added.credential == "dp:dp07"
+    assert console.open_secrets().password("dp:dp07") == smb_server.password
+    assert console.distribution_points.test("DP07").ok
+    console.distribution_points.remove("DP07")
+    assert console.open_secrets().password("dp:dp07") is None  # removing the DP forgets its password

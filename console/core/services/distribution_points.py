@@ -115,10 +115,14 @@ def checked(dp: DistributionPoint) -> DistributionPoint:
 
 class DistributionPoints:
     def __init__(self, ctx: ServiceContext, transports: Transports | None = None,
-                 secrets: Callable[[], SecretStore | None] | None = None) -> None:
+                 secrets: Callable[[], SecretStore | None] | None = None,
+                 transports_with: Callable[[SecretStore], Transports] | None = None) -> None:
+        """``transports_with(store)``: transports reading passwords from ``store`` (Test
+        connection with a password typed in a dialog, before it is saved)."""
         self._ctx = ctx
         self._transports = transports
         self._secrets = secrets or (lambda: None)
+        self._transports_with = transports_with
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -223,11 +227,18 @@ class DistributionPoints:
 
     # -- Test connection ---------------------------------------------------------------------
 
-    def test(self, dp: DistributionPoint | str) -> ProbeReport:
+    def test(self, dp: DistributionPoint | str, *, password: str | None = None) -> ProbeReport:
         """Write a probe file, read it back, delete it, and ask the free space (a stored DP's
-        free space and last contact are recorded). Failures are reported, not raised."""
+        free space and last contact are recorded). Failures are reported, not raised.
+        ``password``: one typed but not saved yet (it is stored nowhere)."""
         target = self.get(dp) if isinstance(dp, str) else checked(dp)
-        if self._transports is None:
+        transports = self._transports
+        if password is not None and self._transports_with is not None:
+            reference = target.credential if target.credential.startswith(CREDENTIAL_PREFIX) else \
+                secret_reference(target.name)
+            target = replace(target, credential=reference)
+            transports = self._transports_with(TypedPassword(reference, password, self._secrets()))
+        if transports is None:
             raise DistributionError("no transports are configured in this console")
         started = time.monotonic()
         probe = f".bootimage-probe-{uuid.uuid4().hex}"
@@ -235,7 +246,7 @@ class DistributionPoints:
         step = "connect"
         free: int | None = None
         try:
-            conn = self._transports.connect(target)
+            conn = transports.connect(target)
             try:
                 step = "write a probe file"
                 conn.write_bytes(probe, data)
@@ -301,6 +312,24 @@ class DistributionPoints:
         site = uow.sites.local()
         uow.status.add(time=self._ctx.clock(), severity="information", kind="distribution", package_id=None,
                        text=text, user=self._ctx.user, site_code=site.code if site else "", details=details)
+
+
+class TypedPassword:
+    """A ``SecretStore`` that answers one reference with a password held in memory only."""
+
+    def __init__(self, reference: str, password: str, fallback: SecretStore | None) -> None:
+        self._reference, self._password, self._fallback = reference, password, fallback
+
+    def password(self, reference: str) -> str | None:
+        if reference == self._reference:
+            return self._password
+        return self._fallback.password(reference) if self._fallback is not None else None
+
+    def set_password(self, reference: str, password: str) -> None:
+        raise DistributionError("a typed password is not stored by Test connection")
+
+    def forget(self, reference: str) -> None:
+        return None
 
 
 def _size(free: int | None) -> str:
