@@ -240,3 +240,32 @@ def test_a_password_goes_to_the_secrets_store_and_shows_as_set(qtbot, console, t
     assert again.ui.password.text() == "" and again.ui.password_state.text().startswith("Set")
     again.reject()
     wait_idle(qtbot, window)
+
+
+def test_test_connection_uses_the_typed_password_against_a_real_smb_server(qtbot, console, smb_server, make_window):
+    import shutil
+
+    (smb_server.share / "dp-gui").mkdir(exist_ok=True)
+    shutil.chown(smb_server.share / "dp-gui", smb_server.user, smb_server.user)
+    window = make_window()
+    page = _open_page(qtbot, window)
+    page.add_action.trigger()
+    qtbot.waitUntil(lambda: isinstance(page.dialog, DistributionPointDialog) and page.dialog.isVisible(), timeout=10000)
+    dialog = page.dialog
+    ui = dialog.ui
+    ui.name.setText("DP08")
+    ui.transport.setCurrentIndex(ui.transport.findData("smb"))
+    ui.address.setText(smb_server.address("dp", "dp-gui"))
+    ui.username.setText(smb_server.user)
+    ui.password.setText("not-the-password")
+    dialog.test_connection()
+    qtbot.waitUntil(lambda: ui.test_result.text() != "", timeout=30000)
+    assert ui.test_result.text().startswith("✘") and "authentication refused" in ui.test_result.text().lower()
+    ui.password.setText(smb_server.password)
+    dialog.test_connection()
+    qtbot.waitUntil(lambda: ui.test_result.text().startswith("✔"), timeout=30000)
+    assert "deleted a probe file" in ui.test_result.text()
+    assert console.distribution_points.list() == [], "testing saves nothing"
+    assert console.open_secrets().password("dp:dp08") is None, "a typed password is kept nowhere until saved"
+    dialog.reject()
+    wait_idle(qtbot, window)

@@ -237,9 +237,6 @@ class DistributionPointDialog(QDialog):
         cause = CAUSES.get(report.details.get("cause", ""), (True, ""))[1]
         if not report.ok and cause and cause not in report.message:
             text = f"<b>{html.escape(cause.capitalize())}</b>: {text}"
-        if self.password() is not None:
-            text += ("<br><i>The password typed here is stored and used once you save; this test used the "
-                     "stored one" + (" (none yet)." if not self._password_set else ".") + "</i>")
         self.ui.test_result.setStyleSheet(OK_STYLE if report.ok else ERROR_STYLE)
         self.ui.test_result.setText(("✔ " if report.ok else "✘ ") + text)
 

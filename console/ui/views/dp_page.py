@@ -269,7 +269,7 @@ class DistributionPointsPage(QWidget):
             changes = {name: getattr(point, name) for name in EDITABLE if getattr(point, name) != getattr(dp, name)}
             return service.edit(dp.name, expected_version=dp.version, password=password, **changes).value
 
-        dialog = DistributionPointDialog(self.tasks, site, save, lambda point, _pw: service.test(point),
+        dialog = DistributionPointDialog(self.tasks, site, save, lambda point, pw: service.test(point, password=pw),
                                          existing=dp, password_set=password_set, parent=self)
         dialog.saved.connect(lambda saved: self._done(f"Distribution point {saved.name} saved."))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
