@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -44,7 +45,7 @@ from console.ui.tasks import TaskRunner
 
 SEARCH_DELAY_MS = 250
 SUMMARY_WIDTHS = (330, 75, 75, 85, 60, 75)
-ROW_WIDTHS = (200, 130, 70, 130, 140, 320, 130)
+ROW_WIDTHS = (180, 120, 60, 130, 120, 290, 130)
 #: the state filter of the lower list: label -> states
 STATE_FILTERS: dict[str, tuple[DpState, ...]] = {
     "All states": (),
@@ -114,6 +115,11 @@ class ContentStatusPage(QWidget):
         self.rows_view = _table("Content status details", self.rows)
         self.detail_title = QLabel()
         self.detail_title.setObjectName("sectionTitle")
+        self.detail_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # long names elide
+        for edit in (self.search, self.detail_search):
+            edit.setMinimumWidth(60)
+        for combo in (self.by, self.show_filter, self.state):  # as wide as their texts, narrower when the page is
+            combo.setMinimumWidth(90)
         self.detail = QLabel()
         self.detail.setWordWrap(True)
         self.detail.setTextFormat(Qt.TextFormat.RichText)
