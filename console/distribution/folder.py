@@ -183,10 +183,10 @@ def _open_creating(target: Path, mode: str) -> IO[bytes]:
     """``open`` that creates the parent folders when they are missing (one mkdir per new folder,
     not one per file: thousands of FileLib objects go through here)."""
     try:
-        return cast(IO[bytes], open(target, mode))  # noqa: SIM115 - the caller closes it
+        return cast(IO[bytes], open(target, mode))
     except FileNotFoundError:
         target.parent.mkdir(parents=True, exist_ok=True)
-        return cast(IO[bytes], open(target, mode))  # noqa: SIM115 - the caller closes it
+        return cast(IO[bytes], open(target, mode))
 
 
 def connect_folder(dp: DistributionPoint) -> FolderConnection:
