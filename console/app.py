@@ -48,6 +48,10 @@ from console.wim.samples import Progress, import_sample_boot_images
 
 if TYPE_CHECKING:
     from console.core.content import ContentLibrary
+    from console.core.distribution import SecretStore
+    from console.core.services.content_distribution import ContentDistribution
+    from console.core.services.distribution_points import DistributionPoints
+    from console.core.services.dp_groups import DpGroups
     from console.core.services.revisions import Revisions
 
 DEFAULT_SITE_CODE = "PS1"
@@ -115,6 +119,27 @@ class Console:
         from console.core.services.revisions import Revisions
 
         return Revisions(self.context, open_content_library, default_library_root(self.url))
+
+    @cached_property
+    def distribution_points(self) -> DistributionPoints:
+        """Distribution points: add, edit, remove, test connection."""
+        from console.core.services.distribution_points import DistributionPoints
+        from console.distribution.connect import SiteTransports
+
+        return DistributionPoints(self.context, SiteTransports(site_secrets()), site_secrets)
+
+    @cached_property
+    def dp_groups(self) -> DpGroups:
+        from console.core.services.dp_groups import DpGroups
+
+        return DpGroups(self.context, self.jobs, self.ensure_worker)
+
+    @cached_property
+    def content(self) -> ContentDistribution:
+        """Content on distribution points: assignment, per-DP state, Content Status, actions."""
+        from console.core.services.content_distribution import ContentDistribution
+
+        return ContentDistribution(self.context, self.jobs, self.ensure_worker)
 
     @property
     def registry(self) -> ClassRegistry:
@@ -199,10 +224,22 @@ def build_job_handler(console: Console, builder: WimlibImageBuilder) -> BuildJob
         def stored(done: int, total: int) -> None:
             progress(done, total, "storing the image in the content library")
 
-        return console.revisions.record_build(package_id, output, progress=stored, cancelled=cancelled).value.version
+        version = console.revisions.record_build(package_id, output, progress=stored, cancelled=cancelled).value.version
+        console.content.queue_update(package_id)  # every DP of the package gets the new version
+        return version
 
     return BuildJobHandler(console.builds.plan, builder, lambda: console.revisions.library(), record,
                            reload=console.builds.reload_from_adk)
+
+
+def site_secrets() -> SecretStore | None:
+    """The site secrets file (``console.distribution.secrets``) when this installation has it."""
+    try:
+        module = importlib.import_module("console.distribution.secrets")
+    except ImportError:
+        return None
+    store: SecretStore | None = module.site_secrets()
+    return store
 
 
 def open_content_library(root: Path) -> ContentLibrary:

@@ -17,6 +17,7 @@ class Changes:
     status_messages: bool = False
     notes: tuple[str, ...] = ()
     drivers: frozenset[int] = frozenset()  # CI_IDs of catalog drivers added, changed or removed
+    distribution: bool = False  # distribution points, groups or content on them changed
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
@@ -27,6 +28,7 @@ class Changes:
             self.status_messages or other.status_messages,
             self.notes + other.notes,
             self.drivers | other.drivers,
+            self.distribution or other.distribution,
         )
 
     @property
@@ -35,7 +37,7 @@ class Changes:
 
     @property
     def empty(self) -> bool:
-        return not (self.packages or self.folders or self.status_messages or self.drivers)
+        return not (self.packages or self.folders or self.status_messages or self.drivers or self.distribution)
 
 
 @dataclass(frozen=True)

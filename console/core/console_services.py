@@ -25,6 +25,9 @@ from console.core.services.status_messages import StatusMessages
 from console.core.sheet_layout import SheetLayout
 
 if TYPE_CHECKING:  # imported on first use by console.app
+    from console.core.services.content_distribution import ContentDistribution
+    from console.core.services.distribution_points import DistributionPoints
+    from console.core.services.dp_groups import DpGroups
     from console.core.services.revisions import Revisions
 
 # (done, total, what): progress of a long operation such as creating sample boot images.
@@ -66,6 +69,15 @@ class ConsoleServices(Protocol):
 
     @property
     def revisions(self) -> Revisions: ...
+
+    @property
+    def distribution_points(self) -> DistributionPoints: ...
+
+    @property
+    def dp_groups(self) -> DpGroups: ...
+
+    @property
+    def content(self) -> ContentDistribution: ...
 
     @property
     def registry(self) -> ClassRegistry: ...

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, Self
 
+from console.core.distribution_store import DistributionRepository
 from console.core.drivers import Driver, DriverQuery
 from console.core.jobs import Job, WorkerRecord
 
@@ -206,6 +207,8 @@ class UnitOfWork(Protocol):
     def drivers(self) -> DriverRepository: ...
     @property
     def settings(self) -> SettingsRepository: ...
+    @property
+    def distribution(self) -> DistributionRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console.core.classdef import ClassRegistry
 from console.core.values import ValueCoercer
+from console.storage.distribution_repository import SqlDistributionRepository
 from console.storage.driver_repository import SqlDriverRepository
 from console.storage.engine import READ_ONLY
 from console.storage.job_repository import SqlJobRepository
@@ -48,6 +49,7 @@ class SqlUnitOfWork:
         self.jobs = SqlJobRepository(self.session)
         self.settings = SqlSettingsRepository(self.session)
         self.drivers = SqlDriverRepository(self.session)
+        self.distribution = SqlDistributionRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -22,6 +22,7 @@ from console.core.jobs import (
     ERROR_CANCELLED,
     HandlerRegistry,
     Job,
+    JobKind,
     JobSettings,
     JobState,
     LeaseLost,
@@ -109,6 +110,24 @@ class Jobs:
             self._message(uow, job, f"Job {job.context_id} ({kind}) queued", site.code)
             uow.commit()
         return Result(job, Changes(updated=frozenset({package_id}) if package_id else frozenset(), status_messages=True))
+
+    def new_job(self, kind: str, package_id: str | None = None, payload: Mapping[str, Any] | None = None) -> Job:
+        """A queued job, not stored yet: a service that queues jobs in its own unit of work adds
+        it with ``uow.jobs.add`` (so its rows and its jobs commit together). Besides the kinds
+        with a handler here, the engine's own kinds (``JobKind``) are accepted: a worker that
+        has their handler runs them."""
+        if kind not in self.handlers and kind not in {str(k) for k in JobKind}:
+            known = ", ".join(self.handlers.kinds()) or "none"
+            raise ValidationError.single("Kind", f"there is no job kind {kind!r} (known: {known})")
+        data = dict(payload or {})
+        try:
+            json.dumps(data)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError.single("Payload", f"the job's payload must be plain JSON data: {exc}") from None
+        now = self._now()
+        return Job(context_id="{" + str(uuid.uuid4()).upper() + "}", package_id=package_id, kind=kind,
+                   state=JobState.QUEUED, progress_text="queued", queued_by=self._ctx.user, queued_at=now,
+                   updated_at=now, payload=data)
 
     def cancel(self, context_id: str) -> Result[Job]:
         """A queued job is cancelled at once; a running one stops at its next checkpoint."""

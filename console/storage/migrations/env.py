@@ -3,7 +3,10 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from console.storage import driver_schema  # noqa: F401  (registers the driver tables on Base)
+from console.storage import (
+    distribution_schema,  # noqa: F401  (registers the distribution tables on Base)
+    driver_schema,  # noqa: F401  (registers the driver tables on Base)
+)
 from console.storage.schema import Base
 
 config = context.config

@@ -1,0 +1,277 @@
+"""Content on distribution points: assignment (``AddDistributionPoints``), the per-(package, DP)
+state the distribution jobs report, Content Status, and the actions Validate, Redistribute,
+Remove and Update.
+
+Assigning a package creates its ``package_dp`` rows (INSTALL_PENDING) and queues one
+``distribute`` job per (package, DP) in the same transaction; the job's payload is
+``{"dp": NAME, "action": "install"|"update"|"redistribute"|"validate"|"remove", "version": N}``.
+The handler (``console.distribution`` jobs) reports with ``set_state`` / ``set_states`` and
+``removed``; each call updates the Content Status counters in its own write transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from console.core.changes import Changes, Result
+from console.core.distribution import ContentSummary, DpState, PackageOnDp
+from console.core.distribution_store import STATE_FIELDS, ContentQuery, StateChange
+from console.core.errors import NotFoundError, ValidationError
+from console.core.jobs import JobKind, JobState
+from console.core.ports import UnitOfWork
+from console.core.services.context import ServiceContext
+from console.core.services.jobs import Jobs
+
+ACTIONS = ("install", "update", "redistribute", "validate", "remove")
+#: the state a (package, DP) row takes when an action is queued (validate keeps the state)
+QUEUED_STATE = {"install": DpState.INSTALL_PENDING, "update": DpState.INSTALL_PENDING,
+                "redistribute": DpState.INSTALL_PENDING, "remove": DpState.REMOVAL_PENDING}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a package's DPs (or a DP's packages) and how many rows match in all."""
+
+    items: list[PackageOnDp]
+    total: int
+
+
+@dataclass(frozen=True)
+class Queued:
+    """What an action queued: the DPs it applies to and the jobs' ContextIDs."""
+
+    package_id: str
+    dps: tuple[str, ...]
+    context_ids: tuple[str, ...]
+
+
+def queue_actions(uow: UnitOfWork, jobs: Jobs, package_id: str, dp_names: Sequence[str], action: str,
+                  version: int) -> list[str]:
+    """Queue one distribute job per DP in ``uow`` (skipping a DP that already has the same
+    action queued and not started); their ContextIDs."""
+    pending = {(str(j.payload.get("dp", "")).lower(), j.payload.get("action"))
+               for j in uow.jobs.list(package_id=package_id, states=[JobState.QUEUED])
+               if j.kind == JobKind.DISTRIBUTE}
+    ids = []
+    for name in dp_names:
+        if (name.lower(), action) in pending:
+            continue
+        job = jobs.new_job(JobKind.DISTRIBUTE, package_id, {"dp": name, "action": action, "version": version})
+        uow.jobs.add(job)
+        ids.append(job.context_id)
+    return ids
+
+
+def assign(uow: UnitOfWork, jobs: Jobs, package_id: str, dp_names: Sequence[str], *, direct: bool,
+           version: int, at: datetime) -> tuple[list[str], list[str]]:
+    """Rows for DPs without the package, and an install job each: (new DPs, ContextIDs)."""
+    new = uow.distribution.assign(package_id, dp_names, direct=direct, target_version=version, at=at)
+    return new, queue_actions(uow, jobs, package_id, new, "install", version)
+
+
+class ContentDistribution:
+    def __init__(self, ctx: ServiceContext, jobs: Jobs, after_queue: Callable[[], object] | None = None) -> None:
+        self._ctx = ctx
+        self._jobs = jobs
+        self._after_queue = after_queue or (lambda: None)
+
+    # -- assignment ----------------------------------------------------------------------------
+
+    def add_distribution_points(self, package_id: str, dp_names: Sequence[str]) -> Result[Queued]:
+        """AddDistributionPoints: the package goes to each DP that does not have it yet."""
+        return self.distribute(package_id, dp_names=dp_names)
+
+    def add_groups(self, package_id: str, group_names: Sequence[str]) -> Result[Queued]:
+        """The package goes to every member of each group, and to DPs added to them later."""
+        return self.distribute(package_id, group_names=group_names)
+
+    def distribute(self, package_id: str, *, dp_names: Sequence[str] = (),
+                   group_names: Sequence[str] = ()) -> Result[Queued]:
+        if not dp_names and not group_names:
+            raise ValidationError.single("DistributionPoints", "name at least one distribution point or group")
+        with self._ctx.uow(write=True) as uow:
+            version = self._package_version(uow, package_id)
+            missing = uow.distribution.missing_dps(dp_names)
+            if missing:
+                raise NotFoundError(f"there is no distribution point named {missing[0]!r} in this site; "
+                                    "nothing was distributed")
+            members: list[str] = []
+            for group in group_names:
+                found = uow.distribution.get_group(group)
+                if found is None:
+                    raise NotFoundError(f"there is no distribution point group named {group!r} in this site; "
+                                        "nothing was distributed")
+                uow.distribution.add_group_package(found.name, package_id)
+                members.extend(found.members)
+            at = self._ctx.clock()
+            new, ids = assign(uow, self._jobs, package_id, list(dp_names), direct=True,
+                              version=version, at=at)
+            more, more_ids = assign(uow, self._jobs, package_id, members, direct=False, version=version, at=at)
+            new, ids = new + more, ids + more_ids
+            given = list({n.lower(): n for n in reversed(dp_names)}.values())[::-1]
+            given += [f"group {g}" for g in group_names]
+            targets = ", ".join(given[:5]) + (f" and {len(given) - 5} more" if len(given) > 5 else "")
+            self._message(uow, package_id, f"Package {package_id} assigned to {targets}: {len(new)} new "
+                          f"distribution point{'s' if len(new) != 1 else ''}, {len(ids)} job{'s' if len(ids) != 1 else ''} queued")
+            uow.commit()
+        if ids:
+            self._after_queue()
+        return Result(Queued(package_id, tuple(new), tuple(ids)),
+                      Changes(updated=frozenset({package_id}), status_messages=True, distribution=True))
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def validate(self, package_id: str, dp_names: Sequence[str] = ()) -> Result[Queued]:
+        """Re-hash every file of the package on the DPs (all of the package's DPs by default)."""
+        return self._action(package_id, dp_names, "validate")
+
+    def redistribute(self, package_id: str, dp_names: Sequence[str]) -> Result[Queued]:
+        return self._action(package_id, dp_names, "redistribute")
+
+    def remove(self, package_id: str, dp_names: Sequence[str]) -> Result[Queued]:
+        """Delete the package from the DPs: REMOVAL_PENDING until the job reports ``removed``."""
+        return self._action(package_id, dp_names, "remove")
+
+    def queue_update(self, package_id: str) -> Result[Queued]:
+        """After a build: every DP of the package gets the new version (only changed files travel)."""
+        return self._action(package_id, (), "update", quiet_if_none=True)
+
+    def _action(self, package_id: str, dp_names: Sequence[str], action: str, *,
+                quiet_if_none: bool = False) -> Result[Queued]:
+        with self._ctx.uow(write=True) as uow:
+            version = self._package_version(uow, package_id)
+            holding = uow.distribution.dps_of_package(package_id)
+            by_key = {n.lower(): n for n in holding}
+            if dp_names:
+                missing = [n for n in dp_names if n.lower() not in by_key]
+                if missing:
+                    if uow.distribution.missing_dps(missing[:1]):
+                        raise NotFoundError(f"there is no distribution point named {missing[0]!r} in this site; "
+                                            "nothing was queued")
+                    raise ValidationError.single("DistributionPoint", f"package {package_id} is not on distribution "
+                                                 f"point {missing[0]}; distribute it there first")
+                targets = [by_key[n.lower()] for n in dict.fromkeys(dp_names)]
+            else:
+                targets = holding
+            if action == "update":
+                rows, _ = uow.distribution.query_rows(ContentQuery(package_id=package_id, limit=None))
+                removing = {r.dp_name for r in rows if r.state in (DpState.REMOVAL_PENDING, DpState.REMOVAL_RETRYING,
+                                                                   DpState.REMOVAL_FAILED)}
+                targets = [t for t in targets if t not in removing]
+            if not targets and not quiet_if_none:
+                raise ValidationError.single("DistributionPoint", f"package {package_id} is not on any distribution "
+                                             "point; nothing was queued")
+            state = QUEUED_STATE.get(action)
+            if state is not None and targets:
+                fields = {"target_version": version, "next_retry": None}
+                uow.distribution.set_states([StateChange(package_id, t, state, fields) for t in targets],
+                                            at=self._ctx.clock())
+            ids = queue_actions(uow, self._jobs, package_id, targets, action, version)
+            if targets:
+                self._message(uow, package_id, f"{action.capitalize()} of package {package_id} queued for "
+                              f"{len(targets)} distribution point{'s' if len(targets) != 1 else ''}")
+            uow.commit()
+        if ids:
+            self._after_queue()
+        return Result(Queued(package_id, tuple(targets), tuple(ids)),
+                      Changes(updated=frozenset({package_id}), status_messages=bool(targets), distribution=True))
+
+    # -- what the distribution job reports -----------------------------------------------------
+
+    def set_state(self, package_id: str, dp_name: str, state: DpState, **fields: Any) -> PackageOnDp:
+        """One (package, DP) row's state and fields (``STATE_FIELDS``); counters follow in the
+        same transaction."""
+        self.set_states([StateChange(package_id, dp_name, state, fields)])
+        row = self.row(package_id, dp_name)
+        assert row is not None
+        return row
+
+    def set_states(self, changes: Sequence[StateChange]) -> int:
+        """A batch of state changes in one write transaction; how many rows changed. A change
+        for a row that does not exist (removed meanwhile) is skipped."""
+        for change in changes:
+            unknown = set(change.fields) - set(STATE_FIELDS)
+            if unknown:
+                raise ValidationError.single(sorted(unknown)[0], f"{sorted(unknown)[0]!r} is not a (package, DP) field")
+        with self._ctx.uow(write=True) as uow:
+            done = uow.distribution.set_states(list(changes), at=self._ctx.clock())
+            uow.commit()
+        return done
+
+    def removed(self, package_id: str, dp_name: str) -> bool:
+        """The package is gone from the DP: its row goes (counters follow)."""
+        with self._ctx.uow(write=True) as uow:
+            gone = uow.distribution.delete_rows(package_id, [dp_name]) > 0
+            if gone:
+                self._message(uow, package_id, f"Package {package_id} removed from distribution point {dp_name}")
+            uow.commit()
+        return gone
+
+    # -- Content Status ------------------------------------------------------------------------
+
+    def row(self, package_id: str, dp_name: str) -> PackageOnDp | None:
+        with self._ctx.uow() as uow:
+            return uow.distribution.get_row(package_id, dp_name)
+
+    def content_status(self, package_id: str, *, states: Sequence[DpState] = (), text: str = "", offset: int = 0,
+                       limit: int | None = 100) -> Page:
+        """A package's DPs by name, filtered and paged (the first page answers from an index)."""
+        with self._ctx.uow() as uow:
+            items, total = uow.distribution.query_rows(ContentQuery(package_id=package_id, states=tuple(states),
+                                                                    text=text, offset=offset, limit=limit))
+        return Page(items, total)
+
+    def packages_on_dp(self, dp_name: str, *, states: Sequence[DpState] = (), text: str = "", offset: int = 0,
+                       limit: int | None = 100) -> Page:
+        with self._ctx.uow() as uow:
+            if uow.distribution.get_dp(dp_name) is None:
+                raise NotFoundError(f"there is no distribution point named {dp_name!r} in this site")
+            items, total = uow.distribution.query_rows(ContentQuery(dp_name=dp_name, states=tuple(states),
+                                                                    text=text, offset=offset, limit=limit))
+        return Page(items, total)
+
+    def summary(self, package_id: str) -> ContentSummary:
+        with self._ctx.uow() as uow:
+            return uow.distribution.package_summary(package_id)
+
+    def summaries(self, package_ids: Sequence[str] | None = None, *, offset: int = 0,
+                  limit: int | None = None) -> list[ContentSummary]:
+        """Per package counters (packages on at least one DP), by PackageID."""
+        with self._ctx.uow() as uow:
+            return uow.distribution.package_summaries(package_ids, offset=offset, limit=limit)
+
+    def dp_summary(self, dp_name: str) -> ContentSummary:
+        with self._ctx.uow() as uow:
+            if uow.distribution.get_dp(dp_name) is None:
+                raise NotFoundError(f"there is no distribution point named {dp_name!r} in this site")
+            return uow.distribution.dp_summary(dp_name)
+
+    def dp_summaries(self) -> dict[str, ContentSummary]:
+        with self._ctx.uow() as uow:
+            return uow.distribution.dp_summaries()
+
+    def groups_of_package(self, package_id: str) -> list[str]:
+        with self._ctx.uow() as uow:
+            return uow.distribution.groups_of_package(package_id)
+
+    def recount(self) -> tuple[list[ContentSummary], list[ContentSummary]]:
+        """Counters computed from the rows (per package, per DP), for a check."""
+        with self._ctx.uow() as uow:
+            return uow.distribution.recount()
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _package_version(self, uow: UnitOfWork, package_id: str) -> int:
+        record = uow.packages.get(package_id, lazy=False)
+        if record is None:
+            raise NotFoundError(f"there is no boot image package {package_id!r}; nothing was changed")
+        return int(record.values.get("SourceVersion") or 0)
+
+    def _message(self, uow: UnitOfWork, package_id: str | None, text: str) -> None:
+        site = uow.sites.local()
+        uow.status.add(time=self._ctx.clock(), severity="information", kind="distribution", package_id=package_id,
+                       text=text, user=self._ctx.user, site_code=site.code if site else "")
+
