@@ -31,7 +31,7 @@ from console.core.distribution import PACKAGES_FOLDER, DpConnection, TransportEr
 from console.distribution.throttle import TokenBucket
 
 TEMP_FOLDER = "Temp"
-BLOCK = 1 << 20
+BLOCK = 256 * 1024
 #: (sha256, size) of one FileLib object
 Blob = tuple[str, int]
 
