@@ -115,12 +115,20 @@ def dist(console, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[D
     for name, value in FAST.items():
         monkeypatch.setenv(name, value)
     console.settings.set_content_library_root(str(tmp_path / "ContentLib"))
+    quiet(console)
     site = Distribution(console, tmp_path)
     yield site
     for process in site.started:
         if process.poll() is None:
             process.kill()
             process.wait(timeout=30)
+
+
+def quiet(console) -> None:
+    """The tests start their own workers: queuing does not start the embedded detached worker."""
+    from console.core.services.content_distribution import ContentDistribution
+
+    console.__dict__["content"] = ContentDistribution(console.context, console.jobs)
 
 
 def filelib_objects(root: Path) -> dict[str, Path]:

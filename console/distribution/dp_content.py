@@ -47,10 +47,12 @@ class SiteToDp:
         manifest = self._manifest(package_id, version)
         counters = Counters()
         blobs = sorted(manifest.blobs()) if everything else self.remote.missing(manifest)
-        total = [sum(n for _, n in blobs)]
+        whole = sum(n for _, n in manifest.blobs())
+        # progress over the whole version: what the DP already holds counts as done
+        base, total = whole - sum(n for _, n in blobs), [whole]
 
         def report() -> None:
-            tick(counters.bytes_done, total[0], counters.objects_sent, counters.bytes_sent)
+            tick(base + counters.bytes_done, total[0], counters.objects_sent, counters.bytes_sent)
 
         for _ in range(2):
             self.remote.send_objects(blobs, self.site.blob_path, counters, tick=report)
