@@ -220,3 +220,18 @@ def test_permission_denied_on_the_dp_is_named_and_not_retried(x64_facts):
             site.close()
     finally:
         shutil.rmtree(folder)
+
+
+def test_one_package_goes_to_several_dps_at_once_on_several_workers(dist, built):  # noqa: F811
+    names = ["DP21", "DP22"]
+    for name in names:
+        dist.add_dp(name, rate_limit_kbps=6144)  # ~2.5 s each
+    dist.console.content.add_distribution_points(PID, names)
+    a, b = dist.worker("--until-idle"), dist.worker("--until-idle")
+    assert a.wait(timeout=300) == 0 and b.wait(timeout=300) == 0
+    jobs = dist.jobs(PID)
+    assert all(j.state == JobState.SUCCEEDED for j in jobs), dist.logs()
+    spans = sorted((datetime.fromisoformat(j.completed[0].finished_at), datetime.fromisoformat(j.completed[-1].finished_at))
+                   for j in jobs)
+    assert spans[1][0] < spans[0][1]  # the two DPs were served at the same time
+    assert len({run.worker for j in jobs for run in j.completed}) == 2
