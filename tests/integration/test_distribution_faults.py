@@ -235,3 +235,20 @@ def test_one_package_goes_to_several_dps_at_once_on_several_workers(dist, built)
                    for j in jobs)
     assert spans[1][0] < spans[0][1]  # the two DPs were served at the same time
     assert len({run.worker for j in jobs for run in j.completed}) == 2
+
+
+def test_cancel_stops_the_send_at_its_next_checkpoint_and_the_dp_keeps_no_pointer(dist, built):  # noqa: F811
+    dist.add_dp("DP31", rate_limit_kbps=2048)
+    dist.console.content.add_distribution_points(PID, ["DP31"])
+    worker = dist.worker()
+    wait_for(lambda: dist.jobs(PID)[0].step == "send" and dist.jobs(PID)[0].progress > 0, "the send to start")
+    dist.console.jobs.cancel(dist.jobs(PID)[0].context_id)
+    wait_for(lambda: dist.jobs(PID)[0].finished, "the job to stop", timeout=30)
+    worker.kill()
+    [job] = dist.jobs(PID)
+    assert job.state == JobState.CANCELLED and job.step_results.get("send") is None
+    row = dist.row(PID, "DP31")
+    assert row.state == DpState.INSTALL_FAILED and row.last_error == "install was cancelled"
+    root = dist.dp_root("DP31")
+    assert not (root / "PkgLib" / f"{PID}.json").exists()
+    assert_only_verified_objects(root)
