@@ -39,7 +39,7 @@ from console.metadata.cimxml import load_classes
 from console.metadata.input_locales import load_input_locales
 from console.metadata.optional_components import load_optional_components
 from console.metadata.sheet_layouts import sheet_layout_for
-from console.paths import classes_dir, data_dir, resources_dir
+from console.paths import classes_dir, config_dir, data_dir, resources_dir
 from console.servicing.builder import WimlibImageBuilder, export_default_boot_image
 from console.storage.engine import DatabaseError, create_site_engine, default_database_url, sqlite_path, upgrade
 from console.storage.unit_of_work import SqlUnitOfWorkFactory
@@ -115,6 +115,13 @@ class Console:
     settings: SiteSettings
     builds: ImageBuilds
 
+    def open_secrets(self, *, use_keyring: bool = False) -> SecretStore:
+        """DP passwords: the site secrets file (site setting SecretsFile), and with ``use_keyring``
+        (the administrator's GUI session) the desktop keyring too when one is available."""
+        from console.distribution.secrets import site_secrets
+
+        return site_secrets(Path(self.settings.secrets_file()), use_keyring=use_keyring)
+
     @cached_property
     def revisions(self) -> Revisions:
         """Revisions of package content in the site's content library (imported on first use)."""
@@ -128,7 +135,8 @@ class Console:
         from console.core.services.distribution_points import DistributionPoints
         from console.distribution.connect import SiteTransports
 
-        return DistributionPoints(self.context, SiteTransports(site_secrets()), site_secrets)
+        secrets = self.open_secrets()
+        return DistributionPoints(self.context, SiteTransports(secrets), lambda: secrets)
 
     @cached_property
     def dp_groups(self) -> DpGroups:
@@ -195,7 +203,8 @@ def open_console(
                          images=WimReader(), input_locales=load_input_locales())
     packages = BootImagePackages(ctx)
     drivers = DriverCatalog(ctx, FileDriverReader())
-    settings = SiteSettings(ctx, AdkFolder(), default_content_library_root=str(default_library_root(url)))
+    settings = SiteSettings(ctx, AdkFolder(), default_content_library_root=str(default_library_root(url)),
+                            default_secrets_file=str(default_secrets_file(url)))
     builder = WimlibImageBuilder(WimReader(), resolve_locale=locale_resolver(ctx.input_locales))
 
     def export_default(adk_folder: str, architecture: str, index: int, path: str) -> None:
@@ -242,10 +251,9 @@ def distribution_job_handler(console: Console) -> DistributionJobHandler:
     from console.distribution.connect import SiteTransports
     from console.distribution.dp_content import SiteToDp
 
-    transports = SiteTransports(site_secrets())
-
     def open_dp(dp: DistributionPoint, tag: str) -> SiteToDp:
-        return SiteToDp(console.revisions.library(), dp, transports, tag)
+        # the secrets file is read when a job opens a DP (it may have changed since the worker started)
+        return SiteToDp(console.revisions.library(), dp, SiteTransports(console.open_secrets()), tag)
 
     def running_dps() -> int:
         return sum(1 for job in console.jobs.list(states=[JobState.RUNNING]) if job.kind == JobKind.DISTRIBUTE)
@@ -256,16 +264,6 @@ def distribution_job_handler(console: Console) -> DistributionJobHandler:
         settings=console.jobs.settings, clock=console.context.clock, running_dps=running_dps,
         max_dps=console.settings.max_concurrent_dps,
     )
-
-
-def site_secrets() -> SecretStore | None:
-    """The site secrets file (``console.distribution.secrets``) when this installation has it."""
-    try:
-        module = importlib.import_module("console.distribution.secrets")
-    except ImportError:
-        return None
-    store: SecretStore | None = module.site_secrets()
-    return store
 
 
 def open_content_library(root: Path) -> ContentLibrary:
@@ -284,6 +282,14 @@ def default_library_root(url: str) -> Path:
     if path is None or path.resolve() == (data_dir() / "site.db").resolve():
         return data_dir() / "ContentLib"
     return path.parent / f"{path.stem}-ContentLib"
+
+
+def default_secrets_file(url: str) -> Path:
+    """The site secrets file until the site setting SecretsFile names another: beside a SQLite
+    site database, in the user's configuration folder for a server database."""
+    from console.distribution.secrets import default_secrets_path
+
+    return default_secrets_path(sqlite_path(url), data_dir(), config_dir())
 
 
 def ensure_default_site(console: ConsoleServices, code: str = DEFAULT_SITE_CODE) -> None:

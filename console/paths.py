@@ -26,3 +26,9 @@ def data_dir() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("bootimage-console", appauthor=False))
+
+
+def config_dir() -> Path:
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("bootimage-console", appauthor=False))

@@ -19,7 +19,8 @@ os.environ["XDG_DATA_HOME"] = os.path.join(_SANDBOX, "data")
 os.environ["XDG_CONFIG_HOME"] = os.path.join(_SANDBOX, "config")
 os.environ["BOOTIMAGE_DB"] = f"sqlite:///{os.path.join(_SANDBOX, 'default-site.db')}"
 
-pytest_plugins = ["tests.wim_fixtures"]  # real WIM files built with wimlib-imagex
+# real WIM files built with wimlib-imagex; a private smbd for the SMB transport
+pytest_plugins = ["tests.wim_fixtures", "tests.servers.smbd"]
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

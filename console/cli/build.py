@@ -39,6 +39,9 @@ def register(sub: Any) -> None:
                           help="what every built boot image runs after the prestart command (\"\" = none)")
     settings.add_argument("--content-library-root", metavar="FOLDER",
                           help="where the site's content library lives (\"\" = the default under the data folder)")
+    settings.add_argument("--secrets-file", metavar="FILE",
+                          help="the site secrets file with the distribution points' passwords, mode 0600 "
+                               "(\"\" = the default beside the site database)")
     settings.add_argument("--json", action="store_true")
     settings.set_defaults(func=cmd_settings)
 
@@ -94,8 +97,10 @@ def cmd_settings(args: argparse.Namespace) -> None:
         s.set_deployment_command(args.deployment_command)
     if args.content_library_root is not None:
         s.set_content_library_root(args.content_library_root)
+    if args.secrets_file is not None:
+        s.set_secrets_file(args.secrets_file)
     values = {"WindowsAdkPath": s.windows_adk_path(), "DeploymentCommand": s.deployment_command(),
-              "ContentLibraryRoot": s.content_library_root()}
+              "ContentLibraryRoot": s.content_library_root(), "SecretsFile": s.secrets_file()}
     if args.json:
         emit_json(values)
     else:

@@ -15,4 +15,8 @@ class SiteTransports:
     def connect(self, dp: DistributionPoint) -> DpConnection:
         if dp.transport is TransportKind.FOLDER:
             return connect_folder(dp)
-        raise NotImplementedError(f"transport {dp.transport}")  # smb and ssh: console.distribution.smb / .ssh
+        if dp.transport is TransportKind.SMB:
+            from console.distribution.smb import connect_smb  # smbprotocol loads only when an SMB DP is used
+
+            return connect_smb(dp, self.secrets)
+        raise NotImplementedError(f"transport {dp.transport}")  # ssh: console.distribution.ssh

@@ -176,3 +176,18 @@ def test_packages_on_a_dp_and_summaries_page(site):
     assert site.content.summaries(["PS100002"])[0].success == 1
     with pytest.raises(NotFoundError):
         site.content.packages_on_dp("DP99")
+
+
+def test_a_package_on_distribution_points_cannot_be_deleted_until_removed_from_them(site):
+    site.dp_groups.add("Empty")
+    site.content.add_groups("PS100002", ["Empty"])  # a group without members: no row, still an assignment
+    site.content.add_distribution_points("PS100001", ["DP01", "DP02"])
+    with pytest.raises(ValidationError, match="PS100001 is on 2 distribution points; remove it from them first"):
+        site.packages.delete("PS100001")
+    assert site.packages.get("PS100001")["PackageID"] == "PS100001"
+    for dp in ("DP01", "DP02"):
+        site.content.removed("PS100001", dp)
+    site.packages.delete("PS100001")
+    site.packages.delete("PS100002")
+    assert site.dp_groups.packages("Empty") == []
+    assert site.content.summaries() == []

@@ -11,7 +11,7 @@ from console.core.distribution import DistributionPoint, TransportError, Transpo
 from console.distribution.connect import SiteTransports
 
 #: fixture names that give a DistributionPoint on a real server (the SMB and SSH fixtures add theirs)
-TRANSPORTS = ["folder_dp"]
+TRANSPORTS = ["folder_dp", "smb_dp"]
 
 
 @pytest.fixture
@@ -22,9 +22,9 @@ def folder_dp(tmp_path):
 
 
 @pytest.fixture(params=TRANSPORTS)
-def connection(request):
+def connection(request, dp_secrets):
     dp = request.getfixturevalue(request.param)
-    conn = SiteTransports().connect(dp)
+    conn = SiteTransports(dp_secrets).connect(dp)  # the DP's password, if any, is in dp_secrets
     yield conn
     conn.close()
 

@@ -299,6 +299,12 @@ class BootImagePackages(SourceImageMethods):
             self._check_owner(record, site.code)
             if expected_version:
                 self._check_version(record, expected_version)
+            held = uow.distribution.package_summary(record.values["PackageID"]).targeted
+            if held:
+                raise ValidationError.single("PackageID", f"{record.values['PackageID']} is on {held} distribution "
+                                             f"point{'s' if held != 1 else ''}; remove it from them first "
+                                             "(Content Locations, or bootimage content remove ID --dp NAME)")
+            uow.distribution.forget_package(record.values["PackageID"])
             uow.packages.delete(record.values["PackageID"])
             self._status(uow, record.values["PackageID"], f"Boot image {record.values['PackageID']} ({record.values['Name']}) deleted", site.code)
             uow.commit()

@@ -76,7 +76,7 @@ class ContentDistribution:
     def __init__(self, ctx: ServiceContext, jobs: Jobs, after_queue: Callable[[], object] | None = None) -> None:
         self._ctx = ctx
         self._jobs = jobs
-        self._after_queue = after_queue or (lambda: None)
+        self.after_queue: Callable[[], object] = after_queue or (lambda: None)
 
     # -- assignment ----------------------------------------------------------------------------
 
@@ -118,7 +118,7 @@ class ContentDistribution:
                           f"distribution point{'s' if len(new) != 1 else ''}, {len(ids)} job{'s' if len(ids) != 1 else ''} queued")
             uow.commit()
         if ids:
-            self._after_queue()
+            self.after_queue()
         return Result(Queued(package_id, tuple(new), tuple(ids)),
                       Changes(updated=frozenset({package_id}), status_messages=True, distribution=True))
 
@@ -175,9 +175,21 @@ class ContentDistribution:
                               f"{len(targets)} distribution point{'s' if len(targets) != 1 else ''}")
             uow.commit()
         if ids:
-            self._after_queue()
+            self.after_queue()
         return Result(Queued(package_id, tuple(targets), tuple(ids)),
                       Changes(updated=frozenset({package_id}), status_messages=bool(targets), distribution=True))
+
+    def refresh(self, package_id: str) -> Result[Queued]:
+        """RefreshPkgSource: a ``refresh`` job rebuilds the package when its source changed,
+        then updates every DP of the package."""
+        with self._ctx.uow(write=True) as uow:
+            self._package_version(uow, package_id)
+            job = self._jobs.new_job(JobKind.REFRESH, package_id, {})
+            uow.jobs.add(job)
+            self._message(uow, package_id, f"Refresh of package {package_id} queued (job {job.context_id})")
+            uow.commit()
+        self.after_queue()
+        return Result(Queued(package_id, (), (job.context_id,)), Changes(status_messages=True))
 
     # -- what the distribution job reports -----------------------------------------------------
 

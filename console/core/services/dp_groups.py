@@ -35,7 +35,7 @@ class DpGroups:
     def __init__(self, ctx: ServiceContext, jobs: Jobs, after_queue: Callable[[], object] | None = None) -> None:
         self._ctx = ctx
         self._jobs = jobs
-        self._after_queue = after_queue or (lambda: None)
+        self.after_queue: Callable[[], object] = after_queue or (lambda: None)
 
     def list(self) -> list[DpGroup]:
         with self._ctx.uow() as uow:
@@ -113,7 +113,7 @@ class DpGroups:
                               + (f"; {len(ids)} install jobs queued for the group's packages" if ids else ""))
             uow.commit()
         if ids:
-            self._after_queue()
+            self.after_queue()
         return Result(MembersChanged(self.get(group.name), tuple(added), tuple(ids)),
                       Changes(status_messages=bool(added), distribution=True))
 

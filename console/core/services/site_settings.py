@@ -16,16 +16,21 @@ DEPLOYMENT_COMMAND = "DeploymentCommand"
 #: Where the site's content library lives (its ``work`` folder holds builds in progress);
 #: "" = ``<data dir>/ContentLib``. The content library uses the same setting.
 CONTENT_LIBRARY_ROOT = "ContentLibraryPath"  # also read by the revisions service
+#: The site secrets file (DP passwords, mode 0600, outside the database); "" = the default
+#: (beside a SQLite site database, else in the user's configuration folder).
+SECRETS_FILE = "SecretsFile"
 MAX_SETTING_LENGTH = 4096
 #: The site's limit of distribution points served at once by its workers.
 MAX_CONCURRENT_DPS = "MaxConcurrentDistributionPoints"
 
 
 class SiteSettings:
-    def __init__(self, ctx: ServiceContext, adk: WindowsAdk, default_content_library_root: str = "") -> None:
+    def __init__(self, ctx: ServiceContext, adk: WindowsAdk, default_content_library_root: str = "",
+                 default_secrets_file: str = "") -> None:
         self._ctx = ctx
         self._adk = adk
         self._default_library = default_content_library_root
+        self._default_secrets = default_secrets_file
 
     def windows_adk_path(self) -> str:
         with self._ctx.uow() as uow:
@@ -99,6 +104,23 @@ class SiteSettings:
                                          f"not {count}; nothing was changed")
         self._set(MAX_CONCURRENT_DPS, str(int(count)))
         return Result(int(count), Changes())
+
+    # -- distribution points -----------------------------------------------------------------
+
+    def secrets_file(self) -> str:
+        """The site secrets file: the setting SecretsFile, else the default."""
+        return self._get(SECRETS_FILE) or self._default_secrets
+
+    def set_secrets_file(self, path: str) -> Result[str]:
+        """Where the console and every worker read DP passwords ("" = back to the default). An
+        absolute file path; the file is made (mode 0600) when the first password is stored."""
+        text = path.strip()
+        if "\0" in text or (text and not Path(text).is_absolute()):
+            raise ValidationError.single(SECRETS_FILE, f"the secrets file {text!r} must be an absolute file path "
+                                         "(every worker reads it by that path); nothing was changed")
+        _check_length(SECRETS_FILE, text)
+        self._set(SECRETS_FILE, text)
+        return Result(self.secrets_file(), Changes())
 
     def _get(self, key: str) -> str:
         with self._ctx.uow() as uow:
