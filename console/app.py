@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from console.core.services.distribution_job import DistributionJobHandler
     from console.core.services.distribution_points import DistributionPoints
     from console.core.services.dp_groups import DpGroups
+    from console.core.services.refresh_job import RefreshJobHandler
     from console.core.services.revisions import Revisions
     from console.distribution.dp_content import SiteToDp
 
@@ -217,6 +218,7 @@ def open_console(
                       drivers=drivers, settings=settings, builds=builds)
     handlers.register(build_job_handler(console, builder))
     handlers.register(distribution_job_handler(console))
+    handlers.register(refresh_job_handler(console))
 
     def queue_build(package_id: str, payload: Mapping[str, Any]) -> str:
         job = console.jobs.queue(BUILD_KIND, package_id, payload).value
@@ -242,6 +244,25 @@ def build_job_handler(console: Console, builder: WimlibImageBuilder) -> BuildJob
 
     return BuildJobHandler(console.builds.plan, builder, lambda: console.revisions.library(), record,
                            reload=console.builds.reload_from_adk)
+
+
+def refresh_job_handler(console: Console) -> RefreshJobHandler:
+    """RefreshPkgSource: rebuild when the source changed (the build then updates every DP),
+    else update every DP of the package. ``RefreshPkgSourceFlag=true`` queues it once."""
+    from console.core.services.build_job import BUILD_KIND
+    from console.core.services.refresh_job import RefreshJobHandler
+
+    def queue_build(package_id: str) -> str:
+        open_builds = [j for j in console.jobs.list(package_id=package_id, states=[JobState.QUEUED])
+                       if j.kind == BUILD_KIND]
+        return open_builds[0].context_id if open_builds else console.jobs.queue(BUILD_KIND, package_id, {}).value.context_id
+
+    def queue_refresh(package_id: str) -> str:
+        return console.content.refresh(package_id).value.context_ids[0]
+
+    console.packages.queue_refresh = queue_refresh
+    return RefreshJobHandler(source_change=console.revisions.source_change, queue_build=queue_build,
+                             queue_update=lambda pid: len(console.content.queue_update(pid).value.context_ids))
 
 
 def distribution_job_handler(console: Console) -> DistributionJobHandler:
