@@ -18,3 +18,8 @@ def jobs_stay_queued(console) -> Iterator[None]:
     console.jobs.register_worker(PARKED, "localhost", os.getpid(), ["parked"])
     yield
     console.jobs.unregister_worker(PARKED)
+
+
+def wait_rows(qtbot, panel, count: int, timeout: int = 10000) -> None:
+    """Until a Content Locations panel (or page) has read all its rows and shows ``count``."""
+    qtbot.waitUntil(lambda: panel.model.complete and panel.model.rowCount() == count, timeout=timeout)
