@@ -86,7 +86,7 @@ def test_distribute_install_validate_redistribute_remove_through_the_gui(qtbot, 
     panel.select_dps("DP02")
     assert panel.details.isVisible()
     assert "Install failed" in panel.details.text() and "damaged" in panel.details.text()
-    assert "1 failed" in panel.summary.text()
+    qtbot.waitUntil(lambda: panel.summary.text() == "Installed on 1 of 2 distribution points, 1 failed", timeout=10000)
 
     panel.redistribute_button.click()
     qtbot.waitUntil(lambda: "Redistribution queued for DP02" in panel.banner.text(), timeout=10000)
