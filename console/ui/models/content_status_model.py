@@ -28,27 +28,29 @@ def percent_text(summary: ContentSummary) -> str:
 
 
 class SummaryModel(PagedTableModel):
-    """Rows: ``ContentSummary`` (``key``: PackageID or DP name); ``names`` gives a package's name."""
+    """Rows: (``ContentSummary``, a package's name or ""); ``key`` is the PackageID or DP name."""
 
     def __init__(self, tasks: TaskRunner, first: str = "Package", parent: QObject | None = None) -> None:
         super().__init__(tasks, parent=parent)
         self.headers = (first, "Targeted", "Success", "In progress", "Error", "Unknown", "Status")
-        self.names: dict[str, str] = {}
 
     def summary(self, row: int) -> ContentSummary | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self._rows[row][0] if 0 <= row < len(self._rows) else None
+
+    def name(self, row: int) -> str:
+        return str(self._rows[row][1]) if 0 <= row < len(self._rows) else ""
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        summary: ContentSummary | None = self.row_at(index)
-        if summary is None:
+        row = self.row_at(index)
+        if row is None:
             return None
+        summary, name = row
         column = index.column()
         counts = (summary.targeted, summary.success, summary.in_progress, summary.errors, summary.unknown)
         if role == CountsRole:
             return (summary.success, summary.in_progress, summary.errors, summary.unknown, summary.targeted)
         if role in (Qt.ItemDataRole.DisplayRole, SortRole):
             if column == 0:
-                name = self.names.get(summary.key)
                 return f"{summary.key} — {name}" if name and role == Qt.ItemDataRole.DisplayRole else summary.key
             if column == BAR_COLUMN:
                 return percent_text(summary) if role == Qt.ItemDataRole.DisplayRole else summary.success

@@ -216,18 +216,16 @@ class ContentStatusPage(QWidget):
 
     def _package_loader(self) -> Any:
         console, text = self.console, self.search.text().strip()
-        ids: list[str] | None = None
+        names: dict[str, str] = {}
 
-        def load(offset: int, limit: int) -> Sequence[ContentSummary]:
-            nonlocal ids
+        def load(offset: int, limit: int) -> Sequence[tuple[ContentSummary, str]]:
             if offset == 0:  # names for the rows (and the search), read once per refresh
                 page = console.packages.query(PackageQuery(text=text), lazy=False, count=False)
-                names = {str(p["PackageID"]): str(p["Name"]) for p in page.items}
-                self.summaries.names = names
-                ids = sorted(names) if text else None
-            if ids is not None and not ids:
-                return []
-            return console.content.summaries(ids, offset=offset, limit=limit)
+                names.update({str(p["PackageID"]): str(p["Name"]) for p in page.items})
+                if text and not names:
+                    return []
+            ids = sorted(names) if text else None
+            return [(s, names.get(s.key, "")) for s in console.content.summaries(ids, offset=offset, limit=limit)]
 
         return load
 
@@ -235,11 +233,11 @@ class ContentStatusPage(QWidget):
         console, text = self.console, self.search.text().strip().casefold()
         found: list[ContentSummary] = []
 
-        def load(offset: int, limit: int) -> Sequence[ContentSummary]:
+        def load(offset: int, limit: int) -> Sequence[tuple[ContentSummary, str]]:
             if offset == 0:  # one read of the per-DP counters (every DP has its row), sorted here
                 by_name = console.content.dp_summaries()
                 found[:] = [by_name[name] for name in sorted(by_name, key=str.casefold) if text in name.casefold()]
-            return found[offset:offset + limit]
+            return [(s, "") for s in found[offset:offset + limit]]
 
         return load
 
@@ -271,7 +269,7 @@ class ContentStatusPage(QWidget):
         text = self.detail_search.text().strip()
         content = self.console.content
         if self.mode() == BY_PACKAGE:
-            name = self.summaries.names.get(key, "")
+            name = self.summaries.name(self.summary_filter.mapToSource(self.summary_view.currentIndex()).row())
             self.detail_title.setText(f"Distribution points of {key}" + (f" — {name}" if name else ""))
 
             def load(offset: int, limit: int) -> Sequence[Any]:
