@@ -23,7 +23,7 @@ from console.core.classdef import ClassRegistry
 from console.core.console_services import ConsoleServices
 from console.core.errors import ConsoleError
 from console.core.instance import Instance
-from console.core.jobs import HandlerRegistry
+from console.core.jobs import HandlerRegistry, JobKind, JobState
 from console.core.optional_components import OptionalComponentCatalog
 from console.core.revision_types import BuiltImage as BuildOutput
 from console.core.services import BootImagePackages, Folders, ServiceContext, Sites, StatusMessages
@@ -48,11 +48,14 @@ from console.wim.samples import Progress, import_sample_boot_images
 
 if TYPE_CHECKING:
     from console.core.content import ContentLibrary
-    from console.core.distribution import SecretStore
+    from console.core.distribution import DistributionPoint, SecretStore
     from console.core.services.content_distribution import ContentDistribution
+    from console.core.services.distribution_job import DistributionJobHandler
     from console.core.services.distribution_points import DistributionPoints
     from console.core.services.dp_groups import DpGroups
+    from console.core.services.refresh_job import RefreshJobHandler
     from console.core.services.revisions import Revisions
+    from console.distribution.dp_content import SiteToDp
 
 DEFAULT_SITE_CODE = "PS1"
 
@@ -214,6 +217,8 @@ def open_console(
     console = Console(url, engine, ctx, packages, Folders(ctx), Sites(ctx), StatusMessages(ctx), Jobs(ctx, handlers),
                       drivers=drivers, settings=settings, builds=builds)
     handlers.register(build_job_handler(console, builder))
+    handlers.register(distribution_job_handler(console))
+    handlers.register(refresh_job_handler(console))
 
     def queue_build(package_id: str, payload: Mapping[str, Any]) -> str:
         job = console.jobs.queue(BUILD_KIND, package_id, payload).value
@@ -239,6 +244,47 @@ def build_job_handler(console: Console, builder: WimlibImageBuilder) -> BuildJob
 
     return BuildJobHandler(console.builds.plan, builder, lambda: console.revisions.library(), record,
                            reload=console.builds.reload_from_adk)
+
+
+def refresh_job_handler(console: Console) -> RefreshJobHandler:
+    """RefreshPkgSource: rebuild when the source changed (the build then updates every DP),
+    else update every DP of the package. ``RefreshPkgSourceFlag=true`` queues it once."""
+    from console.core.services.build_job import BUILD_KIND
+    from console.core.services.refresh_job import RefreshJobHandler
+
+    def queue_build(package_id: str) -> str:
+        open_builds = [j for j in console.jobs.list(package_id=package_id, states=[JobState.QUEUED])
+                       if j.kind == BUILD_KIND]
+        return open_builds[0].context_id if open_builds else console.jobs.queue(BUILD_KIND, package_id, {}).value.context_id
+
+    def queue_refresh(package_id: str) -> str:
+        return console.content.refresh(package_id).value.context_ids[0]
+
+    console.packages.queue_refresh = queue_refresh
+    return RefreshJobHandler(source_change=console.revisions.source_change, queue_build=queue_build,
+                             queue_update=lambda pid: len(console.content.queue_update(pid).value.context_ids))
+
+
+def distribution_job_handler(console: Console) -> DistributionJobHandler:
+    """The ``distribute`` job: the site's library to one DP through its transport; states into
+    ``console.content``. The site's limit of DPs served at once counts running distribute jobs."""
+    from console.core.services.distribution_job import DistributionJobHandler
+    from console.distribution.connect import SiteTransports
+    from console.distribution.dp_content import SiteToDp
+
+    def open_dp(dp: DistributionPoint, tag: str) -> SiteToDp:
+        # the secrets file is read when a job opens a DP (it may have changed since the worker started)
+        return SiteToDp(console.revisions.library(), dp, SiteTransports(console.open_secrets()), tag)
+
+    def running_dps() -> int:
+        return sum(1 for job in console.jobs.list(states=[JobState.RUNNING]) if job.kind == JobKind.DISTRIBUTE)
+
+    return DistributionJobHandler(
+        find_dp=lambda name: console.distribution_points.find(name) if name else None, open_dp=open_dp,
+        current_version=lambda pid: console.revisions.library().current_version(pid), states=console.content,
+        settings=console.jobs.settings, clock=console.context.clock, running_dps=running_dps,
+        max_dps=console.settings.max_concurrent_dps,
+    )
 
 
 def open_content_library(root: Path) -> ContentLibrary:

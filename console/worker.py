@@ -32,6 +32,7 @@ from console.core.jobs import (
     ERROR_FAILED,
     ERROR_INTERNAL,
     Cancelled,
+    Deferred,
     Job,
     JobError,
     JobSettings,
@@ -221,6 +222,8 @@ class Worker:
         except Cancelled:
             self._end(job, JobState.CANCELLED, ERROR_CANCELLED,
                       f"cancelled on request{f' in step {step}' if step else ''}")
+        except Deferred as exc:
+            self._give_back(job, f"waiting {exc.delay:g} s: {exc.reason}", exc.delay, refund=True)
         except WorkerStopping:
             self._give_back(job, f"queued: the worker stopped{f' at a checkpoint of step {step}' if step else ''}")
         except LeaseLost:
@@ -270,9 +273,9 @@ class Worker:
         except ConsoleError as exc:
             self.log(f"job {job.context_id}: could not record {state}: {exc}")
 
-    def _give_back(self, job: Job, text: str, delay: float = 0.0) -> None:
+    def _give_back(self, job: Job, text: str, delay: float = 0.0, *, refund: bool = False) -> None:
         try:
-            self.console.jobs.requeue(job, self.id, delay=delay, text=text)
+            self.console.jobs.requeue(job, self.id, delay=delay, text=text, refund_attempt=refund)
             self.log(f"job {job.context_id}: {text}")
         except LeaseLost:
             self.log(f"job {job.context_id}: lost before it could be queued again")

@@ -150,6 +150,17 @@ class JobError(ConsoleError):
         self.retryable = retryable
 
 
+class Deferred(Exception):
+    """Raised by a step when the job must wait without failing (a distribution point's schedule
+    window is closed, the site's limit of distribution points served at once is reached): the
+    job goes back to the queue for ``delay`` seconds, and the run does not count as an attempt."""
+
+    def __init__(self, delay: float, reason: str) -> None:
+        super().__init__(reason)
+        self.delay = max(0.0, delay)
+        self.reason = reason
+
+
 class Cancelled(Exception):
     """Raised inside a step (by ``StepContext.checkpoint`` or the handler) to stop a job that
     was cancelled; the job ends in state ``cancelled``."""

@@ -26,6 +26,7 @@ class PanelKind(Enum):
     DRIVERS = "drivers"
     OPTIONAL_COMPONENTS = "optional-components"
     REVISIONS = "revisions"
+    CONTENT_LOCATIONS = "content-locations"
 
 
 #: Properties each panel shows and edits (service errors about them belong to its tab).
@@ -34,6 +35,7 @@ PANEL_PROPERTIES: dict[PanelKind, tuple[str, ...]] = {
     PanelKind.DRIVERS: ("ReferencedDrivers",),
     PanelKind.OPTIONAL_COMPONENTS: ("OptionalComponents",),
     PanelKind.REVISIONS: (),  # the content library's revisions, not property values
+    PanelKind.CONTENT_LOCATIONS: (),  # the package's (package, DP) rows, not property values
 }
 
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import errno
 import hashlib
 import os
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import IO, cast
 
 from console.core.distribution import DistributionPoint, TransportError
 from console.distribution.paths import relative
+
+try:
+    _LIBC: ctypes.CDLL | None = ctypes.CDLL(None, use_errno=True)
+except OSError:  # pragma: no cover - no C library to ask: os.sync() instead
+    _LIBC = None
 
 #: errno -> TransportError cause
 ERRNO_CAUSES = {
@@ -28,8 +36,29 @@ def os_failure(error: OSError, what: str) -> TransportError:
 class FolderConnection:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._deferred = 0
         if not root.is_dir():
             raise TransportError(f"{root} is not a folder (is the share mounted?)", cause="unreachable")
+
+    @contextlib.contextmanager
+    def deferred_sync(self) -> Iterator[None]:
+        """Streams written inside skip their own fsync; the DP's file system is synced once at
+        the end (a batch of FileLib objects is durable before a manifest names them)."""
+        self._deferred += 1
+        try:
+            yield
+        finally:
+            self._deferred -= 1
+            if not self._deferred:
+                self._syncfs()
+
+    def _syncfs(self) -> None:
+        fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            if _LIBC is None or _LIBC.syncfs(fd) != 0:
+                os.sync()
+        finally:
+            os.close(fd)
 
     def _path(self, path: str) -> Path:
         return self.root / relative(path)
@@ -88,14 +117,14 @@ class FolderConnection:
     def write_stream(self, path: str, chunks: Iterable[bytes], *, offset: int = 0) -> int:
         target = self._path(path)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "r+b" if offset and target.exists() else "wb") as handle:
+            with _open_creating(target, "r+b" if offset and target.exists() else "wb") as handle:
                 handle.truncate(offset)
                 handle.seek(offset)
                 for chunk in chunks:
                     handle.write(chunk)
                 handle.flush()
-                os.fsync(handle.fileno())
+                if not self._deferred:
+                    os.fsync(handle.fileno())
                 return handle.tell()
         except OSError as error:
             raise os_failure(error, path) from None
@@ -117,8 +146,7 @@ class FolderConnection:
     def concatenate(self, parts: list[str], dest: str) -> None:
         target = self._path(dest)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "wb") as out:
+            with _open_creating(target, "wb") as out:
                 for part in parts:
                     with open(self._path(part), "rb") as source:
                         shutil.copyfileobj(source, out, 1 << 20)
@@ -130,8 +158,11 @@ class FolderConnection:
     def rename(self, src: str, dst: str) -> None:
         try:
             target = self._path(dst)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self._path(src), target)
+            try:
+                os.replace(self._path(src), target)
+            except FileNotFoundError:  # the destination's folder is new (the source missing: raised again)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(self._path(src), target)
         except OSError as error:
             raise os_failure(error, dst) from None
 
@@ -146,6 +177,16 @@ class FolderConnection:
 
     def close(self) -> None:
         pass
+
+
+def _open_creating(target: Path, mode: str) -> IO[bytes]:
+    """``open`` that creates the parent folders when they are missing (one mkdir per new folder,
+    not one per file: thousands of FileLib objects go through here)."""
+    try:
+        return cast(IO[bytes], open(target, mode))
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return cast(IO[bytes], open(target, mode))
 
 
 def connect_folder(dp: DistributionPoint) -> FolderConnection:

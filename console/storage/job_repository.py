@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
-from console.core.jobs import Job, JobState, StepRun, WorkerRecord
+from console.core.jobs import Job, JobKind, JobState, StepRun, WorkerRecord
 from console.core.values import as_utc
 from console.storage.schema import JobRow, WorkerRow
 
@@ -26,6 +26,7 @@ from console.storage.schema import JobRow, WorkerRow
 PG_CANDIDATES = 16
 RUNNING = JobState.RUNNING.value
 QUEUED = JobState.QUEUED.value
+DISTRIBUTE = JobKind.DISTRIBUTE.value
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -125,34 +126,47 @@ class SqlJobRepository:
         if not kinds:
             return None
         other = aliased(JobRow)
+        # two jobs of one package never run at once, except distribute jobs to different DPs
         busy = exists().where(other.package_id == JobRow.package_id, other.state == RUNNING,
-                              other.context_id != JobRow.context_id)
+                              other.context_id != JobRow.context_id,
+                              or_(other.kind != DISTRIBUTE, JobRow.kind != DISTRIBUTE,
+                                  other.payload["dp"].as_string() == JobRow.payload["dp"].as_string()))
         due = or_(
             and_(JobRow.state == QUEUED, or_(JobRow.next_attempt_at.is_(None), JobRow.next_attempt_at <= now)),
             and_(JobRow.state == RUNNING, JobRow.lease_expires_at < now),
         )
-        stmt = (select(JobRow.context_id, JobRow.package_id)
+        stmt = (select(JobRow.context_id, JobRow.package_id, JobRow.kind, JobRow.payload)
                 .where(JobRow.kind.in_(list(kinds)), due, ~busy)
                 .order_by(JobRow.queued_at, JobRow.context_id))
         if not self._postgres:  # the write lock is already ours: the first candidate is it
             first = self._s.execute(stmt.limit(1)).first()
             return self._take(first[0], worker_id, now, lease_expires_at) if first else None
-        for context_id, package_id in self._s.execute(
+        for context_id, package_id, kind, payload in self._s.execute(
                 stmt.limit(PG_CANDIDATES).with_for_update(skip_locked=True, of=JobRow)).all():
-            if package_id is not None and not self._package_free(context_id, package_id):
+            dp = str((payload or {}).get("dp") or "") if kind == DISTRIBUTE else None
+            if package_id is not None and not self._package_free(context_id, package_id, dp):
                 continue
             return self._take(context_id, worker_id, now, lease_expires_at)
         return None
 
-    def _package_free(self, context_id: str, package_id: str) -> bool:
+    def _package_free(self, context_id: str, package_id: str, dp: str | None = None) -> bool:
         """PostgreSQL: no other transaction is starting a job of this package, and (seen after
-        taking that lock, so including jobs just committed) none of its jobs runs."""
-        got = self._s.scalar(text("SELECT pg_try_advisory_xact_lock(hashtext(:key))"),
-                             {"key": f"bootimage-job-package:{package_id}"})
+        taking that lock, so including jobs just committed) none of its jobs runs. A distribute
+        job (``dp``) shares the package's lock with distribute jobs to other DPs and holds its
+        (package, DP) lock alone: it only waits for other kinds and for its own DP."""
+        key = f"bootimage-job-package:{package_id}"
+        if dp is None:
+            got = self._s.scalar(text("SELECT pg_try_advisory_xact_lock(hashtext(:key))"), {"key": key})
+        else:
+            got = self._s.scalar(text("SELECT pg_try_advisory_xact_lock_shared(hashtext(:key)) "
+                                      "AND pg_try_advisory_xact_lock(hashtext(:dp_key))"),
+                                 {"key": key, "dp_key": f"{key}:{dp.lower()}"})
         if not got:
             return False
-        running = self._s.scalar(select(func.count()).select_from(JobRow).where(
-            JobRow.package_id == package_id, JobRow.state == RUNNING, JobRow.context_id != context_id))
+        conflict = [JobRow.package_id == package_id, JobRow.state == RUNNING, JobRow.context_id != context_id]
+        if dp is not None:
+            conflict.append(or_(JobRow.kind != DISTRIBUTE, JobRow.payload["dp"].as_string() == dp))
+        running = self._s.scalar(select(func.count()).select_from(JobRow).where(*conflict))
         return not running
 
     def _take(self, context_id: str, worker_id: str, now: datetime, lease_expires_at: datetime) -> Job | None:

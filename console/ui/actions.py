@@ -33,6 +33,7 @@ class ConsoleActions:
         self.add_boot_image = _action(parent, "&Add Boot Image…", "add-boot-image", "Import a boot image from a WIM file", "Ctrl+N")
         self.properties = _action(parent, "&Properties", "properties", "Show and edit the properties of the boot image", "Alt+Return")
         self.reload = _action(parent, "&Reload Image Properties", "reload", "Read the source WIM again and update the image properties", "Ctrl+R")
+        self.reload.setIconText("Reload Image\nProperties")  # two lines: the toolbar fits at 1024 pixels
         self.delete = _action(parent, "&Delete", "delete", "Delete the selected boot images", QKeySequence.StandardKey.Delete)
         self.new_folder = _action(parent, "&New Folder…", "new-folder", "Create a folder under the selected folder", "Ctrl+Shift+N")
         self.move = _action(parent, "&Move…", "move", "Move the selected boot images to another folder", "Ctrl+M")
@@ -44,11 +45,16 @@ class ConsoleActions:
         self.scratch_space = _action(parent, "S&cratch Space…", "properties", "Set the Windows PE scratch space of the boot image")
         self.drivers = _action(parent, "Dri&vers…", "driver", "Add drivers from the driver catalog to the boot image")
         self.import_driver = _action(parent, "&Import Driver…", "driver", "Scan a folder for driver INF files and import them into the catalog")
+        self.import_driver.setIconText("Import\nDriver")
         self.update_distribution_points = _action(
             parent, "&Update Distribution Points…", "update-dp",
             "Check and build the boot image with its drivers and customizations (pre-flight, options, summary)")
         # Two lines under the icon, like the ribbon's, so the toolbar fits at 1024 pixels.
         self.update_distribution_points.setIconText("Update\nDistribution Points")
+        self.distribute_content = _action(
+            parent, "Distri&bute Content…", "distribute",
+            "Send the selected boot images to distribution points or distribution point groups")
+        self.distribute_content.setIconText("Distribute\nContent")
         self.settings = _action(parent, "Se&ttings…", "administration", "Site-wide settings such as the Windows ADK folder")
         self.quit = _action(parent, "E&xit", "cancel", "Close the console", QKeySequence.StandardKey.Quit)
         # F5 on every platform (StandardKey.Refresh is F5 on Linux, where adding F5 again would
@@ -59,4 +65,4 @@ class ConsoleActions:
     def package_actions(self) -> list[QAction]:
         """Actions that need at least one selected item of the current page."""
         return [self.properties, self.reload, self.delete, self.move, self.optional_components,
-                self.scratch_space, self.drivers, self.update_distribution_points]
+                self.scratch_space, self.drivers, self.update_distribution_points, self.distribute_content]

@@ -25,7 +25,7 @@ from console.ui.views.jobs_page import JobsPage
 from console.ui.views.navigation_view import NavigationView
 from console.ui.views.overview_page import OverviewPage
 from console.ui.views.packages_page import PackagesPage
-from console.ui.views.records_page import PlaceholderPage, RecordsPage
+from console.ui.views.records_page import RecordsPage
 from console.ui.views.status_bar import ConsoleStatusBar
 from console.ui.views.status_messages_page import LOAD_LIMIT, StatusMessagesPage
 from console.ui.wiring import WizardLauncher
@@ -91,11 +91,8 @@ class MainWindow(QMainWindow):
                 self.tasks, "No sites."),
             NavKind.STATUS_MESSAGES: StatusMessagesPage(lambda: c.status.query(limit=LOAD_LIMIT), self.tasks),
             NavKind.JOBS: JobsPage(c, self.tasks),
-            NavKind.DISTRIBUTION_POINTS: PlaceholderPage(
-                "Distribution Points",
-                "Distribution points, distribution point groups and per-server content status arrive with "
-                "distribution to servers. Here you will assign boot images to (PXE-enabled) distribution "
-                "points and watch that every server has the right bytes."),
+            NavKind.DISTRIBUTION_POINTS: self.wizards.distribution_points_page(),
+            NavKind.CONTENT_STATUS: self.wizards.content_status_page(),
             NavKind.DRIVERS: self.wizards.drivers_page(),
         }
         for page in pages.values():
@@ -103,8 +100,8 @@ class MainWindow(QMainWindow):
             status_changed = getattr(page, "status_changed", None)
             if status_changed is not None:
                 status_changed.connect(lambda _text, page=page: self._show_status(page))
-        drivers = pages[NavKind.DRIVERS]
-        drivers.actions_changed.connect(self._selection_changed)  # type: ignore[attr-defined]
+        for kind in (NavKind.DRIVERS, NavKind.DISTRIBUTION_POINTS):
+            pages[kind].actions_changed.connect(self._selection_changed)  # type: ignore[attr-defined]
         return pages
 
     def _overview_page(self, index: QModelIndex) -> QWidget:
@@ -126,7 +123,7 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("homeToolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
         toolbar.setMovable(False)
-        for action in (a.add_boot_image, a.import_driver, None, a.update_distribution_points, None,
+        for action in (a.add_boot_image, a.import_driver, None, a.update_distribution_points, a.distribute_content, None,
                        a.properties, a.reload, a.delete, None, a.new_folder, a.move, None, a.refresh):
             if action is None:
                 toolbar.addSeparator()
@@ -143,7 +140,7 @@ class MainWindow(QMainWindow):
         image_menu = menu.addMenu("&Boot Image")
         image_menu.addActions([a.properties, a.reload, a.optional_components, a.scratch_space, a.drivers])
         image_menu.addSeparator()
-        image_menu.addAction(a.update_distribution_points)
+        image_menu.addActions([a.update_distribution_points, a.distribute_content])
         image_menu.addSeparator()
         image_menu.addActions([a.delete, a.move])
         view_menu = menu.addMenu("&View")
@@ -156,7 +153,7 @@ class MainWindow(QMainWindow):
         view = self.packages_page.view
         view.addActions([a.properties, a.reload, a.optional_components, a.scratch_space, a.drivers])
         view.addAction(self._separator())
-        view.addAction(a.update_distribution_points)
+        view.addActions([a.update_distribution_points, a.distribute_content])
         view.addAction(self._separator())
         view.addActions([a.move, a.delete, a.refresh])
         self.navigation.addActions([a.new_folder, *self.folder_actions.actions(), a.refresh])
@@ -189,6 +186,7 @@ class MainWindow(QMainWindow):
         a.scratch_space.triggered.connect(lambda: self._with_current(self.wizards.scratch_space))
         a.drivers.triggered.connect(lambda: self._with_current(self.wizards.drivers))
         a.update_distribution_points.triggered.connect(lambda: self._with_current(self.wizards.update_distribution_points))
+        a.distribute_content.triggered.connect(lambda: self.wizards.distribute_content(view.selected_package_ids()))
         a.import_driver.triggered.connect(self.wizards.import_driver)
         a.settings.triggered.connect(self.wizards.settings)
         a.quit.triggered.connect(self.close)
@@ -255,6 +253,8 @@ class MainWindow(QMainWindow):
             self.controller.delete(self.packages_page.view.selected_package_ids())
         elif page is self.extra_pages[NavKind.DRIVERS]:
             page.delete_selected()  # type: ignore[attr-defined]
+        elif page is self.extra_pages[NavKind.DISTRIBUTION_POINTS]:
+            page.ask_remove()  # type: ignore[attr-defined]
 
     def _properties(self) -> None:
         page = self.pages.currentWidget()
@@ -262,6 +262,8 @@ class MainWindow(QMainWindow):
             self._with_current(self.wizards.properties)
         elif page is self.extra_pages[NavKind.DRIVERS]:
             page.show_properties()  # type: ignore[attr-defined]
+        elif page is self.extra_pages[NavKind.DISTRIBUTION_POINTS]:
+            page.edit_point()  # type: ignore[attr-defined]
 
     def _refresh(self) -> None:
         page = self.pages.currentWidget()
@@ -288,10 +290,10 @@ class MainWindow(QMainWindow):
         for action in (a.properties, a.reload, a.optional_components, a.scratch_space, a.drivers):
             action.setEnabled(count == 1)
         a.new_folder.setEnabled(page is self.packages_page)  # folders of boot images
-        drivers = self.extra_pages.get(NavKind.DRIVERS)
-        if drivers is not None and page is drivers:
-            a.delete.setEnabled(drivers.delete_action.isEnabled())  # type: ignore[attr-defined]
-            a.properties.setEnabled(drivers.properties_action.isEnabled())  # type: ignore[attr-defined]
+        if page is not None and page in (self.extra_pages.get(NavKind.DRIVERS), self.extra_pages.get(NavKind.DISTRIBUTION_POINTS)):
+            extra: Any = page  # a page with its own Delete and Properties
+            a.delete.setEnabled(extra.delete_action.isEnabled())
+            a.properties.setEnabled(extra.properties_action.isEnabled())
         self._show_status(page)
 
     def _list_changed(self, *_: Any) -> None:
@@ -309,7 +311,7 @@ class MainWindow(QMainWindow):
 
     def _changes_applied(self, changes: Any) -> None:
         pid = self.packages_page.view.current_package_id()
-        if pid is not None and pid in (changes.updated | changes.removed):
+        if pid is not None and (pid in (changes.updated | changes.removed) or changes.distribution):
             self._details_timer.start()
         self._selection_changed()
 

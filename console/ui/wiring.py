@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QWidget
 
+from console.core.changes import Changes
 from console.core.console_services import ConsoleServices
 from console.core.errors import ConsoleError
 from console.ui.dialogs.error_dialog import show_error
@@ -105,6 +106,34 @@ class WizardLauncher(QObject):
             return wizard
 
         self._open_for_package(package_id, build, "Update Distribution Points")
+
+    def distribute_content(self, package_ids: list[str]) -> None:
+        """Distribute Content for the selected packages (read what it offers off the GUI thread)."""
+        from console.ui.wizards.distribute_content_wizard import DistributeContentWizard, load_input
+
+        if not package_ids:
+            return
+
+        def opened(data: Any) -> None:
+            wizard = DistributeContentWizard(self.console, data, self.tasks, self.window)
+            wizard.applied.connect(self.controller.changed.emit)
+            self.distribute_wizard = wizard
+            wizard.open()
+
+        self.tasks.run(lambda _ctx: load_input(self.console, list(package_ids)), on_success=opened,
+                       description="Opening Distribute Content")
+
+    def distribution_points_page(self) -> QWidget:
+        from console.ui.views.dp_page import DistributionPointsPage
+
+        page = DistributionPointsPage(self.console, self.tasks)
+        page.changed.connect(lambda: self.controller.changed.emit(Changes(distribution=True)))
+        return page
+
+    def content_status_page(self) -> QWidget:
+        from console.ui.views.content_status_page import ContentStatusPage
+
+        return ContentStatusPage(self.console, self.tasks)
 
     def fix(self, package_id: str, where: str) -> None:
         """Open the place a pre-flight check names: ``properties:<Tab>``, ``wizard:drivers``,

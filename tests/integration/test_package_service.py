@@ -198,7 +198,6 @@ def test_jobs_status_and_delete_context_id(console, x64_package):
     ("method", "args"),
     [
         ("add_distribution_points", ("PS100001", ["PS1"], ["dp1"])),
-        ("refresh_pkg_source", ("PS100001",)),
     ],
 )
 def test_later_methods_say_they_are_not_implemented_yet(console, x64_package, method, args):

@@ -244,8 +244,12 @@ def test_other_nodes_show_their_views(qtbot, populated, make_window):
     jobs = open_node("Jobs")
     qtbot.waitUntil(lambda: jobs.stack.currentWidget() is jobs.note, timeout=10000)
     assert jobs.note.text().startswith("No jobs.") and jobs.note.isVisible()
-    assert "arrive with distribution to servers" in open_node("Distribution Points").body.text()
+    dps = open_node("Distribution Points")
     assert model.kind(window.navigation.currentIndex()) == NavKind.DISTRIBUTION_POINTS
+    assert dps.model.rowCount() == 0 and dps.empty.isVisible() and "Add Distribution Point" in dps.empty.text()
+    content = open_node("Content Status")
+    assert model.kind(window.navigation.currentIndex()) == NavKind.CONTENT_STATUS
+    assert content.summaries.rowCount() == 0 and content.summaries.complete
 
 
 def test_layout_persists_between_sessions(qtbot, populated, make_window, ui_settings):

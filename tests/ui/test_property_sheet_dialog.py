@@ -79,7 +79,7 @@ def test_loading_state_comes_first(qtbot, console, tasks, package_id):
     assert dialog.windowTitle() == "Boot image (x64) Properties"
     assert [dialog.sheet.tabs.tabText(i) for i in range(dialog.sheet.tabs.count())] == [
         "General", "Images", "Drivers", "Customization", "Optional Components", "Data Source", "Revisions",
-        "Data Access", "Distribution Settings", "Security", "All Properties",
+        "Content Locations", "Data Access", "Distribution Settings", "Security", "All Properties",
     ]
     assert dialog.sheet.editor("Name").text() == "Boot image (x64)"
     assert dialog.sheet.editor("Architecture").text() == "x64 (64-bit)"

@@ -38,7 +38,7 @@ class TestBootImageLayout:
     def test_has_the_configmgr_tabs_in_order(self, layout):
         assert [t.title for t in layout.tabs] == [
             "General", "Images", "Drivers", "Customization", "Optional Components", "Data Source",
-            "Revisions", "Data Access", "Distribution Settings", "Security",
+            "Revisions", "Content Locations", "Data Access", "Distribution Settings", "Security",
         ]
         assert [t.panels for t in layout.tabs if t.key == "revisions"] == [(PanelKind.REVISIONS,)]
 
@@ -83,6 +83,7 @@ class TestBootImageLayout:
     def test_panels_and_error_routing(self, layout):
         assert [t.panels for t in layout.tabs if t.panels] == [
             (PanelKind.IMAGES,), (PanelKind.DRIVERS,), (PanelKind.OPTIONAL_COMPONENTS,), (PanelKind.REVISIONS,),
+            (PanelKind.CONTENT_LOCATIONS,),
         ]
         assert layout.tab_for("ReferencedDrivers").key == "drivers"
         assert layout.tab_for("ShareName").key == "data-access"

@@ -90,8 +90,9 @@ def test_failures_block_next_and_fix_opens_the_named_tab_and_check_again_reruns(
     assert wizard.currentId() == PageId.SUMMARY
     summary = wizard.summary.text.toPlainText()
     assert "prestart command: cmd /c setup.cmd" in summary
-    assert "This builds the boot image only" in summary and "Distribution points do not exist" in summary
-    assert "closing the wizard or the console does not stop it" in summary
+    assert "Build, then update the distribution points" in summary
+    assert "this boot image is on none yet" in summary
+    assert "closing the wizard or the console does not stop them" in summary
     assert wizard.button(QWizard.WizardButton.NextButton).text().replace("&", "") == "Build"
     wizard.reject()
     assert console.packages.get(bad_prestart)["SourceVersion"] in (None, 0, 1)  # nothing was built
@@ -254,7 +255,8 @@ def test_build_queues_a_job_follows_its_progress_and_completes_with_the_revision
     text = completion.text.text()
     assert f"Built revision {version + 1}</b> of {pid} in " in text
     assert "scratch 128 MB" in text
-    assert "Distribution points do not exist in this console yet" in text
+    assert "The distribution points of this boot image, listed below, now receive the new revision" in text
+    qtbot.waitUntil(lambda: "not on any distribution point yet" in completion.distribution.line.text(), timeout=10000)
     assert console.packages.get(pid)["SourceVersion"] == version + 1
     assert wizard.button(QWizard.WizardButton.FinishButton).text().replace("&", "") == "Close"
     qtbot.waitUntil(lambda: "succeeded: built revision" in window.status.currentMessage(), timeout=15000)
@@ -307,4 +309,37 @@ def test_a_build_that_cannot_be_queued_says_why_and_back_is_open(qtbot, console,
     qtbot.waitUntil(lambda: wizard.button(QWizard.WizardButton.BackButton).isEnabled(), timeout=5000)
     assert console.jobs.list() == []
     wizard.reject()
+    wait_idle(qtbot, window)
+
+
+def test_build_then_updates_every_dp_of_the_package_and_shows_both(qtbot, console, buildable, tmp_path, make_window):
+    from console.core.distribution import DistributionPoint, TransportKind
+
+    pid, _source = buildable
+    (tmp_path / "dp01").mkdir()
+    console.distribution_points.add(DistributionPoint("DP01", TransportKind.FOLDER, str(tmp_path / "dp01")))
+    console.content.distribute(pid, dp_names=["DP01"])
+    version = console.packages.get(pid)["SourceVersion"]
+    window = make_window()
+    wizard = _to_summary(qtbot, window)
+    qtbot.waitUntil(lambda: wizard.dp_summary is not None, timeout=10000)
+    wizard.summary.initializePage()
+    summary = wizard.summary.text.toPlainText()
+    assert "Build, then update the distribution points" in summary
+    assert "every distribution point of this boot image (1; now: Installed on 0 of 1 distribution point" in summary
+    wizard.next()
+    progress = wizard.progress
+    assert progress.distribution.isVisible()
+    qtbot.waitUntil(lambda: progress.distribution.model.rowCount() == 1, timeout=10000)
+    assert progress.distribution.model.index(0, 0).data() == "DP01"
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.COMPLETION, timeout=120000)
+    completion = wizard.completion
+    qtbot.waitUntil(lambda: "Built revision" in completion.text.text(), timeout=15000)
+    assert "The distribution points of this boot image, listed below, now receive the new revision" in completion.text.text()
+    qtbot.waitUntil(lambda: completion.distribution.model.rowCount() == 1, timeout=10000)
+    row = completion.distribution.model.entry(0)
+    assert row is not None and row.dp_name == "DP01" and row.target_version == version + 1, \
+        "the build queued the update of DP01 to the new version"
+    assert "distribution point" in completion.distribution.line.text()
+    wizard.accept()
     wait_idle(qtbot, window)

@@ -94,6 +94,8 @@ class BootImagePackages(SourceImageMethods):
         #: Bound by the composition root: queue a ``build`` job (and start a worker when none
         #: runs); returns the job's ContextID.
         self.queue_build: Callable[[str, Mapping[str, Any]], str] | None = None
+        #: Bound by the composition root: queue a ``refresh`` job (RefreshPkgSource); its ContextID.
+        self.queue_refresh: Callable[[str], str] | None = None
 
     @property
     def cls(self) -> ClassDef:
@@ -442,7 +444,12 @@ class BootImagePackages(SourceImageMethods):
         raise NotImplementedYetError("AddDistributionPoints", "distribution to distribution points")
 
     def refresh_pkg_source(self, package_id: str, context_id: str | None = None) -> Result[str]:
-        raise NotImplementedYetError("RefreshPkgSource", "building customized images and distribution to distribution points")
+        """RefreshPkgSource(): queue a ``refresh`` job (rebuild when the source changed, then
+        update every DP of the package); its ContextID."""
+        record = self._get_record(package_id)
+        if self.queue_refresh is None:
+            raise NotImplementedYetError("RefreshPkgSource", "a console wired with the job engine")
+        return Result(self.queue_refresh(record.values["PackageID"]), Changes(status_messages=True))
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -276,15 +276,18 @@ class Jobs:
                           severity="information" if state != JobState.FAILED else "error")
             uow.commit()
 
-    def requeue(self, job: Job, worker_id: str, *, delay: float = 0.0, text: str = "") -> None:
+    def requeue(self, job: Job, worker_id: str, *, delay: float = 0.0, text: str = "",
+                refund_attempt: bool = False) -> None:
         """Give the job back to the queue (this worker stops, or a passing failure is retried
-        after ``delay`` seconds); completed steps and the checkpoint are kept."""
+        after ``delay`` seconds); completed steps and the checkpoint are kept. ``refund_attempt``:
+        the run waited (``Deferred``) and does not count against the job's attempts."""
         now = self._now()
+        extra: dict[str, Any] = {"attempts": max(0, job.attempts - 1)} if refund_attempt else {}
         with self._ctx.uow(write=True) as uow:
             if not uow.jobs.update(job.context_id, owner=worker_id, states=[JobState.RUNNING],
                                    state=JobState.QUEUED, worker_id=None, lease_expires_at=None, heartbeat_at=None,
                                    next_attempt_at=now + timedelta(seconds=delay) if delay else None,
-                                   progress_text=text or "queued (the worker stopped)", updated_at=now):
+                                   progress_text=text or "queued (the worker stopped)", updated_at=now, **extra):
                 raise LeaseLost(job.context_id)
             uow.commit()
 

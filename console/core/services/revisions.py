@@ -65,6 +65,29 @@ class Revisions:
     def library(self) -> ContentLibrary:
         return self._library_at(self.library_root())
 
+    def source_change(self, package_id: str) -> str | None:
+        """RefreshPkgSource's question: why the package's next build would differ from its
+        current revision (no revision yet, a shaping property changed, the source WIM or the
+        background file is newer than the revision), or None when it would not."""
+        library = self.library()
+        record = self._read(package_id, lazy=True)  # as record_build reads it
+        pid = record.values["PackageID"]
+        manifest = library.current(pid)
+        if manifest is None:
+            return f"{pid} has no built revision yet"
+        differ = [c.name for c in value_changes(manifest.properties, self._snapshot(record))]
+        if differ:
+            return f"properties changed since revision {manifest.version}: {', '.join(differ)}"
+        for name in ("ImagePath", "BackgroundBitmapPath"):
+            path = str(record.values.get(name) or "")
+            try:
+                newer = bool(path) and Path(path).stat().st_mtime > manifest.created_at.timestamp()
+            except OSError:
+                continue  # a missing source: the build's pre-flight names it
+            if newer:
+                return f"{path} ({name}) changed after revision {manifest.version} was built"
+        return None
+
     def retention(self) -> int:
         with self._ctx.uow() as uow:
             text = uow.settings.get(RETENTION_SETTING)

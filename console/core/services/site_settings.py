@@ -6,6 +6,7 @@ from pathlib import Path
 
 from console.core.adk import AdkInfo, WindowsAdk
 from console.core.changes import Changes, Result
+from console.core.distribution import DEFAULT_MAX_CONCURRENT_DPS
 from console.core.errors import ValidationError
 from console.core.services.context import ServiceContext
 
@@ -19,6 +20,8 @@ CONTENT_LIBRARY_ROOT = "ContentLibraryPath"  # also read by the revisions servic
 #: (beside a SQLite site database, else in the user's configuration folder).
 SECRETS_FILE = "SecretsFile"
 MAX_SETTING_LENGTH = 4096
+#: The site's limit of distribution points served at once by its workers.
+MAX_CONCURRENT_DPS = "MaxConcurrentDistributionPoints"
 
 
 class SiteSettings:
@@ -89,6 +92,18 @@ class SiteSettings:
                                          "absolute path (every worker reaches it by that path); nothing was changed")
         _check_length(CONTENT_LIBRARY_ROOT, text)
         return text
+
+    def max_concurrent_dps(self) -> int:
+        """How many distribution points the site's workers serve at once (default 16)."""
+        text = self._get(MAX_CONCURRENT_DPS)
+        return int(text) if text.isdigit() and int(text) > 0 else DEFAULT_MAX_CONCURRENT_DPS
+
+    def set_max_concurrent_dps(self, count: int) -> Result[int]:
+        if not 1 <= int(count) <= 1000:
+            raise ValidationError.single(MAX_CONCURRENT_DPS, f"serve between 1 and 1000 distribution points at once, "
+                                         f"not {count}; nothing was changed")
+        self._set(MAX_CONCURRENT_DPS, str(int(count)))
+        return Result(int(count), Changes())
 
     # -- distribution points -----------------------------------------------------------------
 

@@ -26,6 +26,7 @@ class NavKind(Enum):
     DISTRIBUTION_POINTS = "distribution_points"
     STATUS_MESSAGES = "status_messages"
     JOBS = "jobs"
+    CONTENT_STATUS = "content_status"
 
 
 class NavigationModel(QStandardItemModel):
@@ -54,6 +55,9 @@ class NavigationModel(QStandardItemModel):
         self._site.appendRow(monitoring)
         monitoring.appendRow(self._item("Status Messages", "status-messages", NavKind.STATUS_MESSAGES))
         monitoring.appendRow(self._item("Jobs", "jobs", NavKind.JOBS))
+        distribution = self._item("Distribution Status", "distribute", NavKind.WORKSPACE)
+        monitoring.appendRow(distribution)
+        distribution.appendRow(self._item("Content Status", "distribution-point", NavKind.CONTENT_STATUS))
 
     @staticmethod
     def _item(label: str, icon_name: str, kind: NavKind, folder_id: int | None = None) -> QStandardItem:

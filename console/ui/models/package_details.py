@@ -20,6 +20,7 @@ class PackageDetails:
     components: list[tuple[int, str, str]] = field(default_factory=list)  # id, name, group label
     drivers: list[tuple[int, str, str]] = field(default_factory=list)  # CI_ID, name, source path
     image_error: str = ""
+    content_status: str = ""  # ContentSummary.line(): "Installed on 47 of 50 distribution points, ..."
 
     def nodes(self) -> list[Node]:
         return children_for(self.package, self.images, self.components, self.drivers)
@@ -49,4 +50,9 @@ def load_details(console: ConsoleServices, package_id: str) -> PackageDetails:
             except Exception:
                 name = f"Driver {ci_id} (not in the catalog)"
         drivers.append((ci_id, name, path))
-    return PackageDetails(package, console.registry[package.class_name], images, components, drivers, image_error)
+    try:
+        content_status = console.content.summary(package_id).line()
+    except Exception as exc:  # the package's details show even when its content status cannot be read
+        content_status = f"The content status cannot be read: {exc}"
+    return PackageDetails(package, console.registry[package.class_name], images, components, drivers, image_error,
+                          content_status)

@@ -37,6 +37,7 @@ from console.ui.dialogs.error_dialog import show_error
 from console.ui.propertysheet.editor_base import EditorContext
 from console.ui.propertysheet.instance_dialog import InstanceDialog
 from console.ui.propertysheet.package_loader import LoadedPackage, read_package, reload_images
+from console.ui.propertysheet.panels.content_locations_panel import ContentLocationsPanel
 from console.ui.propertysheet.panels.drivers_panel import DriversPanel
 from console.ui.propertysheet.panels.images_panel import ImagesPanel
 from console.ui.propertysheet.panels.optional_components_panel import OptionalComponentsPanel
@@ -72,6 +73,7 @@ class PropertiesDialog(QDialog):
         self.drivers_panel: DriversPanel | None = None
         self.components_panel: OptionalComponentsPanel | None = None
         self.revisions_panel: RevisionsPanel | None = None
+        self.content_panel: ContentLocationsPanel | None = None
         self._version: str | None = None
         self._busy = False
         self._own_save = False
@@ -165,8 +167,9 @@ class PropertiesDialog(QDialog):
                 self.images_panel.set_done(f"The recorded image metadata cannot be read: {loaded.image_error}")
         if self.drivers_panel is not None:
             self.drivers_panel.set_catalog(loaded.drivers)
-        if self.revisions_panel is not None:
-            self.revisions_panel.refresh()
+        for panel in (self.revisions_panel, self.content_panel):
+            if panel is not None:
+                panel.refresh()
 
     def _build(self, loaded: LoadedPackage) -> None:
         cls = self.console.registry[loaded.instance.class_name]
@@ -191,6 +194,10 @@ class PropertiesDialog(QDialog):
             return self.drivers_panel
         if kind is PanelKind.REVISIONS:
             return self._revisions_panel()
+        if kind is PanelKind.CONTENT_LOCATIONS:
+            self.content_panel = ContentLocationsPanel(self.console, self.tasks, self.package_id)
+            self.content_panel.changed.connect(self._emit_saved)
+            return self.content_panel
         self.components_panel = OptionalComponentsPanel(values, self.console.context.catalog)
         self.components_panel.edit_requested.connect(
             lambda: self.edit_optional_components_requested.emit(self.package_id)

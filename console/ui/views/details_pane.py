@@ -78,6 +78,11 @@ class DetailsPane(QStackedWidget):
             value.setWordWrap(True)
             self._values[prop] = value
             self._form.addRow(f"{label}:", value)
+        self.content_status = QLabel()
+        self.content_status.setAccessibleName("Content status")
+        self.content_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.content_status.setWordWrap(True)
+        self._form.insertRow(2, "Content status:", self.content_status)  # under Name and Image ID: seen first
         scroll = QScrollArea()
         scroll.setWidget(summary)
         scroll.setWidgetResizable(True)
@@ -108,6 +113,7 @@ class DetailsPane(QStackedWidget):
         self.package_id = pkg.get("PackageID")
         for prop, label in self._values.items():
             label.setText(property_text(details.cls.properties[prop], pkg.get(prop)))
+        self.content_status.setText(details.content_status)
         self._images.removeRows(0, self._images.rowCount())
         for info in details.images:
             self._images.appendRow(_row(

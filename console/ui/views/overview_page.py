@@ -12,14 +12,16 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTreeView,
 NODE_DESCRIPTIONS = {
     "Software Library": "Boot images and the driver catalog.",
     "Administration": "The sites of the hierarchy and their distribution points.",
-    "Monitoring": "Status messages (who changed what, and when) and image build jobs.",
+    "Monitoring": "Status messages (who changed what, and when), build and distribution jobs, content status.",
     "Operating Systems": "Boot images and drivers.",
     "Boot Images": "Windows PE boot image packages: import, edit and organise them in folders.",
     "Drivers": "The driver catalog: network and storage drivers to add to boot images.",
     "Sites": "This site and the other sites of the hierarchy.",
-    "Distribution Points": "The servers that will deliver boot images to clients (arrives with distribution).",
+    "Distribution Points": "The servers that keep boot images for clients and PXE (folder, SMB share or SSH), and their groups.",
     "Status Messages": "What happened at this site: every change to a boot image or driver, with user and time.",
-    "Jobs": "Image build jobs and their progress.",
+    "Jobs": "Build and distribution jobs and their progress.",
+    "Distribution Status": "Where content is on the distribution points.",
+    "Content Status": "Per boot image and per distribution point: installed, in progress, failed (with the cause).",
 }
 
 

@@ -23,14 +23,17 @@ from console.core.errors import ConsoleError
 from console.core.jobs import Job, JobState
 from console.ui.models.jobs_model import percent
 from console.ui.tasks import TaskRunner
+from console.ui.wizards.dp_states import DpStatesView
 
 POLL_MS = 500
 STEP_NAMES = {"preflight": "Pre-flight checks", "export": "Exporting the image", "customize": "Applying the customizations",
               "verify": "Verifying the built image", "record": "Recording the new revision"}
 KEEPS_RUNNING = ("The build runs as a job in a worker process, not in this window: closing the wizard (or the console) "
-                 "does not stop it. Follow it in Monitoring › Jobs; the status bar tells you when it ends.")
-BUILD_ONLY = ("Distribution points do not exist in this console yet: this built the boot image only (a new revision "
-              "in the site's content library); nothing was sent to distribution points.")
+                 "does not stop it, nor the updates of the distribution points that follow it. Follow it in "
+                 "Monitoring › Jobs; the status bar tells you when it ends.")
+THEN_UPDATE = ("The distribution points of this boot image, listed below, now receive the new revision (one job per "
+               "distribution point; only changed files travel, each verified by its hash there). Follow them here "
+               "or in Monitoring › Distribution Status › Content Status.")
 
 
 def _message(exc: BaseException) -> str:
@@ -88,7 +91,9 @@ class BuildProgressPage(QWizardPage):
         layout.addLayout(row)
         layout.addSpacing(12)
         layout.addWidget(note)
-        layout.addStretch(1)
+        self.distribution = DpStatesView(console, package_id, tasks)
+        self.distribution.title.setText("Distribution points (updated once the build succeeded)")
+        layout.addWidget(self.distribution, 1)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._poll)
@@ -219,9 +224,10 @@ class BuildCompletionPage(QWizardPage):
         self.text.setTextFormat(Qt.TextFormat.RichText)
         self.text.setAccessibleName("Completion message")
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.distribution = DpStatesView(console, package_id, tasks)
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
-        layout.addStretch(1)
+        layout.addWidget(self.distribution, 1)
         self.setFinalPage(True)
 
     def initializePage(self) -> None:
@@ -278,7 +284,7 @@ def describe_outcome(outcome: Outcome) -> str:
         warnings = (job.step_results.get("preflight") or {}).get("warnings") or []
         if warnings:
             parts.append("<p>Pre-flight warnings:</p><ul>" + "".join(f"<li>{escape(str(w))}</li>" for w in warnings) + "</ul>")
-        parts.append(f"<p>{escape(BUILD_ONLY)}</p>")
+        parts.append(f"<p>{escape(THEN_UPDATE)}</p>")
         return "".join(parts)
     where = f" in step {escape(STEP_NAMES.get(job.step, job.step))}" if job.step else ""
     if job.state == JobState.CANCELLED:

@@ -2,8 +2,9 @@
 Completion.
 
 Build (on Summary) queues a build job (``console.packages.update_image``) that a worker
-process runs; Progress follows the job, and closing the wizard leaves it running. Until
-distribution points exist the wizard builds only, and says so.
+process runs; when it succeeds, the job queues an update of every distribution point of the
+package (``console.content.queue_update``). Progress follows the build job and then the
+distribution points' states; closing the wizard leaves both running.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from shiboken6 import isValid
 from console.core.adk import AdkInfo
 from console.core.changes import Changes
 from console.core.console_services import ConsoleServices
+from console.core.distribution import ContentSummary
 from console.core.errors import ConsoleError
 from console.core.jobs import JobState
 from console.core.servicing import describe_spec
@@ -34,12 +36,22 @@ RELOAD_HELP = (
     "Windows ADK. The current source WIM is kept, not changed. Optional components the new image lacks are "
     "reported by the next pre-flight."
 )
-BUILD_ONLY_NOTE = (
-    "<p style='background:#fff4ce; border:1px solid #e0c36a; padding:6px'><b>This builds the boot image only.</b> "
-    "Distribution points do not exist in this console yet, so nothing is sent to them: Build makes a new revision "
-    "of this boot image in the site's content library. The build runs as a job in a worker process, so closing "
-    "the wizard or the console does not stop it. The source WIM is never changed.</p>"
-)
+NOTE_STYLE = "background:#fff4ce; border:1px solid #e0c36a; padding:6px"
+
+
+def build_and_update_note(summary: ContentSummary | None) -> str:
+    """What Build does: a new revision, then an update of every distribution point of the package."""
+    if summary is None:
+        where = "every distribution point of this boot image"
+    elif summary.targeted:
+        where = f"every distribution point of this boot image ({summary.targeted}; now: {escape(summary.line())})"
+    else:
+        where = ("no distribution point: this boot image is on none yet (use Distribute Content to send it to "
+                 "some), so the build is not sent anywhere")
+    return (f"<p style='{NOTE_STYLE}'><b>Build, then update the distribution points.</b> Build makes a new revision "
+            f"of this boot image in the site's content library, then sends it to {where}; only changed files "
+            "travel. The build and the updates run as jobs in a worker process, so closing the wizard or the "
+            "console does not stop them. The source WIM is never changed.</p>")
 
 
 class PageId(IntEnum):
@@ -139,6 +151,10 @@ class UpdateDistributionPointsWizard(WizardBase):
         self.progress.queued.connect(self.queued)
         self.progress.ended.connect(self._ended)
         self.preflight.fix_requested.connect(lambda fix: self.fix_requested.emit(self.package_id, fix))
+        self.dp_summary: ContentSummary | None = None
+        tasks.run(lambda _ctx: console.content.summary(self.package_id),
+                  on_success=lambda summary: setattr(self, "dp_summary", summary) if isValid(self) else None,
+                  on_error=lambda _exc: None, description="")
 
     def _ended(self) -> None:
         job = self.progress.job
@@ -165,5 +181,5 @@ class UpdateDistributionPointsWizard(WizardBase):
                          "winpe.wim is exported to a new source file and the boot image points at it first.</p>")
         else:
             parts.append("<p>Reload from the Windows ADK: no (the current source WIM is used).</p>")
-        parts.append(BUILD_ONLY_NOTE)
+        parts.append(build_and_update_note(self.dp_summary))
         return "".join(parts)

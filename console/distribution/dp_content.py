@@ -1,0 +1,93 @@
+"""One distribution point's content as the distribution job sees it (``DpContent`` of
+``console.core.services.distribution_job``): the site's library on one side, the DP's
+``RemoteLibrary`` on the other."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from console.core.content import ContentLibrary, Manifest
+from console.core.distribution import DistributionPoint, DpConnection, Transports
+from console.distribution import remote_check
+from console.distribution.remote_library import Counters, RemoteLibrary, manifest_path
+
+#: tick(bytes done, bytes in all, objects sent, bytes sent): progress and a checkpoint
+Tick = Callable[[int, int, int, int], None]
+
+
+class SiteToDp:
+    """Moves one package's content from the site's library to one DP."""
+
+    def __init__(self, site: ContentLibrary, dp: DistributionPoint, transports: Transports, tag: str) -> None:
+        self.site = site
+        self.dp = dp
+        self.conn: DpConnection = transports.connect(dp)
+        self.remote = RemoteLibrary(self.conn, tag=tag, streams=dp.concurrency, rate_limit_kbps=dp.rate_limit_kbps,
+                                    open_stream=lambda: transports.connect(dp))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _manifest(self, package_id: str, version: int) -> Manifest:
+        return self.site.manifest(package_id, version)
+
+    def free_bytes(self) -> int:
+        return self.conn.free_space()
+
+    def plan(self, package_id: str, version: int, *, everything: bool = False) -> dict[str, int]:
+        manifest = self._manifest(package_id, version)
+        missing = sorted(manifest.blobs()) if everything else self.remote.missing(manifest)
+        return {"objects": len(missing), "bytes": sum(n for _, n in missing), "size": manifest.size,
+                "all_objects": len(manifest.blobs())}
+
+    def send(self, package_id: str, version: int, tick: Tick, *, everything: bool = False) -> dict[str, int]:
+        """Send the objects the DP lacks (``everything``: all of them again). A second pass
+        sends what another job's removal took away meanwhile (bounded: two passes)."""
+        manifest = self._manifest(package_id, version)
+        counters = Counters()
+        blobs = sorted(manifest.blobs()) if everything else self.remote.missing(manifest)
+        whole = sum(n for _, n in manifest.blobs())
+        # progress over the whole version: what the DP already holds counts as done
+        base, total = whole - sum(n for _, n in blobs), [whole]
+
+        def report() -> None:
+            tick(base + counters.bytes_done, total[0], counters.objects_sent, counters.bytes_sent)
+
+        for _ in range(2):
+            self.remote.send_objects(blobs, self.site.blob_path, counters, tick=report)
+            blobs = self.remote.missing(manifest)
+            if not blobs:
+                break
+            total[0] += sum(n for _, n in blobs)
+        report()
+        return {"objects_sent": counters.objects_sent, "bytes_sent": counters.bytes_sent, "bytes_total": total[0]}
+
+    def write_manifest(self, package_id: str, version: int) -> None:
+        self.remote.write_manifest(self._manifest(package_id, version))
+
+    def set_pointer(self, package_id: str, version: int) -> None:
+        self.remote.set_pointer(self._manifest(package_id, version))
+
+    def materialize(self, package_id: str, version: int, *, previous: int | None, force: bool,
+                    progress: Callable[[int, int], None]) -> list[str]:
+        manifest = self._manifest(package_id, version)
+        before = None  # the version the DP's Packages folder holds: its unchanged files stay
+        if previous == version:
+            before = manifest
+        elif previous is not None and self.conn.size(manifest_path(package_id, previous)) is not None:
+            before = self.remote.manifest(package_id, previous)
+        written = self.remote.materialize(manifest, previous=before, force=force, progress=progress)
+        remote_check.prune_old_versions(self.remote, manifest)
+        return written
+
+    def current_version(self, package_id: str) -> int | None:
+        return self.remote.current_version(package_id)
+
+    def validate(self, package_id: str, version: int | None) -> list[str]:
+        return remote_check.validate(self.remote, package_id, version)
+
+    def remove(self, package_id: str) -> dict[str, Any]:
+        removal = remote_check.remove_package(self.remote, package_id)
+        return {"versions": list(removal.versions), "objects_removed": removal.objects_removed,
+                "bytes_freed": removal.bytes_freed, "objects_kept": removal.objects_kept}

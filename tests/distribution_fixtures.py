@@ -1,0 +1,136 @@
+"""Fixtures for distribution job tests: a real site (SQLite), real non-solid WIMs captured with
+wimlib-imagex and stored in the site's real content library, folder distribution points in the
+test's tmp folder, and real ``bootimage worker`` processes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from console.core.content import ManifestFields, boot_image_name
+from console.core.distribution import DistributionPoint, TransportKind
+from tests.conftest import REPO
+from tests.wim_fixtures import require_tool
+
+FAST = {"BOOTIMAGE_JOB_LEASE_SECONDS": "2", "BOOTIMAGE_JOB_HEARTBEAT_SECONDS": "0.4",
+        "BOOTIMAGE_WORKER_POLL_SECONDS": "0.1", "BOOTIMAGE_JOB_RETRY_SECONDS": "0.3", "BOOTIMAGE_JOB_MAX_ATTEMPTS": "3"}
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def wait_for(condition: Callable[[], object], what: str, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+
+
+def payload_tree(root: Path, files: int = 48, kib: int = 320, seed: int = 1) -> Path:
+    """A folder of incompressible files (a deterministic pseudo-random stream per file)."""
+    for n in range(files):
+        folder = root / "Windows" / "System32" / f"d{n // 16}"
+        folder.mkdir(parents=True, exist_ok=True)
+        data = hashlib.shake_256(f"{seed}:{n}".encode()).digest(kib * 1024)
+        (folder / f"file{n:03d}.dll").write_bytes(data)
+    return root
+
+
+def capture_wim(tree: Path, wim: Path) -> Path:
+    """A non-solid, uncompressed WIM of ``tree`` (each file's bytes stay in place)."""
+    wim.unlink(missing_ok=True)
+    subprocess.run(["wimlib-imagex", "capture", str(tree), str(wim), "WinPE", "--compress=none", "--boot"],
+                   check=True, capture_output=True, timeout=120)
+    return wim
+
+
+@dataclass
+class Distribution:
+    """A site with folder DPs and a worker launcher."""
+
+    console: object
+    tmp: Path
+    started: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    env_extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def library(self):  # the site's content library
+        return self.console.revisions.library()
+
+    def add_dp(self, name: str, address: Path | None = None, **values: object) -> DistributionPoint:
+        folder = address or self.tmp / name
+        folder.mkdir(parents=True, exist_ok=True)
+        dp = DistributionPoint(name=name, transport=TransportKind.FOLDER, address=str(folder), **values)  # type: ignore[arg-type]
+        return self.console.distribution_points.add(dp).value
+
+    def dp_root(self, name: str) -> Path:
+        dp = self.console.distribution_points.get(name)
+        return Path(dp.address) / dp.library_root
+
+    def store(self, pid: str, version: int, files: dict[str, Path]) -> None:
+        self.library.store(pid, version, files, ManifestFields("test@host"), make_current=True)
+
+    def store_wim(self, pid: str, version: int, wim: Path) -> None:
+        self.store(pid, version, {boot_image_name(pid): wim})
+
+    def worker(self, *args: str, user: list[str] | None = None) -> subprocess.Popen[bytes]:
+        env = {**os.environ, **FAST, "BOOTIMAGE_DB": self.console.url, "BOOTIMAGE_USER": "worker@test",
+               "XDG_DATA_HOME": str(self.tmp / "data"), "PYTHONPATH": str(REPO), **self.env_extra}
+        log = open(self.tmp / f"worker-{len(self.started)}.log", "wb")  # noqa: SIM115 - closed with the process
+        command = [*(user or [sys.executable]), "-m", "console.cli", "worker", *args]
+        process = subprocess.Popen(command, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        self.started.append(process)
+        return process
+
+    def run_until_idle(self, timeout: float = 180) -> None:
+        process = self.worker("--until-idle")
+        assert process.wait(timeout=timeout) == 0, self.logs()
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.tmp.glob("worker-*.log")))
+
+    def jobs(self, pid: str) -> list:
+        return sorted((j for j in self.console.jobs.list(package_id=pid) if j.kind == "distribute"),
+                      key=lambda j: j.queued_at)
+
+    def row(self, pid: str, dp: str):
+        return self.console.content.row(pid, dp)
+
+
+@pytest.fixture
+def dist(console, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Distribution]:
+    require_tool("wimlib-imagex")
+    for name, value in FAST.items():
+        monkeypatch.setenv(name, value)
+    console.settings.set_content_library_root(str(tmp_path / "ContentLib"))
+    quiet(console)
+    site = Distribution(console, tmp_path)
+    yield site
+    for process in site.started:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+
+
+def quiet(console) -> None:
+    """The tests start their own workers: queuing does not start the embedded detached worker."""
+    from console.core.services.content_distribution import ContentDistribution
+
+    console.__dict__["content"] = ContentDistribution(console.context, console.jobs)
+
+
+def filelib_objects(root: Path) -> dict[str, Path]:
+    """FileLib objects on a DP (or site) library: name -> path."""
+    return {p.name: p for p in (root / "FileLib").glob("*/*") if p.is_file()}

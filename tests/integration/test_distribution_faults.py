@@ -1,0 +1,254 @@
+"""Faults in distribution jobs with real workers: kill -9 mid-file (resumed; FileLib never holds
+a partial object, the pointer only a complete version), a full disk (a small tmpfs), a DP that
+goes away and comes back, permission denied (an unprivileged worker), a closed schedule window,
+and two workers on one queue under the site's limit of DPs served at once."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from console.app import ensure_default_site, open_console
+from console.core.content import boot_image_name
+from console.core.distribution import DpState
+from console.core.jobs import JobState
+from tests.distribution_fixtures import (  # noqa: F401
+    Distribution,
+    capture_wim,
+    dist,
+    filelib_objects,
+    payload_tree,
+    quiet,
+    sha,
+    wait_for,
+)
+
+PID = "PS100001"
+
+
+@pytest.fixture
+def built(dist, console, x64_facts, tmp_path):  # noqa: F811
+    for n in range(3):
+        console.packages.create(name=f"Boot image {n}", image_path=f"/images/boot{n}.wim", image_index=1,
+                                image=x64_facts)
+    wim = capture_wim(payload_tree(tmp_path / "tree"), tmp_path / "v1.wim")
+    dist.store_wim(PID, 1, wim)
+    return wim
+
+
+def assert_only_verified_objects(root: Path) -> None:
+    for name, path in filelib_objects(root).items():
+        assert sha(path) == name, f"FileLib holds {name} whose bytes do not match it"
+    pointer = root / "PkgLib" / f"{PID}.json"
+    if pointer.exists():  # a pointer only to a version whose objects are all there
+        version = json.loads(pointer.read_text())["current_version"]
+        manifest = json.loads((root / "DataLib" / f"{PID}.{version}.json").read_text())
+        for file in manifest["files"]:
+            for digest, _size in file.get("chunks") or [[file["sha256"], file["size"]]]:
+                assert (root / "FileLib" / digest[:4] / digest).is_file()
+
+
+def test_kill_9_mid_file_resumes_without_partial_objects_or_a_pointer_to_a_partial_version(dist, built):  # noqa: F811
+    dist.add_dp("DP01", rate_limit_kbps=3072)  # ~5 s for the image: time to kill the worker mid-file
+    dist.console.content.add_distribution_points(PID, ["DP01"])
+    root = dist.dp_root("DP01")
+    size = built.stat().st_size
+    for fraction in (0.2, 0.45, 0.7):  # bounded: three kills at growing positions
+        worker = dist.worker()
+
+        def reached(fraction: float = fraction) -> bool:
+            [job] = dist.jobs(PID)
+            return job.step == "send" and job.progress >= fraction * size
+
+        wait_for(reached, f"the send to reach {fraction:.0%}")
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+        assert_only_verified_objects(root)
+        assert not (root / "PkgLib" / f"{PID}.json").exists()
+        time.sleep(2.2)  # the lease (2 s) expires: the next worker takes the job over
+    dist.run_until_idle()
+    [job] = dist.jobs(PID)
+    assert job.state == JobState.SUCCEEDED, job.extended_error_info + dist.logs()
+    assert job.attempts == 4
+    assert_only_verified_objects(root)
+    assert (root / "Packages" / PID / boot_image_name(PID)).read_bytes() == built.read_bytes()
+    assert list((root / "Temp").iterdir()) == []
+    assert job.step_results["send"]["bytes_sent"] < size * 1.3  # not sent again from the start each time
+
+
+def test_a_full_disk_on_the_dp_is_named_and_retried_then_failed(dist, built, tmp_path):  # noqa: F811
+    mount = tmp_path / "full"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mount)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        dist.add_dp("DPFULL", address=mount)
+        dist.console.content.add_distribution_points(PID, ["DPFULL"])
+        worker = dist.worker()
+        wait_for(lambda: dist.row(PID, "DPFULL").state == DpState.INSTALL_RETRYING, "a retry")
+        row = dist.row(PID, "DPFULL")
+        assert row.error_cause == "disk_full" and row.last_error.startswith("disk full")
+        assert row.next_retry is not None
+        wait_for(lambda: dist.jobs(PID)[0].finished, "the last attempt")
+        worker.kill()
+        [job] = dist.jobs(PID)
+        assert job.state == JobState.FAILED and job.attempts == 3 and "disk full" in job.extended_error_info
+        row = dist.row(PID, "DPFULL")
+        assert row.state == DpState.INSTALL_FAILED and row.last_error.startswith("disk full")
+        assert not (mount / "SCCMContentLib" / "PkgLib" / f"{PID}.json").exists()
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_an_unreachable_dp_is_retried_with_its_cause_and_served_when_it_comes_back(dist, built, tmp_path):  # noqa: F811
+    dist.env_extra["BOOTIMAGE_JOB_RETRY_SECONDS"] = "3"
+    dist.env_extra["BOOTIMAGE_JOB_MAX_ATTEMPTS"] = "5"
+    dist.add_dp("DP02")
+    shutil.rmtree(tmp_path / "DP02")  # the share is not mounted
+    dist.console.content.add_distribution_points(PID, ["DP02"])
+    worker = dist.worker()
+    wait_for(lambda: dist.row(PID, "DP02").state == DpState.INSTALL_RETRYING, "a retry")
+    row = dist.row(PID, "DP02")
+    assert row.error_cause == "unreachable" and row.last_error.startswith("host unreachable")
+    assert row.next_retry is not None and row.next_retry > datetime.now(row.next_retry.tzinfo)
+    (tmp_path / "DP02").mkdir()  # it comes back
+    wait_for(lambda: dist.jobs(PID)[0].finished, "the job to end")
+    worker.kill()
+    [job] = dist.jobs(PID)
+    assert job.state == JobState.SUCCEEDED, job.extended_error_info
+    row = dist.row(PID, "DP02")
+    assert row.state == DpState.INSTALLED and row.last_error == "" and row.next_retry is None
+
+
+def test_a_closed_schedule_window_makes_the_job_wait_for_the_next_open_hour(dist, built):  # noqa: F811
+    hour = datetime.now().astimezone().hour
+    schedule = "".join("c" if h in (hour, (hour + 1) % 24) else "o" for h in range(24))
+    dist.add_dp("DP03", schedule=schedule)
+    dist.console.content.add_distribution_points(PID, ["DP03"])
+    worker = dist.worker()
+    wait_for(lambda: "schedule" in dist.jobs(PID)[0].progress_text and dist.jobs(PID)[0].state == JobState.QUEUED,
+             "the job to wait")
+    worker.kill()
+    [job] = dist.jobs(PID)
+    assert job.attempts == 0 and job.next_attempt_at is not None  # waiting is not a failed attempt
+    row = dist.row(PID, "DP03")
+    opens = row.next_retry.astimezone()
+    assert opens.hour == (hour + 2) % 24 and opens.minute == 0
+    assert row.state == DpState.INSTALL_PENDING and f"open at {opens:%H:%M}" in row.last_error
+    assert not (dist.dp_root("DP03") / "FileLib").exists()
+
+
+def test_two_workers_never_run_a_job_twice_and_the_site_limit_of_dps_served_at_once_holds(dist, built):  # noqa: F811
+    dist.console.settings.set_max_concurrent_dps(1)
+    names = [f"DP1{n}" for n in range(3)]
+    for name in names:
+        dist.add_dp(name, rate_limit_kbps=20480)
+    dist.store(f"PS10000{2}", 1, {"boot.PS100002.wim": built})
+    dist.console.content.add_distribution_points(PID, names)
+    dist.console.content.add_distribution_points("PS100002", names)
+    a, b = dist.worker("--until-idle"), dist.worker("--until-idle")
+    assert a.wait(timeout=300) == 0 and b.wait(timeout=300) == 0
+    jobs = dist.jobs(PID) + dist.jobs("PS100002")
+    assert len(jobs) == 6 and all(j.state == JobState.SUCCEEDED for j in jobs), dist.logs()
+    # each job's steps ran once, by one worker
+    runs = Counter(re.findall(r"job (\{[0-9A-F-]+\}): step send done", dist.logs()))
+    assert set(runs) == {j.context_id for j in jobs} and set(runs.values()) == {1}
+    # at most one DP served at a time: the connect..record spans never overlap
+    spans = sorted((datetime.fromisoformat(j.completed[0].finished_at), datetime.fromisoformat(j.completed[-1].finished_at))
+                   for j in jobs)
+    for (_, end), (start, _) in itertools.pairwise(spans):
+        assert start >= end
+    assert "the site's limit is 1" in dist.logs()
+
+
+def _as_nobody() -> list[str]:
+    setpriv = shutil.which("setpriv")
+    if setpriv is None or os.geteuid() != 0:
+        pytest.skip("needs root and setpriv to run the worker as user nobody")
+    command = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable]
+    probe = subprocess.run([*command, "-c", "import console.cli"], capture_output=True, cwd="/", timeout=60)
+    if probe.returncode != 0:
+        pytest.skip("user nobody cannot reach this checkout or its .venv")
+    return command
+
+
+def test_permission_denied_on_the_dp_is_named_and_not_retried(x64_facts):
+    as_nobody = _as_nobody()
+    folder = Path(tempfile.mkdtemp(prefix="bootimage-dp-perm-"))
+    try:
+        folder.chmod(0o777)
+        url = f"sqlite:///{folder / 'site.db'}"
+        site = open_console(url, user="alice@console1")
+        try:
+            ensure_default_site(site)
+            quiet(site)
+            site.packages.create(name="Boot", image_path="/images/boot.wim", image_index=1, image=x64_facts)
+            site.settings.set_content_library_root(str(folder / "ContentLib"))
+            dist_site = Distribution(site, folder)
+            data = folder / "boot.wim"
+            data.write_bytes(os.urandom(200_000))
+            dist_site.store(PID, 1, {boot_image_name(PID): data})
+            locked = folder / "locked"
+            dist_site.add_dp("DPLOCK", address=locked)
+            locked.chmod(0o755)  # root's: user nobody cannot create the library in it
+            site.content.add_distribution_points(PID, ["DPLOCK"])
+            for path in [folder, *folder.rglob("*")]:
+                if path != locked and not path.is_relative_to(locked):
+                    path.chmod(0o777 if path.is_dir() else 0o666)
+            process = dist_site.worker("--until-idle", user=as_nobody)
+            assert process.wait(timeout=120) == 0, dist_site.logs()
+            [job] = dist_site.jobs(PID)
+            assert job.state == JobState.FAILED and job.attempts == 1  # no retry storm
+            assert "permission denied" in job.extended_error_info.lower()
+            row = site.content.row(PID, "DPLOCK")
+            assert row.state == DpState.INSTALL_FAILED and row.error_cause == "permission"
+            assert row.last_error.startswith("permission denied") and row.next_retry is None
+        finally:
+            site.close()
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_one_package_goes_to_several_dps_at_once_on_several_workers(dist, built):  # noqa: F811
+    names = ["DP21", "DP22"]
+    for name in names:
+        dist.add_dp(name, rate_limit_kbps=6144)  # ~2.5 s each
+    dist.console.content.add_distribution_points(PID, names)
+    a, b = dist.worker("--until-idle"), dist.worker("--until-idle")
+    assert a.wait(timeout=300) == 0 and b.wait(timeout=300) == 0
+    jobs = dist.jobs(PID)
+    assert all(j.state == JobState.SUCCEEDED for j in jobs), dist.logs()
+    spans = sorted((datetime.fromisoformat(j.completed[0].finished_at), datetime.fromisoformat(j.completed[-1].finished_at))
+                   for j in jobs)
+    assert spans[1][0] < spans[0][1]  # the two DPs were served at the same time
+    assert len({run.worker for j in jobs for run in j.completed}) == 2
+
+
+def test_cancel_stops_the_send_at_its_next_checkpoint_and_the_dp_keeps_no_pointer(dist, built):  # noqa: F811
+    dist.add_dp("DP31", rate_limit_kbps=2048)
+    dist.console.content.add_distribution_points(PID, ["DP31"])
+    worker = dist.worker()
+    wait_for(lambda: dist.jobs(PID)[0].step == "send" and dist.jobs(PID)[0].progress > 0, "the send to start")
+    dist.console.jobs.cancel(dist.jobs(PID)[0].context_id)
+    wait_for(lambda: dist.jobs(PID)[0].finished, "the job to stop", timeout=30)
+    worker.kill()
+    [job] = dist.jobs(PID)
+    assert job.state == JobState.CANCELLED and job.step_results.get("send") is None
+    row = dist.row(PID, "DP31")
+    assert row.state == DpState.INSTALL_FAILED and row.last_error == "install was cancelled"
+    root = dist.dp_root("DP31")
+    assert not (root / "PkgLib" / f"{PID}.json").exists()
+    assert_only_verified_objects(root)
