@@ -33,7 +33,16 @@ from typing import Any, Protocol
 from console.core.distribution import CAUSES, DistributionPoint, DpState, TransportError
 from console.core.distribution_store import StateChange
 from console.core.errors import ConsoleError
-from console.core.jobs import Cancelled, Deferred, Job, JobError, JobSettings, StepContext, WorkerStopping
+from console.core.jobs import (
+    Cancelled,
+    Deferred,
+    Job,
+    JobError,
+    JobSettings,
+    LeaseLost,
+    StepContext,
+    WorkerStopping,
+)
 
 DISTRIBUTE_KIND = "distribute"
 INSTALL_STEPS = ("connect", "send", "manifest", "pointer", "materialize", "record")
@@ -116,7 +125,7 @@ class DistributionJobHandler:
         removing = action == "remove"
         try:
             result = self._run(job, step, ctx, pid, dp, action)
-        except (Deferred, WorkerStopping):
+        except (Deferred, WorkerStopping, LeaseLost):
             self._close(job)
             raise
         except Cancelled:
@@ -133,6 +142,11 @@ class DistributionJobHandler:
         except ConsoleError as exc:  # the site's library (damaged or missing content), the database
             self._close(job)
             raise self._failed(job, pid, dp, exc.message, "", False, removing) from None
+        except Exception as exc:  # a bug: the row says so too, then the engine records it
+            self._close(job)
+            self._set(pid, dp.name, DpState.REMOVAL_FAILED if removing else DpState.INSTALL_FAILED,
+                      last_error=f"internal error: {type(exc).__name__}: {exc}", error_cause="", next_retry=None)
+            raise
         except BaseException:
             self._close(job)
             raise
