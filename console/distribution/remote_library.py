@@ -11,8 +11,13 @@ Same layout as the site's library (``console.content.library``)::
 An object travels to ``Temp/<sha>.<tag>.part`` (``tag``: the job, so a resumed job finds its
 own bytes and continues from them with ``write_stream(offset=…)``), is hashed on the server
 (``conn.sha256``) and only then renamed into ``FileLib``: FileLib never holds a partial or
-unverified object. A file under ``Packages`` is reassembled on the server (``conn.concatenate``)
-into ``Temp``, hashed there and renamed into place, so a client never reads a partial file.
+unverified object. The chunks of a large file are verified together: the file is reassembled
+on the server (``conn.concatenate``) into ``Temp`` from its chunks and hashed there once (a
+match proves every chunk; a mismatch hashes each new chunk to find the damaged ones), then the
+chunks go into FileLib and, after the pointer, the verified file is renamed under ``Packages``,
+so a client never reads a partial file. Reassembly happens where the transport does it best:
+a local copy for folder DPs, a remote command over SSH, a server-side copy or a local read over
+SMB (``DpConnection.concatenate``); the bytes are never sent twice.
 """
 
 from __future__ import annotations
