@@ -29,6 +29,9 @@ class SiteToDp:
     def close(self) -> None:
         self.conn.close()
 
+    def discard(self) -> None:
+        self.remote.discard()
+
     def _manifest(self, package_id: str, version: int) -> Manifest:
         return self.site.manifest(package_id, version)
 

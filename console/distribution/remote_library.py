@@ -147,6 +147,12 @@ class RemoteLibrary:
 
     # -- sending objects ---------------------------------------------------------------------------
 
+    def discard(self) -> None:
+        """Delete this tag's temporary objects and files (a job that ends without finishing)."""
+        for name in self.conn.listdir(TEMP_FOLDER):
+            if f".{self.tag}." in name:
+                self.conn.remove(f"{TEMP_FOLDER}/{name}")
+
     def _temp(self, sha: str) -> str:
         return f"{TEMP_FOLDER}/{sha}.{self.tag}.part"
 

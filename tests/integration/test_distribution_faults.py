@@ -252,3 +252,4 @@ def test_cancel_stops_the_send_at_its_next_checkpoint_and_the_dp_keeps_no_pointe
     root = dist.dp_root("DP31")
     assert not (root / "PkgLib" / f"{PID}.json").exists()
     assert_only_verified_objects(root)
+    assert list((root / "Temp").iterdir()) == []  # what was in flight is deleted: the job ended

@@ -56,6 +56,9 @@ class DpContent(Protocol):
     """One open DP as the job uses it (``console.distribution.dp_content.SiteToDp``)."""
 
     def close(self) -> None: ...
+    def discard(self) -> None:
+        """Delete what this job left in flight on the DP (its temporary objects and files)."""
+        ...
     def free_bytes(self) -> int: ...
     def plan(self, package_id: str, version: int, *, everything: bool = False) -> dict[str, int]: ...
     def send(self, package_id: str, version: int, tick: Callable[[int, int, int, int], None], *,
@@ -129,18 +132,18 @@ class DistributionJobHandler:
             self._close(job)
             raise
         except Cancelled:
-            self._close(job)
+            self._close(job, discard=True)
             self._set(pid, dp.name, DpState.REMOVAL_FAILED if removing else DpState.INSTALL_FAILED,
                                    last_error=f"{action} was cancelled", error_cause="", next_retry=None)
             raise
         except TransportError as exc:
-            self._close(job)
+            self._close(job, discard=not self._will_retry(job, exc.retryable))
             raise self._failed(job, pid, dp, exc.message, exc.cause, exc.retryable, removing) from None
         except JobError as exc:
-            self._close(job)
+            self._close(job, discard=not self._will_retry(job, exc.retryable))
             raise self._failed(job, pid, dp, exc.message, "", exc.retryable, removing) from None
         except ConsoleError as exc:  # the site's library (damaged or missing content), the database
-            self._close(job)
+            self._close(job, discard=True)
             raise self._failed(job, pid, dp, exc.message, "", False, removing) from None
         except Exception as exc:  # a bug: the row says so too, then the engine records it
             self._close(job)
@@ -277,8 +280,16 @@ class DistributionJobHandler:
             content = self._open[job.context_id] = self._open_dp(dp, job.context_id)
         return content
 
-    def _close(self, job: Job) -> None:
+    def _will_retry(self, job: Job, retryable: bool) -> bool:
+        return retryable and job.attempts < self._settings().max_attempts
+
+    def _close(self, job: Job, *, discard: bool = False) -> None:
+        """Close the job's DP connection; ``discard``: the job ends here, so the bytes it left
+        in flight on the DP (kept for a resumed run otherwise) are deleted first."""
         content = self._open.pop(job.context_id, None)
+        if content is not None and discard:
+            with contextlib.suppress(ConsoleError):
+                content.discard()
         if content is not None:
             with contextlib.suppress(ConsoleError):  # a broken connection: the failure that led here counts
                 content.close()
@@ -287,7 +298,7 @@ class DistributionJobHandler:
                 removing: bool) -> JobError:
         """The row gets the real cause; the job is retried (the engine's backoff) or fails."""
         settings = self._settings()
-        again = retryable and job.attempts < settings.max_attempts
+        again = self._will_retry(job, retryable)
         what = CAUSES.get(cause, (True, ""))[1]
         text = message if not what or message.lower().startswith(what) else f"{what}: {message}"
         fields: dict[str, Any] = {"last_error": text, "error_cause": cause, "next_retry": None}
