@@ -223,13 +223,18 @@ class DistributionJobHandler:
         state = DpState.CONTENT_UPDATING
 
         def tick(done: int, total: int, objects: int, sent: int) -> None:
-            ctx.progress(done, total, f"sending {pid} to {dp.name}: {done:,} of {total:,} bytes")
+            # the checkpoint first: it carries the pending progress in the same write (both are
+            # coalesced to ~10 writes a second, and a progress write first would starve it)
             ctx.checkpoint({"objects_sent": int(before.get("objects_sent", 0)) + objects,
                             "bytes_sent": int(before.get("bytes_sent", 0)) + sent})
+            ctx.progress(done, total, f"sending {pid} to {dp.name}: {done:,} of {total:,} bytes")
             now = self._clock().timestamp()
             if now - last_row[0] >= ROW_PROGRESS_INTERVAL:
                 last_row[0] = now
                 self._set(pid, dp.name, state, bytes_done=done, bytes_total=total)
+                # the schedule as it is now (an administrator may close the window mid-transfer):
+                # closed, the send pauses here and resumes from its bytes when the window opens
+                self._check_window(self._find_dp(dp.name) or dp, job)
 
         result = content.send(pid, version, tick, everything=again)
         return {"objects_sent": int(before.get("objects_sent", 0)) + result["objects_sent"],
