@@ -11,6 +11,7 @@ import os
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -151,6 +152,24 @@ class Console:
         from console.core.services.content_distribution import ContentDistribution
 
         return ContentDistribution(self.context, self.jobs, self.ensure_worker)
+
+    def queue_due_refreshes(self) -> list[str]:
+        """RefreshSchedule: queue a refresh job for each package whose schedule came due since
+        its last refresh was queued (the worker asks every BOOTIMAGE_REFRESH_CHECK_SECONDS)."""
+        from console.core.services.refresh_job import REFRESH_KIND, due_refreshes
+
+        with self.context.uow() as uow:
+            schedules = {pid: [(t.class_name, dict(t.values)) for t in tokens]
+                         for pid, tokens in uow.packages.refresh_schedules().items()}
+
+        def last_refresh(package_id: str) -> datetime | None:
+            queued = [j.queued_at for j in self.jobs.list(package_id=package_id) if j.kind == REFRESH_KIND and j.queued_at]
+            return max(queued, default=None)
+
+        due = due_refreshes(schedules, last_refresh, self.context.clock())
+        for package_id in due:
+            self.content.refresh(package_id)
+        return due
 
     @property
     def registry(self) -> ClassRegistry:

@@ -44,6 +44,8 @@ from console.storage.db_errors import DatabaseError
 
 #: At most this many progress / checkpoint writes a second per running job.
 WRITES_PER_SECOND = 10
+#: How often the worker looks for packages whose RefreshSchedule came due (seconds).
+REFRESH_CHECK_ENV = "BOOTIMAGE_REFRESH_CHECK_SECONDS"
 #: How often a step's ``cancelled()`` asks the database at most (seconds).
 CANCEL_CHECK_INTERVAL = 0.5
 
@@ -161,8 +163,12 @@ class Worker:
         beat = threading.Thread(target=self._heartbeat, name="heartbeat", daemon=True)
         beat.start()
         self.log(f"started as {self.id} for job kinds {', '.join(kinds) or '(none)'}")
+        next_refresh_check = 0.0
         try:
             while not self.stopping:
+                if "refresh" in kinds and time.monotonic() >= next_refresh_check:
+                    next_refresh_check = time.monotonic() + _refresh_interval()
+                    self._queue_due_refreshes()
                 try:
                     job = self.console.jobs.claim(self.id, self.settings)
                     if job is not None:
@@ -182,6 +188,13 @@ class Worker:
                 self.log(f"could not remove this worker's record: {exc}")
         self.log("stopped")
         return 0
+
+    def _queue_due_refreshes(self) -> None:
+        try:
+            for package_id in self.console.queue_due_refreshes():
+                self.log(f"the RefreshSchedule of {package_id} came due: refresh queued")
+        except ConsoleError as exc:  # the database for a moment, a package deleted meanwhile: next time
+            self.log(f"could not look for due refresh schedules: {exc}")
 
     def _idle(self, kinds: tuple[str, ...]) -> bool:
         """No open job. The worker's record goes first, then the queue is looked at once more:
@@ -309,6 +322,14 @@ class Worker:
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
+
+
+def _refresh_interval() -> float:
+    text = os.environ.get(REFRESH_CHECK_ENV, "").strip()
+    try:
+        return max(0.1, float(text)) if text else 60.0
+    except ValueError:
+        return 60.0
 
 
 def _os_error(exc: OSError) -> str:

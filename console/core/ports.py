@@ -10,6 +10,7 @@ from typing import Any, Protocol, Self
 
 from console.core.distribution_store import DistributionRepository
 from console.core.drivers import Driver, DriverQuery
+from console.core.instance import Instance
 from console.core.jobs import Job, WorkerRecord
 from console.core.servicing import SourceFingerprint
 
@@ -92,6 +93,9 @@ class PackageRepository(Protocol):
         self, values: Mapping[str, Any], *, folder_id: int | None, modified_by: str, modified_at: datetime
     ) -> None: ...
     def get(self, package_id: str, *, lazy: bool) -> PackageRecord | None: ...
+    def refresh_schedules(self) -> dict[str, list[Instance]]:
+        """Every package's RefreshSchedule tokens (packages without one are left out)."""
+        ...
     def query(self, query: PackageQuery, *, lazy: bool = False, count: bool = True) -> tuple[list[PackageRecord], int]: ...
     def count(self, query: PackageQuery) -> int: ...
     def update(

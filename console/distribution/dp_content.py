@@ -29,6 +29,9 @@ class SiteToDp:
     def close(self) -> None:
         self.conn.close()
 
+    def discard(self) -> None:
+        self.remote.discard()
+
     def _manifest(self, package_id: str, version: int) -> Manifest:
         return self.site.manifest(package_id, version)
 
@@ -42,8 +45,10 @@ class SiteToDp:
                 "all_objects": len(manifest.blobs())}
 
     def send(self, package_id: str, version: int, tick: Tick, *, everything: bool = False) -> dict[str, int]:
-        """Send the objects the DP lacks (``everything``: all of them again). A second pass
-        sends what another job's removal took away meanwhile (bounded: two passes)."""
+        """Send the objects the DP lacks (``everything``: all of them again). Whole files are
+        hashed on the DP one by one; the chunks of a large file are verified together by
+        reassembling the file on the DP and hashing it there (``RemoteLibrary.assemble``). A
+        second pass sends what another job's removal took away meanwhile (bounded: two passes)."""
         manifest = self._manifest(package_id, version)
         counters = Counters()
         blobs = sorted(manifest.blobs()) if everything else self.remote.missing(manifest)
@@ -55,13 +60,26 @@ class SiteToDp:
             tick(base + counters.bytes_done, total[0], counters.objects_sent, counters.bytes_sent)
 
         for _ in range(2):
-            self.remote.send_objects(blobs, self.site.blob_path, counters, tick=report)
+            self._send_pass(package_id, manifest, blobs, counters, report, everything)
+            everything = False
             blobs = self.remote.missing(manifest)
             if not blobs:
                 break
             total[0] += sum(n for _, n in blobs)
         report()
         return {"objects_sent": counters.objects_sent, "bytes_sent": counters.bytes_sent, "bytes_total": total[0]}
+
+    def _send_pass(self, package_id: str, manifest: Manifest, blobs: list[tuple[str, int]], counters: Counters,
+                   report: Callable[[], None], everything: bool) -> None:
+        singles = {f.sha256 for f in manifest.files if not f.chunked}
+        chunks = [b for b in blobs if b[0] not in singles]
+        self.remote.send_objects([b for b in blobs if b[0] in singles], self.site.blob_path, counters, tick=report)
+        self.remote.send_objects(chunks, self.site.blob_path, counters, tick=report, verify=False)
+        pending = {sha for sha, _ in chunks}
+        for file in manifest.files:
+            if file.chunked and (everything or any(sha in pending for sha, _ in file.chunks)):
+                self.remote.assemble(package_id, file, pending)
+                report()
 
     def write_manifest(self, package_id: str, version: int) -> None:
         self.remote.write_manifest(self._manifest(package_id, version))

@@ -11,8 +11,13 @@ Same layout as the site's library (``console.content.library``)::
 An object travels to ``Temp/<sha>.<tag>.part`` (``tag``: the job, so a resumed job finds its
 own bytes and continues from them with ``write_stream(offset=…)``), is hashed on the server
 (``conn.sha256``) and only then renamed into ``FileLib``: FileLib never holds a partial or
-unverified object. A file under ``Packages`` is reassembled on the server (``conn.concatenate``)
-into ``Temp``, hashed there and renamed into place, so a client never reads a partial file.
+unverified object. The chunks of a large file are verified together: the file is reassembled
+on the server (``conn.concatenate``) into ``Temp`` from its chunks and hashed there once (a
+match proves every chunk; a mismatch hashes each new chunk to find the damaged ones), then the
+chunks go into FileLib and, after the pointer, the verified file is renamed under ``Packages``,
+so a client never reads a partial file. Reassembly happens where the transport does it best:
+a local copy for folder DPs, a remote command over SSH, a server-side copy or a local read over
+SMB (``DpConnection.concatenate``); the bytes are never sent twice.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from console.core.content import SHA256, Manifest, check_package_id
+from console.core.content import SHA256, ContentCorruptError, ContentFile, Manifest, check_package_id
 from console.core.distribution import PACKAGES_FOLDER, DpConnection, TransportError
 from console.distribution.throttle import TokenBucket
 
@@ -100,17 +105,19 @@ class RemoteLibrary:
 
     # -- what the DP holds -----------------------------------------------------------------------
 
-    def inventory(self) -> set[str]:
-        """The hashes of the verified objects in the DP's FileLib."""
+    def inventory(self, prefixes: set[str] | None = None) -> set[str]:
+        """The hashes of the verified objects in the DP's FileLib (only under ``prefixes``, the
+        first four hex digits, when given: one listing per prefix a version uses, not 65,536)."""
         found: set[str] = set()
         for prefix in self.conn.listdir("FileLib"):
-            if len(prefix) == 4:
+            if len(prefix) == 4 and (prefixes is None or prefix in prefixes):
                 found.update(n for n in self.conn.listdir(f"FileLib/{prefix}") if SHA256.match(n) and n[:4] == prefix)
         return found
 
     def missing(self, manifest: Manifest, have: set[str] | None = None) -> list[Blob]:
-        present = self.inventory() if have is None else have
-        return sorted(b for b in manifest.blobs() if b[0] not in present)
+        blobs = manifest.blobs()
+        present = self.inventory({sha[:4] for sha, _ in blobs}) if have is None else have
+        return sorted(b for b in blobs if b[0] not in present)
 
     def current_version(self, package_id: str) -> int | None:
         pid = check_package_id(package_id)
@@ -140,6 +147,12 @@ class RemoteLibrary:
 
     # -- sending objects ---------------------------------------------------------------------------
 
+    def discard(self) -> None:
+        """Delete this tag's temporary objects and files (a job that ends without finishing)."""
+        for name in self.conn.listdir(TEMP_FOLDER):
+            if f".{self.tag}." in name:
+                self.conn.remove(f"{TEMP_FOLDER}/{name}")
+
     def _temp(self, sha: str) -> str:
         return f"{TEMP_FOLDER}/{sha}.{self.tag}.part"
 
@@ -152,9 +165,10 @@ class RemoteLibrary:
             self._dirs.add(folder)
 
     def send_object(self, conn: DpConnection, blob: Blob, source: Path, counters: Counters,
-                    stop: Callable[[], bool] = lambda: False) -> None:
+                    stop: Callable[[], bool] = lambda: False, *, verify: bool = True) -> None:
         """One object: into its temporary name (continuing the bytes already there), hashed on
-        the server, renamed into FileLib."""
+        the server, renamed into FileLib. ``verify`` False (a chunk): it stays in Temp until
+        ``assemble`` verifies the whole file it belongs to."""
         sha, size = blob
         temp = self._temp(sha)
         offset = conn.size(temp) or 0
@@ -167,6 +181,9 @@ class RemoteLibrary:
         written = conn.write_stream(temp, self._blocks(source, offset, counters, stop), offset=offset)
         if stop() and written < size:
             raise Stopped(sha)
+        if not verify and written == size:
+            counters.add(objects=1, sent_objects=1)
+            return
         if written != size or conn.sha256(temp) != sha:
             conn.remove(temp)
             raise TransportError(f"hash mismatch after copy: object {sha} arrived damaged on the distribution point; "
@@ -176,16 +193,29 @@ class RemoteLibrary:
         counters.add(objects=1, sent_objects=1)
 
     def _blocks(self, source: Path, offset: int, counters: Counters, stop: Callable[[], bool]) -> Iterator[bytes]:
-        with open(source, "rb") as handle:
+        """The source object's bytes from ``offset``. A read failure is the site library's (a
+        ContentError, not an OSError the transport would take for the DP's)."""
+        try:
+            handle = open(source, "rb")  # noqa: SIM115 - closed below, also when the reader stops early
+        except OSError as exc:
+            raise ContentCorruptError(f"the site's content library cannot read {source}: {exc.strerror or exc}") from None
+        with handle:
             handle.seek(offset)
-            while not stop() and (data := handle.read(self.block)):
+            while not stop():
+                try:
+                    data = handle.read(self.block)
+                except OSError as exc:
+                    raise ContentCorruptError(f"the site's content library cannot read {source}: "
+                                              f"{exc.strerror or exc}") from None
+                if not data:
+                    break
                 if self.bucket is not None:
                     self.bucket.take(len(data))
                 yield data
                 counters.add(done=len(data), sent=len(data))
 
     def send_objects(self, blobs: list[Blob], source: Callable[[str], Path], counters: Counters, *,
-                     tick: Callable[[], None] = lambda: None, interval: float = 0.2) -> None:
+                     tick: Callable[[], None] = lambda: None, interval: float = 0.2, verify: bool = True) -> None:
         """Send ``blobs`` on up to ``streams`` parallel streams. ``tick`` runs on this thread at
         least every ``interval`` seconds and after each object (report progress, checkpoint); if
         it raises, the streams stop between two blocks and the exception goes on."""
@@ -193,7 +223,7 @@ class RemoteLibrary:
         if self.streams == 1 or len(blobs) < 2:
             with batch(self.conn):
                 for blob in blobs:
-                    self.send_object(self.conn, blob, source(blob[0]), counters)
+                    self.send_object(self.conn, blob, source(blob[0]), counters, verify=verify)
                     tick()
             return
         local = threading.local()
@@ -207,7 +237,7 @@ class RemoteLibrary:
                 with self._dirs_lock:
                     opened.append(conn)
                     syncs.enter_context(batch(conn))
-            self.send_object(conn, blob, source(blob[0]), counters, stop.is_set)
+            self.send_object(conn, blob, source(blob[0]), counters, stop.is_set, verify=verify)
 
         pending: set[Future[None]] = set()
         queue = list(reversed(blobs))
@@ -229,6 +259,32 @@ class RemoteLibrary:
                 finally:
                     for conn in opened:
                         conn.close()
+
+    def assembled_path(self, package_id: str, file: ContentFile) -> str:
+        return f"{TEMP_FOLDER}/{package_id}.{file.sha256[:16]}.{self.tag}.file"
+
+    def assemble(self, package_id: str, file: ContentFile, pending: set[str]) -> None:
+        """Reassemble a chunked file on the DP from its chunks (those in ``pending`` still in
+        Temp, the others from FileLib) into Temp and hash it there: a match verifies every chunk
+        at once (one server-side hash instead of one per chunk), and the pending chunks are
+        renamed into FileLib. The file stays in Temp for ``materialize``. A mismatch: each
+        pending chunk is hashed, the damaged ones are deleted (sent again on the next try)."""
+        temp = self.assembled_path(package_id, file)
+        order = list(dict.fromkeys(sha for sha, _ in file.chunks))
+        self.conn.concatenate([self._temp(sha) if sha in pending else object_path(sha) for sha, _ in file.chunks], temp)
+        if self.conn.sha256(temp) != file.sha256:
+            self.conn.remove(temp)
+            bad = [sha for sha in order if sha in pending and self.conn.sha256(self._temp(sha)) != sha]
+            for sha in bad:
+                self.conn.remove(self._temp(sha))
+            raise TransportError(f"hash mismatch after copy: {file.path} did not match its SHA-256 when reassembled on "
+                                 f"the distribution point ({len(bad)} damaged chunk(s) deleted, sent again on the next "
+                                 "try; none: a FileLib object there is damaged, redistribute)", cause="hash_mismatch")
+        for sha in order:
+            if sha in pending:
+                self._makedirs(self.conn, f"FileLib/{sha[:4]}")
+                self.conn.rename(self._temp(sha), object_path(sha))
+                pending.discard(sha)
 
     # -- manifest, pointer, files ------------------------------------------------------------------
 
@@ -257,8 +313,16 @@ class RemoteLibrary:
             dest = f"{folder}/{file.path}"
             old = before.get(file.path)
             keep = old is not None and old.sha256 == file.sha256 and self.conn.size(dest) == file.size
-            if force or not keep:
-                temp = f"{TEMP_FOLDER}/{pid}.{file.sha256[:16]}.{self.tag}.file"
+            temp = self.assembled_path(pid, file)
+            ready = file.chunked and self.conn.size(temp) == file.size  # assembled and verified by the send
+            if keep and not force:
+                if ready:
+                    self.conn.remove(temp)
+            elif ready:
+                self.conn.makedirs(dest.rpartition("/")[0])
+                self.conn.rename(temp, dest)
+                written.append(dest)
+            else:
                 self.conn.concatenate([object_path(sha) for sha, _ in file.blobs()], temp)
                 if self.conn.sha256(temp) != file.sha256:
                     self.conn.remove(temp)

@@ -275,6 +275,14 @@ class SqlPackageRepository:
             result[token.package_id]["RefreshSchedule"].append(self._token(token))
         return result
 
+    def refresh_schedules(self) -> dict[str, list[Instance]]:
+        """Every package's RefreshSchedule tokens (packages without one are left out)."""
+        found: dict[str, list[Instance]] = {}
+        for token in self._s.scalars(select(ScheduleTokenRow).order_by(ScheduleTokenRow.package_id,
+                                                                        ScheduleTokenRow.position)):
+            found.setdefault(token.package_id, []).append(self._token(token))
+        return found
+
     def _token(self, row: ScheduleTokenRow) -> Instance:
         registry_cls = self._coercer.registry[row.token_class]
         raw: dict[str, Any] = dict(row.extra or {})

@@ -252,3 +252,24 @@ def test_cancel_stops_the_send_at_its_next_checkpoint_and_the_dp_keeps_no_pointe
     root = dist.dp_root("DP31")
     assert not (root / "PkgLib" / f"{PID}.json").exists()
     assert_only_verified_objects(root)
+    assert list((root / "Temp").iterdir()) == []  # what was in flight is deleted: the job ended
+
+
+def test_closing_the_schedule_window_mid_transfer_pauses_the_send_until_it_opens(dist, built):  # noqa: F811
+    dist.add_dp("DP41", rate_limit_kbps=2048)  # ~7 s for the image
+    dist.console.content.add_distribution_points(PID, ["DP41"])
+    worker = dist.worker()
+    wait_for(lambda: dist.jobs(PID)[0].step == "send" and dist.jobs(PID)[0].progress > 0, "the send to start")
+    hour = datetime.now().astimezone().hour
+    closed = "".join("c" if h in (hour, (hour + 1) % 24) else "o" for h in range(24))
+    dist.console.distribution_points.edit("DP41", schedule=closed)
+    wait_for(lambda: dist.jobs(PID)[0].state == JobState.QUEUED, "the send to pause", timeout=30)
+    worker.kill()
+    [job] = dist.jobs(PID)
+    assert "schedule of DP41 is closed" in job.progress_text and job.attempts == 0
+    assert job.step == "send" and job.checkpoint  # the bytes sent so far are kept for the resumed run
+    row = dist.row(PID, "DP41")
+    assert row.next_retry is not None and row.next_retry.astimezone().hour == (hour + 2) % 24
+    root = dist.dp_root("DP41")
+    assert not (root / "PkgLib" / f"{PID}.json").exists()
+    assert_only_verified_objects(root)

@@ -142,3 +142,17 @@ def test_remove_frees_objects_no_other_package_uses_and_keeps_shared_ones(dist, 
     dist.console.content.validate(OTHER, ["DP01"])
     dist.run_until_idle()
     assert dist.jobs(OTHER)[-1].state == JobState.SUCCEEDED
+
+
+def test_an_object_missing_from_the_sites_library_fails_the_install_and_names_the_site_not_the_dp(dist, built):  # noqa: F811
+    dist.add_dp("DP01")
+    victim = sorted(filelib_objects(dist.library.root).values())[0]
+    victim.unlink()
+    dist.console.content.add_distribution_points(PID, ["DP01"])
+    dist.run_until_idle()
+    [job] = dist.jobs(PID)
+    assert job.state == JobState.FAILED and job.attempts == 1
+    assert "the site's content library cannot read" in job.extended_error_info and victim.name in job.extended_error_info
+    row = dist.row(PID, "DP01")
+    assert row.state == DpState.INSTALL_FAILED and "site's content library" in row.last_error
+    assert not (dist.dp_root("DP01") / "PkgLib" / f"{PID}.json").exists()

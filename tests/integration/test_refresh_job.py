@@ -80,3 +80,19 @@ def test_a_source_wim_newer_than_the_revision_is_a_reason_to_rebuild(dist, packa
     assert dist.console.revisions.source_change(PID) is None
     package.touch()
     assert dist.console.revisions.source_change(PID) == f"{package} (ImagePath) changed after revision 1 was built"
+
+
+def test_a_refresh_schedule_that_came_due_is_queued_by_the_worker_once(dist, package):  # noqa: F811
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    dist.console.packages.put(PID, {"PkgSourceFlag": 2, "RefreshSchedule": [
+        {"__class": "SMS_ST_RecurInterval", "DaySpan": 1, "StartTime": start}]})
+    dist.env_extra["BOOTIMAGE_REFRESH_CHECK_SECONDS"] = "0.2"
+    dist.run_until_idle()
+    [job] = refresh_jobs(dist)
+    assert job.state == JobState.SUCCEEDED and job.queued_by == "worker@test"
+    assert job.step_results["check"]["rebuild"] is True  # no revision yet: a build was queued
+    assert "the RefreshSchedule of PS100001 came due" in dist.logs()
+    dist.run_until_idle()
+    assert len(refresh_jobs(dist)) == 1  # not due again until tomorrow's occurrence

@@ -118,3 +118,32 @@ def test_a_full_disk_on_the_dp_is_named_disk_full(tmp_path):
         assert lib.inventory() == set()
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_chunks_are_verified_by_reassembling_their_file_on_the_dp_and_a_damaged_one_is_found(tmp_path):
+    from console.core.content import ContentFile
+
+    conn = connect(tmp_path / "dp")
+    lib = RemoteLibrary(conn, tag="JOB")
+    parts = [hashlib.shake_256(f"chunk {n}".encode()).digest(200_000 + n) for n in range(3)]
+    file = ContentFile("boot.PS100001.wim", sum(map(len, parts)), hashlib.sha256(b"".join(parts)).hexdigest(),
+                       tuple((hashlib.sha256(p).hexdigest(), len(p)) for p in parts))
+    sources = {}
+    for n, part in enumerate(parts):
+        sources[file.chunks[n][0]] = tmp_path / f"part{n}"
+        sources[file.chunks[n][0]].write_bytes(part)
+    counters = Counters()
+    lib.send_objects(list(file.chunks), sources.__getitem__, counters, verify=False)
+    assert lib.inventory() == set()  # unverified chunks wait in Temp
+    damaged = tmp_path / "dp" / "SCCMContentLib" / "Temp" / f"{file.chunks[1][0]}.JOB.part"
+    damaged.write_bytes(b"X" + damaged.read_bytes()[1:])
+    pending = {sha for sha, _ in file.chunks}
+    with pytest.raises(TransportError) as caught:
+        lib.assemble("PS100001", file, pending)
+    assert caught.value.cause == "hash_mismatch" and "1 damaged chunk(s) deleted" in caught.value.message
+    assert not damaged.exists() and lib.inventory() == set()
+    lib.send_objects([file.chunks[1]], sources.__getitem__, Counters(), verify=False)  # the next try
+    lib.assemble("PS100001", file, pending)
+    assert pending == set() and lib.inventory() == {sha for sha, _ in file.chunks}
+    assembled = tmp_path / "dp" / "SCCMContentLib" / lib.assembled_path("PS100001", file)
+    assert assembled.read_bytes() == b"".join(parts)

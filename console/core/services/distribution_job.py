@@ -33,7 +33,16 @@ from typing import Any, Protocol
 from console.core.distribution import CAUSES, DistributionPoint, DpState, TransportError
 from console.core.distribution_store import StateChange
 from console.core.errors import ConsoleError
-from console.core.jobs import Cancelled, Deferred, Job, JobError, JobSettings, StepContext, WorkerStopping
+from console.core.jobs import (
+    Cancelled,
+    Deferred,
+    Job,
+    JobError,
+    JobSettings,
+    LeaseLost,
+    StepContext,
+    WorkerStopping,
+)
 
 DISTRIBUTE_KIND = "distribute"
 INSTALL_STEPS = ("connect", "send", "manifest", "pointer", "materialize", "record")
@@ -47,6 +56,9 @@ class DpContent(Protocol):
     """One open DP as the job uses it (``console.distribution.dp_content.SiteToDp``)."""
 
     def close(self) -> None: ...
+    def discard(self) -> None:
+        """Delete what this job left in flight on the DP (its temporary objects and files)."""
+        ...
     def free_bytes(self) -> int: ...
     def plan(self, package_id: str, version: int, *, everything: bool = False) -> dict[str, int]: ...
     def send(self, package_id: str, version: int, tick: Callable[[int, int, int, int], None], *,
@@ -116,23 +128,28 @@ class DistributionJobHandler:
         removing = action == "remove"
         try:
             result = self._run(job, step, ctx, pid, dp, action)
-        except (Deferred, WorkerStopping):
+        except (Deferred, WorkerStopping, LeaseLost):
             self._close(job)
             raise
         except Cancelled:
-            self._close(job)
+            self._close(job, discard=True)
             self._set(pid, dp.name, DpState.REMOVAL_FAILED if removing else DpState.INSTALL_FAILED,
                                    last_error=f"{action} was cancelled", error_cause="", next_retry=None)
             raise
         except TransportError as exc:
-            self._close(job)
+            self._close(job, discard=not self._will_retry(job, exc.retryable))
             raise self._failed(job, pid, dp, exc.message, exc.cause, exc.retryable, removing) from None
         except JobError as exc:
-            self._close(job)
+            self._close(job, discard=not self._will_retry(job, exc.retryable))
             raise self._failed(job, pid, dp, exc.message, "", exc.retryable, removing) from None
         except ConsoleError as exc:  # the site's library (damaged or missing content), the database
-            self._close(job)
+            self._close(job, discard=True)
             raise self._failed(job, pid, dp, exc.message, "", False, removing) from None
+        except Exception as exc:  # a bug: the row says so too, then the engine records it
+            self._close(job)
+            self._set(pid, dp.name, DpState.REMOVAL_FAILED if removing else DpState.INSTALL_FAILED,
+                      last_error=f"internal error: {type(exc).__name__}: {exc}", error_cause="", next_retry=None)
+            raise
         except BaseException:
             self._close(job)
             raise
@@ -206,13 +223,18 @@ class DistributionJobHandler:
         state = DpState.CONTENT_UPDATING
 
         def tick(done: int, total: int, objects: int, sent: int) -> None:
-            ctx.progress(done, total, f"sending {pid} to {dp.name}: {done:,} of {total:,} bytes")
+            # the checkpoint first: it carries the pending progress in the same write (both are
+            # coalesced to ~10 writes a second, and a progress write first would starve it)
             ctx.checkpoint({"objects_sent": int(before.get("objects_sent", 0)) + objects,
                             "bytes_sent": int(before.get("bytes_sent", 0)) + sent})
+            ctx.progress(done, total, f"sending {pid} to {dp.name}: {done:,} of {total:,} bytes")
             now = self._clock().timestamp()
             if now - last_row[0] >= ROW_PROGRESS_INTERVAL:
                 last_row[0] = now
                 self._set(pid, dp.name, state, bytes_done=done, bytes_total=total)
+                # the schedule as it is now (an administrator may close the window mid-transfer):
+                # closed, the send pauses here and resumes from its bytes when the window opens
+                self._check_window(self._find_dp(dp.name) or dp, job)
 
         result = content.send(pid, version, tick, everything=again)
         return {"objects_sent": int(before.get("objects_sent", 0)) + result["objects_sent"],
@@ -263,8 +285,16 @@ class DistributionJobHandler:
             content = self._open[job.context_id] = self._open_dp(dp, job.context_id)
         return content
 
-    def _close(self, job: Job) -> None:
+    def _will_retry(self, job: Job, retryable: bool) -> bool:
+        return retryable and job.attempts < self._settings().max_attempts
+
+    def _close(self, job: Job, *, discard: bool = False) -> None:
+        """Close the job's DP connection; ``discard``: the job ends here, so the bytes it left
+        in flight on the DP (kept for a resumed run otherwise) are deleted first."""
         content = self._open.pop(job.context_id, None)
+        if content is not None and discard:
+            with contextlib.suppress(ConsoleError):
+                content.discard()
         if content is not None:
             with contextlib.suppress(ConsoleError):  # a broken connection: the failure that led here counts
                 content.close()
@@ -273,7 +303,7 @@ class DistributionJobHandler:
                 removing: bool) -> JobError:
         """The row gets the real cause; the job is retried (the engine's backoff) or fails."""
         settings = self._settings()
-        again = retryable and job.attempts < settings.max_attempts
+        again = self._will_retry(job, retryable)
         what = CAUSES.get(cause, (True, ""))[1]
         text = message if not what or message.lower().startswith(what) else f"{what}: {message}"
         fields: dict[str, Any] = {"last_error": text, "error_cause": cause, "next_retry": None}
