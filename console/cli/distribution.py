@@ -10,6 +10,7 @@ from console.cli.argtypes import bounded_int
 from console.cli.output import emit_json, property_list, table
 from console.cli.runtime import confirm_removal, open_site
 from console.core.errors import ConsoleError
+from console.core.sizes import human_bytes
 from console.core.values import format_datetime
 
 if TYPE_CHECKING:
@@ -144,7 +145,7 @@ def cmd_list(args: argparse.Namespace) -> None:
     table(["Name", "Transport", "Address", "PXE", "Installed", "In progress", "Failed", "Free", "Last contact (UTC)"],
           [(d.name, d.transport, d.address, "yes" if d.pxe else "", counts[d.name].success if d.name in counts else 0,
             counts[d.name].in_progress if d.name in counts else 0, counts[d.name].errors if d.name in counts else 0,
-            _bytes(d.free_bytes), format_datetime(d.last_contact)) for d in dps])
+            human_bytes(d.free_bytes), format_datetime(d.last_contact)) for d in dps])
 
 
 def cmd_show(args: argparse.Namespace) -> None:
@@ -193,16 +194,6 @@ def cmd_test(args: argparse.Namespace) -> int:
         print(report.message)
     return 0
 
-
-def _bytes(value: int | None) -> str:
-    if value is None:
-        return ""
-    size = float(value)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
-        size /= 1024
-    return str(value)
 
 
 # -- groups ------------------------------------------------------------------------------------

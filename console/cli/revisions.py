@@ -8,6 +8,7 @@ from typing import Any
 
 from console.cli.output import emit_json, table
 from console.cli.runtime import open_site
+from console.core.sizes import human_bytes
 from console.core.values import format_datetime
 
 
@@ -67,7 +68,7 @@ def cmd_revisions(args: argparse.Namespace) -> None:
     rows = []
     for r in revisions:
         mark = "*" if r.current else ("!" if not r.recorded else "")
-        rows.append([f"{mark}{r.version}", format_datetime(r.created_at), r.created_by, _size(r.size),
+        rows.append([f"{mark}{r.version}", format_datetime(r.created_at), r.created_by, human_bytes(r.size),
                      "; ".join(r.changes)])
     table(["VERSION", "WHEN", "WHO", "SIZE", "WHAT CHANGED"], rows)
     print("* current revision" + ("; ! stored but never recorded (its build was interrupted)"
@@ -112,7 +113,7 @@ def cmd_library_show(args: argparse.Namespace) -> None:
         return
     print(f"Content library : {data['path']}")
     print(f"Revisions kept  : {data['retention']} per package")
-    print(f"Free space      : {_size(int(data['free_bytes']))}")
+    print(f"Free space      : {human_bytes(int(data['free_bytes']))}")
 
 
 def cmd_library_set(args: argparse.Namespace) -> int | None:
@@ -141,7 +142,7 @@ def cmd_library_gc(args: argparse.Namespace) -> None:
         emit_json({"files_removed": report.files_removed, "bytes_freed": report.bytes_freed,
                    "temporary_removed": report.temporary_removed})
         return
-    print(f"removed {report.files_removed} unreferenced file(s), {_size(report.bytes_freed)} freed; "
+    print(f"removed {report.files_removed} unreferenced file(s), {human_bytes(report.bytes_freed)} freed; "
           f"{report.temporary_removed} leftover temporary file(s)")
 
 
@@ -161,12 +162,3 @@ def cmd_library_verify(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def _size(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    value = float(size)
-    for unit in ("KB", "MB", "GB"):
-        value /= 1024
-        if value < 1024 or unit == "GB":
-            break
-    return f"{value:.1f} {unit}"

@@ -26,3 +26,16 @@ def size_in(units: str, n_bytes: int | None) -> str:
 
 def size_header(units: str) -> str:
     return f"Size ({UNIT_LABELS.get(units, units)})"
+
+
+def human_bytes(n_bytes: int | None, *, unknown: str = "") -> str:
+    """A byte count in the largest fitting unit: ``512 bytes``, ``1.5 KB``, ``3.2 GB`` (free
+    space, transfers, revisions); ``unknown`` when there is no figure."""
+    if n_bytes is None:
+        return unknown
+    value = float(n_bytes)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024:
+            return f"{value:,.0f} {unit}" if unit == "bytes" else f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{value:,.1f} TB"

@@ -35,6 +35,7 @@ from console.core.errors import ConflictError, NotFoundError, ValidationError
 from console.core.jobs import ERROR_CANCELLED, JobKind, JobState
 from console.core.ports import UnitOfWork
 from console.core.services.context import ServiceContext
+from console.core.sizes import human_bytes
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
 SMB_ADDRESS = re.compile(r"^\\\\(?P<host>[^\\/:\s]+)(?::(?P<port>\d{1,5}))?\\(?P<share>[^\\/:*?\"<>|]+)(?P<path>(\\[^\\]+)*)\\?$")
@@ -292,7 +293,7 @@ class DistributionPoints:
                 uow.distribution.record_contact(target.name, free, self._ctx.clock())
                 uow.commit()
         return ProbeReport(True, f"{target.name}: wrote, read back and deleted a probe file in {seconds:.2f} s; "
-                           f"{_size(free)} free", free, seconds, {"step": "done"})
+                           f"{human_bytes(free, unknown='unknown space')} free", free, seconds, {"step": "done"})
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -371,16 +372,6 @@ class TypedPassword:
     def forget(self, reference: str) -> None:
         return None
 
-
-def _size(free: int | None) -> str:
-    if free is None:
-        return "unknown space"
-    value = float(free)
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if value < 1024 or unit == "TB":
-            return f"{value:,.0f} {unit}" if unit == "bytes" else f"{value:,.1f} {unit}"
-        value /= 1024
-    return f"{free} bytes"
 
 
 __all__ = ["ALWAYS_OPEN", "DistributionPoints", "check_address", "check_name", "checked", "secret_reference"]

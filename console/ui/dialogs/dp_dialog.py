@@ -29,16 +29,6 @@ OK_STYLE = "color: #1e7b34;"
 ERROR_STYLE = "color: #c0392b;"
 
 
-def size_text(value: int | None) -> str:
-    if value is None:
-        return "unknown"
-    size = float(value)
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
-        size /= 1024
-    return f"{value} bytes"
-
 
 class DistributionPointDialog(QDialog):
     """``saved(DistributionPoint)`` once the service saved it (the dialog then closes)."""

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt
 
 from console.core.distribution import ContentSummary, DistributionPoint, DpGroup, DpState, PackageOnDp
+from console.core.sizes import human_bytes
 from console.ui.models.headed_table_model import HeadedTableModel, Index
 
 SortRole = Qt.ItemDataRole.UserRole + 60
@@ -21,16 +22,6 @@ OK_COLOR = "#1e7b34"
 def when(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M") if value is not None else ""
 
-
-def size_text(value: int | None) -> str:
-    if value is None:
-        return ""
-    size = float(value)
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
-        size /= 1024
-    return ""
 
 
 def state_color(state: DpState) -> str | None:
@@ -89,7 +80,7 @@ class DistributionPointsModel(HeadedTableModel):
             return -1 if value is None else value
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if index.column() == 7:
-                return size_text(value)
+                return human_bytes(value)
             if isinstance(value, datetime):
                 return when(value)
             if index.column() == 0 and dp.maintenance and role == Qt.ItemDataRole.DisplayRole:
@@ -189,7 +180,7 @@ def _cell(row: PackageOnDp, column: int, sort: bool, key: str) -> Any:
         if sort:
             return row.bytes_done
         if row.bytes_total and row.state is not DpState.INSTALLED:
-            return f"{row.bytes_done * 100 // row.bytes_total}% of {size_text(row.bytes_total)}"
+            return f"{row.bytes_done * 100 // row.bytes_total}% of {human_bytes(row.bytes_total)}"
         return ""
     if column == 5:
         return error_line(row)

@@ -30,8 +30,9 @@ from console.core.distribution import ContentSummary, DistributionPoint, DpGroup
 from console.core.errors import error_text
 from console.core.services.content_distribution import Page
 from console.core.services.distribution_points import CREDENTIAL_PREFIX, EDITABLE
+from console.core.sizes import human_bytes
 from console.ui.icons import icon
-from console.ui.models.dp_models import DistributionPointsModel, DpGroupsModel, SortRole, size_text
+from console.ui.models.dp_models import DistributionPointsModel, DpGroupsModel, SortRole
 from console.ui.models.paged_model import RESIZE_PRECISION
 from console.ui.tasks import TaskRunner
 from console.ui.views.dp_remove import SHOWN, remove_question
@@ -319,7 +320,8 @@ class DistributionPointsPage(QWidget):
 
     def _tested(self, dp: DistributionPoint, report: ProbeReport) -> None:
         if report.ok:
-            self._say(html.escape(f"{dp.name}: {report.message}; free space {size_text(report.free_bytes)}."), OK_STYLE)
+            free = human_bytes(report.free_bytes, unknown="unknown")
+            self._say(html.escape(f"{dp.name}: {report.message}; free space {free}."), OK_STYLE)
             self.refresh()  # free space and last contact changed
         else:
             self._say(html.escape(f"{dp.name}: {report.message}"), ERROR_STYLE)
