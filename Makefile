@@ -15,9 +15,13 @@ SYSTEM_STAMP := $(VENV)/.installed-system
 run: $(RUN_STAMP)
 	$(BIN)/bootimage-console $(ARGS)
 
+# Test processes: most tests wait on real servers (PostgreSQL, smbd, sshd) and worker
+# subprocesses, so three processes keep a 2-core machine busy.
+TEST_WORKERS ?= 3
+
 test: $(TEST_STAMP)
 	$(MAKE) --no-print-directory check
-	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 check: lint typecheck
 
@@ -29,7 +33,7 @@ typecheck: $(TEST_STAMP)
 	$(BIN)/mypy console
 
 test-slow: $(TEST_STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q -m slow $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile -m slow $(PYTEST_ARGS)
 
 bench: $(TEST_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q -s -m bench tests/bench $(PYTEST_ARGS)
