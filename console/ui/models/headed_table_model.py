@@ -6,6 +6,7 @@ Subclasses set ``headers``, keep their rows in ``self._rows`` and implement ``da
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -45,3 +46,22 @@ class HeadedTableModel(QAbstractTableModel):
         """Every cell may show something else now (the rows themselves stay)."""
         if self._rows:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(self.headers) - 1))
+
+    def replace_rows(self, rows: list[Any], key: Callable[[Any], object]) -> None:
+        """New rows in place (a live refresh): a layout change, not a reset, so the selection,
+        the current row and the scroll position follow each row by ``key``."""
+        if rows == self._rows:
+            return
+        if [key(r) for r in rows] == [key(r) for r in self._rows]:  # the same rows: new values only
+            self._rows = list(rows)
+            if rows:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, self.columnCount() - 1))
+            return
+        where = {key(r): i for i, r in enumerate(rows)}
+        self.layoutAboutToBeChanged.emit()
+        old = self._rows
+        for index in self.persistentIndexList():
+            row = where.get(key(old[index.row()])) if 0 <= index.row() < len(old) else None
+            self.changePersistentIndex(index, QModelIndex() if row is None else self.index(row, index.column()))
+        self._rows = list(rows)
+        self.layoutChanged.emit()
