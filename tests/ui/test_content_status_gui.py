@@ -218,3 +218,22 @@ def test_a_hidden_content_status_page_does_not_poll(qtbot, console, tmp_path, ma
     window.pages.setCurrentWidget(window.packages_page)
     assert not page.isVisible() and not page.live.timer.isActive()
     wait_idle(qtbot, window)
+
+
+def test_content_locations_tab_follows_changes_live_and_keeps_the_selection(qtbot, console, tmp_path, x64_facts, tasks):
+    pid = _site_with_states(console, tmp_path, x64_facts)
+    dialog = PropertiesDialog(console, pid, tasks)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.sheet is not None and dialog.content_panel is not None, timeout=15000)
+    dialog.sheet.select_tab("content-locations")
+    panel = dialog.content_panel
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 4 and panel.summary.text() != "", timeout=10000)
+    panel.select_dps("DP03")
+    row = next(r for r in range(4) if panel.model.entry(r).dp_name == "DP03")
+    console.content.set_state(pid, "DP03", DpState.INSTALLED, source_version=1)
+    qtbot.waitUntil(lambda: panel.model.index(row, 1).data() == "Installed", timeout=5000)
+    qtbot.waitUntil(lambda: panel.summary.text() == "Installed on 2 of 4 distribution points, 2 in progress",
+                    timeout=5000)
+    assert panel.selected_dps() == ["DP03"], "the selection stays"
+    dialog.reject()
