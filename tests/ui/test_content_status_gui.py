@@ -237,3 +237,19 @@ def test_content_locations_tab_follows_changes_live_and_keeps_the_selection(qtbo
                     timeout=5000)
     assert panel.selected_dps() == ["DP03"], "the selection stays"
     dialog.reject()
+
+
+def test_details_pane_content_status_follows_changes_live(qtbot, console, tmp_path, make_window, x64_facts):
+    pid = _site_with_states(console, tmp_path, x64_facts)
+    window = make_window()
+    view = window.packages_page.view
+    qtbot.waitUntil(lambda: window.package_model.loaded == 1, timeout=10000)
+    view.setCurrentIndex(view.model().index(0, 0))
+    view.selectRow(0)
+    details = window.packages_page.details
+    qtbot.waitUntil(lambda: details.content_status.text() != "", timeout=10000)
+    console.content.set_state(pid, "DP03", DpState.INSTALLED, source_version=1)
+    qtbot.waitUntil(lambda: details.content_status.text() == "Installed on 2 of 4 distribution points, 2 in progress",
+                    timeout=5000)
+    assert details.package_id == pid
+    wait_idle(qtbot, window)
