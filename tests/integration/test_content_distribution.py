@@ -272,3 +272,26 @@ def test_the_change_token_changes_with_rows_counters_and_dps_and_only_then(site)
     token = site.content.change_token()
     site.content.removed("PS100001", "DP02")
     assert site.content.change_token() != token
+
+
+def test_the_per_dp_summary_page_is_read_in_index_order_without_sorting_every_dp(site):
+    if not site.url.startswith("sqlite"):
+        pytest.skip("the query plan is SQLite's")
+    from sqlalchemy import event
+
+    seen: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):
+        if "dp_content_summary" in statement and "LIMIT" in statement.upper():
+            seen.append((statement, parameters))
+
+    event.listen(site.engine, "before_cursor_execute", capture)
+    try:
+        site.content.dp_summary_page(offset=0, limit=3)
+    finally:
+        event.remove(site.engine, "before_cursor_execute", capture)
+    [(statement, parameters)] = seen
+    with site.engine.connect() as conn:
+        plan = " | ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
+    assert "TEMP B-TREE" not in plan.upper(), plan  # no sort of every DP: the name index gives the order
+    assert "INDEX" in plan.upper(), plan
