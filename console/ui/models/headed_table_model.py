@@ -48,20 +48,30 @@ class HeadedTableModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(self.headers) - 1))
 
     def replace_rows(self, rows: list[Any], key: Callable[[Any], object]) -> None:
-        """New rows in place (a live refresh): a layout change, not a reset, so the selection,
-        the current row and the scroll position follow each row by ``key``."""
+        """New rows in place (a live refresh): rows added at the end or removed from the end
+        (insert / remove signals) and a layout change for the rest, never a reset: the
+        selection, the current row and the scroll position follow each row by ``key``."""
+        rows = list(rows)
         if rows == self._rows:
             return
         if [key(r) for r in rows] == [key(r) for r in self._rows]:  # the same rows: new values only
-            self._rows = list(rows)
+            self._rows = rows
             if rows:
                 self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, self.columnCount() - 1))
             return
+        old = self._rows
+        if len(rows) > len(old):  # more rows: the extra ones are inserted at the end first
+            self.beginInsertRows(QModelIndex(), len(old), len(rows) - 1)
+            self._rows = old = old + rows[len(old):]
+            self.endInsertRows()
         where = {key(r): i for i, r in enumerate(rows)}
         self.layoutAboutToBeChanged.emit()
-        old = self._rows
         for index in self.persistentIndexList():
             row = where.get(key(old[index.row()])) if 0 <= index.row() < len(old) else None
             self.changePersistentIndex(index, QModelIndex() if row is None else self.index(row, index.column()))
-        self._rows = list(rows)
+        self._rows = rows + old[len(rows):]  # as many rows as before during the layout change
         self.layoutChanged.emit()
+        if len(old) > len(rows):  # fewer rows: the surplus at the end goes
+            self.beginRemoveRows(QModelIndex(), len(rows), len(old) - 1)
+            self._rows = rows
+            self.endRemoveRows()
