@@ -163,7 +163,7 @@ class DistributionJobHandler:
 
     def _run(self, job: Job, step: str, ctx: StepContext, pid: str, dp: DistributionPoint,
              action: str) -> Mapping[str, Any] | None:
-        if step != "validate":  # a DP in maintenance mode receives nothing (validate only reads)
+        if step not in ("validate", "record"):  # a DP in maintenance mode receives nothing (these only read / record)
             self._check_maintenance(dp, job)
         if step in ("connect", "send", "validate", "remove"):
             self._check_window(dp, job)
