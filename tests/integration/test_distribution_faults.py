@@ -324,3 +324,15 @@ def test_switching_maintenance_on_mid_transfer_pauses_the_send(dist, built):  # 
     [job] = dist.jobs(PID)
     assert job.state == JobState.SUCCEEDED, job.extended_error_info
     assert dist.row(PID, "DP52").state == DpState.INSTALLED
+
+
+def test_validate_still_runs_on_a_dp_in_maintenance_mode_it_only_reads(dist, built):  # noqa: F811
+    dist.add_dp("DP53")
+    dist.console.content.add_distribution_points(PID, ["DP53"])
+    dist.run_until_idle()
+    dist.console.distribution_points.edit("DP53", maintenance=True)
+    dist.console.content.validate(PID, ["DP53"])
+    dist.run_until_idle()
+    validate = [j for j in dist.jobs(PID) if j.payload.get("action") == "validate"]
+    assert [j.state for j in validate] == [JobState.SUCCEEDED], dist.logs()
+    assert dist.row(PID, "DP53").state == DpState.INSTALLED
