@@ -5,6 +5,7 @@ the site's own library.)"""
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING, Any
 
 from console.cli.argtypes import bounded_int
@@ -40,6 +41,10 @@ def register(sub: Any) -> None:
     status.add_argument("--search", default="", metavar="TEXT", help="DP name, PackageID or error text")
     status.add_argument("--limit", type=bounded_int(1, 1_000_000, "--limit"), default=100, metavar="N")
     status.add_argument("--offset", type=bounded_int(0, 1_000_000_000, "--offset"), default=0, metavar="N")
+    status.add_argument("--by-dp", action="store_true", help="per distribution point the counts (paged, by name; "
+                        "--search in the DP name)")
+    status.add_argument("--show", default="", choices=("errors", "in-progress", "incomplete"),
+                        help="with --by-dp: only the DPs with errors, in progress, or lacking content")
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_status)
     for name, func, text, required in (
@@ -115,11 +120,31 @@ def row_json(row: PackageOnDp) -> dict[str, Any]:
             "ViaGroups": list(row.via_groups), "UpdatedAt": format_datetime(row.updated_at)}
 
 
+def _status_by_dp(site: Any, args: argparse.Namespace) -> None:
+    """Content Status by distribution point, one page (the GUI's per-DP view)."""
+    if args.package_id is not None or args.dp is not None or args.state:
+        print("error: --by-dp lists every distribution point's counts: it takes no ID, --dp or --state",
+              file=sys.stderr)
+        raise SystemExit(2)  # a usage error
+    page = site.content.dp_summary_page(text=args.search, show=args.show.replace("-", "_"), offset=args.offset,
+                                        limit=args.limit)
+    if args.json:
+        emit_json({"Total": page.total, "Items": [{"ServerName": s.key, **summary_json(s)} for s in page.items]})
+        return
+    table(["Distribution point", "Targeted", "Success", "In progress", "Errors", "Unknown", "Status"],
+          [(s.key, s.targeted, s.success, s.in_progress, s.errors, s.unknown, s.line()) for s in page.items])
+    if page.total > len(page.items):
+        print(f"({len(page.items)} of {page.total} shown; --offset/--limit for more)")
+
+
 def cmd_status(args: argparse.Namespace) -> None:
     from console.core.distribution import DpState
 
     site = open_site(args)
     states = [DpState(STATE_NAMES.index(s)) for s in args.state]
+    if args.by_dp:
+        _status_by_dp(site, args)
+        return
     if args.package_id is None and args.dp is None:
         summaries = site.content.summaries(offset=args.offset, limit=args.limit)
         if args.json:

@@ -61,6 +61,7 @@ class SqlDistributionRepository(PackageDpStore):
                                             "(names are compared without case)") from None
 
     def add_dp(self, dp: DistributionPoint, *, at: datetime, user: str) -> DistributionPoint:
+        self.changed = True  # the content change counter goes up after the commit
         row = DistributionPointRow(name_key=key_of(dp.name), version=1, created_at=at, modified_at=at, modified_by=user,
                                    **{f: getattr(dp, f) for f in DP_FIELDS})
         row.transport = str(dp.transport)
@@ -81,6 +82,7 @@ class SqlDistributionRepository(PackageDpStore):
 
     def update_dp(self, name: str, values: Mapping[str, Any], *, expected_version: int, at: datetime,
                   user: str) -> bool:
+        self.changed = True  # the content change counter goes up after the commit
         fields = {k: (str(v) if k == "transport" else v) for k, v in values.items()}
         if "name" in fields:
             fields["name_key"] = key_of(str(fields["name"]))
@@ -101,10 +103,12 @@ class SqlDistributionRepository(PackageDpStore):
         return (row.modified_by, utc_or_none(row.modified_at), row.version) if row else None
 
     def record_contact(self, name: str, free_bytes: int | None, at: datetime) -> None:
+        self.changed = True  # the content change counter goes up after the commit
         self._s.execute(update(DistributionPointRow).where(DistributionPointRow.name_key == key_of(name))
                         .values(free_bytes=free_bytes, last_contact=at).execution_options(synchronize_session=False))
 
     def delete_dp(self, name: str) -> None:
+        self.changed = True  # the content change counter goes up after the commit
         row = self._dp_row(name)
         if row is None:
             return
@@ -129,6 +133,7 @@ class SqlDistributionRepository(PackageDpStore):
         return DpGroup(row.name, row.description, tuple(members), row.id, row.version)
 
     def add_group(self, group: DpGroup, *, at: datetime, user: str) -> DpGroup:
+        self.changed = True  # the content change counter goes up after the commit
         row = DpGroupRow(name=group.name, name_key=key_of(group.name), description=group.description, version=1,
                          created_at=at, modified_at=at, modified_by=user)
         self._s.add(row)
@@ -145,6 +150,7 @@ class SqlDistributionRepository(PackageDpStore):
 
     def update_group(self, name: str, values: Mapping[str, Any], *, expected_version: int, at: datetime,
                      user: str) -> bool:
+        self.changed = True  # the content change counter goes up after the commit
         fields = dict(values)
         if "name" in fields:
             fields["name_key"] = key_of(str(fields["name"]))
@@ -164,6 +170,7 @@ class SqlDistributionRepository(PackageDpStore):
         return (row.modified_by, utc_or_none(row.modified_at), row.version) if row else None
 
     def delete_group(self, name: str) -> None:
+        self.changed = True  # the content change counter goes up after the commit
         row = self._group_row(name)
         if row is not None:
             self._s.execute(delete(DpGroupMemberRow).where(DpGroupMemberRow.group_id == row.id))
@@ -174,6 +181,7 @@ class SqlDistributionRepository(PackageDpStore):
         return set(self._s.scalars(select(DpGroupMemberRow.dp_id).where(DpGroupMemberRow.group_id == group_id)))
 
     def add_members(self, group: str, dp_names: Sequence[str]) -> builtins.list[str]:
+        self.changed = True  # the content change counter goes up after the commit
         row = self._group_row(group)
         assert row is not None
         ids, present = self._dp_ids(dp_names), self._members(row.id)
@@ -183,6 +191,7 @@ class SqlDistributionRepository(PackageDpStore):
         return added
 
     def remove_members(self, group: str, dp_names: Sequence[str]) -> builtins.list[str]:
+        self.changed = True  # the content change counter goes up after the commit
         row = self._group_row(group)
         assert row is not None
         ids, present = self._dp_ids(dp_names), self._members(row.id)
@@ -200,6 +209,7 @@ class SqlDistributionRepository(PackageDpStore):
                                     .order_by(DpGroupPackageRow.package_id)))
 
     def add_group_package(self, group: str, package_id: str) -> bool:
+        self.changed = True  # the content change counter goes up after the commit
         row = self._group_row(group)
         assert row is not None
         if self._s.get(DpGroupPackageRow, (row.id, package_id)) is not None:

@@ -26,6 +26,7 @@ from console.core.distribution_store import STATE_FIELDS, ContentQuery, StateCha
 from console.core.values import as_utc
 from console.storage.distribution_schema import (
     BUCKET_COLUMNS,
+    ContentChangeRow,
     DistributionPointRow,
     DpContentSummaryRow,
     DpGroupMemberRow,
@@ -40,6 +41,12 @@ COUNTERS = ("targeted", "success", "in_progress", "errors", "unknown")
 BATCH = 500
 #: up to this many counter rows are updated one by one, in key order
 FEW = 64
+#: ``dp_summary_page(show=...)``: which DPs' counters are listed
+SHOW_CONDITIONS: dict[str, Any] = {
+    "errors": lambda: DpContentSummaryRow.errors > 0,
+    "in_progress": lambda: DpContentSummaryRow.in_progress > 0,
+    "incomplete": lambda: DpContentSummaryRow.success < DpContentSummaryRow.targeted,
+}
 
 
 def utc_or_none(value: datetime | None) -> datetime | None:
@@ -61,9 +68,20 @@ def _deltas(old: DpState | None, new: DpState | None) -> Counter[str]:
     return delta
 
 
+def bump_change_counter(session: Session) -> None:
+    """The content change counter goes up, in the session's current transaction (the caller
+    commits; a short transaction of its own, after the change's commit)."""
+    moved = session.execute(update(ContentChangeRow).where(ContentChangeRow.id == 1).values(
+        counter=ContentChangeRow.counter + 1).execution_options(synchronize_session=False))
+    if not getattr(moved, "rowcount", 1):  # a database made without the migration's row
+        session.add(ContentChangeRow(id=1, counter=1))
+
+
 class PackageDpStore:
     def __init__(self, session: Session) -> None:
         self._s = session
+        #: a write method ran: the unit of work bumps the content change counter after its commit
+        self.changed = False
 
     @property
     def _postgres(self) -> bool:
@@ -120,6 +138,7 @@ class PackageDpStore:
 
     def assign(self, package_id: str, dp_names: Sequence[str], *, direct: bool, target_version: int,
                at: datetime) -> builtins.list[str]:
+        self.changed = True  # the content change counter goes up after the commit
         dps = self._dps(dp_names)
         wanted = {dps[key_of(n)][0]: dps[key_of(n)][1] for n in dp_names if key_of(n) in dps}
         if direct and wanted:
@@ -146,6 +165,7 @@ class PackageDpStore:
         return [name for d, name in wanted.items() if d in done]
 
     def forget_package(self, package_id: str) -> None:
+        self.changed = True  # the content change counter goes up after the commit
         self._s.execute(delete(DpGroupPackageRow).where(DpGroupPackageRow.package_id == package_id))
         self._s.execute(delete(PackageContentSummaryRow).where(PackageContentSummaryRow.package_id == package_id))
 
@@ -182,6 +202,7 @@ class PackageDpStore:
         return old
 
     def set_states(self, changes: Sequence[StateChange], *, at: datetime) -> int:
+        self.changed = True  # the content change counter goes up after the commit
         ids = self._dp_ids(c.dp_name for c in changes)
         wanted = [(c, (c.package_id, ids[key_of(c.dp_name)])) for c in changes if key_of(c.dp_name) in ids]
         old = self._old_states(sorted({k for _, k in wanted}))
@@ -204,6 +225,7 @@ class PackageDpStore:
         return done
 
     def _delete_where(self, condition: Any) -> int:
+        self.changed = True  # the content change counter goes up after the commit
         stmt = select(PackageDpRow.package_id, PackageDpRow.dp_id, PackageDpRow.state).where(condition)
         if self._postgres:  # the state as it is once ours (a concurrent change commits first)
             stmt = stmt.with_for_update()
@@ -313,6 +335,31 @@ class PackageDpStore:
         stmt = select(DistributionPointRow.name, DpContentSummaryRow).join(
             DpContentSummaryRow, DpContentSummaryRow.dp_id == DistributionPointRow.id)
         return {name: self._summary(name, row) for name, row in self._s.execute(stmt)}
+
+    def dp_summary_page(self, *, text: str = "", show: str = "", offset: int = 0,
+                        limit: int | None = 100) -> tuple[builtins.list[ContentSummary], int]:
+        """DPs' counters by name, searched and filtered, one page and the total: read in the
+        order of the unique index on ``name_key`` (no sort of every DP)."""
+        conditions: builtins.list[Any] = []
+        if text.strip():
+            conditions.append(DistributionPointRow.name_key.contains(key_of(text), autoescape=True))
+        if show:
+            conditions.append(SHOW_CONDITIONS[show]())
+        stmt = select(DistributionPointRow.name, DpContentSummaryRow).join(
+            DpContentSummaryRow, DpContentSummaryRow.dp_id == DistributionPointRow.id).where(*conditions).order_by(
+            DistributionPointRow.name_key).offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        items = [self._summary(name, row) for name, row in self._s.execute(stmt)]
+        if offset == 0 and (limit is None or len(items) < limit):
+            return items, len(items)
+        total = self._s.scalar(select(func.count()).select_from(DistributionPointRow).join(
+            DpContentSummaryRow, DpContentSummaryRow.dp_id == DistributionPointRow.id).where(*conditions))
+        return items, int(total or 0)
+
+    def change_token(self) -> tuple[Any, ...]:
+        """The content change counter (one row read by its key)."""
+        return (int(self._s.scalar(select(ContentChangeRow.counter).where(ContentChangeRow.id == 1)) or 0),)
 
     def recount(self) -> tuple[builtins.list[ContentSummary], builtins.list[ContentSummary]]:
         def count(key_col: Any, rows: Iterable[tuple[Any, int, int]]) -> dict[Any, Counter[str]]:

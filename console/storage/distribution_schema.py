@@ -131,3 +131,13 @@ class DpContentSummaryRow(Base):
 
 #: DpState.bucket -> counter column
 BUCKET_COLUMNS = {"success": "success", "in_progress": "in_progress", "error": "errors", "unknown": "unknown"}
+
+
+class ContentChangeRow(Base):
+    """One row (``id`` 1): ``counter`` goes up after every committed change of (package, DP)
+    rows, counters or DPs; the live pages' change token."""
+
+    __tablename__ = "content_change"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    counter: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -5,13 +5,17 @@ takes the database's write lock at the start (see ``console.storage.engine``).""
 
 from __future__ import annotations
 
+import logging
 from typing import Self
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.core.classdef import ClassRegistry
+from console.core.errors import ConsoleError
 from console.core.values import ValueCoercer
 from console.storage.distribution_repository import SqlDistributionRepository
+from console.storage.distribution_rows import bump_change_counter
 from console.storage.driver_repository import SqlDriverRepository
 from console.storage.engine import READ_ONLY
 from console.storage.job_repository import SqlJobRepository
@@ -24,6 +28,7 @@ from console.storage.repositories import (
 )
 
 PACKAGE_CLASS = "SMS_BootImagePackage"
+log = logging.getLogger(__name__)
 
 
 class SqlUnitOfWork:
@@ -63,6 +68,15 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         assert self.session is not None
         self.session.commit()
+        if self.distribution.changed:  # after the commit: a reader that sees it sees the change
+            self.distribution.changed = False
+            try:
+                self.session.connection(execution_options={READ_ONLY: False})
+                bump_change_counter(self.session)
+                self.session.commit()
+            except (SQLAlchemyError, ConsoleError) as exc:  # the change is committed: a live page sees it at the next one
+                self.session.rollback()
+                log.warning("the content change counter could not be moved: %s", exc)
 
     def rollback(self) -> None:
         assert self.session is not None

@@ -54,6 +54,8 @@ class MainWindow(QMainWindow):
         self.navigation = NavigationView(self.navigation_model)
         self.folder_actions = FolderActions(self.controller, self.navigation, self.navigation_model)
         self.packages_page = PackagesPage(self.package_model)
+        self.packages_page.details.follow_content_status(self.tasks, console.content.change_token,
+                                                         lambda pid: console.content.summary(pid).line())
         self.pages = QStackedWidget()
         self.pages.addWidget(self.packages_page)
         self.extra_pages = self._build_pages()

@@ -123,3 +123,4 @@ def test_content_status_at_3m_rows(tmp_path, qtbot):
     print(json.dumps(figures, indent=2))
     assert figures["first_paint_ms"] < LIMIT_MS, figures
     assert figures["package_dps_first_page_ms"] < LIMIT_MS, figures
+    assert figures["per_dp_first_paint_ms"] < LIMIT_MS, figures

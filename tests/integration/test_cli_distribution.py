@@ -161,3 +161,20 @@ def test_class_metadata_from_the_command_line(site):
     text = site("class", "SMS_DistributionPointInfo").stdout
     assert "ServerName" in text and "TransferRate" in text
     assert "INSTALL_RETRYING" in site("class", "SMS_PackageStatusDistPointsSummarizer", "--mof").stdout
+
+
+def test_content_status_by_dp_is_paged_searched_and_filtered(dps, tmp_path):
+    (tmp_path / "DP03").mkdir()
+    dps("dp", "add", "DP03", "--transport", "folder", "--address", str(tmp_path / "DP03"))
+    dps("distribute", "PS100001", "--dp", "DP01", "--dp", "DP03", "--no-worker")
+    page = as_json(dps("content", "status", "--by-dp", "--offset", "1", "--limit", "1", "--json"))
+    assert page["Total"] == 3 and [i["ServerName"] for i in page["Items"]] == ["DP02"]
+    assert page["Items"][0]["Targeted"] == 0
+    found = as_json(dps("content", "status", "--by-dp", "--search", "dp03", "--json"))
+    assert found["Total"] == 1 and found["Items"][0]["NumberInProgress"] == 1
+    busy = as_json(dps("content", "status", "--by-dp", "--show", "in-progress", "--json"))
+    assert [i["ServerName"] for i in busy["Items"]] == ["DP01", "DP03"]
+    text = dps("content", "status", "--by-dp", "--limit", "2").stdout
+    assert "DP01" in text and "(2 of 3 shown; --offset/--limit for more)" in text
+    wrong = dps("content", "status", "PS100001", "--by-dp", check=False)
+    assert wrong.returncode == 2 and wrong.stderr.startswith("error: --by-dp lists every distribution point's")

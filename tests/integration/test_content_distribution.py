@@ -235,3 +235,63 @@ def test_a_package_on_distribution_points_cannot_be_deleted_until_removed_from_t
     site.packages.delete("PS100002")
     assert site.dp_groups.packages("Empty") == []
     assert site.content.summaries() == []
+
+
+def test_per_dp_summaries_come_page_by_page_by_name_with_search_filter_and_total(site):
+    site.content.add_distribution_points("PS100001", DPS)
+    site.content.set_state("PS100001", "DP03", DpState.INSTALL_FAILED, last_error="x", error_cause="auth")
+    site.content.set_state("PS100001", "DP05", DpState.INSTALLED)
+    page = site.content.dp_summary_page(offset=2, limit=3)
+    assert [s.key for s in page.items] == ["DP03", "DP04", "DP05"] and page.total == len(DPS)
+    assert page.items[0] == ContentSummary("DP03", 1, errors=1)
+    assert page.items[2] == ContentSummary("DP05", 1, success=1)
+    found = site.content.dp_summary_page(text="p0", limit=3)
+    assert [s.key for s in found.items] == ["DP01", "DP02", "DP03"] and found.total == len(DPS)
+    assert [s.key for s in site.content.dp_summary_page(text="dp05").items] == ["DP05"]
+    assert site.content.dp_summary_page(text="%").total == 0  # LIKE characters are plain text
+    assert [s.key for s in site.content.dp_summary_page(show="errors").items] == ["DP03"]
+    incomplete = site.content.dp_summary_page(show="incomplete", limit=100)
+    assert "DP05" not in [s.key for s in incomplete.items] and incomplete.total == len(DPS) - 1
+    assert site.content.dp_summary_page(offset=100).items == []
+    with pytest.raises(ValidationError, match="unknown filter 'colour'"):
+        site.content.dp_summary_page(show="colour")
+
+
+def test_the_change_token_changes_with_rows_counters_and_dps_and_only_then(site):
+    site.content.add_distribution_points("PS100001", DPS[:2])
+    token = site.content.change_token()
+    assert site.content.change_token() == token  # nothing changed
+    site.content.set_state("PS100001", "DP01", DpState.CONTENT_UPDATING, bytes_done=5, bytes_total=10)
+    assert site.content.change_token() != token
+    token = site.content.change_token()
+    site.content.set_state("PS100001", "DP01", DpState.CONTENT_UPDATING, bytes_done=6, bytes_total=10)
+    assert site.content.change_token() != token  # progress only
+    token = site.content.change_token()
+    site.distribution_points.edit("DP02", maintenance=True)
+    assert site.content.change_token() != token
+    token = site.content.change_token()
+    site.content.removed("PS100001", "DP02")
+    assert site.content.change_token() != token
+
+
+def test_the_per_dp_summary_page_is_read_in_index_order_without_sorting_every_dp(site):
+    if not site.url.startswith("sqlite"):
+        pytest.skip("the query plan is SQLite's")
+    from sqlalchemy import event
+
+    seen: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):
+        if "dp_content_summary" in statement and "LIMIT" in statement.upper():
+            seen.append((statement, parameters))
+
+    event.listen(site.engine, "before_cursor_execute", capture)
+    try:
+        site.content.dp_summary_page(offset=0, limit=3)
+    finally:
+        event.remove(site.engine, "before_cursor_execute", capture)
+    [(statement, parameters)] = seen
+    with site.engine.connect() as conn:
+        plan = " | ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
+    assert "TEMP B-TREE" not in plan.upper(), plan  # no sort of every DP: the name index gives the order
+    assert "INDEX" in plan.upper(), plan

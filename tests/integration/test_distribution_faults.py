@@ -273,3 +273,66 @@ def test_closing_the_schedule_window_mid_transfer_pauses_the_send_until_it_opens
     root = dist.dp_root("DP41")
     assert not (root / "PkgLib" / f"{PID}.json").exists()
     assert_only_verified_objects(root)
+
+
+def test_a_dp_in_maintenance_mode_receives_nothing_until_maintenance_is_switched_off(dist, built):  # noqa: F811
+    dist.env_extra["BOOTIMAGE_JOB_RETRY_SECONDS"] = "1"  # how often a waiting job looks again
+    dist.add_dp("DP51", maintenance=True)
+    dist.console.content.add_distribution_points(PID, ["DP51"])
+    worker = dist.worker()
+    try:
+        wait_for(lambda: "maintenance" in dist.jobs(PID)[0].progress_text, "the job to wait")
+        row = dist.row(PID, "DP51")
+        assert row.state == DpState.INSTALL_PENDING
+        assert row.last_error == "distribution point in maintenance mode; waiting"
+        time.sleep(2.5)  # it looks again (at least once) and still sends nothing
+        [job] = dist.jobs(PID)
+        assert job.state == JobState.QUEUED and job.attempts == 0  # waiting is not a failed attempt
+        root = dist.dp_root("DP51")
+        assert not (root / "FileLib").exists() or not filelib_objects(root)
+        assert not (root / "PkgLib" / f"{PID}.json").exists()
+        dist.console.distribution_points.edit("DP51", maintenance=False)
+        wait_for(lambda: dist.jobs(PID)[0].finished, "the job to run once maintenance is off")
+    finally:
+        worker.kill()
+        worker.wait(timeout=30)
+    [job] = dist.jobs(PID)
+    assert job.state == JobState.SUCCEEDED, job.extended_error_info + dist.logs()
+    row = dist.row(PID, "DP51")
+    assert row.state == DpState.INSTALLED and row.last_error == ""
+    assert (dist.dp_root("DP51") / "Packages" / PID / boot_image_name(PID)).read_bytes() == built.read_bytes()
+
+
+def test_switching_maintenance_on_mid_transfer_pauses_the_send(dist, built):  # noqa: F811
+    dist.env_extra["BOOTIMAGE_JOB_RETRY_SECONDS"] = "1"
+    dist.add_dp("DP52", rate_limit_kbps=2048)  # ~7 s for the image
+    dist.console.content.add_distribution_points(PID, ["DP52"])
+    worker = dist.worker()
+    try:
+        wait_for(lambda: dist.jobs(PID)[0].step == "send" and dist.jobs(PID)[0].progress > 0, "the send to start")
+        dist.console.distribution_points.edit("DP52", maintenance=True)
+        wait_for(lambda: "maintenance" in dist.jobs(PID)[0].progress_text, "the send to pause", timeout=30)
+        [job] = dist.jobs(PID)
+        assert job.step == "send" and job.attempts == 0 and not job.finished
+        assert dist.row(PID, "DP52").last_error == "distribution point in maintenance mode; waiting"
+        assert not (dist.dp_root("DP52") / "PkgLib" / f"{PID}.json").exists()
+        dist.console.distribution_points.edit("DP52", maintenance=False)
+        wait_for(lambda: dist.jobs(PID)[0].finished, "the job to end")
+    finally:
+        worker.kill()
+        worker.wait(timeout=30)
+    [job] = dist.jobs(PID)
+    assert job.state == JobState.SUCCEEDED, job.extended_error_info
+    assert dist.row(PID, "DP52").state == DpState.INSTALLED
+
+
+def test_validate_still_runs_on_a_dp_in_maintenance_mode_it_only_reads(dist, built):  # noqa: F811
+    dist.add_dp("DP53")
+    dist.console.content.add_distribution_points(PID, ["DP53"])
+    dist.run_until_idle()
+    dist.console.distribution_points.edit("DP53", maintenance=True)
+    dist.console.content.validate(PID, ["DP53"])
+    dist.run_until_idle()
+    validate = [j for j in dist.jobs(PID) if j.payload.get("action") == "validate"]
+    assert [j.state for j in validate] == [JobState.SUCCEEDED], dist.logs()
+    assert dist.row(PID, "DP53").state == DpState.INSTALLED

@@ -174,3 +174,82 @@ def test_details_pane_shows_the_one_line_content_status(qtbot, console, tmp_path
     qtbot.waitUntil(lambda: details.content_status.text() != "", timeout=10000)
     assert details.content_status.text() == "Installed on 1 of 4 distribution points, 2 in progress, 1 failed"
     wait_idle(qtbot, window)
+
+
+def test_content_status_follows_changes_live_and_keeps_the_selection(qtbot, console, tmp_path, make_window, x64_facts):
+    pid = _site_with_states(console, tmp_path, x64_facts)
+    window = make_window()
+    page = _show_content_status(qtbot, window)
+    qtbot.waitUntil(lambda: page.summaries.rowCount() == 1, timeout=10000)
+    assert page.select(pid)
+    qtbot.waitUntil(lambda: page.rows.complete and page.rows.rowCount() == 4, timeout=10000)
+    by_dp = {page.rows.index(r, 0).data(): r for r in range(4)}
+    page.rows_view.setCurrentIndex(page.rows.index(by_dp["DP02"], 0))
+    page.rows_view.selectRow(by_dp["DP02"])
+    # a worker (here: the service) changes states; nobody presses F5
+    console.content.set_state(pid, "DP02", DpState.INSTALLED, source_version=1)
+    console.content.set_state(pid, "DP04", DpState.INSTALL_FAILED, last_error="authentication refused",
+                              error_cause="auth")
+    qtbot.waitUntil(lambda: page.summaries.index(0, 2).data() == 2, timeout=5000)  # success 1 -> 2
+    assert page.summaries.index(0, 6).data() == "50% installed, 2 failed"
+    qtbot.waitUntil(lambda: page.rows.index(by_dp["DP04"], 1).data() == "Install failed", timeout=5000)
+    assert page.rows.index(by_dp["DP02"], 1).data() == "Installed"
+    assert page.selected_key() == pid, "the package stays selected"
+    assert page.rows_view.currentIndex().data() == "DP02", "the DP row stays current"
+    assert page.rows_view.selectionModel().selectedRows()[0].data() == "DP02"
+    assert "Installed" in page.detail.text()
+    # per DP too
+    page.by.setCurrentIndex(page.by.findData("dp"))
+    qtbot.waitUntil(lambda: page.summaries.complete and page.summaries.rowCount() == 4, timeout=10000)
+    assert page.select("DP03")
+    console.content.set_state(pid, "DP03", DpState.INSTALLED, source_version=1)
+    qtbot.waitUntil(lambda: page.summaries.index(2, 2).data() == 1, timeout=5000)
+    assert page.selected_key() == "DP03"
+    qtbot.waitUntil(lambda: page.rows.rowCount() == 1 and page.rows.index(0, 1).data() == "Installed", timeout=5000)
+    wait_idle(qtbot, window)
+
+
+def test_a_hidden_content_status_page_does_not_poll(qtbot, console, tmp_path, make_window, x64_facts):
+    _site_with_states(console, tmp_path, x64_facts)
+    window = make_window()
+    page = _show_content_status(qtbot, window)
+    qtbot.waitUntil(lambda: page.summaries.rowCount() == 1, timeout=10000)
+    qtbot.waitUntil(lambda: page.live.timer.isActive(), timeout=5000)
+    window.pages.setCurrentWidget(window.packages_page)
+    assert not page.isVisible() and not page.live.timer.isActive()
+    wait_idle(qtbot, window)
+
+
+def test_content_locations_tab_follows_changes_live_and_keeps_the_selection(qtbot, console, tmp_path, x64_facts, tasks):
+    pid = _site_with_states(console, tmp_path, x64_facts)
+    dialog = PropertiesDialog(console, pid, tasks)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.sheet is not None and dialog.content_panel is not None, timeout=15000)
+    dialog.sheet.select_tab("content-locations")
+    panel = dialog.content_panel
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 4 and panel.summary.text() != "", timeout=10000)
+    panel.select_dps("DP03")
+    row = next(r for r in range(4) if panel.model.entry(r).dp_name == "DP03")
+    console.content.set_state(pid, "DP03", DpState.INSTALLED, source_version=1)
+    qtbot.waitUntil(lambda: panel.model.index(row, 1).data() == "Installed", timeout=5000)
+    qtbot.waitUntil(lambda: panel.summary.text() == "Installed on 2 of 4 distribution points, 2 in progress",
+                    timeout=5000)
+    assert panel.selected_dps() == ["DP03"], "the selection stays"
+    dialog.reject()
+
+
+def test_details_pane_content_status_follows_changes_live(qtbot, console, tmp_path, make_window, x64_facts):
+    pid = _site_with_states(console, tmp_path, x64_facts)
+    window = make_window()
+    view = window.packages_page.view
+    qtbot.waitUntil(lambda: window.package_model.loaded == 1, timeout=10000)
+    view.setCurrentIndex(view.model().index(0, 0))
+    view.selectRow(0)
+    details = window.packages_page.details
+    qtbot.waitUntil(lambda: details.content_status.text() != "", timeout=10000)
+    console.content.set_state(pid, "DP03", DpState.INSTALLED, source_version=1)
+    qtbot.waitUntil(lambda: details.content_status.text() == "Installed on 2 of 4 distribution points, 2 in progress",
+                    timeout=5000)
+    assert details.package_id == pid
+    wait_idle(qtbot, window)

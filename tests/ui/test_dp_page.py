@@ -269,3 +269,32 @@ def test_test_connection_uses_the_typed_password_against_a_real_smb_server(qtbot
     assert console.open_secrets().password("dp:dp08") is None, "a typed password is kept nowhere until saved"
     dialog.reject()
     wait_idle(qtbot, window)
+
+
+def test_the_list_follows_content_states_and_edits_live_and_keeps_the_selection(qtbot, console, tmp_path, make_window,
+                                                                               x64_package):
+    for name in ("DP05", "DP06", "DP07"):
+        _add_folder_dp(console, tmp_path, name)
+    pid = x64_package["PackageID"]
+    console.content.distribute(pid, dp_names=["DP05", "DP06", "DP07"])
+    window = make_window()
+    page = _open_page(qtbot, window)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=10000)
+    page.select_point("DP06")
+    scrolled = page.view.verticalScrollBar().value()
+    installed = 4  # the Installed column
+    row = next(r for r in range(3) if page.model.point(r).name == "DP06")
+    assert page.model.index(row, installed).data() == 0
+    # a worker installs the package on DP06, another console puts DP07 in maintenance mode
+    console.content.set_state(pid, "DP06", DpState.INSTALLED, source_version=1)
+    console.distribution_points.edit("DP07", maintenance=True)
+    qtbot.waitUntil(lambda: page.model.index(row, installed).data() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: any(page.model.index(r, 0).data() == "DP07 (maintenance)" for r in range(3)),
+                    timeout=5000)
+    assert page.selected_point() is not None and page.selected_point().name == "DP06", "the selection stays"
+    assert page.view.verticalScrollBar().value() == scrolled
+    # a DP removed elsewhere goes from the list; the selected one stays selected
+    console.distribution_points.remove("DP05", force=True)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
+    assert page.selected_point().name == "DP06"
+    wait_idle(qtbot, window)

@@ -40,6 +40,18 @@ class Page:
 
 
 @dataclass(frozen=True)
+class SummaryPage:
+    """One page of per-DP (or per-package) counters and how many match in all."""
+
+    items: list[ContentSummary]
+    total: int
+
+
+#: ``dp_summary_page(show=...)`` values
+SUMMARY_SHOWS = ("", "errors", "in_progress", "incomplete")
+
+
+@dataclass(frozen=True)
 class Queued:
     """What an action queued: the DPs it applies to and the jobs' ContextIDs."""
 
@@ -260,6 +272,25 @@ class ContentDistribution:
     def dp_summaries(self) -> dict[str, ContentSummary]:
         with self._ctx.uow() as uow:
             return uow.distribution.dp_summaries()
+
+    def dp_summary_page(self, *, text: str = "", show: str = "", offset: int = 0,
+                        limit: int | None = 100) -> SummaryPage:
+        """Per-DP counters by DP name, ``text`` in the name, ``show`` ``errors`` /
+        ``in_progress`` / ``incomplete`` (not installed everywhere) or "" (all): one page (read
+        in the name index's order, never every DP's counters) and the total."""
+        if show not in SUMMARY_SHOWS:
+            raise ValidationError.single("show", f"unknown filter {show!r} (errors, in_progress, incomplete)")
+        if offset < 0 or (limit is not None and limit < 0):
+            raise ValidationError.single("offset", "offset and limit must not be negative")
+        with self._ctx.uow() as uow:
+            items, total = uow.distribution.dp_summary_page(text=text, show=show, offset=offset, limit=limit)
+        return SummaryPage(items, total)
+
+    def change_token(self) -> tuple[Any, ...]:
+        """A cheap value that changes whenever a (package, DP) row, a counter or a DP changes
+        (the live pages poll it and read again only when it changed)."""
+        with self._ctx.uow() as uow:
+            return uow.distribution.change_token()
 
     def groups_of_package(self, package_id: str) -> list[str]:
         with self._ctx.uow() as uow:

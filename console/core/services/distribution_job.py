@@ -5,8 +5,10 @@ Steps of install / update / redistribute (each idempotent; a resumed job continu
 own state: objects already verified there are not sent again, and an object half written
 continues from its bytes):
 
-``connect``      the DP's schedule window and the site's limit of DPs served at once are
-                 checked (closed / full: the job waits, ``Deferred``, without using an attempt);
+``connect``      the DP's maintenance mode, its schedule window and the site's limit of DPs
+                 served at once are checked (in maintenance / closed / full: the job waits,
+                 ``Deferred``, without using an attempt; maintenance and the window are checked
+                 again before every writing step and while objects are sent);
                  the version to send is frozen (the site library's current one); the DP says
                  which objects it lacks and whether it has room.
 ``send``         the missing objects (all of them for redistribute), each hashed on the DP
@@ -48,6 +50,8 @@ DISTRIBUTE_KIND = "distribute"
 INSTALL_STEPS = ("connect", "send", "manifest", "pointer", "materialize", "record")
 ACTION_STEPS = {"install": INSTALL_STEPS, "update": INSTALL_STEPS, "redistribute": INSTALL_STEPS,
                 "validate": ("validate",), "remove": ("remove",)}
+#: The (package, DP) row's text while the DP is in maintenance mode.
+MAINTENANCE_WAITING = "distribution point in maintenance mode; waiting"
 #: How often a running send writes bytes done / total into the (package, DP) row (seconds).
 ROW_PROGRESS_INTERVAL = 2.0
 
@@ -159,6 +163,8 @@ class DistributionJobHandler:
 
     def _run(self, job: Job, step: str, ctx: StepContext, pid: str, dp: DistributionPoint,
              action: str) -> Mapping[str, Any] | None:
+        if step not in ("validate", "record"):  # a DP in maintenance mode receives nothing (these only read / record)
+            self._check_maintenance(dp, job)
         if step in ("connect", "send", "validate", "remove"):
             self._check_window(dp, job)
         if step == "validate":
@@ -233,8 +239,11 @@ class DistributionJobHandler:
                 last_row[0] = now
                 self._set(pid, dp.name, state, bytes_done=done, bytes_total=total)
                 # the schedule as it is now (an administrator may close the window mid-transfer):
-                # closed, the send pauses here and resumes from its bytes when the window opens
-                self._check_window(self._find_dp(dp.name) or dp, job)
+                # closed, the send pauses here and resumes from its bytes when the window opens;
+                # the same when the DP is put in maintenance mode
+                current = self._find_dp(dp.name) or dp
+                self._check_maintenance(current, job)
+                self._check_window(current, job)
 
         result = content.send(pid, version, tick, everything=again)
         return {"objects_sent": int(before.get("objects_sent", 0)) + result["objects_sent"],
@@ -263,6 +272,17 @@ class DistributionJobHandler:
 
     def _set(self, pid: str, dp_name: str, state: DpState, **fields: Any) -> None:
         self._states.set_states([StateChange(pid, dp_name, state, fields)])
+
+    def _check_maintenance(self, dp: DistributionPoint, job: Job) -> None:
+        """A DP in maintenance mode receives nothing: the job waits (without using an attempt)
+        and looks again after the retry delay, until maintenance is switched off."""
+        if not dp.maintenance:
+            return
+        state = DpState.REMOVAL_PENDING if self._action(job) == "remove" else DpState.INSTALL_PENDING
+        self._set(job.package_id or "", dp.name, state, next_retry=None, error_cause="",
+                  last_error=MAINTENANCE_WAITING)
+        raise Deferred(max(1.0, self._settings().retry_delay),
+                       f"{dp.name} is in maintenance mode; the job waits until maintenance is switched off")
 
     def _check_window(self, dp: DistributionPoint, job: Job) -> None:
         """Schedule hours are the worker's local time (ConfigMgr: the site server's)."""

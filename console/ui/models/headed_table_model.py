@@ -6,6 +6,7 @@ Subclasses set ``headers``, keep their rows in ``self._rows`` and implement ``da
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -45,3 +46,32 @@ class HeadedTableModel(QAbstractTableModel):
         """Every cell may show something else now (the rows themselves stay)."""
         if self._rows:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(self.headers) - 1))
+
+    def replace_rows(self, rows: list[Any], key: Callable[[Any], object]) -> None:
+        """New rows in place (a live refresh): rows added at the end or removed from the end
+        (insert / remove signals) and a layout change for the rest, never a reset: the
+        selection, the current row and the scroll position follow each row by ``key``."""
+        rows = list(rows)
+        if rows == self._rows:
+            return
+        if [key(r) for r in rows] == [key(r) for r in self._rows]:  # the same rows: new values only
+            self._rows = rows
+            if rows:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, self.columnCount() - 1))
+            return
+        old = self._rows
+        if len(rows) > len(old):  # more rows: the extra ones are inserted at the end first
+            self.beginInsertRows(QModelIndex(), len(old), len(rows) - 1)
+            self._rows = old = old + rows[len(old):]
+            self.endInsertRows()
+        where = {key(r): i for i, r in enumerate(rows)}
+        self.layoutAboutToBeChanged.emit()
+        for index in self.persistentIndexList():
+            row = where.get(key(old[index.row()])) if 0 <= index.row() < len(old) else None
+            self.changePersistentIndex(index, QModelIndex() if row is None else self.index(row, index.column()))
+        self._rows = rows + old[len(rows):]  # as many rows as before during the layout change
+        self.layoutChanged.emit()
+        if len(old) > len(rows):  # fewer rows: the surplus at the end goes
+            self.beginRemoveRows(QModelIndex(), len(rows), len(old) - 1)
+            self._rows = rows
+            self.endRemoveRows()

@@ -2,7 +2,8 @@
 
 ``loader(offset, limit)`` runs on a worker thread (``TaskRunner``); a page shorter than
 ``page_size`` means the end. ``fetchMore`` (asked by the view as it scrolls) loads the next
-page; ``reload`` starts again from the first page (a new filter). Results of an older
+page; ``reload`` starts again from the first page (a new filter); ``refresh_rows`` reads the rows
+loaded so far again and updates them in place (live pages). Results of an older
 generation (a reload happened meanwhile) are dropped.
 """
 
@@ -29,6 +30,7 @@ class PagedTableModel(HeadedTableModel):
 
     page_loaded = Signal(int)
     load_failed = Signal(str)
+    rows_refreshed = Signal()
 
     def __init__(self, tasks: TaskRunner, page_size: int = PAGE_SIZE, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -38,6 +40,7 @@ class PagedTableModel(HeadedTableModel):
         self._more = False
         self._loading = False
         self._generation = 0
+        self._refreshing = False
 
     def set_loader(self, loader: Loader | None) -> None:
         """Start again with ``loader`` (None: empty)."""
@@ -53,6 +56,32 @@ class PagedTableModel(HeadedTableModel):
 
     def reload(self) -> None:
         self.set_loader(self._loader)
+
+    def refresh_rows(self, key: Callable[[Any], object]) -> None:
+        """A live refresh: the rows loaded so far are read again (one read in the background)
+        and replaced in place (``replace_rows``: selection and scroll position stay)."""
+        loader, generation, count = self._loader, self._generation, len(self._rows)
+        if loader is None or self._loading or self._refreshing:
+            return
+        limit = max(count, self.page_size)
+        self._refreshing = True
+
+        def arrived(rows: list[Any]) -> None:
+            self._refreshing = False
+            if generation != self._generation or count != len(self._rows) or self._loading:
+                return  # a new filter or a page arrived meanwhile: the next refresh reads again
+            self._more = len(rows) >= limit
+            self.replace_rows(rows, key)
+            self.rows_refreshed.emit()
+
+        def failed(exc: BaseException) -> None:
+            self._refreshing = False
+            if generation == self._generation:
+                self.load_failed.emit(error_text(exc))
+
+        self._tasks.run(lambda _ctx: list(loader(0, limit)),
+                        on_success=lambda rows: arrived(rows) if isValid(self) else None,
+                        on_error=lambda exc: failed(exc) if isValid(self) else None, description="")
 
     @property
     def loading(self) -> bool:

@@ -5,7 +5,8 @@ bar; selecting one lists its distribution points, filtered by state (success, in
 error, unknown) and searched by name or error, with the error's cause and the next retry.
 By distribution point: each DP's counters, and the packages it holds.
 
-Everything is read page by page from the counters and an index (``console.content``), never
+The page follows changes live (``LiveRefresh``: a change token polled while it is shown; the
+rows shown are read again only when it moved). Everything is read page by page from the counters and an index (``console.content``), never
 all rows: the page stays instant at 15,000 DPs × 200 packages.
 """
 
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 from console.core.console_services import ConsoleServices
 from console.core.distribution import ContentSummary, DpState
 from console.core.ports import PackageQuery
+from console.ui.live import LiveRefresh
 from console.ui.models.content_status_model import (
     BAR_COLUMN,
     SHOW_FILTERS,
@@ -181,6 +183,8 @@ class ContentStatusPage(QWidget):
         self.summaries.load_failed.connect(self.message.setText)
         self.rows.load_failed.connect(self.message.setText)
         self.rows.page_loaded.connect(self._rows_loaded)
+        self.rows.rows_refreshed.connect(self._show_detail)
+        self.live = LiveRefresh(self, tasks, console.content.change_token, self.follow_changes)
         self._by_changed(load=False)
         # Fixed widths: fitting columns to a page's contents cost more than the page itself.
         for view, widths in ((self.summary_view, SUMMARY_WIDTHS), (self.rows_view, ROW_WIDTHS)):
@@ -230,16 +234,19 @@ class ContentStatusPage(QWidget):
         return load
 
     def _dp_loader(self) -> Any:
-        console, text = self.console, self.search.text().strip().casefold()
-        found: list[ContentSummary] = []
+        content, text = self.console.content, self.search.text().strip()
 
         def load(offset: int, limit: int) -> Sequence[tuple[ContentSummary, str]]:
-            if offset == 0:  # one read of the per-DP counters (every DP has its row), sorted here
-                by_name = console.content.dp_summaries()
-                found[:] = [by_name[name] for name in sorted(by_name, key=str.casefold) if text in name.casefold()]
-            return [(s, "") for s in found[offset:offset + limit]]
+            # one page of the per-DP counters, in the DP name index's order (never all 15,000)
+            return [(s, "") for s in content.dp_summary_page(text=text, offset=offset, limit=limit).items]
 
         return load
+
+    def follow_changes(self) -> None:
+        """Something changed (the live poll): the rows shown are read again and updated in
+        place; filters, selection and scroll position stay."""
+        self.summaries.refresh_rows(lambda row: row[0].key)
+        self.rows.refresh_rows(lambda row: (row.package_id, row.dp_name))
 
     def _summaries_loaded(self, _count: int) -> None:
         total = self.summaries.rowCount()

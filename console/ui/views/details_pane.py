@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
@@ -15,11 +17,14 @@ from PySide6.QtWidgets import (
     QTabWidget,
     QWidget,
 )
+from shiboken6 import isValid
 
 from console.core.sizes import size_in
 from console.ui.icons import icon
+from console.ui.live import LiveRefresh
 from console.ui.models.package_columns import property_text
 from console.ui.models.package_details import PackageDetails
+from console.ui.tasks import TaskRunner
 
 SUMMARY_FIELDS = (
     ("Name", "Name"), ("Image ID", "PackageID"), ("Version", "Version"), ("Comment", "Description"),
@@ -101,6 +106,20 @@ class DetailsPane(QStackedWidget):
         self.addWidget(self.message)
         self.addWidget(self.tabs)
         self.clear("Select a boot image to see its details.")
+
+    def follow_content_status(self, tasks: TaskRunner, token: Callable[[], object], line: Callable[[str], str]) -> None:
+        """Live: the selected package's one-line content status follows changes (``token``
+        polled in the background while the pane is shown; ``line(PackageID)`` read when it moved)."""
+        def changed() -> None:
+            pid = self.package_id
+            if pid is None:
+                return
+            tasks.run(lambda _ctx: line(pid), description="",
+                      on_success=lambda text: self.content_status.setText(text)
+                      if isValid(self) and self.package_id == pid else None,
+                      on_error=lambda _exc: None)  # the next change tries again
+
+        self.live = LiveRefresh(self, tasks, token, changed)
 
     def clear(self, message: str = "") -> None:
         self.package_id: str | None = None

@@ -32,6 +32,7 @@ from console.core.services.content_distribution import Page
 from console.core.services.distribution_points import CREDENTIAL_PREFIX, EDITABLE
 from console.core.sizes import human_bytes
 from console.ui.icons import icon
+from console.ui.live import LiveRefresh
 from console.ui.models.dp_models import DistributionPointsModel, DpGroupsModel, SortRole
 from console.ui.models.paged_model import RESIZE_PRECISION
 from console.ui.tasks import TaskRunner
@@ -155,6 +156,8 @@ class DistributionPointsPage(QWidget):
         layout.addWidget(self.message)
         self.empty.hide()
         self._update_actions()
+        # live: content states, free space, last contact and edits from other consoles follow
+        self.live = LiveRefresh(self, tasks, console.content.change_token, lambda: self.refresh(live=True))
 
     def _action(self, text: str, icon_name: str, tip: str, slot: Callable[[], None]) -> QAction:
         action = QAction(icon(icon_name), text, self)
@@ -178,7 +181,9 @@ class DistributionPointsPage(QWidget):
     def status_text(self) -> str:
         return self._status
 
-    def refresh(self) -> None:
+    def refresh(self, live: bool = False) -> None:
+        """Read the list again; ``live`` (the change poll): rows are updated in place (the
+        selection, the current row and the scroll position stay; columns keep their widths)."""
         console = self.console
 
         def read(_ctx: Any) -> tuple[list[tuple[DistributionPoint, ContentSummary]], list[DpGroup]]:
@@ -186,15 +191,20 @@ class DistributionPointsPage(QWidget):
             points = [(dp, summaries.get(dp.name) or ContentSummary(dp.name)) for dp in console.distribution_points.list()]
             return points, console.dp_groups.list()
 
-        self.tasks.run(read, on_success=lambda r: self._loaded(*r) if isValid(self) else None,
+        self.tasks.run(read, on_success=lambda r: self._loaded(*r, live=live) if isValid(self) else None,
                        on_error=lambda exc: self._say(f"The distribution points cannot be read: {error_text(exc)}", ERROR_STYLE)
                        if isValid(self) else None,
-                       description="Reading distribution points")
+                       description="" if live else "Reading distribution points")
 
-    def _loaded(self, points: list[tuple[DistributionPoint, ContentSummary]], groups: list[DpGroup]) -> None:
-        self.model.set_points(points)
-        self.groups_model.set_groups(groups)
-        for view in (self.view, self.groups_view):
+    def _loaded(self, points: list[tuple[DistributionPoint, ContentSummary]], groups: list[DpGroup], *,
+                live: bool = False) -> None:
+        if live:
+            self.model.replace_rows(points, lambda row: row[0].name)
+            self.groups_model.replace_rows(groups, lambda group: group.name)
+        else:
+            self.model.set_points(points)
+            self.groups_model.set_groups(groups)
+        for view in (self.view, self.groups_view) if not live else ():
             view.resizeColumnsToContents()
             for column in range(view.model().columnCount() - 1):
                 view.setColumnWidth(column, min(view.columnWidth(column), MAX_COLUMN))

@@ -27,6 +27,7 @@ from console.core.changes import Result
 from console.core.console_services import ConsoleServices
 from console.core.distribution import ContentSummary, PackageOnDp
 from console.core.errors import error_text
+from console.ui.live import LiveRefresh
 from console.ui.models.content_status_model import PagedRowsModel
 from console.ui.models.dp_models import row_details
 from console.ui.models.paged_model import RESIZE_PRECISION
@@ -109,6 +110,10 @@ class ContentLocationsPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.details)
         self._update_buttons()
+        self.model.rows_refreshed.connect(self._show_details)
+        self.model.rows_refreshed.connect(self._update_buttons)
+        # live while the tab is shown: states, bytes and errors follow the jobs
+        self.live = LiveRefresh(self, tasks, console.content.change_token, self.follow_changes)
 
     def _button(self, text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
         button = QPushButton(text, self)
@@ -118,6 +123,20 @@ class ContentLocationsPanel(QWidget):
 
     # -- loading ---------------------------------------------------------------------------
 
+    def follow_changes(self) -> None:
+        """Something changed (the live poll): the rows loaded are read again in place (the
+        selection stays) and the one-line summary with them."""
+        self.model.refresh_rows(lambda row: (row.package_id, row.dp_name))
+        self._summarize()
+
+    def _summarize(self) -> None:
+        content, pid = self._console.content, self._package_id
+        self._tasks.run(lambda _ctx: (content.summary(pid), content.groups_of_package(pid)),
+                        on_success=lambda r: self._summarized(*r) if isValid(self) else None,
+                        on_error=lambda exc: self._show_banner(html.escape(error_text(exc)), ERROR_STYLE)
+                        if isValid(self) else None,
+                        description="")
+
     def refresh(self) -> None:
         content, pid, text = self._console.content, self._package_id, self.search.text().strip()
 
@@ -125,11 +144,7 @@ class ContentLocationsPanel(QWidget):
             return content.content_status(pid, text=text, offset=offset, limit=limit).items
 
         self.model.set_loader(load)
-        self._tasks.run(lambda _ctx: (content.summary(pid), content.groups_of_package(pid)),
-                        on_success=lambda r: self._summarized(*r) if isValid(self) else None,
-                        on_error=lambda exc: self._show_banner(html.escape(error_text(exc)), ERROR_STYLE)
-                        if isValid(self) else None,
-                        description=f"Reading the content status of {pid}")
+        self._summarize()
 
     def _summarized(self, summary: ContentSummary, groups: list[str]) -> None:
         self.summary.setText(summary.line() if summary.targeted else EMPTY_TEXT)
