@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,13 +66,14 @@ Place = Callable[[str], tuple[dict[str, object], str | None, Path]]
 class Distribution:
     """A site with DPs and a worker launcher."""
 
-    console: object
+    console: Any  # console.app.Console
     tmp: Path
     started: list[subprocess.Popen[bytes]] = field(default_factory=list)
     env_extra: dict[str, str] = field(default_factory=dict)
     #: where ``add_dp`` puts a DP given no address (None: a folder DP in the test's tmp folder)
     place: Place | None = None
     folders: dict[str, Path] = field(default_factory=dict)  # DP name (lower case) -> its folder here
+    serving: subprocess.Popen[bytes] | None = None  # a worker kept running (``serve``)
 
     @property
     def library(self):  # the site's content library
@@ -110,7 +112,20 @@ class Distribution:
         self.started.append(process)
         return process
 
+    def serve(self) -> subprocess.Popen[bytes]:
+        """Keep one worker running for the test: ``run_until_idle`` then waits for it to finish
+        the queue instead of starting a worker each time (a worker takes seconds to start)."""
+        self.serving = self.worker()
+        return self.serving
+
     def run_until_idle(self, timeout: float = 180) -> None:
+        if self.serving is not None:
+            def done() -> bool:
+                assert self.serving is not None and self.serving.poll() is None, "the worker stopped:\n" + self.logs()
+                return all(job.finished for job in self.console.jobs.list())
+
+            wait_for(done, "the worker to finish every job", timeout)
+            return
         process = self.worker("--until-idle")
         assert process.wait(timeout=timeout) == 0, self.logs()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ OTHER = "PS100002"
 
 
 @pytest.fixture
-def packages(console, x64_facts):
+def packages(console: Any, x64_facts: Any) -> tuple[str, str]:
     for n in range(2):
         console.packages.create(name=f"Boot image {n}", image_path=f"/images/boot{n}.wim", image_index=1,
                                 image=x64_facts)
@@ -30,7 +31,7 @@ def packages(console, x64_facts):
 
 
 @pytest.fixture
-def built(dist, packages, tmp_path):
+def built(dist: Distribution, packages: tuple[str, str], tmp_path: Path) -> tuple[Path, Path]:
     """PS100001 version 1: a 15 MiB non-solid WIM in the site's library (stored as chunks)."""
     tree = payload_tree(tmp_path / "tree")
     wim = capture_wim(tree, tmp_path / "v1.wim")

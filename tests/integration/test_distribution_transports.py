@@ -76,8 +76,8 @@ def trust(server: SshServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *p
 @pytest.fixture(params=TRANSPORTS)
 def wire(request: pytest.FixtureRequest, dist: Distribution, tmp_path: Path,  # noqa: F811
          monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], int]]:
-    """DPs of ``dist`` on the session's smbd or sshd, reached through a relay; yields a
-    function that tells how many bytes have gone to the server so far."""
+    """DPs of ``dist`` on the session's smbd or sshd, reached through a relay, and a worker
+    serving them; yields a function that tells how many bytes have gone to the server so far."""
     if request.param == "smb":
         smb: SmbServer = request.getfixturevalue("smb_server")
         relay = CountingRelay(smb.port).start()
@@ -87,6 +87,7 @@ def wire(request: pytest.FixtureRequest, dist: Distribution, tmp_path: Path,  # 
         relay = CountingRelay(ssh.port).start()
         trust(ssh, monkeypatch, tmp_path, relay.port)
         dist.place = ssh_place(ssh, port=relay.port)
+    dist.serve()
     yield lambda: relay.sent
     relay.stop()
 
@@ -94,13 +95,15 @@ def wire(request: pytest.FixtureRequest, dist: Distribution, tmp_path: Path,  # 
 @pytest.fixture(params=TRANSPORTS)
 def on_server(request: pytest.FixtureRequest, dist: Distribution, tmp_path: Path,  # noqa: F811
               monkeypatch: pytest.MonkeyPatch) -> str:
-    """DPs of ``dist`` on the session's smbd or sshd, reached directly."""
+    """DPs of ``dist`` on the session's smbd or sshd (with the user's password), reached
+    directly, and a worker serving them."""
     if request.param == "smb":
         dist.place = smb_place(request.getfixturevalue("smb_server"))
     else:
         ssh: SshServer = request.getfixturevalue("sshd_server")
         trust(ssh, monkeypatch, tmp_path)
-        dist.place = ssh_place(ssh)
+        dist.place = ssh_place(ssh, password=ssh.user.password)  # the worker reads it from the site secrets file
+    dist.serve()
     return str(request.param)
 
 
@@ -169,7 +172,7 @@ def test_a_server_stopped_mid_transfer_is_retried_as_unreachable_and_served_when
         dist, built, stoppable):  # noqa: F811
     _tree, wim = built
     stop, start = stoppable
-    dist.env_extra["BOOTIMAGE_JOB_RETRY_SECONDS"] = "3"
+    dist.env_extra["BOOTIMAGE_JOB_RETRY_SECONDS"] = "2"
     dist.env_extra["BOOTIMAGE_JOB_MAX_ATTEMPTS"] = "5"
     dist.add_dp("DP01", rate_limit_kbps=3072)  # ~5 s for the image: time to stop the server mid-transfer
     dist.console.content.add_distribution_points(PID, ["DP01"])
