@@ -39,6 +39,18 @@ def built(dist: Distribution, packages: tuple[str, str], tmp_path: Path) -> tupl
     return tree, wim
 
 
+def assert_only_verified_objects(root: Path) -> None:
+    for name, path in filelib_objects(root).items():
+        assert sha(path) == name, f"FileLib holds {name} whose bytes do not match it"
+    pointer = root / "PkgLib" / f"{PID}.json"
+    if pointer.exists():  # a pointer only to a version whose objects are all there
+        version = json.loads(pointer.read_text())["current_version"]
+        manifest = json.loads((root / "DataLib" / f"{PID}.{version}.json").read_text())
+        for file in manifest["files"]:
+            for digest, _size in file.get("chunks") or [[file["sha256"], file["size"]]]:
+                assert (root / "FileLib" / digest[:4] / digest).is_file()
+
+
 def distribute_then_update(dist: Distribution, built: tuple[Path, Path], tmp_path: Path, *,
                            wire: Callable[[], int] | None = None) -> None:
     """``wire``: the bytes sent to the DP's server so far, counted on the network (a relay)."""
