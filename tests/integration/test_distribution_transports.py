@@ -124,15 +124,20 @@ def test_remove_frees_the_objects_no_other_package_uses_on_the_server(dist, buil
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-def test_a_wrong_password_fails_at_once_with_authentication_refused(
+def test_a_wrong_password_fails_at_once_with_authentication_refused_and_the_right_one_then_serves(
         dist, built, transport, request, tmp_path, monkeypatch):  # noqa: F811
+    _tree, wim = built
     if transport == "smb":
-        dist.place = smb_place(request.getfixturevalue("smb_server"), password=WRONG)
+        server: SmbServer | SshServer = request.getfixturevalue("smb_server")
+        right = server.password
+        dist.place = smb_place(server, password=WRONG)
     else:
-        ssh: SshServer = request.getfixturevalue("sshd_server")
-        trust(ssh, monkeypatch, tmp_path)
-        dist.place = ssh_place(ssh, password=WRONG)
-        refused_before = ssh.log.count("Failed password for")
+        server = request.getfixturevalue("sshd_server")
+        right = server.user.password
+        trust(server, monkeypatch, tmp_path)
+        dist.place = ssh_place(server, password=WRONG)
+        refused_before = server.log.count("Failed password for")
+    dist.serve()  # one worker throughout: it sees the password the administrator fixes
     dist.add_dp("DP01")
     assert dist.console.open_secrets().password(dist.console.distribution_points.get("DP01").credential) == WRONG
     dist.console.content.add_distribution_points(PID, ["DP01"])
@@ -144,8 +149,15 @@ def test_a_wrong_password_fails_at_once_with_authentication_refused(
     assert row.state == DpState.INSTALL_FAILED and row.error_cause == "auth" and row.next_retry is None
     assert row.last_error.startswith("authentication refused"), row.last_error
     assert not (dist.dp_root("DP01") / "PkgLib").exists()
-    if transport == "ssh":  # the server saw one refused login, not one per retry
-        assert ssh.log.count("Failed password for") - refused_before == 1, ssh.log[-3000:]
+    if isinstance(server, SshServer):  # the server saw one refused login, not one per retry
+        assert server.log.count("Failed password for") - refused_before == 1, server.log[-3000:]
+
+    dist.console.distribution_points.edit("DP01", password=right)
+    dist.console.content.redistribute(PID, ["DP01"])
+    dist.run_until_idle()
+    assert dist.jobs(PID)[-1].state == JobState.SUCCEEDED, dist.jobs(PID)[-1].extended_error_info + dist.logs()
+    assert dist.row(PID, "DP01").state == DpState.INSTALLED
+    assert (dist.dp_root("DP01") / "Packages" / PID / boot_image_name(PID)).read_bytes() == wim.read_bytes()
 
 
 @pytest.fixture
