@@ -252,3 +252,33 @@ def test_a_worker_killed_mid_file_is_resumed_from_the_servers_bytes(
     assert (root / "Packages" / PID / boot_image_name(PID)).read_bytes() == wim.read_bytes()
     assert list((root / "Temp").iterdir()) == []
     assert job.step_results["send"]["bytes_sent"] < size * 1.3  # not sent again from the start each time
+
+
+@pytest.mark.parametrize("stoppable", [
+    "smb", pytest.param("ssh", marks=pytest.mark.slow)], indirect=True)
+def test_what_a_job_that_gave_up_on_an_unreachable_server_left_in_flight_goes_with_the_next_job(
+        dist, built, stoppable):  # noqa: F811
+    _tree, wim = built
+    stop, start = stoppable
+    dist.env_extra["BOOTIMAGE_JOB_RETRY_SECONDS"] = "0.5"
+    dist.env_extra["BOOTIMAGE_JOB_MAX_ATTEMPTS"] = "2"
+    dist.add_dp("DP01", rate_limit_kbps=3072)
+    dist.console.content.add_distribution_points(PID, ["DP01"])
+    worker = dist.serve()
+    size = wim.stat().st_size
+    wait_for(lambda: dist.jobs(PID)[0].step == "send" and dist.jobs(PID)[0].progress >= 0.3 * size,
+             "the send to reach 30%")
+    stop()
+    wait_for(lambda: dist.jobs(PID)[0].finished, "the job to give up", timeout=60)
+    [job] = dist.jobs(PID)
+    assert job.state == JobState.FAILED and "host unreachable" in job.extended_error_info, job.extended_error_info
+    root = dist.dp_root("DP01")
+    assert list((root / "Temp").iterdir())  # its partial objects: the server was gone, nothing could delete them
+    start()
+    dist.console.content.redistribute(PID, ["DP01"])
+    dist.run_until_idle()
+    assert dist.jobs(PID)[-1].state == JobState.SUCCEEDED, dist.jobs(PID)[-1].extended_error_info + dist.logs()
+    assert (root / "Packages" / PID / boot_image_name(PID)).read_bytes() == wim.read_bytes()
+    assert list((root / "Temp").iterdir()) == []  # the dead job's bytes do not stay on the DP for ever
+    worker.send_signal(signal.SIGTERM)
+    worker.wait(timeout=30)
