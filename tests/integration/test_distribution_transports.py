@@ -200,7 +200,7 @@ def test_a_server_stopped_mid_transfer_is_retried_as_unreachable_and_served_when
     assert row.error_cause == "unreachable" and row.last_error.startswith("host unreachable"), row.last_error
     assert row.next_retry is not None and row.next_retry > datetime.now(row.next_retry.tzinfo)
     [job] = dist.jobs(PID)
-    assert not job.finished and job.attempts == 1 and job.progress < size
+    assert not job.finished and job.progress < size  # waiting for its next attempt
     start()  # it comes back, on the same port
     wait_for(lambda: dist.jobs(PID)[0].finished, "the job to end", timeout=120)
     worker.send_signal(signal.SIGTERM)
