@@ -298,11 +298,15 @@ def distribution_job_handler(console: Console) -> DistributionJobHandler:
     def running_dps() -> int:
         return sum(1 for job in console.jobs.list(states=[JobState.RUNNING]) if job.kind == JobKind.DISTRIBUTE)
 
+    def live_jobs() -> set[str]:
+        return {job.context_id for job in console.jobs.list(states=[JobState.QUEUED, JobState.RUNNING])
+                if job.kind == JobKind.DISTRIBUTE}
+
     return DistributionJobHandler(
         find_dp=lambda name: console.distribution_points.find(name) if name else None, open_dp=open_dp,
         current_version=lambda pid: console.revisions.library().current_version(pid), states=console.content,
         settings=console.jobs.settings, clock=console.context.clock, running_dps=running_dps,
-        max_dps=console.settings.max_concurrent_dps,
+        max_dps=console.settings.max_concurrent_dps, live_jobs=live_jobs,
     )
 
 

@@ -1,6 +1,7 @@
 """Fixtures for distribution job tests: a real site (SQLite), real non-solid WIMs captured with
-wimlib-imagex and stored in the site's real content library, folder distribution points in the
-test's tmp folder, and real ``bootimage worker`` processes."""
+wimlib-imagex and stored in the site's real content library, distribution points (folders in
+the test's tmp folder by default; ``Distribution.place`` puts them on a real SMB or SSH server
+instead) and real ``bootimage worker`` processes."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,28 +57,44 @@ def capture_wim(tree: Path, wim: Path) -> Path:
     return wim
 
 
+#: ``place(name)`` -> (the DP's fields besides its name, its password or None, the folder on this
+#: machine that holds what the DP's server writes: a share's folder, an sshd user's folder)
+Place = Callable[[str], tuple[dict[str, object], str | None, Path]]
+
+
 @dataclass
 class Distribution:
-    """A site with folder DPs and a worker launcher."""
+    """A site with DPs and a worker launcher."""
 
-    console: object
+    console: Any  # console.app.Console
     tmp: Path
     started: list[subprocess.Popen[bytes]] = field(default_factory=list)
     env_extra: dict[str, str] = field(default_factory=dict)
+    #: where ``add_dp`` puts a DP given no address (None: a folder DP in the test's tmp folder)
+    place: Place | None = None
+    folders: dict[str, Path] = field(default_factory=dict)  # DP name (lower case) -> its folder here
+    serving: subprocess.Popen[bytes] | None = None  # a worker kept running (``serve``)
 
     @property
     def library(self):  # the site's content library
         return self.console.revisions.library()
 
     def add_dp(self, name: str, address: Path | None = None, **values: object) -> DistributionPoint:
+        """A DP registered through the service (a password goes to the site secrets file)."""
+        if address is None and self.place is not None:
+            fields, password, folder = self.place(name)
+            dp = DistributionPoint(name=name, **{**fields, **values})  # type: ignore[arg-type]
+            self.folders[name.lower()] = folder
+            return self.console.distribution_points.add(dp, password=password).value
         folder = address or self.tmp / name
         folder.mkdir(parents=True, exist_ok=True)
         dp = DistributionPoint(name=name, transport=TransportKind.FOLDER, address=str(folder), **values)  # type: ignore[arg-type]
         return self.console.distribution_points.add(dp).value
 
     def dp_root(self, name: str) -> Path:
+        """The DP's content library as a folder on this machine (on the server's side)."""
         dp = self.console.distribution_points.get(name)
-        return Path(dp.address) / dp.library_root
+        return self.folders.get(name.lower(), Path(dp.address)) / dp.library_root
 
     def store(self, pid: str, version: int, files: dict[str, Path]) -> None:
         self.library.store(pid, version, files, ManifestFields("test@host"), make_current=True)
@@ -94,7 +112,20 @@ class Distribution:
         self.started.append(process)
         return process
 
+    def serve(self) -> subprocess.Popen[bytes]:
+        """Keep one worker running for the test: ``run_until_idle`` then waits for it to finish
+        the queue instead of starting a worker each time (a worker takes seconds to start)."""
+        self.serving = self.worker()
+        return self.serving
+
     def run_until_idle(self, timeout: float = 180) -> None:
+        if self.serving is not None:
+            def done() -> bool:
+                assert self.serving is not None and self.serving.poll() is None, "the worker stopped:\n" + self.logs()
+                return all(job.finished for job in self.console.jobs.list())
+
+            wait_for(done, "the worker to finish every job", timeout)
+            return
         process = self.worker("--until-idle")
         assert process.wait(timeout=timeout) == 0, self.logs()
 

@@ -32,6 +32,9 @@ class SiteToDp:
     def discard(self) -> None:
         self.remote.discard()
 
+    def sweep(self, live: Callable[[], set[str]]) -> int:
+        return self.remote.sweep(live)
+
     def _manifest(self, package_id: str, version: int) -> Manifest:
         return self.site.manifest(package_id, version)
 

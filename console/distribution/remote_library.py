@@ -88,6 +88,18 @@ class Counters:
             self.objects_sent += sent_objects
 
 
+def job_tag(tag: str) -> str:
+    """A job's tag as it appears in the names of its files in Temp."""
+    return "".join(c for c in tag if c.isalnum() or c in "-_") or "job"
+
+
+def temp_tag(name: str) -> str:
+    """The tag in a Temp file's name (``<sha>.<tag>.part``, ``<PkgID>.<sha>.<tag>.file``); "" for
+    a name of another form (left alone)."""
+    parts = name.split(".")
+    return parts[-2] if len(parts) >= 3 and parts[-1] in ("part", "file") else ""
+
+
 class RemoteLibrary:
     """A DP's content library. ``open_stream`` opens another connection for each extra parallel
     object stream (``streams`` at once); ``rate_limit_kbps`` (0: unlimited) caps all of them."""
@@ -95,7 +107,7 @@ class RemoteLibrary:
     def __init__(self, conn: DpConnection, *, tag: str = "job", streams: int = 1, rate_limit_kbps: int = 0,
                  open_stream: Callable[[], DpConnection] | None = None, block: int = BLOCK) -> None:
         self.conn = conn
-        self.tag = "".join(c for c in tag if c.isalnum() or c in "-_") or "job"
+        self.tag = job_tag(tag)
         self.streams = max(1, streams) if open_stream is not None else 1
         self.bucket = TokenBucket(rate_limit_kbps * 1024) if rate_limit_kbps > 0 else None
         self._open_stream = open_stream
@@ -152,6 +164,18 @@ class RemoteLibrary:
         for name in self.conn.listdir(TEMP_FOLDER):
             if f".{self.tag}." in name:
                 self.conn.remove(f"{TEMP_FOLDER}/{name}")
+
+    def sweep(self, live: Callable[[], set[str]]) -> int:
+        """Delete what jobs that have ended left in Temp (a job that gave up while the DP was
+        unreachable could not ``discard`` its bytes). ``live``: the tags of the jobs that may
+        still write here (asked after the listing, so a job that starts meanwhile keeps its
+        bytes); this one's stay too. Returns how many files went."""
+        names = {name: temp_tag(name) for name in self.conn.listdir(TEMP_FOLDER)}
+        keep = {job_tag(tag) for tag in live()} | {self.tag}
+        stale = [name for name, tag in names.items() if tag and tag not in keep]
+        for name in stale:
+            self.conn.remove(f"{TEMP_FOLDER}/{name}")
+        return len(stale)
 
     def _temp(self, sha: str) -> str:
         return f"{TEMP_FOLDER}/{sha}.{self.tag}.part"

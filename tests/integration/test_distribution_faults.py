@@ -6,7 +6,6 @@ and two workers on one queue under the site's limit of DPs served at once."""
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import re
 import shutil
@@ -35,6 +34,7 @@ from tests.distribution_fixtures import (  # noqa: F401
     sha,
     wait_for,
 )
+from tests.distribution_scenarios import assert_only_verified_objects
 
 PID = "PS100001"
 
@@ -47,18 +47,6 @@ def built(dist, console, x64_facts, tmp_path):  # noqa: F811
     wim = capture_wim(payload_tree(tmp_path / "tree"), tmp_path / "v1.wim")
     dist.store_wim(PID, 1, wim)
     return wim
-
-
-def assert_only_verified_objects(root: Path) -> None:
-    for name, path in filelib_objects(root).items():
-        assert sha(path) == name, f"FileLib holds {name} whose bytes do not match it"
-    pointer = root / "PkgLib" / f"{PID}.json"
-    if pointer.exists():  # a pointer only to a version whose objects are all there
-        version = json.loads(pointer.read_text())["current_version"]
-        manifest = json.loads((root / "DataLib" / f"{PID}.{version}.json").read_text())
-        for file in manifest["files"]:
-            for digest, _size in file.get("chunks") or [[file["sha256"], file["size"]]]:
-                assert (root / "FileLib" / digest[:4] / digest).is_file()
 
 
 def test_kill_9_mid_file_resumes_without_partial_objects_or_a_pointer_to_a_partial_version(dist, built):  # noqa: F811

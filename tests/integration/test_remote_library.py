@@ -44,6 +44,26 @@ def test_a_half_written_object_is_continued_from_its_bytes_then_verified_and_ren
     assert lib.inventory() == {digest}
 
 
+def test_sweep_deletes_what_ended_jobs_left_in_temp_and_keeps_live_jobs_bytes_and_other_names(tmp_path):
+    conn = connect(tmp_path / "dp")
+    lib = RemoteLibrary(conn, tag="{SELF}")
+    names = ["a" * 64 + ".DEAD-1.part", "PS100001.0123456789abcdef.DEAD-2.file",  # ended jobs': they go
+             "b" * 64 + ".LIVE-1.part", "PS100001.0123456789abcdef.LIVE-1.file",  # a job still running elsewhere
+             "c" * 64 + ".SELF.part", "notes.txt", "d" * 64 + ".DEAD-1.tmp"]  # this job's; names of another form
+    for name in names:
+        conn.write_bytes(f"Temp/{name}", b"bytes in flight")
+    asked = []
+
+    def live() -> set[str]:
+        asked.append(conn.listdir("Temp"))
+        return {"{LIVE-1}"}
+
+    assert lib.sweep(live) == 2
+    assert sorted(conn.listdir("Temp")) == sorted(names[2:])
+    assert asked and len(asked[0]) == len(names)  # the live jobs are asked after the listing
+    assert RemoteLibrary(connect(tmp_path / "empty")).sweep(set) == 0  # no Temp yet: nothing to do
+
+
 def test_a_copy_that_does_not_match_its_hash_never_reaches_filelib(tmp_path):
     conn = connect(tmp_path / "dp")
     lib = RemoteLibrary(conn)

@@ -79,10 +79,11 @@ class SshServer:
         path = self.root / "sshd.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def start(self) -> None:
-        """Start sshd and wait (bounded) until it answers with its banner."""
+    def start(self, port: int | None = None) -> None:
+        """Start sshd (on ``port``, e.g. its previous one; None: a free port) and wait (bounded)
+        until it answers with its banner."""
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation directory
-        self.port = free_port()
+        self.port = port or free_port()
         config = self.root / f"sshd_config.{self.port}"
         config.write_text("\n".join([
             "ListenAddress 127.0.0.1",

@@ -63,6 +63,10 @@ class DpContent(Protocol):
     def discard(self) -> None:
         """Delete what this job left in flight on the DP (its temporary objects and files)."""
         ...
+    def sweep(self, live: Callable[[], set[str]]) -> int:
+        """Delete what ended jobs left in flight on the DP; ``live``: the ids of the jobs that
+        have not ended (their bytes stay)."""
+        ...
     def free_bytes(self) -> int: ...
     def plan(self, package_id: str, version: int, *, everything: bool = False) -> dict[str, int]: ...
     def send(self, package_id: str, version: int, tick: Callable[[int, int, int, int], None], *,
@@ -102,7 +106,8 @@ class DistributionJobHandler:
     def __init__(self, *, find_dp: Callable[[str], DistributionPoint | None],
                  open_dp: Callable[[DistributionPoint, str], DpContent], current_version: Callable[[str], int | None],
                  states: DpStates, settings: Callable[[], JobSettings], clock: Callable[[], datetime],
-                 running_dps: Callable[[], int] = lambda: 1, max_dps: Callable[[], int] = lambda: 16) -> None:
+                 running_dps: Callable[[], int] = lambda: 1, max_dps: Callable[[], int] = lambda: 16,
+                 live_jobs: Callable[[], set[str]] | None = None) -> None:
         self._find_dp = find_dp
         self._open_dp = open_dp
         self._current_version = current_version
@@ -111,6 +116,7 @@ class DistributionJobHandler:
         self._clock = clock
         self._running_dps = running_dps
         self._max_dps = max_dps
+        self._live_jobs = live_jobs  # ids of the distribute jobs not ended (None: Temp is not swept)
         self._open: dict[str, DpContent] = {}
 
     def steps(self, job: Job) -> Sequence[str]:
@@ -209,6 +215,8 @@ class DistributionJobHandler:
         ctx.progress(0, 1, f"connecting to {dp.name}")
         content = self._content(job, dp)
         previous = content.current_version(pid)
+        if self._live_jobs is not None:  # what ended jobs could not delete (the DP was unreachable) goes
+            content.sweep(self._live_jobs)
         plan = content.plan(pid, version, everything=action == "redistribute")
         needed = plan["bytes"] + plan["size"]
         free = content.free_bytes()
