@@ -166,9 +166,12 @@ class Worker:
         next_refresh_check = 0.0
         try:
             while not self.stopping:
-                if "refresh" in kinds and time.monotonic() >= next_refresh_check:
+                if time.monotonic() >= next_refresh_check:
                     next_refresh_check = time.monotonic() + _refresh_interval()
-                    self._queue_due_refreshes()
+                    if "refresh" in kinds:
+                        self._queue_due_refreshes()
+                    if "distribute" in kinds:
+                        self._queue_due_validation()
                 try:
                     job = self.console.jobs.claim(self.id, self.settings)
                     if job is not None:
@@ -195,6 +198,14 @@ class Worker:
                 self.log(f"the RefreshSchedule of {package_id} came due: refresh queued")
         except ConsoleError as exc:  # the database for a moment, a package deleted meanwhile: next time
             self.log(f"could not look for due refresh schedules: {exc}")
+
+    def _queue_due_validation(self) -> None:
+        try:
+            count = self.console.content.queue_validation_cycle(self.console.settings.content_validation_hours())
+            if count:
+                self.log(f"content validation cycle: {count} validation(s) queued")
+        except ConsoleError as exc:
+            self.log(f"could not queue the content validation cycle: {exc}")
 
     def _idle(self, kinds: tuple[str, ...]) -> bool:
         """No open job. The worker's record goes first, then the queue is looked at once more:

@@ -42,6 +42,11 @@ def register(sub: Any) -> None:
     settings.add_argument("--secrets-file", metavar="FILE",
                           help="the site secrets file with the distribution points' passwords, mode 0600 "
                                "(\"\" = the default beside the site database)")
+    settings.add_argument("--content-validation-hours", metavar="HOURS", type=int,
+                          help="validate every package on every distribution point this often (0 = on demand only; "
+                               "default 168, weekly)")
+    settings.add_argument("--max-concurrent-dps", metavar="N", type=int,
+                          help="distribution points the site's workers serve at once (default 16)")
     settings.add_argument("--json", action="store_true")
     settings.set_defaults(func=cmd_settings)
 
@@ -99,12 +104,19 @@ def cmd_settings(args: argparse.Namespace) -> None:
         s.set_content_library_root(args.content_library_root)
     if args.secrets_file is not None:
         s.set_secrets_file(args.secrets_file)
-    values = {"WindowsAdkPath": s.windows_adk_path(), "DeploymentCommand": s.deployment_command(),
-              "ContentLibraryRoot": s.content_library_root(), "SecretsFile": s.secrets_file()}
+    if args.content_validation_hours is not None:
+        s.set_content_validation_hours(args.content_validation_hours)
+    if args.max_concurrent_dps is not None:
+        s.set_max_concurrent_dps(args.max_concurrent_dps)
+    values: dict[str, object] = {
+        "WindowsAdkPath": s.windows_adk_path(), "DeploymentCommand": s.deployment_command(),
+        "ContentLibraryRoot": s.content_library_root(), "SecretsFile": s.secrets_file(),
+        "ContentValidationHours": s.content_validation_hours(),
+        "MaxConcurrentDistributionPoints": s.max_concurrent_dps()}
     if args.json:
         emit_json(values)
     else:
-        property_list((k, v or "(none)") for k, v in values.items())
+        property_list((k, str(v) if v not in ("", None) else "(none)") for k, v in values.items())
 
 
 #: How often ``update-image --wait`` looks at the job.

@@ -324,3 +324,35 @@ def test_validate_still_runs_on_a_dp_in_maintenance_mode_it_only_reads(dist, bui
     validate = [j for j in dist.jobs(PID) if j.payload.get("action") == "validate"]
     assert [j.state for j in validate] == [JobState.SUCCEEDED], dist.logs()
     assert dist.row(PID, "DP53").state == DpState.INSTALLED
+
+
+def test_content_is_validated_on_a_schedule_and_a_damaged_file_is_found_without_anyone_asking(dist, built):  # noqa: F811
+    """ConfigMgr validates DP content on a schedule: the worker queues a validation of every
+    package on every DP it is installed on once ContentValidationHours have passed since the
+    last cycle, and not again before."""
+    from console.core.services.content_distribution import VALIDATION_LAST_RUN
+
+    dist.add_dp("DP61")
+    dist.console.content.add_distribution_points(PID, ["DP61"])
+    dist.run_until_idle()
+    assert dist.row(PID, "DP61").state == DpState.INSTALLED
+    materialized = dist.dp_root("DP61") / "Packages" / PID / boot_image_name(PID)
+    data = bytearray(materialized.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    materialized.write_bytes(bytes(data))
+    console = dist.console
+    assert console.settings.content_validation_hours() == 168  # weekly by default
+    console.settings.set_content_validation_hours(1)
+    with console.context.uow(write=True) as uow:  # the last cycle ran two hours ago
+        uow.settings.set(VALIDATION_LAST_RUN, "2000-01-01T00:00:00+00:00", modified_by="test",
+                         modified_at=console.context.clock())
+        uow.commit()
+    dist.run_until_idle()  # nobody asked: the worker's schedule check queues the cycle
+    validations = [j for j in dist.jobs(PID) if j.payload.get("action") == "validate"]
+    assert len(validations) == 1 and validations[0].finished  # a validation that finds damage fails its job
+    row = dist.row(PID, "DP61")
+    assert row.state == DpState.INSTALL_FAILED and boot_image_name(PID) in row.last_error, row.last_error
+    assert any("Content validation cycle: 1 validation(s) queued" in m.text for m in console.status.query())
+    assert console.content.queue_validation_cycle(1) == 0, "not due again within the hour"
+    with pytest.raises(Exception, match="on demand only"):
+        console.settings.set_content_validation_hours(-1)

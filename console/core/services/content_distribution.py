@@ -31,6 +31,10 @@ QUEUED_STATE = {"install": DpState.INSTALL_PENDING, "update": DpState.INSTALL_PE
                 "redistribute": DpState.INSTALL_PENDING, "remove": DpState.REMOVAL_PENDING}
 
 
+#: Site setting: when the last content validation cycle was queued (ISO 8601).
+VALIDATION_LAST_RUN = "ContentValidationLastRun"
+
+
 @dataclass(frozen=True)
 class Page:
     """One page of a package's DPs (or a DP's packages) and how many rows match in all."""
@@ -198,6 +202,42 @@ class ContentDistribution:
             uow.commit()
         self.after_queue()
         return Result(Queued(package_id, (), (job.context_id,)), Changes(status_messages=True))
+
+    def queue_validation_cycle(self, hours: int) -> int:
+        """The content validation schedule (the worker asks): when ``hours`` have passed since the
+        last cycle, queue a validation of every package on every DP it is installed on; the
+        number queued (0: not due, or nothing installed). ``hours`` 0 turns the schedule off."""
+        if hours <= 0:
+            return 0
+        now = self._ctx.clock()
+        with self._ctx.uow(write=True) as uow:
+            last = uow.settings.get(VALIDATION_LAST_RUN) or ""
+            try:
+                due = bool(last) and (now - datetime.fromisoformat(last)).total_seconds() >= hours * 3600
+            except (TypeError, ValueError):  # an unreadable time: run the cycle and write a good one
+                due = True
+            if not last:  # the first look starts the clock: the first cycle comes ``hours`` later
+                uow.settings.set(VALIDATION_LAST_RUN, now.isoformat(), modified_by=self._ctx.user, modified_at=now)
+                uow.commit()
+                return 0
+            if not due:
+                return 0
+            rows, _ = uow.distribution.query_rows(ContentQuery(states=(DpState.INSTALLED,), limit=None))
+            by_package: dict[str, list[str]] = {}
+            for row in rows:
+                by_package.setdefault(row.package_id, []).append(row.dp_name)
+            count = 0
+            for package_id, dps in by_package.items():
+                count += len(queue_actions(uow, self._jobs, package_id, dps, "validate",
+                                           self._package_version(uow, package_id)))
+            uow.settings.set(VALIDATION_LAST_RUN, now.isoformat(), modified_by=self._ctx.user, modified_at=now)
+            self._message(uow, None, f"Content validation cycle: {count} validation(s) queued on "
+                          f"{len({d.lower() for dps in by_package.values() for d in dps})} distribution point(s) "
+                          f"(every {hours} h)")
+            uow.commit()
+        if count:
+            self.after_queue()
+        return count
 
     # -- what the distribution job reports -----------------------------------------------------
 

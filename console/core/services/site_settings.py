@@ -22,6 +22,9 @@ SECRETS_FILE = "SecretsFile"
 MAX_SETTING_LENGTH = 4096
 #: The site's limit of distribution points served at once by its workers.
 MAX_CONCURRENT_DPS = "MaxConcurrentDistributionPoints"
+#: Hours between two content validation cycles on every DP (0: only on demand); ConfigMgr validates weekly.
+CONTENT_VALIDATION_HOURS = "ContentValidationHours"
+DEFAULT_CONTENT_VALIDATION_HOURS = 168
 
 
 class SiteSettings:
@@ -104,6 +107,19 @@ class SiteSettings:
                                          f"not {count}; nothing was changed")
         self._set(MAX_CONCURRENT_DPS, str(int(count)))
         return Result(int(count), Changes())
+
+    def content_validation_hours(self) -> int:
+        """Hours between content validation cycles (every package on every DP it is installed
+        on is validated); 0 = on demand only. Default: weekly (168)."""
+        text = self._get(CONTENT_VALIDATION_HOURS)
+        return int(text) if text.isdigit() else DEFAULT_CONTENT_VALIDATION_HOURS
+
+    def set_content_validation_hours(self, hours: int) -> Result[int]:
+        if not 0 <= int(hours) <= 8760:
+            raise ValidationError.single(CONTENT_VALIDATION_HOURS, f"validate content every 1 to 8760 hours (0: on "
+                                         f"demand only), not {hours}; nothing was changed")
+        self._set(CONTENT_VALIDATION_HOURS, str(int(hours)))
+        return Result(int(hours), Changes())
 
     # -- distribution points -----------------------------------------------------------------
 
