@@ -167,3 +167,37 @@ def remove_keeps_shared_objects(dist: Distribution, built: tuple[Path, Path], tm
     dist.console.content.validate(OTHER, ["DP01"])
     dist.run_until_idle()
     assert dist.jobs(OTHER)[-1].state == JobState.SUCCEEDED
+
+
+def kill_mid_file_then_resume(dist: Distribution, wim: Path, fractions: tuple[float, ...]) -> None:
+    """A worker killed with ``kill -9`` at each of ``fractions`` of the send to DP01 (added with a
+    rate limit by the caller): no unverified object and no pointer at any kill point, then one
+    more worker finishes, resuming from the bytes already on the DP."""
+    import signal
+    import time
+
+    from tests.distribution_fixtures import wait_for
+
+    root = dist.dp_root("DP01")
+    size = wim.stat().st_size
+    for fraction in fractions:  # bounded: one kill per position
+        worker = dist.worker()
+
+        def reached(fraction: float = fraction) -> bool:
+            [job] = dist.jobs(PID)
+            return job.step == "send" and job.progress >= fraction * size
+
+        wait_for(reached, f"the send to reach {fraction:.0%}")
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+        assert_only_verified_objects(root)
+        assert not (root / "PkgLib" / f"{PID}.json").exists()
+        time.sleep(2.2)  # the lease (2 s) expires: the next worker takes the job over
+    dist.run_until_idle()
+    [job] = dist.jobs(PID)
+    assert job.state == JobState.SUCCEEDED, job.extended_error_info + dist.logs()
+    assert job.attempts == len(fractions) + 1
+    assert_only_verified_objects(root)
+    assert (root / "Packages" / PID / boot_image_name(PID)).read_bytes() == wim.read_bytes()
+    assert list((root / "Temp").iterdir()) == []
+    assert job.step_results["send"]["bytes_sent"] < size * 1.3  # not sent again from the start each time

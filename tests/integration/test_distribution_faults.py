@@ -9,7 +9,6 @@ import itertools
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,7 @@ from tests.distribution_fixtures import (  # noqa: F401
     sha,
     wait_for,
 )
-from tests.distribution_scenarios import assert_only_verified_objects
+from tests.distribution_scenarios import assert_only_verified_objects, kill_mid_file_then_resume
 
 PID = "PS100001"
 
@@ -52,29 +51,7 @@ def built(dist, console, x64_facts, tmp_path):  # noqa: F811
 def test_kill_9_mid_file_resumes_without_partial_objects_or_a_pointer_to_a_partial_version(dist, built):  # noqa: F811
     dist.add_dp("DP01", rate_limit_kbps=3072)  # ~5 s for the image: time to kill the worker mid-file
     dist.console.content.add_distribution_points(PID, ["DP01"])
-    root = dist.dp_root("DP01")
-    size = built.stat().st_size
-    for fraction in (0.2, 0.45, 0.7):  # bounded: three kills at growing positions
-        worker = dist.worker()
-
-        def reached(fraction: float = fraction) -> bool:
-            [job] = dist.jobs(PID)
-            return job.step == "send" and job.progress >= fraction * size
-
-        wait_for(reached, f"the send to reach {fraction:.0%}")
-        worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=30)
-        assert_only_verified_objects(root)
-        assert not (root / "PkgLib" / f"{PID}.json").exists()
-        time.sleep(2.2)  # the lease (2 s) expires: the next worker takes the job over
-    dist.run_until_idle()
-    [job] = dist.jobs(PID)
-    assert job.state == JobState.SUCCEEDED, job.extended_error_info + dist.logs()
-    assert job.attempts == 4
-    assert_only_verified_objects(root)
-    assert (root / "Packages" / PID / boot_image_name(PID)).read_bytes() == built.read_bytes()
-    assert list((root / "Temp").iterdir()) == []
-    assert job.step_results["send"]["bytes_sent"] < size * 1.3  # not sent again from the start each time
+    kill_mid_file_then_resume(dist, built, (0.2, 0.45, 0.7))
 
 
 def test_a_full_disk_on_the_dp_is_named_and_retried_then_failed(dist, built, tmp_path):  # noqa: F811

@@ -11,7 +11,6 @@ from __future__ import annotations
 import secrets
 import shutil
 import signal
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +26,7 @@ from tests.distribution_scenarios import (  # noqa: F401 (packages and built are
     assert_only_verified_objects,
     built,
     distribute_then_update,
+    kill_mid_file_then_resume,
     packages,
     remove_keeps_shared_objects,
     validate_then_redistribute,
@@ -229,29 +229,7 @@ def test_a_worker_killed_mid_file_is_resumed_from_the_servers_bytes(
         dist.place = ssh_place(ssh)
     dist.add_dp("DP01", rate_limit_kbps=3072)  # ~5 s for the image: time to kill the worker mid-file
     dist.console.content.add_distribution_points(PID, ["DP01"])
-    root = dist.dp_root("DP01")
-    size = wim.stat().st_size
-    for fraction in (0.25, 0.6):  # bounded: two kills at growing positions
-        worker = dist.worker()
-
-        def reached(fraction: float = fraction) -> bool:
-            [job] = dist.jobs(PID)
-            return job.step == "send" and job.progress >= fraction * size
-
-        wait_for(reached, f"the send to reach {fraction:.0%}")
-        worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=30)
-        assert_only_verified_objects(root)
-        assert not (root / "PkgLib" / f"{PID}.json").exists()
-        time.sleep(2.2)  # the lease (2 s) expires: the next worker takes the job over
-    dist.run_until_idle()
-    [job] = dist.jobs(PID)
-    assert job.state == JobState.SUCCEEDED, job.extended_error_info + dist.logs()
-    assert job.attempts == 3
-    assert_only_verified_objects(root)
-    assert (root / "Packages" / PID / boot_image_name(PID)).read_bytes() == wim.read_bytes()
-    assert list((root / "Temp").iterdir()) == []
-    assert job.step_results["send"]["bytes_sent"] < size * 1.3  # not sent again from the start each time
+    kill_mid_file_then_resume(dist, wim, (0.25, 0.6))
 
 
 @pytest.mark.parametrize("stoppable", [

@@ -128,13 +128,7 @@ def test_content_status_reads_pages_not_every_row(qtbot, console, tmp_path, make
 
 def test_content_locations_tab_validate_redistribute_remove(qtbot, console, tmp_path, x64_facts, tasks):
     pid = _site_with_states(console, tmp_path, x64_facts)
-    dialog = PropertiesDialog(console, pid, tasks)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitUntil(lambda: dialog.sheet is not None and dialog.content_panel is not None, timeout=15000)
-    dialog.sheet.select_tab("content-locations")
-    panel = dialog.content_panel
-    qtbot.waitUntil(lambda: panel.model.rowCount() == 4 and panel.summary.text() != "", timeout=10000)
+    dialog, panel = _open_content_locations(qtbot, console, pid, tasks)
     assert panel.summary.text() == "Installed on 1 of 4 distribution points, 2 in progress, 1 failed"
     assert not panel.validate_button.isEnabled(), "nothing selected"
     QAbstractItemModelTester(panel.model, QAbstractItemModelTester.FailureReportingMode.Fatal)
@@ -222,13 +216,7 @@ def test_a_hidden_content_status_page_does_not_poll(qtbot, console, tmp_path, ma
 
 def test_content_locations_tab_follows_changes_live_and_keeps_the_selection(qtbot, console, tmp_path, x64_facts, tasks):
     pid = _site_with_states(console, tmp_path, x64_facts)
-    dialog = PropertiesDialog(console, pid, tasks)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitUntil(lambda: dialog.sheet is not None and dialog.content_panel is not None, timeout=15000)
-    dialog.sheet.select_tab("content-locations")
-    panel = dialog.content_panel
-    qtbot.waitUntil(lambda: panel.model.rowCount() == 4 and panel.summary.text() != "", timeout=10000)
+    dialog, panel = _open_content_locations(qtbot, console, pid, tasks)
     panel.select_dps("DP03")
     row = next(r for r in range(4) if panel.model.entry(r).dp_name == "DP03")
     console.content.set_state(pid, "DP03", DpState.INSTALLED, source_version=1)
@@ -253,3 +241,15 @@ def test_details_pane_content_status_follows_changes_live(qtbot, console, tmp_pa
                     timeout=5000)
     assert details.package_id == pid
     wait_idle(qtbot, window)
+
+
+def _open_content_locations(qtbot, console, pid: str, tasks):
+    """Properties of ``pid`` on its Content Locations tab, once its four rows are read."""
+    dialog = PropertiesDialog(console, pid, tasks)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.sheet is not None and dialog.content_panel is not None, timeout=15000)
+    dialog.sheet.select_tab("content-locations")
+    panel = dialog.content_panel
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 4 and panel.summary.text() != "", timeout=10000)
+    return dialog, panel
