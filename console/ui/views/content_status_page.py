@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSizePolicy,
-    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -44,6 +43,7 @@ from console.ui.models.content_status_model import (
 from console.ui.models.dp_models import row_details
 from console.ui.models.paged_model import RESIZE_PRECISION
 from console.ui.tasks import TaskRunner
+from console.ui.views.panes import pane, vertical_split
 
 SEARCH_DELAY_MS = 250
 SUMMARY_WIDTHS = (330, 75, 75, 85, 60, 75)
@@ -151,21 +151,8 @@ class ContentStatusPage(QWidget):
         lower_bar.addWidget(state_label)
         lower_bar.addWidget(self.state)
         lower_bar.addWidget(self.detail_search, 1)
-        upper = QWidget()
-        upper_layout = QVBoxLayout(upper)
-        upper_layout.setContentsMargins(0, 0, 0, 0)
-        upper_layout.addLayout(top_bar)
-        upper_layout.addWidget(self.summary_view, 1)
-        lower = QWidget()
-        lower_layout = QVBoxLayout(lower)
-        lower_layout.setContentsMargins(0, 0, 0, 0)
-        lower_layout.addLayout(lower_bar)
-        lower_layout.addWidget(self.rows_view, 1)
-        lower_layout.addWidget(self.detail)
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(upper)
-        self.splitter.addWidget(lower)
-        self.splitter.setSizes([360, 360])
+        self.splitter = vertical_split([pane(top_bar, (self.summary_view, 1)),
+                                        pane(lower_bar, (self.rows_view, 1), self.detail)], [360, 360])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 0)
         layout.addWidget(self.title)

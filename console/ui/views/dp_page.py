@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
-    QSplitter,
     QTableView,
     QToolBar,
     QVBoxLayout,
@@ -37,6 +36,7 @@ from console.ui.models.dp_models import DistributionPointsModel, DpGroupsModel, 
 from console.ui.models.paged_model import RESIZE_PRECISION
 from console.ui.tasks import TaskRunner
 from console.ui.views.dp_remove import SHOWN, remove_question
+from console.ui.views.panes import pane, vertical_split
 
 EMPTY_TEXT = ("No distribution points yet. Add Distribution Point adds a server that keeps the site's content "
               "library: a folder (local or mounted), a Windows share (SMB) or a Linux server (SSH).")
@@ -134,21 +134,8 @@ class DistributionPointsPage(QWidget):
         group_bar.addStretch(1)
         group_bar.addWidget(self._toolbar("Group actions", [self.add_group_action, self.edit_group_action,
                                                             self.remove_group_action]))
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addLayout(bar)
-        top_layout.addWidget(self.empty)
-        top_layout.addWidget(self.view, 1)
-        bottom = QWidget()
-        bottom_layout = QVBoxLayout(bottom)
-        bottom_layout.setContentsMargins(0, 0, 0, 0)
-        bottom_layout.addLayout(group_bar)
-        bottom_layout.addWidget(self.groups_view, 1)
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(top)
-        self.splitter.addWidget(bottom)
-        self.splitter.setSizes([460, 220])
+        self.splitter = vertical_split([pane(bar, self.empty, (self.view, 1)), pane(group_bar, (self.groups_view, 1))],
+                                       [460, 220])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 0)
         layout.addWidget(self.title)
