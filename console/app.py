@@ -257,12 +257,12 @@ def build_job_handler(console: Console, builder: WimlibImageBuilder) -> BuildJob
         def stored(done: int, total: int) -> None:
             progress(done, total, "storing the image in the content library")
 
-        version = console.revisions.record_build(package_id, output, progress=stored, cancelled=cancelled).value.version
-        console.content.queue_update(package_id)  # every DP of the package gets the new version
-        return version
+        return console.revisions.record_build(package_id, output, progress=stored, cancelled=cancelled).value.version
 
     return BuildJobHandler(console.builds.plan, builder, lambda: console.revisions.library(), record,
-                           reload=console.builds.reload_from_adk)
+                           reload=console.builds.reload_from_adk,
+                           # every DP of the package gets the new version (after the work folder is gone)
+                           after_record=lambda package_id: console.content.queue_update(package_id))
 
 
 def refresh_job_handler(console: Console) -> RefreshJobHandler:

@@ -85,8 +85,12 @@ class BuildJobHandler:
     kind = BUILD_KIND
 
     def __init__(self, plan: Plan, builder: ImageBuilder, library: Callable[[], ContentLibrary],
-                 record: Record, reload: Reload | None = None) -> None:
+                 record: Record, reload: Reload | None = None,
+                 after_record: Callable[[str], object] | None = None) -> None:
         self._reload = reload
+        # what follows a recorded revision (every DP of the package gets it); idempotent, run
+        # again by a record step resumed after a kill, so the update is never lost
+        self._after_record = after_record
         self._plan = plan
         self._builder = builder
         self._library = library
@@ -136,6 +140,7 @@ class BuildJobHandler:
             # an earlier attempt recorded the revision, made it current and removed the work
             # folder, then died before this step was marked completed
             self._library().remove_work_dir(job.context_id)
+            self._recorded(pid)
             return {"version": recorded.version, "summary": describe_spec(spec)[0]}
         started = (job.step_results.get("preflight") or {}).get("started")
         facts = ImageFacts(built.architecture, built.os_version, built.languages[0] if built.languages else "",
@@ -146,7 +151,12 @@ class BuildJobHandler:
         )
         version = self._record(pid, output, ctx.progress, ctx.cancelled)
         self._library().remove_work_dir(job.context_id)
+        self._recorded(pid)
         return {"version": version, "summary": built.summary}
+
+    def _recorded(self, pid: str) -> None:
+        if self._after_record is not None:
+            self._after_record(pid)
 
     def _recorded_by(self, pid: str, context_id: str) -> Manifest | None:
         """The package's current revision when this job built it."""
