@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QTableView
 
@@ -29,7 +29,10 @@ def test_replace_rows_keeps_the_selected_row_by_key_through_changes(qtbot):
     qtbot.addWidget(view)
     view.setModel(proxy)
     model.replace_rows([("a", 1), ("b", 2), ("c", 3)], lambda r: r[0])
-    view.selectRow(1)
+    # select through the selection model: selectRow follows the keyboard modifiers Qt last saw,
+    # which an earlier test in the same process may have left held
+    flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    view.selectionModel().select(proxy.index(1, 0), flags)
 
     def selected() -> list[str]:
         return [i.data() for i in view.selectionModel().selectedRows()]
