@@ -1,0 +1,142 @@
+"""How every benchmark in ``make bench`` measures: paired runs, a reference from the same run,
+min/median/max over at least five runs, results written where ``docs/benchmarks`` is made from.
+
+A benchmark times its subject and its reference *alternately* (``paired``), so a machine that
+gets busier half-way through slows both, and asserts the ratio of the medians against the goal
+of the issue that set it. ``record`` writes the figures to ``tests/bench/results/<name>.json``
+and prints them; ``python -m tests.bench.summary`` turns all results into
+``docs/benchmarks/summary.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+RUNS = int(os.environ.get("BOOTIMAGE_BENCH_RUNS", "5"))
+#: data that takes long to build (1M-package sites, 3M-row content tables) is kept here,
+#: outside the repository, keyed by what it was built from (schema revision, sizes)
+CACHE = Path(os.environ.get("BOOTIMAGE_BENCH_CACHE", "/var/tmp/bootimage-console-bench"))
+
+
+@dataclass
+class Figures:
+    """Repeated measurements of one thing (seconds, MiB, …)."""
+
+    values: list[float] = field(default_factory=list)
+    unit: str = "s"
+
+    @property
+    def min(self) -> float:
+        return min(self.values)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    @property
+    def max(self) -> float:
+        return max(self.values)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"unit": self.unit, "runs": len(self.values), "min": round(self.min, 4),
+                "median": round(self.median, 4), "max": round(self.max, 4)}
+
+
+def repeat(fn: Callable[[], float | None], runs: int = RUNS, unit: str = "s") -> Figures:
+    """``fn`` run ``runs`` times; it returns its own measurement, or None to be timed whole."""
+    figures = Figures(unit=unit)
+    for _ in range(runs):
+        started = time.perf_counter()
+        value = fn()
+        figures.values.append(time.perf_counter() - started if value is None else value)
+    return figures
+
+
+def paired(subject: Callable[[], float | None], reference: Callable[[], float | None],
+           runs: int = RUNS, unit: str = "s") -> tuple[Figures, Figures]:
+    """Subject and reference taking turns, ``runs`` times each (one warm-up of each first)."""
+    subject()
+    reference()
+    ours, theirs = Figures(unit=unit), Figures(unit=unit)
+    for _ in range(runs):
+        for fn, figures in ((subject, ours), (reference, theirs)):
+            started = time.perf_counter()
+            value = fn()
+            figures.values.append(time.perf_counter() - started if value is None else value)
+    return ours, theirs
+
+
+def ratio(subject: Figures, reference: Figures) -> float:
+    return subject.median / reference.median
+
+
+def process_seconds(argv: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 600) -> float:
+    """Wall time of a whole process, start to exit (it must succeed)."""
+    started = time.perf_counter()
+    subprocess.run(list(argv), env=None if env is None else dict(env), check=True, timeout=timeout,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return time.perf_counter() - started
+
+
+def process_peak_rss_mib(argv: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 600) -> float:
+    """Peak resident memory of one child process (its own, not this test process's)."""
+    proc = subprocess.Popen(list(argv), env=None if env is None else dict(env),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            break
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait()
+            raise TimeoutError(f"{argv[0]} ran longer than {timeout} s")
+        time.sleep(0.01)
+    if proc.returncode != 0:
+        stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        raise AssertionError(f"{' '.join(argv)} exited {proc.returncode}: {stderr[-2000:]}")
+    return usage.ru_maxrss / 1024
+
+
+def self_peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def record(name: str, measures: Mapping[str, Mapping[str, Any]], notes: str = "") -> dict[str, Any]:
+    """Write and print the results of one benchmark.
+
+    ``measures`` maps a measure's name to ``{"subject": Figures, "reference": Figures | None,
+    "goal": "≤ 3×" (text), "ratio": float | None, "label": "what was measured"}``.
+    """
+    out: dict[str, Any] = {
+        "benchmark": name,
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "load_avg": [round(x, 2) for x in os.getloadavg()],
+                    "python": platform.python_version()},
+        "notes": notes,
+        "measures": {},
+    }
+    for key, m in measures.items():
+        entry: dict[str, Any] = {k: v for k, v in m.items() if k not in ("subject", "reference")}
+        entry["subject"] = m["subject"].as_dict()
+        if m.get("reference") is not None:
+            entry["reference"] = m["reference"].as_dict()
+            entry.setdefault("ratio", round(ratio(m["subject"], m["reference"]), 3))
+        out["measures"][key] = entry
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))
+    print("\n" + json.dumps(out, indent=2, ensure_ascii=False))
+    return out
