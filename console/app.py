@@ -50,6 +50,7 @@ from console.wim.samples import Progress, import_sample_boot_images
 if TYPE_CHECKING:
     from console.core.content import ContentLibrary
     from console.core.distribution import DistributionPoint, SecretStore
+    from console.core.services.boot_media import BootMedia, MediaJobHandler
     from console.core.services.content_distribution import ContentDistribution
     from console.core.services.distribution_job import DistributionJobHandler
     from console.core.services.distribution_points import DistributionPoints
@@ -130,6 +131,21 @@ class Console:
         from console.core.services.revisions import Revisions
 
         return Revisions(self.context, open_content_library, default_library_root(self.url))
+
+    @cached_property
+    def media(self) -> BootMedia:
+        """Create Boot Media: pre-flight and the ``media`` job (a bootable ISO or disk image)."""
+        from console.core.services.boot_media import BootMedia
+
+        def architecture_of(package_id: str) -> str:
+            return str(self.packages.get(package_id).get("Architecture") or "")
+
+        def queue(kind: str, package_id: str, payload: Mapping[str, Any]) -> str:
+            job = self.jobs.queue(kind, package_id, payload).value
+            self.ensure_worker()
+            return job.context_id
+
+        return BootMedia(lambda: self.revisions.library(), architecture_of, self.builds.spec_for, queue)
 
     @cached_property
     def distribution_points(self) -> DistributionPoints:
@@ -238,6 +254,7 @@ def open_console(
     handlers.register(build_job_handler(console, builder))
     handlers.register(distribution_job_handler(console))
     handlers.register(refresh_job_handler(console))
+    handlers.register(media_job_handler(console, builder))
 
     def queue_build(package_id: str, payload: Mapping[str, Any]) -> str:
         job = console.jobs.queue(BUILD_KIND, package_id, payload).value
@@ -263,6 +280,15 @@ def build_job_handler(console: Console, builder: WimlibImageBuilder) -> BuildJob
                            reload=console.builds.reload_from_adk,
                            # every DP of the package gets the new version (after the work folder is gone)
                            after_record=lambda package_id: console.content.queue_update(package_id))
+
+
+def media_job_handler(console: Console, builder: WimlibImageBuilder) -> MediaJobHandler:
+    """Create Boot Media's job: the current image from the library, the build pipeline for a
+    prestart override, boot files and ISO / disk image by ``console.servicing.media``."""
+    from console.core.services.boot_media import MediaJobHandler
+    from console.servicing.media import MediaTools
+
+    return MediaJobHandler(console.media, lambda: console.revisions.library(), builder, MediaTools())
 
 
 def refresh_job_handler(console: Console) -> RefreshJobHandler:

@@ -124,8 +124,6 @@ WAIT_POLL_SECONDS = 0.5
 
 
 def cmd_update_image(args: argparse.Namespace) -> int:
-    import time
-
     from console.cli.jobs import job_json
 
     console = open_site(args)
@@ -136,6 +134,16 @@ def cmd_update_image(args: argparse.Namespace) -> int:
         else:
             print(context_id)
         return 0
+    return follow_job(console, context_id, json_out=args.json, done_text="built")
+
+
+def follow_job(console: Any, context_id: str, *, json_out: bool, done_text: str) -> int:
+    """``--wait``: show a queued job's progress on stderr until it ends; its result (exit 1
+    with ``error: …`` when it did not succeed)."""
+    import time
+
+    from console.cli.jobs import job_json
+
     print(f"{context_id}: queued", file=sys.stderr)
     shown = ""
     while True:  # ends when the job does (a worker was started for it if none runs)
@@ -147,10 +155,10 @@ def cmd_update_image(args: argparse.Namespace) -> int:
         if job.finished:
             break
         time.sleep(WAIT_POLL_SECONDS)
-    if args.json:
+    if json_out:
         emit_json(job_json(job))
     elif job.state == "succeeded":
-        print(f"{context_id}: {job.progress_text or 'built'}")
+        print(f"{context_id}: {job.progress_text or done_text}")
     if job.state != "succeeded":
         print(f"error: {job.extended_error_info or job.state}", file=sys.stderr)
         return 1

@@ -49,6 +49,7 @@ class JobKind(StrEnum):
     DISTRIBUTE = "distribute"
     VALIDATE = "validate"
     REFRESH = "refresh"
+    MEDIA = "media"
 
 
 #: QueryOSDBinaryInjectionStatus ``Status``: 0 done, 1 in progress, 2 error, 3 no status.
