@@ -209,3 +209,39 @@ def test_an_output_folder_the_user_cannot_write_is_refused() -> None:
         assert list(folder.iterdir()) == []
     finally:
         shutil.rmtree(folder)
+
+
+def test_a_disk_image_is_a_partitioned_fat32_disk_with_uefi_and_syslinux_bios_boot(
+        console: Any, run: Any, media_package: Any, tmp_path: Path) -> None:
+    for tool in ("sfdisk", "mkfs.fat", "mcopy", "syslinux"):
+        require_tool(tool)
+    pid, contents = media_package
+    out = tmp_path / "usb.img"
+    result = run("media", "create", pid, "--disk", str(out), "--wait", "--json", check=False)
+    assert result.returncode == 0, result.stderr
+    # one active FAT32 (LBA) partition at 1 MiB in an MBR partition table
+    table = json.loads(subprocess.run(["sfdisk", "--json", str(out)], capture_output=True, text=True, check=True,
+                                      env={**os.environ, "PATH": "/usr/sbin:/sbin:" + os.environ["PATH"]}).stdout)
+    [part] = table["partitiontable"]["partitions"]
+    assert table["partitiontable"]["label"] == "dos" and part["start"] == 2048 and part["type"] == "c"
+    assert part.get("bootable") is True
+    disk = out.read_bytes()
+    assert disk[510:512] == b"\x55\xaa"
+    mbr = next(p for p in ("/usr/lib/syslinux/mbr/mbr.bin", "/usr/share/syslinux/mbr.bin") if os.path.exists(p))
+    assert disk[:440] == Path(mbr).read_bytes()[:440]  # SYSLINUX's MBR boot code
+    image = f"{out}@@1M"
+    env = {**os.environ, "MTOOLS_SKIP_CHECK": "1"}
+    info = subprocess.run(["minfo", "-i", image, "::"], capture_output=True, text=True, check=True, env=env).stdout
+    assert "FAT32" in info or "fat32" in info.lower()
+    for image_path, media_path in BOOT_FILES.items():
+        data = subprocess.run(["mtype", "-i", image, f"::/{media_path}"], capture_output=True, check=True, env=env).stdout
+        assert data == contents[image_path], media_path
+    wim = subprocess.run(["mtype", "-i", image, "::/sources/boot.wim"], capture_output=True, check=True, env=env).stdout
+    current = console.revisions.library().current(pid)
+    assert hashlib.sha256(wim).hexdigest() == next(f.sha256 for f in current.files if f.path.endswith(".wim"))
+    listing = subprocess.run(["mdir", "-a", "-b", "-i", image, "::/"], capture_output=True, text=True, check=True,
+                             env=env).stdout.lower()
+    assert "ldlinux.sys" in listing and "chain.c32" in listing
+    config = subprocess.run(["mtype", "-i", image, "::/syslinux.cfg"], capture_output=True, text=True, check=True,
+                            env=env).stdout
+    assert "COM32 chain.c32" in config and "APPEND ntldr=/bootmgr" in config
