@@ -25,6 +25,7 @@ from console.core.services.status_messages import StatusMessages
 from console.core.sheet_layout import SheetLayout
 
 if TYPE_CHECKING:  # imported on first use by console.app
+    from console.core.services.boot_media import BootMedia
     from console.core.services.content_distribution import ContentDistribution
     from console.core.services.distribution_points import DistributionPoints
     from console.core.services.dp_groups import DpGroups
@@ -78,6 +79,9 @@ class ConsoleServices(Protocol):
 
     @property
     def content(self) -> ContentDistribution: ...
+
+    @property
+    def media(self) -> BootMedia: ...
 
     @property
     def registry(self) -> ClassRegistry: ...

@@ -55,6 +55,10 @@ class ConsoleActions:
             parent, "Distri&bute Content…", "distribute",
             "Send the selected boot images to distribution points or distribution point groups")
         self.distribute_content.setIconText("Distribute\nContent")
+        self.create_boot_media = _action(
+            parent, "Create Boot &Media…", "boot-media",
+            "Write a bootable ISO or USB disk image of the boot image's current version")
+        self.create_boot_media.setIconText("Create\nBoot Media")
         self.settings = _action(parent, "Se&ttings…", "administration", "Site-wide settings such as the Windows ADK folder")
         self.quit = _action(parent, "E&xit", "cancel", "Close the console", QKeySequence.StandardKey.Quit)
         # F5 on every platform (StandardKey.Refresh is F5 on Linux, where adding F5 again would
@@ -65,4 +69,5 @@ class ConsoleActions:
     def package_actions(self) -> list[QAction]:
         """Actions that need at least one selected item of the current page."""
         return [self.properties, self.reload, self.delete, self.move, self.optional_components,
-                self.scratch_space, self.drivers, self.update_distribution_points, self.distribute_content]
+                self.scratch_space, self.drivers, self.update_distribution_points, self.distribute_content,
+                self.create_boot_media]

@@ -107,6 +107,18 @@ class WizardLauncher(QObject):
 
         self._open_for_package(package_id, build, "Update Distribution Points")
 
+    def create_boot_media(self, package_id: str) -> None:
+        from console.ui.wizards.boot_media_wizard import CreateBootMediaWizard
+
+        def build(package: Any) -> Any:
+            wizard = CreateBootMediaWizard(self.console, package, self.tasks, self.window)
+            indicator = getattr(self.window, "jobs_indicator", None)
+            if indicator is not None:  # the status bar tells how the medium ends, even after the wizard closed
+                wizard.queued.connect(indicator.watch)
+            return wizard
+
+        self._open_for_package(package_id, build, "Create Boot Media")
+
     def distribute_content(self, package_ids: list[str]) -> None:
         """Distribute Content for the selected packages (read what it offers off the GUI thread)."""
         from console.ui.wizards.distribute_content_wizard import DistributeContentWizard, load_input
