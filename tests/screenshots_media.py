@@ -82,7 +82,7 @@ def main(argv: list[str]) -> int:
         wait(lambda: wizard.summary.checks is not None, timeout=60)
         save(wizard, out, "wizard-boot-media-summary.png")
         wizard.next()
-        wait(lambda: wizard.progress.job is not None and wizard.progress.job.state == "running"
+        wait(lambda: (wizard.progress.job is not None and wizard.progress.job.state == "running")
              or wizard.currentId() == PageId.COMPLETION, timeout=60)
         if wizard.currentId() == PageId.PROGRESS:
             save(wizard, out, "wizard-boot-media-progress.png")
