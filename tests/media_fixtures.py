@@ -60,12 +60,13 @@ def boot_file_contents(folder: Path) -> dict[str, bytes]:
 
 
 def record_media_build(console: Any, pid: str, folder: Path, *, boot_files: bool = True,
-                       leave_out: tuple[str, ...] = ()) -> dict[str, bytes]:
+                       leave_out: tuple[str, ...] = (), extra: dict[str, bytes] | None = None) -> dict[str, bytes]:
     """Record a built revision of ``pid`` whose image carries the boot files (all, or all but
-    ``leave_out``, or none); the boot files' contents by image path."""
+    ``leave_out``, or none) and ``extra`` files; the boot files' contents by image path."""
     contents = {k: v for k, v in boot_file_contents(folder).items() if boot_files and k not in leave_out}
     (folder / "hive").mkdir(parents=True, exist_ok=True)
     hive = system_hive(folder / "hive" / "SYSTEM").read_bytes()  # as every built image has it
     console.revisions.record_build(pid, built_image(folder, f"media-{pid}",
-                                                    add={**contents, "Windows/System32/config/SYSTEM": hive}))
+                                                    add={**contents, **(extra or {}),
+                                                         "Windows/System32/config/SYSTEM": hive}))
     return contents
