@@ -70,7 +70,7 @@ def test_queue_list_status_cancel_retry_delete(cli, tmp_path):
 
 
 def test_bad_input_gets_one_line_and_changes_nothing(cli, job_site):
-    one_line_error(cli("job", "queue", "bake", "PS100001"), "there is no job kind 'bake' (known: build, distribute, refresh, test-files)")
+    one_line_error(cli("job", "queue", "bake", "PS100001"), "there is no job kind 'bake' (known: build, distribute, media, refresh, test-files)")
     one_line_error(cli("job", "queue", KIND, "PS100001", "--payload", "[1]"), "--payload must be a JSON object")
     one_line_error(cli("job", "queue", KIND, "PS100001", "--payload", "{"), "--payload is not JSON")
     one_line_error(cli("job", "queue", KIND, "PS1FFFFF", "--no-worker"), "there is no boot image package 'PS1FFFFF'")
