@@ -153,7 +153,10 @@ def test_an_image_without_any_boot_files_names_each_one(console: Any, run: Any, 
     record_media_build(console, pid, tmp_path / "build", boot_files=False)
     result = run("media", "preflight", pid, "--iso", str(tmp_path / "x.iso"), "--json", check=False)
     assert result.returncode == 1
-    [check] = [c for c in json.loads(result.stdout)["Checks"] if c["Id"] == "media.boot-files"]
+    checks = json.loads(result.stdout)["Checks"]
+    assert [c["Id"] for c in checks] == ["media.boot-files", "media.output", "media.space", "media.work-space"]
+    assert checks[3]["Severity"] == "pass" and str(tmp_path / "ContentLib") in checks[3]["Message"]
+    [check] = [c for c in checks if c["Id"] == "media.boot-files"]
     for path in BOOT_FILES:
         assert path.replace("/", "\\") in check["Message"]
 

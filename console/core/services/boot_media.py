@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from console.core.boot_media import (
+    SPACE_MARGIN,
     MediaFormat,
     boot_files_check,
     output_checks,
@@ -129,10 +130,27 @@ class BootMedia:
         listing = list(manifest.image_listing) if manifest.image_listing is not None else None
         checks.append(boot_files_check(listing, self._architecture_of(manifest.package_id), what))
         checks += output_checks(request.output, image.size)
+        checks.append(self._work_space_check(image.size * (2 if request.prestart_command is not None else 1)))
         prestart = prestart_check(request.prestart_command)
         if prestart is not None:
             checks.append(prestart)
         return checks
+
+    def _work_space_check(self, needed: int) -> Check:
+        """The job's work folder (in the content library) holds the image, and with a prestart
+        override the medium's own copy too."""
+        library = self._library()
+        need = needed + SPACE_MARGIN
+        try:
+            free = library.free_bytes()
+        except OSError as exc:
+            return Check("media.work-space", "failure", f"the content library {library.root} cannot be reached "
+                         f"({exc.strerror or exc})")
+        mib = 1024 * 1024
+        if free < need:
+            return Check("media.work-space", "failure", f"the content library {library.root} has {free // mib} MiB "
+                         f"free; the medium's work folder needs {need // mib} MiB; free space there")
+        return Check("media.work-space", "pass", f"{free // mib} MiB free for the work folder in {library.root}")
 
     def create(self, request: MediaRequest) -> Result[str]:
         """Queue the ``media`` job after a passing pre-flight; its ContextID. A failing check
