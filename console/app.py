@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from console.core.services.distribution_job import DistributionJobHandler
     from console.core.services.distribution_points import DistributionPoints
     from console.core.services.dp_groups import DpGroups
+    from console.core.services.network_boot import NetworkBoot
     from console.core.services.refresh_job import RefreshJobHandler
     from console.core.services.revisions import Revisions
     from console.distribution.dp_content import SiteToDp
@@ -139,6 +140,16 @@ class Console:
 
         secrets = self.open_secrets()
         return DistributionPoints(self.context, SiteTransports(secrets), lambda: secrets, SiteTransports)
+
+    @cached_property
+    def network_boot(self) -> NetworkBoot:
+        """PXE-enabled DPs: network boot settings, plans, generated server configuration."""
+        from console.core.services.network_boot import NetworkBoot
+        from console.distribution.connect import SiteTransports
+
+        return NetworkBoot(self.context, find_dp=self.distribution_points.get,
+                           rows=lambda name: list(self.content.packages_on_dp(name, limit=None).items),
+                           package=self.packages.get, transports=lambda: SiteTransports(self.open_secrets()))
 
     @cached_property
     def dp_groups(self) -> DpGroups:
@@ -306,7 +317,7 @@ def distribution_job_handler(console: Console) -> DistributionJobHandler:
         find_dp=lambda name: console.distribution_points.find(name) if name else None, open_dp=open_dp,
         current_version=lambda pid: console.revisions.library().current_version(pid), states=console.content,
         settings=console.jobs.settings, clock=console.context.clock, running_dps=running_dps,
-        max_dps=console.settings.max_concurrent_dps, live_jobs=live_jobs,
+        max_dps=console.settings.max_concurrent_dps, live_jobs=live_jobs, pxe=console.network_boot.plan_for,
     )
 
 

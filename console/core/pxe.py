@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import posixpath
 import re
 import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from console.core.errors import ConsoleError
 
@@ -155,6 +157,30 @@ def check_wimboot(head: bytes, size: int, where: str = "wimboot") -> str:
     return " + ".join(kinds)
 
 
+@dataclass(frozen=True)
+class PxeSources:
+    """Files the layout takes from the machine that runs the job."""
+
+    wimboot: str  # the site setting PxeWimbootPath ("" = not set)
+    ipxe_folder: str = IPXE_FOLDER
+
+
+def read_wimboot(path: str) -> bytes:
+    """The checked wimboot (PxeError says what to fetch and where to set it)."""
+    if not path:
+        raise PxeError(wimboot_missing_message())
+    try:
+        size = Path(path).stat().st_size
+        if size > WIMBOOT_MAX_BYTES:  # not read at all
+            check_wimboot(b"", size, f"wimboot {path}")
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise PxeError(f"wimboot {path} cannot be read ({error.strerror or error}): "
+                       f"{wimboot_missing_message()}") from None
+    check_wimboot(data[:4096], len(data), f"wimboot {path}")
+    return data
+
+
 def boot_script(plan: PxePlan) -> str:
     """The iPXE script: one menu per firmware and processor (``${platform}``, ``${buildarch}``,
     ``cpuid`` for a 64-bit processor on BIOS, where iPXE itself is 32-bit), each image an item
@@ -240,6 +266,22 @@ def layout_manifest(plan: PxePlan, files: Mapping[str, tuple[str, int]], generat
                                   for i in plan.images],
                        "files": {path: {"sha256": sha, "size": size} for path, (sha, size) in sorted(files.items())},
                        "problems": list(problems)}, indent=1).encode()
+
+
+def layout_location(transport: str, address: str, library_root: str) -> tuple[str, str]:
+    """(the layout's folder on the DP's server, the host clients reach) for a DP's address:
+    folder ``/srv/dp01``; ssh ``[user@]host[:port]:/path``; smb ``\\\\host[:port]\\share[\\path]``
+    (the folder the share exports is not known here: ``/srv/<share>`` stands for it)."""
+    parts = [library_root.strip("/\\")] if library_root else []
+    if transport == "ssh":
+        match = re.match(r"^(?:[^@/]+@)?(\[[^\]]+\]|[^:/]+)(?::\d+)?:(.*)$", address)
+        host, path = (match.group(1).strip("[]"), match.group(2) or "/") if match else ("", address)
+        return posixpath.join(path, *parts, LAYOUT_FOLDER), host
+    if transport == "smb":
+        pieces = [p for p in address.replace("/", "\\").split("\\") if p]
+        host = pieces[0].split(":")[0] if pieces else ""
+        return posixpath.join("/srv", *pieces[1:], *parts, LAYOUT_FOLDER), host
+    return posixpath.join(address, *parts, LAYOUT_FOLDER), ""
 
 
 def read_layout_manifest(data: bytes) -> dict[str, object]:
