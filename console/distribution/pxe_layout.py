@@ -78,10 +78,24 @@ def generation_name(tag: str, now: datetime | None = None) -> str:
     return f"{stamp}-{''.join(c for c in tag if c.isalnum())[:12]}"
 
 
+#: Builds of one update at most: a build starts again when another job changed what the DP holds
+#: while it was building (the last job to switch then holds every package's current version).
+BUILDS = 3
+
+
 def update(conn: DpConnection, remote: RemoteLibrary, plan: PxePlan, sources: PxeSources,
            tag: str) -> dict[str, Any]:
     """Build and switch to a new layout generation; returns what it holds."""
-    plan, skipped = with_content(plan, remote)
+    result: dict[str, Any] = {}
+    for _ in range(BUILDS):
+        held, skipped = with_content(plan, remote)
+        result = _build(conn, held, skipped, sources, tag)
+        if with_content(plan, remote)[0].images == held.images:
+            break
+    return result
+
+
+def _build(conn: DpConnection, plan: PxePlan, skipped: list[str], sources: PxeSources, tag: str) -> dict[str, Any]:
     wimboot = read_wimboot(sources.wimboot) if plan.images else b""
     ipxe = read_ipxe(sources.ipxe_folder)
     generation = generation_name(tag)
