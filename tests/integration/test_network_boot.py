@@ -36,16 +36,16 @@ X86_FACTS = ImageFacts("x86", "10.0.19041.1", "en-US", "<WIM><IMAGE INDEX=\"1\"/
                        "Microsoft Windows PE (x86)")
 
 
-def make_packages(dist: Distribution, x64_facts: ImageFacts, tmp: Path) -> dict[str, tuple[str, Path]]:
+def make_packages(site: Distribution, x64_facts: ImageFacts, tmp: Path) -> dict[str, tuple[str, Path]]:
     """x64 and x86 deployed from PXE, and an x64 image that is not: each with a built version."""
     made = {}
     for key, facts, pxe in (("x64", x64_facts, True), ("x86", X86_FACTS, True), ("plain", x64_facts, False)):
-        package = dist.console.packages.create(
+        package = site.console.packages.create(
             name=f"WinPE {key}", version=f"1.0.{len(made)}", image_path=f"/images/{key}.wim", image=facts,
             properties={"DeployFromPxeDistributionPoint": pxe}).value
         pid = package["PackageID"]
         wim = capture_wim(payload_tree(tmp / f"tree-{key}", files=3, kib=64, seed=len(made) + 7), tmp / f"{key}.wim")
-        dist.store_wim(pid, 1, wim)
+        site.store_wim(pid, 1, wim)
         made[key] = (pid, wim)
     return made
 
@@ -60,26 +60,26 @@ def pxe_site(dist: Distribution, x64_facts: ImageFacts, tmp_path: Path, world_re
     return dist, made, dp_folder
 
 
-def distribute(dist: Distribution, pids: list[str]) -> None:
+def distribute(site: Distribution, pids: list[str]) -> None:
     for pid in pids:
-        dist.console.content.add_distribution_points(pid, ["DP01"])
-    dist.run_until_idle()
+        site.console.content.add_distribution_points(pid, ["DP01"])
+    site.run_until_idle()
     for pid in pids:
-        jobs = dist.jobs(pid)
+        jobs = site.jobs(pid)
         assert jobs and all(j.state == JobState.SUCCEEDED for j in jobs), \
-            [j.extended_error_info for j in jobs] + [dist.logs()]
+            [j.extended_error_info for j in jobs] + [site.logs()]
 
 
 def test_pxe_dp_layout_served_by_real_dnsmasq_and_nginx(pxe_site, tmp_path: Path) -> None:
-    dist, made, dp_folder = pxe_site
+    site, made, _ = pxe_site
     (x64, x64_wim), (x86, x86_wim), (plain, _) = made["x64"], made["x86"], made["plain"]
     port = free_port()
-    dist.console.network_boot.set_wimboot_path(str(wimboot_stand_in(tmp_path / "wimboot")))
-    dist.console.network_boot.set_http_port(port)
-    dist.console.network_boot.set_menu_timeout(7)
-    dist.console.network_boot.set_subnet("127.0.0.0/8")
-    distribute(dist, [x64, x86, plain])
-    root = dist.dp_root("DP01")
+    site.console.network_boot.set_wimboot_path(str(wimboot_stand_in(tmp_path / "wimboot")))
+    site.console.network_boot.set_http_port(port)
+    site.console.network_boot.set_menu_timeout(7)
+    site.console.network_boot.set_subnet("127.0.0.0/8")
+    distribute(site, [x64, x86, plain])
+    root = site.dp_root("DP01")
     layout = root / "PXE"
 
     # complete, switched by a link to one generation folder, and every file hash-verified
@@ -134,9 +134,9 @@ def test_pxe_dp_layout_served_by_real_dnsmasq_and_nginx(pxe_site, tmp_path: Path
         assert tftp_get("ipxe.efi", tmp_path / "got.efi") == Path(IPXE_FOLDER, "ipxe.efi").read_bytes()
 
     # removing the flag takes the image out of the menu on the next update
-    dist.console.packages.put(x86, {"DeployFromPxeDistributionPoint": False})
-    dist.console.content.queue_update(x64)
-    dist.run_until_idle()
+    site.console.packages.put(x86, {"DeployFromPxeDistributionPoint": False})
+    site.console.content.queue_update(x64)
+    site.run_until_idle()
     script = (layout / "boot.ipxe").read_text()
     assert x64 in script and x86 not in script
     assert not (layout / "images" / x86).exists()
@@ -148,36 +148,36 @@ def test_pxe_dp_layout_served_by_real_dnsmasq_and_nginx(pxe_site, tmp_path: Path
     data[-2] ^= 0xFF
     target.write_bytes(bytes(data))
     (layout / "wimboot").unlink()
-    dist.console.content.validate(x64, ["DP01"])
-    dist.run_until_idle()
-    row = dist.row(x64, "DP01")
+    site.console.content.validate(x64, ["DP01"])
+    site.run_until_idle()
+    row = site.row(x64, "DP01")
     assert row.state == DpState.INSTALL_FAILED
     assert "PXE/boot.ipxe: damaged" in row.last_error and "PXE/wimboot: missing" in row.last_error
 
 
 def test_without_wimboot_preflight_says_what_to_fetch_and_where_to_set_it(pxe_site) -> None:
-    dist, made, _ = pxe_site
+    site, made, _ = pxe_site
     pid = made["x64"][0]
-    dist.console.content.add_distribution_points(pid, ["DP01"])
-    dist.run_until_idle()
-    [job] = dist.jobs(pid)
+    site.console.content.add_distribution_points(pid, ["DP01"])
+    site.run_until_idle()
+    [job] = site.jobs(pid)
     assert job.state == JobState.FAILED
     assert job.completed_steps == ()  # nothing was sent
-    row = dist.row(pid, "DP01")
+    row = site.row(pid, "DP01")
     assert WIMBOOT_URL in row.last_error and "bootimage settings --wimboot PATH" in row.last_error
 
 
 def test_a_dp_no_longer_pxe_enabled_loses_its_layout(pxe_site, tmp_path: Path) -> None:
-    dist, made, _ = pxe_site
+    site, made, _ = pxe_site
     pid = made["x64"][0]
-    dist.console.network_boot.set_wimboot_path(str(wimboot_stand_in(tmp_path / "wimboot")))
-    distribute(dist, [pid])
-    root = dist.dp_root("DP01")
+    site.console.network_boot.set_wimboot_path(str(wimboot_stand_in(tmp_path / "wimboot")))
+    distribute(site, [pid])
+    root = site.dp_root("DP01")
     assert (root / "PXE" / "boot.ipxe").is_file()
-    dp = dist.console.distribution_points.get("DP01")
-    dist.console.distribution_points.edit("DP01", expected_version=dp.version, pxe=False)
-    dist.console.content.queue_update(pid)
-    dist.run_until_idle()
+    dp = site.console.distribution_points.get("DP01")
+    site.console.distribution_points.edit("DP01", expected_version=dp.version, pxe=False)
+    site.console.content.queue_update(pid)
+    site.run_until_idle()
     assert not (root / "PXE").exists()
     assert not [p for p in root.iterdir() if p.name.startswith("PXE")]
 
