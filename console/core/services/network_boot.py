@@ -118,6 +118,38 @@ class NetworkBoot:
                                get(DEFAULT_ITEM) or "", int(port) if port.isdigit() else DEFAULT_HTTP_PORT,
                                get(SUBNET) or "")
 
+    def check_settings(self, values: PxeSettings) -> PxeSettings:
+        """All the values checked (ValidationError names the first wrong one; nothing is written)."""
+        wimboot = values.wimboot_path.strip()
+        if wimboot:
+            try:
+                read_wimboot(wimboot)
+            except PxeError as error:
+                raise ValidationError.single(WIMBOOT_PATH, f"{error}; nothing was changed") from None
+        timeout = self._checked(MENU_TIMEOUT, check_timeout, values.timeout)
+        port = self._checked(HTTP_PORT, check_port, values.http_port)
+        subnet = self._checked(SUBNET, check_subnet, values.subnet)
+        return PxeSettings(wimboot, timeout, self._check_item(values.default_item), port, subnet)
+
+    def _check_item(self, package_id: str) -> str:
+        item = package_id.strip().upper()
+        if item:
+            try:
+                item = check_package_id(item)
+                self._package(item)
+            except ConsoleError as error:
+                raise ValidationError.single(DEFAULT_ITEM, f"default menu item: {error}; nothing was changed") from None
+        return item
+
+    def save_settings(self, values: PxeSettings) -> Result[PxeSettings]:
+        """Every network boot setting at once (the Settings dialog), checked before any is written."""
+        checked = self.check_settings(values)
+        for key, value in ((WIMBOOT_PATH, checked.wimboot_path), (MENU_TIMEOUT, str(checked.timeout)),
+                           (DEFAULT_ITEM, checked.default_item), (HTTP_PORT, str(checked.http_port)),
+                           (SUBNET, checked.subnet)):
+            self._set(key, value)
+        return Result(checked, Changes())
+
     def set_wimboot_path(self, path: str) -> Result[WimbootStatus]:
         """Remember wimboot's path after checking the file is wimboot ("" forgets it)."""
         text = path.strip()
@@ -134,13 +166,7 @@ class NetworkBoot:
         return Result(int(seconds), Changes())
 
     def set_default_item(self, package_id: str) -> Result[str]:
-        text = package_id.strip().upper()
-        if text:
-            try:
-                text = check_package_id(text)
-            except ConsoleError as error:
-                raise ValidationError.single(DEFAULT_ITEM, f"{error}; nothing was changed") from None
-            self._package(text)  # NotFoundError names it
+        text = self._check_item(package_id)
         self._set(DEFAULT_ITEM, text)
         return Result(text, Changes())
 
