@@ -71,6 +71,7 @@ def cmd_dp_pxe(args: argparse.Namespace) -> int:
     rows = [("Distribution point", status.dp.name), ("PXE enabled", "yes" if status.dp.pxe else "no"),
             ("Layout folder", status.plan.layout_path), ("Menu script", status.plan.script_url),
             ("Menu items", items), ("wimboot", f"{status.wimboot.path or '(not set)'}: {status.wimboot.message}")]
+    rows += [("Note", note) for note in status.notes]
     if layout is not None:
         rows += [("Layout on the DP", f"generation {layout.get('generation')}, {len(layout['files'])} files"),  # type: ignore[arg-type]
                  ("Images on the DP", ", ".join(str(i["PackageID"]) for i in layout.get("images", [])) or "(none)")]  # type: ignore[union-attr]

@@ -205,7 +205,10 @@ def boot_script(plan: PxePlan) -> str:
         timeout = f" --timeout {timeout_ms}" if timeout_ms else ""
         lines += [f"choose --default {default}{timeout} target && goto ${{target}} || exit", ""]
     lines += [":exit", "exit", ""]
+    served = {a for _title, archs in MENUS.values() for a in archs}
     for image in plan.images:
+        if image.architecture not in served:
+            continue
         lines += [f":{image.package_id}", f"echo Starting {image.label}", f"kernel {WIMBOOT}",
                   f"initrd {image.path} boot.wim", "boot", ""]
     return "\n".join(lines)

@@ -43,5 +43,15 @@ def test_dp_pxe_prints_the_generated_configuration_and_the_layout_state(site, tm
     assert "listen 80;" in nginx and f"root {folder}/SCCMContentLib/PXE;" in nginx
     text = site("dp", "pxe", "DP01").stdout
     assert "# --- dnsmasq ---" in text and "# --- nginx ---" in text and "wimboot" in text
+    # a flagged package assigned to the DP is a menu item (documented in docs/network-boot.md)
+    site("new", "--path", "/x/boot.wim", "--index", "1", "--name", "WinPE x64", "--no-image-read")
+    site("set", "PS100001", "DeployFromPxeDistributionPoint=true")
+    site("distribute", "PS100001", "--dp", "DP01", "--no-worker")
+    status = json.loads(site("dp", "pxe", "DP01", "--json").stdout)
+    assert [i["PackageID"] for i in status["MenuItems"]] == ["PS100001"]
+    # its image was never read: no architecture, so no menu offers it, and the DP's state says so
+    assert status["Notes"] == [("PS100001 is in no menu: its architecture (unknown: read its image) is not one "
+                               "network boot serves (arm64, x64, x86)")]
+    assert "PS100001" not in site("dp", "pxe", "DP01", "--script").stdout
     unknown = site("dp", "pxe", "NOPE", check=False)
     assert unknown.returncode == 1 and unknown.stderr.startswith("error: ")

@@ -20,6 +20,7 @@ from console.core.pxe import (
     DEFAULT_TIMEOUT,
     LAYOUT_FOLDER,
     LAYOUT_MANIFEST,
+    MENUS,
     PxeError,
     PxeImage,
     PxePlan,
@@ -76,6 +77,14 @@ class PxeStatus:
     layout_message: str  # "" when read; else why not (unreachable, not built yet)
 
     @property
+    def notes(self) -> list[str]:
+        """Flagged images no menu offers (an architecture the menus do not serve)."""
+        served = {a for _title, archs in MENUS.values() for a in archs}
+        return [f"{i.package_id} is in no menu: its architecture {i.architecture or '(unknown: read its image)'} "
+                f"is not one network boot serves ({', '.join(sorted(served))})"
+                for i in self.plan.images if i.architecture not in served]
+
+    @property
     def dnsmasq(self) -> str:
         return dnsmasq_config(self.plan)
 
@@ -93,7 +102,7 @@ class PxeStatus:
                 "MenuItems": [{"PackageID": i.package_id, "Name": i.name, "Version": i.version,
                                "Architecture": i.architecture} for i in self.plan.images],
                 "Wimboot": {"Path": self.wimboot.path, "Ok": self.wimboot.ok, "Message": self.wimboot.message},
-                "Layout": self.layout, "LayoutMessage": self.layout_message,
+                "Notes": self.notes, "Layout": self.layout, "LayoutMessage": self.layout_message,
                 "Dnsmasq": self.dnsmasq, "Nginx": self.nginx}
 
 

@@ -104,7 +104,7 @@ class NetworkBootTab(QWidget):
         else:
             self.state.setText("Not enabled: turn on \"Enable PXE support for clients\" on the General tab; the "
                                "layout is written at the next distribution to this distribution point.")
-        items = [f"{i.label} — {i.architecture}" for i in status.plan.images]
+        items = [f"{i.label} — {i.architecture}" for i in status.plan.images if i.architecture] + status.notes
         self.menu.setText("<br>".join(html.escape(i) for i in items) if items else
                           "No boot image here has \"Deploy this boot image from the PXE-enabled distribution point\" set.")
         self.wimboot.setText(html.escape(f"{status.wimboot.path}: {status.wimboot.message}" if status.wimboot.path
