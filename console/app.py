@@ -147,9 +147,11 @@ class Console:
         from console.core.services.network_boot import NetworkBoot
         from console.distribution.connect import SiteTransports
 
-        return NetworkBoot(self.context, find_dp=self.distribution_points.get,
+        # every service is reached when used (reading the settings opens no secrets file)
+        return NetworkBoot(self.context, find_dp=lambda name: self.distribution_points.get(name),
                            rows=lambda name: list(self.content.packages_on_dp(name, limit=None).items),
-                           package=self.packages.get, transports=lambda: SiteTransports(self.open_secrets()))
+                           package=lambda pid: self.packages.get(pid),
+                           transports=lambda: SiteTransports(self.open_secrets()))
 
     @cached_property
     def dp_groups(self) -> DpGroups:
@@ -317,7 +319,8 @@ def distribution_job_handler(console: Console) -> DistributionJobHandler:
         find_dp=lambda name: console.distribution_points.find(name) if name else None, open_dp=open_dp,
         current_version=lambda pid: console.revisions.library().current_version(pid), states=console.content,
         settings=console.jobs.settings, clock=console.context.clock, running_dps=running_dps,
-        max_dps=console.settings.max_concurrent_dps, live_jobs=live_jobs, pxe=console.network_boot.plan_for,
+        max_dps=console.settings.max_concurrent_dps, live_jobs=live_jobs,
+        pxe=lambda dp: console.network_boot.plan_for(dp),
     )
 
 

@@ -117,3 +117,19 @@ def test_wimboot_check() -> None:
     assert WIMBOOT_URL in str(info.value)
     with pytest.raises(PxeError, match="is 100 bytes"):
         check_wimboot(pe_bzimage(4096)[:100], 100)
+
+
+def test_layout_location_per_transport() -> None:
+    from console.core.pxe import layout_location
+
+    assert layout_location("folder", "/srv/dp01", "SCCMContentLib") == ("/srv/dp01/SCCMContentLib/PXE", "")
+    assert layout_location("ssh", "bi@dp02.contoso.com:2222:/srv/dp", "SCCMContentLib") == (
+        "/srv/dp/SCCMContentLib/PXE", "dp02.contoso.com")
+    assert layout_location("smb", "\\\\dp03:445\\DPShare\\sub", "SCCMContentLib") == (
+        "/srv/DPShare/sub/SCCMContentLib/PXE", "dp03")
+
+
+def test_an_architecture_no_menu_serves_is_left_out_of_the_script() -> None:
+    script = boot_script(plan(X64, PxeImage("PS100009", "Itanium", "", "ia64"), PxeImage("PS10000A", "Unread", "", "")))
+    assert "PS100009" not in script and "PS10000A" not in script
+    assert "item PS100004" in script

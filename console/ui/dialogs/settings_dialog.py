@@ -143,13 +143,14 @@ class SettingsDialog(QDialog):
         self.build_status.setText("")
         self.status.setText(f"Checking {path}…" if path else "Removing the Windows ADK setting…")
         settings = self._console.settings
-        network_boot, pxe = self._console.network_boot, self.network_boot.values()
+        console, pxe = self._console, self.network_boot.values()
         self.network_boot.show_problem("")
 
         def work(_ctx: Any) -> Any:
             # everything is checked before anything is written
             settings.check_content_library_root(library)
             settings.check_deployment_command(command)
+            network_boot = console.network_boot
             network_boot.check_settings(pxe)
             result = settings.set_windows_adk_path(path)
             settings.set_content_library_root(library)

@@ -277,8 +277,8 @@ class DistributionPointsPage(QWidget):
         dialog.open()
 
     def _network_boot(self, dp: DistributionPoint | None) -> Callable[[], PxeStatus] | None:
-        boot = self.console.network_boot
-        return None if dp is None else lambda: boot.status(dp.name)
+        console = self.console  # the service is reached on the worker thread
+        return None if dp is None else lambda: console.network_boot.status(dp.name)
 
     def ask_remove(self) -> None:
         dp = self.selected_point()
