@@ -181,6 +181,18 @@ def read_wimboot(path: str) -> bytes:
     return data
 
 
+def read_ipxe(folder: str) -> dict[str, bytes]:
+    """The iPXE binaries of Debian's ``ipxe`` package (PxeError names the missing one)."""
+    found: dict[str, bytes] = {}
+    for name in IPXE_BINARIES:
+        try:
+            found[name] = (Path(folder) / name).read_bytes()
+        except OSError:
+            raise PxeError(f"{folder}/{name} is missing: install Debian's ipxe package on the machine that runs "
+                           "the worker (apt-get install ipxe)") from None
+    return found
+
+
 def boot_script(plan: PxePlan) -> str:
     """The iPXE script: one menu per firmware and processor (``${platform}``, ``${buildarch}``,
     ``cpuid`` for a 64-bit processor on BIOS, where iPXE itself is 32-bit), each image an item

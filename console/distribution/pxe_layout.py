@@ -16,7 +16,6 @@ import posixpath
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from console.core.content import boot_image_name
@@ -24,7 +23,6 @@ from console.core.distribution import DpConnection, LinkingDpConnection, Transpo
 from console.core.pxe import (
     BOOT_SCRIPT,
     CONFIG_FOLDER,
-    IPXE_BINARIES,
     LAYOUT_FOLDER,
     LAYOUT_MANIFEST,
     WIMBOOT,
@@ -35,6 +33,7 @@ from console.core.pxe import (
     dnsmasq_config,
     layout_manifest,
     nginx_server_block,
+    read_ipxe,
     read_layout_manifest,
     read_wimboot,
 )
@@ -42,17 +41,6 @@ from console.distribution.remote_library import RemoteLibrary, package_dir
 
 #: Generations older than this that no link points at are left-overs of stopped jobs.
 STALE_SECONDS = 3600
-
-
-def read_ipxe(folder: str) -> dict[str, bytes]:
-    found: dict[str, bytes] = {}
-    for name in IPXE_BINARIES:
-        try:
-            found[name] = (Path(folder) / name).read_bytes()
-        except OSError:
-            raise PxeError(f"{folder}/{name} is missing: install Debian's ipxe package on the machine that runs "
-                           "the worker (apt-get install ipxe)") from None
-    return found
 
 
 def with_content(plan: PxePlan, remote: RemoteLibrary) -> tuple[PxePlan, list[str]]:

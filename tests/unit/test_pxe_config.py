@@ -133,3 +133,11 @@ def test_an_architecture_no_menu_serves_is_left_out_of_the_script() -> None:
     script = boot_script(plan(X64, PxeImage("PS100009", "Itanium", "", "ia64"), PxeImage("PS10000A", "Unread", "", "")))
     assert "PS100009" not in script and "PS10000A" not in script
     assert "item PS100004" in script
+
+
+def test_missing_ipxe_binary_names_the_package_to_install(tmp_path) -> None:
+    from console.core.pxe import read_ipxe
+
+    (tmp_path / "undionly.kpxe").write_bytes(b"x")
+    with pytest.raises(PxeError, match=r"ipxe\.efi is missing: install Debian's ipxe package"):
+        read_ipxe(str(tmp_path))

@@ -47,7 +47,7 @@ from console.core.jobs import (
     StepContext,
     WorkerStopping,
 )
-from console.core.pxe import PxePlan, PxeSources, read_wimboot
+from console.core.pxe import PxePlan, PxeSources, read_ipxe, read_wimboot
 
 DISTRIBUTE_KIND = "distribute"
 INSTALL_STEPS = ("connect", "send", "manifest", "pointer", "materialize", "pxe", "record")
@@ -292,14 +292,15 @@ class DistributionJobHandler:
         return result
 
     def _pxe_preflight(self, pid: str, dp: DistributionPoint) -> None:
-        """A boot image deployed from this PXE-enabled DP needs wimboot: without it (or with a
-        file that is not wimboot) the job stops before sending, saying what to fetch and where
-        to set it."""
+        """A boot image deployed from this PXE-enabled DP needs wimboot and the iPXE binaries:
+        without them (or with a file that is not wimboot) the job stops before sending, saying
+        what to fetch and where to set it."""
         if not dp.pxe or self._pxe is None:
             return
         plan, sources = self._pxe(dp)
         if any(image.package_id == pid for image in plan.images):
             read_wimboot(sources.wimboot)
+            read_ipxe(sources.ipxe_folder)
 
     def _network_boot(self, job: Job, ctx: StepContext, pid: str, dp: DistributionPoint) -> Mapping[str, Any]:
         if self._pxe is None:
