@@ -193,3 +193,19 @@ def test_wimboot_setting_refuses_a_file_that_is_not_wimboot(console, tmp_path: P
     good = wimboot_stand_in(tmp_path / "wimboot.efi")
     assert console.network_boot.set_wimboot_path(str(good)).value.ok
     assert hashlib.sha256(good.read_bytes()).hexdigest()
+
+
+def test_removing_a_package_from_the_dp_takes_it_out_of_the_menu(pxe_site, tmp_path: Path) -> None:
+    site, made, _ = pxe_site
+    (x64, _), (x86, _) = made["x64"], made["x86"]
+    site.console.network_boot.set_wimboot_path(str(wimboot_stand_in(tmp_path / "wimboot")))
+    distribute(site, [x64, x86])
+    layout = site.dp_root("DP01") / "PXE"
+    assert x86 in (layout / "boot.ipxe").read_text()
+    site.console.content.remove(x86, ["DP01"])
+    site.run_until_idle()
+    [removal] = [j for j in site.jobs(x86) if j.payload.get("action") == "remove"]
+    assert removal.state == JobState.SUCCEEDED and removal.completed_steps == ("remove", "pxe")
+    script = (layout / "boot.ipxe").read_text()
+    assert x64 in script and x86 not in script
+    assert not (layout / "images" / x86).exists()
