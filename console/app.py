@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from console.core.services.distribution_job import DistributionJobHandler
     from console.core.services.distribution_points import DistributionPoints
     from console.core.services.dp_groups import DpGroups
+    from console.core.services.network_boot import NetworkBoot
     from console.core.services.refresh_job import RefreshJobHandler
     from console.core.services.revisions import Revisions
     from console.distribution.dp_content import SiteToDp
@@ -155,6 +156,18 @@ class Console:
 
         secrets = self.open_secrets()
         return DistributionPoints(self.context, SiteTransports(secrets), lambda: secrets, SiteTransports)
+
+    @cached_property
+    def network_boot(self) -> NetworkBoot:
+        """PXE-enabled DPs: network boot settings, plans, generated server configuration."""
+        from console.core.services.network_boot import NetworkBoot
+        from console.distribution.connect import SiteTransports
+
+        # every service is reached when used (reading the settings opens no secrets file)
+        return NetworkBoot(self.context, find_dp=lambda name: self.distribution_points.get(name),
+                           rows=lambda name: list(self.content.packages_on_dp(name, limit=None).items),
+                           package=lambda pid: self.packages.get(pid),
+                           transports=lambda: SiteTransports(self.open_secrets()))
 
     @cached_property
     def dp_groups(self) -> DpGroups:
@@ -333,6 +346,7 @@ def distribution_job_handler(console: Console) -> DistributionJobHandler:
         current_version=lambda pid: console.revisions.library().current_version(pid), states=console.content,
         settings=console.jobs.settings, clock=console.context.clock, running_dps=running_dps,
         max_dps=console.settings.max_concurrent_dps, live_jobs=live_jobs,
+        pxe=lambda dp: console.network_boot.plan_for(dp),
     )
 
 

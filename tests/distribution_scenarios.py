@@ -60,7 +60,7 @@ def distribute_then_update(dist: Distribution, built: tuple[Path, Path], tmp_pat
     dist.run_until_idle()
     [job] = dist.jobs(PID)
     assert job.state == JobState.SUCCEEDED, job.extended_error_info + dist.logs()
-    assert job.completed_steps == ("connect", "send", "manifest", "pointer", "materialize", "record")
+    assert job.completed_steps == ("connect", "send", "manifest", "pointer", "materialize", "pxe", "record")
     row = dist.row(PID, "DP01")
     assert row.state == DpState.INSTALLED and row.source_version == 1 and row.last_copied is not None
     root = dist.dp_root("DP01")

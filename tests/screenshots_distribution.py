@@ -2,7 +2,7 @@
 Add/Edit Distribution Point dialog (its three tabs, a Test connection result, inline
 problems), Remove, the group dialog, every page of the Distribute Content wizard, Properties ›
 Content Locations, Monitoring › Content Status (by package and by DP) and the details pane's
-content line — with real states set through the service: installed, retrying with its cause,
+content line, a PXE-enabled DP's Network Boot tab — with real states set through the service: installed, retrying with its cause,
 failed with its cause.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.screenshots_distribution docs/screenshots
@@ -123,6 +123,29 @@ def dp_shots(window: MainWindow, out: Path, root: Path) -> None:
     dialog.reject()
 
 
+def network_boot_shots(window: MainWindow, out: Path, console: Console, pid: str) -> None:
+    """Properties › Network Boot of the PXE-enabled DP01 (issue 12): its menu item, wimboot not set
+    yet (the message says what to fetch), the generated dnsmasq snippet and nginx block."""
+    from console.ui.dialogs.dp_dialog import DistributionPointDialog
+
+    console.packages.put(pid, {"DeployFromPxeDistributionPoint": True, "Version": "11.0.26100"})
+    console.network_boot.set_subnet("192.168.10.0")
+    _navigate(window, "Distribution Points")
+    page = window.extra_pages[NavKind.DISTRIBUTION_POINTS]
+    row = next(r for r in range(page.proxy.rowCount()) if page.proxy.index(r, 0).data().startswith("DP01"))
+    page.view.selectRow(row)
+    window.console_actions.properties.trigger()
+    wait(lambda: isinstance(page.dialog, DistributionPointDialog) and page.dialog.isVisible())
+    dialog = page.dialog
+    assert isinstance(dialog, DistributionPointDialog) and dialog.network_tab is not None
+    tab = dialog.network_tab
+    dialog.tabs.setCurrentWidget(tab)
+    dialog.resize(760, 720)
+    wait(lambda: tab.status is not None and not window.tasks.running)
+    save(dialog, out, "dp-dialog-network-boot.png")
+    dialog.reject()
+
+
 def wizard_shots(window: MainWindow, out: Path, pids: list[str]) -> None:
     from console.ui.wizards.distribute_content_wizard import DP, GROUP
 
@@ -202,6 +225,7 @@ def main(argv: list[str]) -> int:
         dp_shots(window, out, root)
         status_shots(window, out, console, pids[0])
         wizard_shots(window, out, pids)
+        network_boot_shots(window, out, console, pids[0])
         window.close()
         window.tasks.wait(10000)
         console.close()

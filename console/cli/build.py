@@ -7,6 +7,8 @@ import argparse
 import sys
 from typing import Any
 
+from console.cli.network_boot import add_settings_options as add_network_boot_options
+from console.cli.network_boot import apply_settings as apply_network_boot
 from console.cli.output import emit_json, property_list
 from console.cli.runtime import open_site
 
@@ -47,6 +49,7 @@ def register(sub: Any) -> None:
                                "default 168, weekly)")
     settings.add_argument("--max-concurrent-dps", metavar="N", type=int,
                           help="distribution points the site's workers serve at once (default 16)")
+    add_network_boot_options(settings)
     settings.add_argument("--json", action="store_true")
     settings.set_defaults(func=cmd_settings)
 
@@ -96,6 +99,7 @@ def cmd_export_default(args: argparse.Namespace) -> None:
 def cmd_settings(args: argparse.Namespace) -> None:
     console = open_site(args)
     s = console.settings
+    network_boot = apply_network_boot(console, args)
     if args.windows_adk is not None:
         s.set_windows_adk_path(args.windows_adk)
     if args.deployment_command is not None:
@@ -112,7 +116,7 @@ def cmd_settings(args: argparse.Namespace) -> None:
         "WindowsAdkPath": s.windows_adk_path(), "DeploymentCommand": s.deployment_command(),
         "ContentLibraryRoot": s.content_library_root(), "SecretsFile": s.secrets_file(),
         "ContentValidationHours": s.content_validation_hours(),
-        "MaxConcurrentDistributionPoints": s.max_concurrent_dps()}
+        "MaxConcurrentDistributionPoints": s.max_concurrent_dps(), **network_boot}
     if args.json:
         emit_json(values)
     else:

@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from console.cli.argtypes import bounded_int
+from console.cli.network_boot import register_dp as register_pxe
 from console.cli.output import emit_json, property_list, table
 from console.cli.runtime import confirm_removal, open_site
 from console.core.errors import ConsoleError
@@ -55,6 +56,7 @@ def register(sub: Any) -> None:
     remove.add_argument("--force", action="store_true", help="no question; also when the DP holds content")
     remove.add_argument("--json", action="store_true")
     remove.set_defaults(func=cmd_remove)
+    register_pxe(cmds)
     _register_groups(sub)
 
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # imported on first use by console.app
     from console.core.services.content_distribution import ContentDistribution
     from console.core.services.distribution_points import DistributionPoints
     from console.core.services.dp_groups import DpGroups
+    from console.core.services.network_boot import NetworkBoot
     from console.core.services.revisions import Revisions
 
 # (done, total, what): progress of a long operation such as creating sample boot images.
@@ -76,6 +77,9 @@ class ConsoleServices(Protocol):
 
     @property
     def dp_groups(self) -> DpGroups: ...
+
+    @property
+    def network_boot(self) -> NetworkBoot: ...
 
     @property
     def content(self) -> ContentDistribution: ...

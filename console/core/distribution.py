@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from console.core.errors import ConsoleError
 
@@ -238,6 +238,24 @@ class DpConnection(Protocol):
         ...
     def remove_tree(self, path: str) -> None: ...
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class LinkingDpConnection(Protocol):
+    """What a transport offers beyond ``DpConnection`` where its server can (the folder
+    transport; SSH where the server has the OpenSSH extensions): the network boot layout uses
+    hard links instead of copies and switches generations by replacing a symbolic link."""
+
+    def hard_link(self, src: str, dst: str) -> bool:
+        """Make ``dst`` a hard link of ``src``; False when the file system cannot (the caller copies)."""
+        ...
+    def swap_link(self, link: str, target: str) -> None:
+        """Make ``link`` a symbolic link to ``target`` (a name in the same folder), replacing the
+        link there atomically."""
+        ...
+    def read_link(self, link: str) -> str | None:
+        """The target of the symbolic link ``link`` (None: it is not a link or is absent)."""
+        ...
 
 
 class SecretStore(Protocol):

@@ -9,7 +9,8 @@ from typing import Any
 
 from console.core.content import ContentLibrary, Manifest
 from console.core.distribution import DistributionPoint, DpConnection, Transports
-from console.distribution import remote_check
+from console.core.pxe import PxePlan, PxeSources
+from console.distribution import pxe_layout, remote_check
 from console.distribution.remote_library import Counters, RemoteLibrary, manifest_path
 
 #: tick(bytes done, bytes in all, objects sent, bytes sent): progress and a checkpoint
@@ -112,3 +113,14 @@ class SiteToDp:
         removal = remote_check.remove_package(self.remote, package_id)
         return {"versions": list(removal.versions), "objects_removed": removal.objects_removed,
                 "bytes_freed": removal.bytes_freed, "objects_kept": removal.objects_kept}
+
+    # -- network boot (PXE-enabled DPs) ----------------------------------------------------------
+
+    def update_pxe(self, plan: PxePlan, sources: PxeSources, tag: str) -> dict[str, Any]:
+        return pxe_layout.update(self.conn, self.remote, plan, sources, tag)
+
+    def remove_pxe(self) -> bool:
+        return pxe_layout.remove(self.conn)
+
+    def check_pxe(self, package_ids: list[str]) -> list[str]:
+        return pxe_layout.check(self.conn, package_ids)

@@ -175,6 +175,32 @@ class FolderConnection:
     def remove_tree(self, path: str) -> None:
         shutil.rmtree(self._path(path), ignore_errors=True)
 
+    def hard_link(self, src: str, dst: str) -> bool:
+        target = self._path(dst)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.unlink(missing_ok=True)
+            os.link(self._path(src), target)
+        except OSError as error:
+            if error.errno in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP):
+                return False  # another file system, or one without hard links: the caller copies
+            raise os_failure(error, dst) from None
+        return True
+
+    def swap_link(self, link: str, target: str) -> None:
+        path = self._path(link)
+        temp = path.with_name(f".{path.name}.link-{os.getpid()}")
+        try:
+            temp.unlink(missing_ok=True)
+            os.symlink(relative(target).rpartition("/")[2], temp)
+            os.replace(temp, path)
+        except OSError as error:
+            raise os_failure(error, link) from None
+
+    def read_link(self, link: str) -> str | None:
+        path = self._path(link)
+        return os.readlink(path) if path.is_symlink() else None
+
     def close(self) -> None:
         pass
 

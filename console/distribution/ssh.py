@@ -14,6 +14,7 @@ import concurrent.futures
 import contextlib
 import hashlib
 import itertools
+import os
 import posixpath
 import re
 import shlex
@@ -48,6 +49,7 @@ IN_FLIGHT = 4  # such writes (or reads) outstanding
 DISK_FULL_BELOW = 1 << 20  # a bare SFTP "Failure" while writing, with less free than this: disk full
 SHA256 = re.compile(r"^\\?([0-9a-f]{64})\b")
 SERVER_CAUSES = ("not_found", "permission", "disk_full")  # what a failed remote command may name
+_LINKS = itertools.count(1)  # temporary link names of this process
 
 
 class SshConnection:
@@ -354,6 +356,44 @@ class SshConnection:
                 await self.sftp.rename(source, target)
 
         self._do(rename(), dst)
+
+    # -- links (the network boot layout; OpenSSH's hardlink and posix-rename extensions) ----------
+
+    def hard_link(self, src: str, dst: str) -> bool:
+        source, target = self._remote(src), self._remote(dst)
+
+        async def link() -> bool:
+            with contextlib.suppress(asyncssh.SFTPNoSuchFile):
+                await self.sftp.remove(target)
+            try:
+                await self.sftp.link(source, target)
+            except (asyncssh.SFTPOpUnsupported, asyncssh.SFTPFailure):
+                return False  # no hardlink extension, or another file system: the caller copies
+            return True
+
+        return self._do(link(), dst)
+
+    def swap_link(self, link: str, target: str) -> None:
+        path = self._remote(link)
+        temp = posixpath.join(posixpath.dirname(path), f".{posixpath.basename(path)}.link-{os.getpid()}-{next(_LINKS)}")
+        name = relative(target).rpartition("/")[2]
+
+        async def swap() -> None:
+            with contextlib.suppress(asyncssh.SFTPNoSuchFile):
+                await self.sftp.remove(temp)
+            await self.sftp.symlink(name, temp)
+            await self.sftp.posix_rename(temp, path)
+
+        self._do(swap(), link)
+
+    def read_link(self, link: str) -> str | None:
+        async def read(remote: str) -> str | None:
+            try:
+                return str(await self.sftp.readlink(remote))
+            except (asyncssh.SFTPNoSuchFile, asyncssh.SFTPFailure, asyncssh.SFTPInvalidParameter):
+                return None  # absent, or not a link
+
+        return self._do(read(self._remote(link)), link)
 
     def remove(self, path: str) -> None:
         async def remove(remote: str) -> None:

@@ -18,11 +18,13 @@ continues from its bytes):
 ``materialize``  the version's files under ``Packages/<PackageID>/`` (reassembled and hashed
                  on the DP, then renamed); older versions' manifests and objects only they
                  used go.
+``pxe``          on a PXE-enabled DP, the network boot layout again from the DP's content
+                 (``console.core.pxe``; a DP no longer PXE-enabled loses it); nothing otherwise.
 ``record``       the (package, DP) row: INSTALLED, the version, when.
 
 ``validate`` re-hashes every file of the package's current version on the DP and names each
-missing or damaged file; ``remove`` deletes the package from the DP (objects another package
-uses stay). Every failure reaches the (package, DP) row with its real cause.
+missing or damaged file (on a PXE-enabled DP, the network boot layout's files too); ``remove`` deletes the package from the DP (objects another package
+uses stay) and updates the network boot layout. Every failure reaches the (package, DP) row with its real cause.
 """
 
 from __future__ import annotations
@@ -45,11 +47,14 @@ from console.core.jobs import (
     StepContext,
     WorkerStopping,
 )
+from console.core.pxe import PxePlan, PxeSources, read_ipxe, read_wimboot
 
 DISTRIBUTE_KIND = "distribute"
-INSTALL_STEPS = ("connect", "send", "manifest", "pointer", "materialize", "record")
+INSTALL_STEPS = ("connect", "send", "manifest", "pointer", "materialize", "pxe", "record")
 ACTION_STEPS = {"install": INSTALL_STEPS, "update": INSTALL_STEPS, "redistribute": INSTALL_STEPS,
-                "validate": ("validate",), "remove": ("remove",)}
+                "validate": ("validate",), "remove": ("remove", "pxe")}
+#: A PXE-enabled DP's network boot plan and the local files it takes (``NetworkBoot.plan_for``).
+PxeInputs = Callable[[DistributionPoint], tuple[PxePlan, PxeSources]]
 #: The (package, DP) row's text while the DP is in maintenance mode.
 MAINTENANCE_WAITING = "distribution point in maintenance mode; waiting"
 #: How often a running send writes bytes done / total into the (package, DP) row (seconds).
@@ -78,6 +83,9 @@ class DpContent(Protocol):
     def current_version(self, package_id: str) -> int | None: ...
     def validate(self, package_id: str, version: int | None) -> list[str]: ...
     def remove(self, package_id: str) -> dict[str, Any]: ...
+    def update_pxe(self, plan: PxePlan, sources: PxeSources, tag: str) -> dict[str, Any]: ...
+    def remove_pxe(self) -> bool: ...
+    def check_pxe(self, package_ids: list[str]) -> list[str]: ...
 
 
 class DpStates(Protocol):
@@ -107,7 +115,7 @@ class DistributionJobHandler:
                  open_dp: Callable[[DistributionPoint, str], DpContent], current_version: Callable[[str], int | None],
                  states: DpStates, settings: Callable[[], JobSettings], clock: Callable[[], datetime],
                  running_dps: Callable[[], int] = lambda: 1, max_dps: Callable[[], int] = lambda: 16,
-                 live_jobs: Callable[[], set[str]] | None = None) -> None:
+                 live_jobs: Callable[[], set[str]] | None = None, pxe: PxeInputs | None = None) -> None:
         self._find_dp = find_dp
         self._open_dp = open_dp
         self._current_version = current_version
@@ -117,6 +125,7 @@ class DistributionJobHandler:
         self._running_dps = running_dps
         self._max_dps = max_dps
         self._live_jobs = live_jobs  # ids of the distribute jobs not ended (None: Temp is not swept)
+        self._pxe = pxe  # None: no network boot layouts (tests of the job alone)
         self._open: dict[str, DpContent] = {}
 
     def steps(self, job: Job) -> Sequence[str]:
@@ -177,6 +186,8 @@ class DistributionJobHandler:
             return self._validate(job, ctx, pid, dp)
         if step == "remove":
             return self._remove(job, ctx, pid, dp)
+        if step == "pxe":
+            return self._network_boot(job, ctx, pid, dp)
         if step == "connect":
             return self._connect(job, ctx, pid, dp, action)
         version = int((job.step_results.get("connect") or {})["version"])
@@ -217,6 +228,7 @@ class DistributionJobHandler:
         previous = content.current_version(pid)
         if self._live_jobs is not None:  # what ended jobs could not delete (the DP was unreachable) goes
             content.sweep(self._live_jobs)
+        self._pxe_preflight(pid, dp)
         plan = content.plan(pid, version, everything=action == "redistribute")
         needed = plan["bytes"] + plan["size"]
         free = content.free_bytes()
@@ -260,7 +272,10 @@ class DistributionJobHandler:
 
     def _validate(self, job: Job, ctx: StepContext, pid: str, dp: DistributionPoint) -> Mapping[str, Any]:
         ctx.progress(0, 1, f"validating {pid} on {dp.name}")
-        problems = self._content(job, dp).validate(pid, None)
+        content = self._content(job, dp)
+        problems = content.validate(pid, None)
+        if dp.pxe and self._pxe is not None:
+            problems += content.check_pxe([pid])
         if problems:
             cause = "not_found" if all("missing" in p for p in problems) else "hash_mismatch"
             text = f"validation found {len(problems)} problem(s): " + "; ".join(problems[:10])
@@ -275,6 +290,28 @@ class DistributionJobHandler:
         result = self._content(job, dp).remove(pid)
         self._states.removed(pid, dp.name)
         return result
+
+    def _pxe_preflight(self, pid: str, dp: DistributionPoint) -> None:
+        """A boot image deployed from this PXE-enabled DP needs wimboot and the iPXE binaries:
+        without them (or with a file that is not wimboot) the job stops before sending, saying
+        what to fetch and where to set it."""
+        if not dp.pxe or self._pxe is None:
+            return
+        plan, sources = self._pxe(dp)
+        if any(image.package_id == pid for image in plan.images):
+            read_wimboot(sources.wimboot)
+            read_ipxe(sources.ipxe_folder)
+
+    def _network_boot(self, job: Job, ctx: StepContext, pid: str, dp: DistributionPoint) -> Mapping[str, Any]:
+        if self._pxe is None:
+            return {"pxe": "not configured"}
+        current = self._find_dp(dp.name) or dp  # the flag as it is now
+        content = self._content(job, dp)
+        if not current.pxe:
+            return {"pxe": "disabled", "removed": content.remove_pxe()}
+        ctx.progress(0, 1, f"updating the network boot layout on {dp.name}")
+        plan, sources = self._pxe(current)
+        return {"pxe": "updated", **content.update_pxe(plan, sources, job.context_id)}
 
     # -- helpers ---------------------------------------------------------------------------------
 

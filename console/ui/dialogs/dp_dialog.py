@@ -18,8 +18,10 @@ from shiboken6 import isValid
 
 from console.core.distribution import ALWAYS_OPEN, CAUSES, DistributionPoint, ProbeReport, TransportKind
 from console.core.errors import ValidationError, error_text
+from console.core.services.network_boot import PxeStatus
 from console.ui.dialogs import dp_form
 from console.ui.dialogs.dp_dialog_layout import DialogLayout, build_tabs
+from console.ui.dialogs.dp_network_boot import NetworkBootTab
 from console.ui.tasks import TaskRunner
 
 #: (point, password) -> the saved point. password None: unchanged; else the new one.
@@ -37,7 +39,7 @@ class DistributionPointDialog(QDialog):
 
     def __init__(self, tasks: TaskRunner, site_code: str, save: SaveFn, test: TestFn, *,
                  existing: DistributionPoint | None = None, password_set: bool = False,
-                 parent: QWidget | None = None) -> None:
+                 network_boot: Callable[[], PxeStatus] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("distributionPointDialog")
         self._tasks = tasks
@@ -63,6 +65,11 @@ class DistributionPointDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         ui.outer.addWidget(self.buttons)
         self._fill(existing)
+        self.network_tab: NetworkBootTab | None = None
+        if existing is not None and network_boot is not None:  # the Network Boot tab of an existing DP
+            self.network_tab = NetworkBootTab(tasks, network_boot)
+            ui.tabs.addTab(self.network_tab, "Network &Boot")
+            self.network_tab.load()
         self.resize(640, 560)
 
     # -- the fields ------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 
 from console.core.console_services import ConsoleServices
 from console.core.errors import ConsoleError, ValidationError
+from console.core.services.network_boot import PxeSettings
+from console.ui.dialogs.settings_network_boot import NetworkBootSettings
 from console.ui.tasks import TaskRunner
 
 # One paragraph: the label wraps it to the dialog's width (hard newlines made ragged lines).
@@ -36,6 +38,7 @@ BUILD_HELP = (
     "boot script of every built image, after the prestart command (empty: none)."
 )
 BUILD_FIELDS = ("DeploymentCommand", "ContentLibraryPath")
+NETWORK_BOOT_FIELDS = ("PxeWimbootPath", "PxeMenuTimeout", "PxeDefaultItem", "PxeHttpPort", "PxeSubnet")
 
 
 class SettingsDialog(QDialog):
@@ -100,19 +103,22 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(box)
         layout.addWidget(build_box)
+        self.network_boot = NetworkBootSettings()
+        layout.addWidget(self.network_boot)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
-        self.resize(680, 480)
+        self.resize(680, 640)
         self._busy(True)
         tasks.run(lambda ctx: (console.settings.windows_adk_path(), console.settings.content_library_root(),
-                               console.settings.deployment_command()),
+                               console.settings.deployment_command(), console.network_boot.settings()),
                   on_success=self._loaded, description="Reading settings")
 
     def _busy(self, busy: bool) -> None:
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not busy)
 
-    def _loaded(self, values: tuple[str, str, str]) -> None:
-        path, library, command = values
+    def _loaded(self, values: tuple[str, str, str, PxeSettings]) -> None:
+        path, library, command, network_boot = values
+        self.network_boot.set_values(network_boot)
         self.library_root.setText(library)
         self.deployment_command.setText(command)
         self.adk_path.setText(path)
@@ -137,14 +143,19 @@ class SettingsDialog(QDialog):
         self.build_status.setText("")
         self.status.setText(f"Checking {path}…" if path else "Removing the Windows ADK setting…")
         settings = self._console.settings
+        console, pxe = self._console, self.network_boot.values()
+        self.network_boot.show_problem("")
 
         def work(_ctx: Any) -> Any:
             # everything is checked before anything is written
             settings.check_content_library_root(library)
             settings.check_deployment_command(command)
+            network_boot = console.network_boot
+            network_boot.check_settings(pxe)
             result = settings.set_windows_adk_path(path)
             settings.set_content_library_root(library)
             settings.set_deployment_command(command)
+            network_boot.save_settings(pxe)
             return result
 
         self._tasks.run(work, on_success=self._saved, on_error=self._failed, description="Saving settings")
@@ -162,6 +173,9 @@ class SettingsDialog(QDialog):
         label = self.status
         if isinstance(exc, ValidationError) and any(p.property in BUILD_FIELDS for p in exc.problems):
             label = self.build_status
+            self.status.setText("")
+        elif isinstance(exc, ValidationError) and any(p.property in NETWORK_BOOT_FIELDS for p in exc.problems):
+            label = self.network_boot.status
             self.status.setText("")
         label.setText(exc.message if isinstance(exc, ConsoleError) else str(exc))
         label.setStyleSheet("color: #c0392b;")

@@ -29,6 +29,7 @@ from console.core.distribution import ContentSummary, DistributionPoint, DpGroup
 from console.core.errors import error_text
 from console.core.services.content_distribution import Page
 from console.core.services.distribution_points import CREDENTIAL_PREFIX, EDITABLE
+from console.core.services.network_boot import PxeStatus
 from console.core.sizes import human_bytes
 from console.ui.icons import icon
 from console.ui.live import LiveRefresh
@@ -268,11 +269,16 @@ class DistributionPointsPage(QWidget):
             return service.edit(dp.name, expected_version=dp.version, password=password, **changes).value
 
         dialog = DistributionPointDialog(self.tasks, site, save, lambda point, pw: service.test(point, password=pw),
-                                         existing=dp, password_set=password_set, parent=self)
+                                         existing=dp, password_set=password_set, parent=self,
+                                         network_boot=self._network_boot(dp))
         dialog.saved.connect(lambda saved: self._done(f"Distribution point {saved.name} saved."))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog
         dialog.open()
+
+    def _network_boot(self, dp: DistributionPoint | None) -> Callable[[], PxeStatus] | None:
+        console = self.console  # the service is reached on the worker thread
+        return None if dp is None else lambda: console.network_boot.status(dp.name)
 
     def ask_remove(self) -> None:
         dp = self.selected_point()
