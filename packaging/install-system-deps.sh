@@ -22,5 +22,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "Installing Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Servers we only run privately in tests (nginx, smbd, sshd, PostgreSQL) must not start as
+# system services on the developer's machine: forbid service starts during our install
+# (policy-rc.d, honoured by invoke-rc.d and deb-systemd-invoke) unless a policy is in place.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
