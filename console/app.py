@@ -182,6 +182,21 @@ class Console:
 
         return ContentDistribution(self.context, self.jobs, self.ensure_worker)
 
+    def sweep_work_folders(self) -> list[str]:
+        """Remove the content library's work folders of jobs that ended or are gone (a job
+        cancelled between two steps, or while queued after its worker was killed, leaves its
+        folder behind: nothing runs it again). Returns the ContextIDs removed."""
+        from console.core.services.jobs import ENDED
+
+        library = self.revisions.library()
+        removed = []
+        for context_id in library.work_ids():
+            job = self.jobs.find(context_id)
+            if job is None or job.state in ENDED:
+                library.remove_work_dir(context_id)
+                removed.append(context_id)
+        return removed
+
     def queue_due_refreshes(self) -> list[str]:
         """RefreshSchedule: queue a refresh job for each package whose schedule came due since
         its last refresh was queued (the worker asks every BOOTIMAGE_REFRESH_CHECK_SECONDS)."""

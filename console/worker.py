@@ -172,6 +172,7 @@ class Worker:
                         self._queue_due_refreshes()
                     if "distribute" in kinds:
                         self._queue_due_validation()
+                    self._sweep_work_folders()
                 try:
                     job = self.console.jobs.claim(self.id, self.settings)
                     if job is not None:
@@ -198,6 +199,13 @@ class Worker:
                 self.log(f"the RefreshSchedule of {package_id} came due: refresh queued")
         except ConsoleError as exc:  # the database for a moment, a package deleted meanwhile: next time
             self.log(f"could not look for due refresh schedules: {exc}")
+
+    def _sweep_work_folders(self) -> None:
+        try:
+            for context_id in self.console.sweep_work_folders():
+                self.log(f"removed the work folder of ended job {context_id}")
+        except ConsoleError as exc:  # the library's folder or the database for a moment: next time
+            self.log(f"could not sweep the work folders: {exc}")
 
     def _queue_due_validation(self) -> None:
         try:
@@ -243,6 +251,7 @@ class Worker:
             self._check_between_steps(job, stopping=False)
             jobs.finish(job, self.id, JobState.SUCCEEDED, summary=f"done: {len(steps)} steps")
             self.log(f"job {job.context_id} succeeded")
+            self._sweep_work_folders()
         except Cancelled:
             self._end(job, JobState.CANCELLED, ERROR_CANCELLED,
                       f"cancelled on request{f' in step {step}' if step else ''}")
@@ -292,6 +301,7 @@ class Worker:
         try:
             self.console.jobs.finish(job, self.id, state, error_code=code, text=text)
             self.log(f"job {job.context_id} {state}: {text}")
+            self._sweep_work_folders()  # e.g. cancelled between two steps: no step removed it
         except LeaseLost:
             self.log(f"job {job.context_id}: lost before it could be marked {state}")
         except ConsoleError as exc:

@@ -131,6 +131,15 @@ class FileContentLibrary:
         if CONTEXT_ID.match(context_id):
             shutil.rmtree(self._root / "Work" / context_id, ignore_errors=True)
 
+    def work_ids(self) -> list[str]:
+        try:
+            names = os.listdir(self._root / "Work")
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise os_error(self._root / "Work", exc, "list the work folders") from None
+        return sorted(name for name in names if CONTEXT_ID.match(name))
+
     def free_bytes(self) -> int:
         folder = self._root
         while not folder.exists() and folder != folder.parent:

@@ -252,6 +252,10 @@ class ContentLibrary(Protocol):
 
     def remove_work_dir(self, context_id: str) -> None: ...
 
+    def work_ids(self) -> list[str]:
+        """ContextIDs of the work folders under ``<root>/Work``."""
+        ...
+
     def store(
         self, package_id: str, version: int, files: Mapping[str, Path], fields: ManifestFields, *,
         progress: ProgressCallback | None = None, cancelled: Callable[[], bool] | None = None, make_current: bool = False,

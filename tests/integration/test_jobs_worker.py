@@ -201,3 +201,26 @@ def test_a_queued_job_gets_a_detached_worker_that_outlives_the_command(job_site,
     wait_for(lambda: "stopped" in (tmp_path / "data" / "bootimage-console" / "worker.log").read_text(),
              "the detached worker to exit when idle", 60)
     assert job_site.jobs.live_workers() == []
+
+
+def test_work_folders_of_ended_jobs_are_swept_and_those_of_open_jobs_kept(job_site, workers, tmp_path):
+    """A job cancelled between two steps (or while queued after its worker was killed) ends
+    without any step running again, so no step removes its work folder: the worker sweeps it."""
+    job_site.revisions.set_library_root(str(tmp_path / "ContentLib"))  # the worker's library too
+    library = job_site.revisions.library()
+    cancelled = queue(job_site, tmp_path)
+    job_site.jobs.cancel(cancelled)
+    waiting = queue(job_site, tmp_path)
+    gone = "{00000000-0000-0000-0000-000000000001}"
+    for context_id in (cancelled, waiting, gone):
+        (library.work_dir(context_id) / "partial.wim").write_bytes(b"half a build")
+
+    assert sorted(job_site.sweep_work_folders()) == sorted([cancelled, gone])
+    assert library.work_ids() == [waiting]  # a queued job resumes from its folder
+
+    (library.work_dir(cancelled) / "partial.wim").write_bytes(b"again")
+    worker = workers("--until-idle")
+    assert worker.wait(timeout=60) == 0
+    job = job_site.jobs.find(waiting)
+    assert job.state == JobState.SUCCEEDED, job.progress_text
+    assert library.work_ids() == []
