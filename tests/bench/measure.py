@@ -16,6 +16,7 @@ import platform
 import resource
 import statistics
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,11 @@ class Figures:
     def max(self) -> float:
         return max(self.values)
 
+    def __str__(self) -> str:
+        scale, unit = (1e3, "ms") if self.unit == "s" and self.median < 1 else (1, self.unit)
+        return (f"{self.min * scale:.4g} / {self.median * scale:.4g} / {self.max * scale:.4g} {unit} "
+                f"(min / median / max of {len(self.values)})")
+
     def as_dict(self) -> dict[str, Any]:
         return {"unit": self.unit, "runs": len(self.values), "min": round(self.min, 4),
                 "median": round(self.median, 4), "max": round(self.max, 4)}
@@ -67,15 +73,25 @@ def repeat(fn: Callable[[], float | None], runs: int = RUNS, unit: str = "s") ->
 def paired(subject: Callable[[], float | None], reference: Callable[[], float | None],
            runs: int = RUNS, unit: str = "s") -> tuple[Figures, Figures]:
     """Subject and reference taking turns, ``runs`` times each (one warm-up of each first)."""
-    subject()
-    reference()
-    ours, theirs = Figures(unit=unit), Figures(unit=unit)
+    figures = alternate({"subject": subject, "reference": reference}, runs, unit)
+    return figures["subject"], figures["reference"]
+
+
+def alternate(contenders: Mapping[str, Callable[[], float | None]], runs: int = RUNS, unit: str = "s",
+              warm_up: bool = True) -> dict[str, Figures]:
+    """Several contenders taking turns in the order given, ``runs`` times each (after one
+    warm-up of each, unless ``warm_up`` is False: for runs that cost minutes and need no warming).
+    Each returns its own measurement, or None to be timed whole."""
+    if warm_up:
+        for fn in contenders.values():
+            fn()
+    figures = {name: Figures(unit=unit) for name in contenders}
     for _ in range(runs):
-        for fn, figures in ((subject, ours), (reference, theirs)):
+        for name, fn in contenders.items():
             started = time.perf_counter()
             value = fn()
-            figures.values.append(time.perf_counter() - started if value is None else value)
-    return ours, theirs
+            figures[name].values.append(time.perf_counter() - started if value is None else value)
+    return figures
 
 
 def ratio(subject: Figures, reference: Figures) -> float:
@@ -92,22 +108,24 @@ def process_seconds(argv: Sequence[str], env: Mapping[str, str] | None = None, t
 
 def process_peak_rss_mib(argv: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 600) -> float:
     """Peak resident memory of one child process (its own, not this test process's)."""
-    proc = subprocess.Popen(list(argv), env=None if env is None else dict(env),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + timeout
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            break
-        if time.monotonic() > deadline:
-            proc.kill()
-            proc.wait()
-            raise TimeoutError(f"{argv[0]} ran longer than {timeout} s")
-        time.sleep(0.01)
-    if proc.returncode != 0:
-        stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        raise AssertionError(f"{' '.join(argv)} exited {proc.returncode}: {stderr[-2000:]}")
+    with tempfile.TemporaryFile() as stderr:  # a file, not a pipe: a chatty child never blocks on it
+        proc = subprocess.Popen(list(argv), env=None if env is None else dict(env),
+                                stdout=subprocess.DEVNULL, stderr=stderr)
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                proc.returncode = os.waitstatus_to_exitcode(status)
+                break
+            if time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                raise TimeoutError(f"{argv[0]} ran longer than {timeout} s")
+            time.sleep(0.01)
+        if proc.returncode != 0:
+            stderr.seek(0)
+            raise AssertionError(f"{' '.join(argv)} exited {proc.returncode}: "
+                                 f"{stderr.read().decode(errors='replace')[-2000:]}")
     return usage.ru_maxrss / 1024
 
 
@@ -115,7 +133,8 @@ def self_peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def record(name: str, measures: Mapping[str, Mapping[str, Any]], notes: str = "") -> dict[str, Any]:
+def record(name: str, measures: Mapping[str, Mapping[str, Any]], notes: str = "",
+           folder: Path | None = None) -> dict[str, Any]:
     """Write and print the results of one benchmark.
 
     ``measures`` maps a measure's name to ``{"subject": Figures, "reference": Figures | None,
@@ -136,7 +155,8 @@ def record(name: str, measures: Mapping[str, Mapping[str, Any]], notes: str = ""
             entry["reference"] = m["reference"].as_dict()
             entry.setdefault("ratio", round(ratio(m["subject"], m["reference"]), 3))
         out["measures"][key] = entry
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{name}.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))
+    folder = RESULTS if folder is None else folder
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))
     print("\n" + json.dumps(out, indent=2, ensure_ascii=False))
     return out
