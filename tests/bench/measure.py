@@ -17,6 +17,7 @@ import resource
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -56,8 +57,13 @@ class Figures:
                 f"(min / median / max of {len(self.values)})")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"unit": self.unit, "runs": len(self.values), "min": round(self.min, 4),
-                "median": round(self.median, 4), "max": round(self.max, 4)}
+        return {"unit": self.unit, "runs": len(self.values), "min": _sig(self.min),
+                "median": _sig(self.median), "max": _sig(self.max)}
+
+
+def _sig(value: float) -> float:
+    """Four significant digits: sub-millisecond figures keep their precision."""
+    return float(f"{value:.4g}")
 
 
 def repeat(fn: Callable[[], float | None], runs: int = RUNS, unit: str = "s") -> Figures:
@@ -98,35 +104,59 @@ def ratio(subject: Figures, reference: Figures) -> float:
     return subject.median / reference.median
 
 
+#: Bytecode for child processes: kept outside the repository (``PYTHONPYCACHEPREFIX``), written even
+#: when this environment sets ``PYTHONDONTWRITEBYTECODE`` (then every child would compile all of
+#: our modules from source on every start, ~15 ms of CPU an installed package never pays).
+PYCACHE = CACHE / "pycache"
+
+
+def child_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``env`` (default: this process's) as a child process should run in a benchmark: with
+    its bytecode cached under ``PYCACHE``, as a user's installed package has it."""
+    out = dict(os.environ if env is None else env)
+    out.pop("PYTHONDONTWRITEBYTECODE", None)
+    out.setdefault("PYTHONPYCACHEPREFIX", str(PYCACHE))
+    return out
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one whole child process cost: wall time start to exit, CPU time (user + system,
+    steadier than wall time on a busy machine) and its own peak resident memory."""
+
+    wall: float
+    cpu: float
+    peak_rss_mib: float
+
+
+def process_usage(argv: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 600) -> Usage:
+    """Run ``argv`` to its end (it must succeed) in ``child_env(env)``; what it cost."""
+    with tempfile.TemporaryFile() as stderr:  # a file, not a pipe: a chatty child never blocks on it
+        started = time.perf_counter()
+        proc = subprocess.Popen(list(argv), env=child_env(env), stdout=subprocess.DEVNULL, stderr=stderr)
+        killer = threading.Timer(timeout, proc.kill)
+        killer.start()
+        try:
+            _pid, status, usage = os.wait4(proc.pid, 0)  # blocking: the wall time is exact
+        finally:
+            killer.cancel()
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            stderr.seek(0)
+            why = f"ran longer than {timeout} s" if wall >= timeout else f"exited {proc.returncode}"
+            raise AssertionError(f"{' '.join(argv)} {why}: {stderr.read().decode(errors='replace')[-2000:]}")
+    return Usage(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
 def process_seconds(argv: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 600) -> float:
     """Wall time of a whole process, start to exit (it must succeed)."""
-    started = time.perf_counter()
-    subprocess.run(list(argv), env=None if env is None else dict(env), check=True, timeout=timeout,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return time.perf_counter() - started
+    return process_usage(argv, env, timeout).wall
 
 
 def process_peak_rss_mib(argv: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 600) -> float:
     """Peak resident memory of one child process (its own, not this test process's)."""
-    with tempfile.TemporaryFile() as stderr:  # a file, not a pipe: a chatty child never blocks on it
-        proc = subprocess.Popen(list(argv), env=None if env is None else dict(env),
-                                stdout=subprocess.DEVNULL, stderr=stderr)
-        deadline = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                proc.returncode = os.waitstatus_to_exitcode(status)
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                proc.wait()
-                raise TimeoutError(f"{argv[0]} ran longer than {timeout} s")
-            time.sleep(0.01)
-        if proc.returncode != 0:
-            stderr.seek(0)
-            raise AssertionError(f"{' '.join(argv)} exited {proc.returncode}: "
-                                 f"{stderr.read().decode(errors='replace')[-2000:]}")
-    return usage.ru_maxrss / 1024
+    return process_usage(argv, env, timeout).peak_rss_mib
 
 
 def self_peak_rss_mib() -> float:

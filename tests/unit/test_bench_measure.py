@@ -4,7 +4,6 @@ with them, so they run in the normal suite (quickly: real child processes, no be
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from collections.abc import Callable
 
@@ -44,17 +43,31 @@ def test_figures_median_of_an_even_count_and_their_text():
     assert str(measure.Figures([100.0, 300.0, 200.0], unit="MiB")) == "100 / 200 / 300 MiB (min / median / max of 3)"
 
 
-def test_whole_processes_are_timed_and_their_own_peak_memory_measured():
-    code = "import time; b = bytearray(80 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096]); time.sleep(0.2)"
-    seconds = measure.process_seconds([sys.executable, "-c", code])
-    assert 0.2 <= seconds < 30
+def test_whole_processes_are_timed_and_their_own_cpu_and_peak_memory_measured():
+    code = ("import time; b = bytearray(80 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096]); "
+            "t = time.process_time() + 0.1\nwhile time.process_time() < t: pass\ntime.sleep(0.2)")
+    usage = measure.process_usage([sys.executable, "-c", code])
+    assert 0.3 <= usage.wall < 30 and 0.1 <= usage.cpu < usage.wall and 80 <= usage.peak_rss_mib < 200
+    assert 0.2 <= measure.process_seconds([sys.executable, "-c", code]) < 30
     assert 80 <= measure.process_peak_rss_mib([sys.executable, "-c", code]) < 200
-    with pytest.raises(subprocess.CalledProcessError):
-        measure.process_seconds([sys.executable, "-c", "raise SystemExit(3)"])
     with pytest.raises(AssertionError, match="exited 1: boom"):
-        measure.process_peak_rss_mib([sys.executable, "-c", "import sys; sys.exit('boom')"])
+        measure.process_seconds([sys.executable, "-c", "import sys; sys.exit('boom')"])
+    with pytest.raises(AssertionError, match=r"ran longer than 0\.5 s"):
+        measure.process_usage([sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.5)
     chatty = "import sys; sys.stderr.write('x' * 300_000)"  # more than a pipe holds
     assert measure.process_peak_rss_mib([sys.executable, "-c", chatty], timeout=20) > 0
+
+
+def test_child_processes_write_their_bytecode_outside_the_repository(tmp_path):
+    env = measure.child_env({"PATH": "/usr/bin", "PYTHONDONTWRITEBYTECODE": "1"})
+    assert env == {"PATH": "/usr/bin", "PYTHONPYCACHEPREFIX": str(measure.PYCACHE)}
+    module = tmp_path / "bench_probe_module.py"
+    module.write_text("VALUE = 1\n")
+    prefix = tmp_path / "pycache"
+    measure.process_usage([sys.executable, "-c", "import bench_probe_module"],
+                          env={"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(tmp_path),
+                               "PYTHONPYCACHEPREFIX": str(prefix)})
+    assert list(prefix.rglob("bench_probe_module.*.pyc")) and not (tmp_path / "__pycache__").exists()
 
 
 def test_record_then_summary_renders_one_table_per_benchmark(tmp_path):
