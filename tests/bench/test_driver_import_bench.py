@@ -3,10 +3,12 @@ each) imported into fresh site databases, once as 5,000 folders of one driver an
 flat folder, and a bare walk + SHA-256 of the same flat folder's files, taking turns in one run
 (``tests/bench/measure.py``).
 
-Goals: the flat folder costs at most twice the separate folders (issue 8 item 10: before the fix
-it was walked once per INF, 808 s against 6 s); an import costs at most 40× the bare walk + hash
-of its files (the rest is reading each INF, checking it, and writing catalog rows and a status
-message in one transaction). ``BOOTIMAGE_BENCH_INFS`` changes the number of INFs.
+The goal: the flat folder costs at most twice the separate folders (issue 8 item 10: before the
+fix it was walked once per INF, 808 s against 6 s). The ratio of an import to the bare walk +
+hash of its files (the I/O floor) is recorded, without a goal (no issue sets one): the rest is
+reading each INF, checking it, and writing catalog rows in one transaction. No warm-up round
+(the files were just written; each import starts from a new database), so a run stays within
+about ten minutes on a busy 2-core machine. ``BOOTIMAGE_BENCH_INFS`` changes the number of INFs.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ pytestmark = pytest.mark.bench
 
 COUNT = int(os.environ.get("BOOTIMAGE_BENCH_INFS", "5000"))
 FLAT_LIMIT = 2.0
-WALK_LIMIT = 40.0
 
 
 def importer(folder: Path, databases: Path) -> Callable[[], float]:
@@ -83,15 +84,14 @@ def test_driver_import_flat_against_separate_folders_and_a_bare_walk_and_hash(tm
     databases = tmp_path / "db"
     databases.mkdir()
     runs = alternate({"flat": importer(flat, databases), "separate": importer(separate, databases),
-                      "walk": walk_and_hash(flat)})
+                      "walk": walk_and_hash(flat)}, warm_up=False)  # the files were just written: warm
     flat_ratio, walk_ratio = ratio(runs["flat"], runs["separate"]), ratio(runs["flat"], runs["walk"])
     record("driver_import", {
         "flat_vs_separate": {"subject": runs["flat"], "reference": runs["separate"], "goal": f"≤ {FLAT_LIMIT:g}×",
                              "met": flat_ratio <= FLAT_LIMIT,
                              "label": f"import {COUNT:,} INFs from one flat folder vs from {COUNT:,} folders"},
-        "flat_vs_walk": {"subject": runs["flat"], "reference": runs["walk"], "goal": f"≤ {WALK_LIMIT:g}×",
-                         "met": walk_ratio <= WALK_LIMIT,
+        "flat_vs_walk": {"subject": runs["flat"], "reference": runs["walk"], "goal": "— (recorded: the I/O floor)",
                          "label": f"import {COUNT:,} INFs (flat folder) vs a bare walk + SHA-256 of its files"},
     }, notes="Each import into a new SQLite site database; the three took turns.")
     assert flat_ratio <= FLAT_LIMIT, f"flat {runs['flat']} against separate {runs['separate']}"
-    assert walk_ratio <= WALK_LIMIT, f"import {runs['flat']} against walk + hash {runs['walk']}"
+    print(f"import against a bare walk + hash of its files: {walk_ratio:.0f}x")
