@@ -1,11 +1,14 @@
 """How every benchmark in ``make bench`` measures: paired runs, a reference from the same run,
 min/median/max over at least five runs, results written where ``docs/benchmarks`` is made from.
 
-A benchmark times its subject and its reference *alternately* (``paired``), so a machine that
-gets busier half-way through slows both, and asserts the ratio of the medians against the goal
-of the issue that set it. ``record`` writes the figures to ``tests/bench/results/<name>.json``
-and prints them; ``python -m tests.bench.summary`` turns all results into
-``docs/benchmarks/summary.md``.
+A benchmark times its subject and its reference *alternately* (``paired``; ``alternate`` for
+more than two contenders), so a machine that gets busier half-way through slows both, and
+asserts the ratio of the medians against the goal of the issue that set it. Whole processes are
+measured with ``process_usage`` (wall time, CPU time, peak memory of the child alone), in
+``child_env``: with their bytecode cached, as an installed package has it. ``record`` writes
+the figures to ``tests/bench/results/<name>.json`` (with the load average) and prints them;
+``python -m tests.bench.summary`` (run by ``make bench`` after the benchmarks) turns all results
+into ``docs/benchmarks/summary.md``.
 """
 
 from __future__ import annotations

