@@ -4,8 +4,10 @@ with them, so they run in the normal suite (quickly: real child processes, no be
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -98,3 +100,13 @@ def test_summary_without_results_says_so(tmp_path, capsys):
     assert summary.main(tmp_path, tmp_path / "summary.md") == 1
     assert "run `make bench` first" in capsys.readouterr().err
     assert not (tmp_path / "summary.md").exists()
+
+
+def test_make_bench_runs_every_benchmark_then_renders_the_summary_even_when_one_fails():
+    repo = Path(__file__).resolve().parents[2]
+    recipe = subprocess.run(["make", "-n", "--no-print-directory", "bench"], cwd=repo, capture_output=True,
+                            text=True, timeout=60, check=True).stdout
+    run = next(line for line in recipe.splitlines() if "pytest" in line)
+    assert "-m bench tests/bench" in run
+    assert "status=$?" in recipe and "-m tests.bench.summary" in recipe and "exit $status" in recipe
+    assert recipe.index("-m bench tests/bench") < recipe.index("-m tests.bench.summary")
