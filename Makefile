@@ -35,8 +35,11 @@ typecheck: $(TEST_STAMP)
 test-slow: $(TEST_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile -m slow $(PYTEST_ARGS)
 
+# Every benchmark (each writes tests/bench/results/<name>.json), then docs/benchmarks/summary.md
+# from the latest result of each, also when a benchmark missed its goal (make still fails then).
 bench: $(TEST_STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q -s -m bench tests/bench $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q -s -m bench tests/bench $(PYTEST_ARGS); status=$$?; \
+	$(BIN)/python -m tests.bench.summary && exit $$status
 
 screenshots: $(TEST_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.screenshots docs/screenshots

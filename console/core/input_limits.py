@@ -9,10 +9,12 @@ these rules, or read from INF files, is never written raw to a terminal.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from console.core.classdef import PropertyDef
 from console.core.errors import ValidationError
+
+if TYPE_CHECKING:  # a type hint only; the CLI's argument types import this module
+    from console.core.classdef import PropertyDef
 
 #: Longest search text (--filter, the search box): more finds nothing and SQLite refuses
 #: LIKE patterns over 50,000 bytes.

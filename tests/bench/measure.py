@@ -1,11 +1,14 @@
 """How every benchmark in ``make bench`` measures: paired runs, a reference from the same run,
 min/median/max over at least five runs, results written where ``docs/benchmarks`` is made from.
 
-A benchmark times its subject and its reference *alternately* (``paired``), so a machine that
-gets busier half-way through slows both, and asserts the ratio of the medians against the goal
-of the issue that set it. ``record`` writes the figures to ``tests/bench/results/<name>.json``
-and prints them; ``python -m tests.bench.summary`` turns all results into
-``docs/benchmarks/summary.md``.
+A benchmark times its subject and its reference *alternately* (``paired``; ``alternate`` for
+more than two contenders), so a machine that gets busier half-way through slows both, and
+asserts the ratio of the medians against the goal of the issue that set it. Whole processes are
+measured with ``process_usage`` (wall time, CPU time, peak memory of the child alone), in
+``child_env``: with their bytecode cached, as an installed package has it. ``record`` writes
+the figures to ``tests/bench/results/<name>.json`` (with the load average) and prints them;
+``python -m tests.bench.summary`` (run by ``make bench`` after the benchmarks) turns all results
+into ``docs/benchmarks/summary.md``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import platform
 import resource
 import statistics
 import subprocess
+import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,9 +54,19 @@ class Figures:
     def max(self) -> float:
         return max(self.values)
 
+    def __str__(self) -> str:
+        scale, unit = (1e3, "ms") if self.unit == "s" and self.median < 1 else (1, self.unit)
+        return (f"{self.min * scale:.4g} / {self.median * scale:.4g} / {self.max * scale:.4g} {unit} "
+                f"(min / median / max of {len(self.values)})")
+
     def as_dict(self) -> dict[str, Any]:
-        return {"unit": self.unit, "runs": len(self.values), "min": round(self.min, 4),
-                "median": round(self.median, 4), "max": round(self.max, 4)}
+        return {"unit": self.unit, "runs": len(self.values), "min": _sig(self.min),
+                "median": _sig(self.median), "max": _sig(self.max)}
+
+
+def _sig(value: float) -> float:
+    """Four significant digits: sub-millisecond figures keep their precision."""
+    return float(f"{value:.4g}")
 
 
 def repeat(fn: Callable[[], float | None], runs: int = RUNS, unit: str = "s") -> Figures:
@@ -67,55 +82,92 @@ def repeat(fn: Callable[[], float | None], runs: int = RUNS, unit: str = "s") ->
 def paired(subject: Callable[[], float | None], reference: Callable[[], float | None],
            runs: int = RUNS, unit: str = "s") -> tuple[Figures, Figures]:
     """Subject and reference taking turns, ``runs`` times each (one warm-up of each first)."""
-    subject()
-    reference()
-    ours, theirs = Figures(unit=unit), Figures(unit=unit)
+    figures = alternate({"subject": subject, "reference": reference}, runs, unit)
+    return figures["subject"], figures["reference"]
+
+
+def alternate(contenders: Mapping[str, Callable[[], float | None]], runs: int = RUNS, unit: str = "s",
+              warm_up: bool = True) -> dict[str, Figures]:
+    """Several contenders taking turns in the order given, ``runs`` times each (after one
+    warm-up of each, unless ``warm_up`` is False: for runs that cost minutes and need no warming).
+    Each returns its own measurement, or None to be timed whole."""
+    if warm_up:
+        for fn in contenders.values():
+            fn()
+    figures = {name: Figures(unit=unit) for name in contenders}
     for _ in range(runs):
-        for fn, figures in ((subject, ours), (reference, theirs)):
+        for name, fn in contenders.items():
             started = time.perf_counter()
             value = fn()
-            figures.values.append(time.perf_counter() - started if value is None else value)
-    return ours, theirs
+            figures[name].values.append(time.perf_counter() - started if value is None else value)
+    return figures
 
 
 def ratio(subject: Figures, reference: Figures) -> float:
     return subject.median / reference.median
 
 
+#: Bytecode for child processes: kept outside the repository (``PYTHONPYCACHEPREFIX``), written even
+#: when this environment sets ``PYTHONDONTWRITEBYTECODE`` (then every child would compile all of
+#: our modules from source on every start, ~15 ms of CPU an installed package never pays).
+PYCACHE = CACHE / "pycache"
+
+
+def child_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``env`` (default: this process's) as a child process should run in a benchmark: with
+    its bytecode cached under ``PYCACHE``, as a user's installed package has it."""
+    out = dict(os.environ if env is None else env)
+    out.pop("PYTHONDONTWRITEBYTECODE", None)
+    out.setdefault("PYTHONPYCACHEPREFIX", str(PYCACHE))
+    return out
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one whole child process cost: wall time start to exit, CPU time (user + system,
+    steadier than wall time on a busy machine) and its own peak resident memory."""
+
+    wall: float
+    cpu: float
+    peak_rss_mib: float
+
+
+def process_usage(argv: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 600) -> Usage:
+    """Run ``argv`` to its end (it must succeed) in ``child_env(env)``; what it cost."""
+    with tempfile.TemporaryFile() as stderr:  # a file, not a pipe: a chatty child never blocks on it
+        started = time.perf_counter()
+        proc = subprocess.Popen(list(argv), env=child_env(env), stdout=subprocess.DEVNULL, stderr=stderr)
+        killer = threading.Timer(timeout, proc.kill)
+        killer.start()
+        try:
+            _pid, status, usage = os.wait4(proc.pid, 0)  # blocking: the wall time is exact
+        finally:
+            killer.cancel()
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            stderr.seek(0)
+            why = f"ran longer than {timeout} s" if wall >= timeout else f"exited {proc.returncode}"
+            raise AssertionError(f"{' '.join(argv)} {why}: {stderr.read().decode(errors='replace')[-2000:]}")
+    return Usage(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
 def process_seconds(argv: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 600) -> float:
     """Wall time of a whole process, start to exit (it must succeed)."""
-    started = time.perf_counter()
-    subprocess.run(list(argv), env=None if env is None else dict(env), check=True, timeout=timeout,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return time.perf_counter() - started
+    return process_usage(argv, env, timeout).wall
 
 
 def process_peak_rss_mib(argv: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 600) -> float:
     """Peak resident memory of one child process (its own, not this test process's)."""
-    proc = subprocess.Popen(list(argv), env=None if env is None else dict(env),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + timeout
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            break
-        if time.monotonic() > deadline:
-            proc.kill()
-            proc.wait()
-            raise TimeoutError(f"{argv[0]} ran longer than {timeout} s")
-        time.sleep(0.01)
-    if proc.returncode != 0:
-        stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        raise AssertionError(f"{' '.join(argv)} exited {proc.returncode}: {stderr[-2000:]}")
-    return usage.ru_maxrss / 1024
+    return process_usage(argv, env, timeout).peak_rss_mib
 
 
 def self_peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def record(name: str, measures: Mapping[str, Mapping[str, Any]], notes: str = "") -> dict[str, Any]:
+def record(name: str, measures: Mapping[str, Mapping[str, Any]], notes: str = "",
+           folder: Path | None = None) -> dict[str, Any]:
     """Write and print the results of one benchmark.
 
     ``measures`` maps a measure's name to ``{"subject": Figures, "reference": Figures | None,
@@ -136,7 +188,8 @@ def record(name: str, measures: Mapping[str, Mapping[str, Any]], notes: str = ""
             entry["reference"] = m["reference"].as_dict()
             entry.setdefault("ratio", round(ratio(m["subject"], m["reference"]), 3))
         out["measures"][key] = entry
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{name}.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))
+    folder = RESULTS if folder is None else folder
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))
     print("\n" + json.dumps(out, indent=2, ensure_ascii=False))
     return out

@@ -1,10 +1,14 @@
 """SFTP benchmark (``make bench``): a 256 MiB file sent to a private sshd on loopback with our SSH
 transport (asyncssh, pipelined SFTP) against OpenSSH's own ``sftp -b`` client, in the same run.
 
-Each contender sends the same file ``ROUNDS`` times, alternating; the best round of each counts
-(the machine is shared). Both are timed as a user sees them: connect, authenticate, send, close
-(``sftp`` as a whole process). OpenSSH runs twice: with its default cipher (ChaCha20-Poly1305)
-and with AES-128-GCM, the cipher our transport prefers.
+Each contender sends the same file once to warm up, then ``BOOTIMAGE_BENCH_RUNS`` times, taking
+turns (``tests/bench/measure.py``); medians count. Ours must reach at least 0.5× the
+throughput of OpenSSH's ``sftp`` with the same cipher (AES-128-GCM) in the same run, and 80 MB/s
+(the SSH DP issue's absolute goal) whenever OpenSSH's own client reaches 80 MB/s in that run (on
+a machine too busy for that, the absolute figure says nothing about our code).
+All are timed as a user sees them: connect, authenticate, send, close (``sftp`` as a whole
+process). OpenSSH runs twice: with its default cipher (ChaCha20-Poly1305) and with AES-128-GCM,
+the cipher our transport prefers.
 
 Where the time goes: CPU seconds of the client (our process; ``sftp`` and its ``ssh``) and of
 the server (sshd's session processes and ``sftp-server``, read from the listener's
@@ -16,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import statistics
 import subprocess
 import threading
 import time
@@ -27,13 +32,14 @@ from pathlib import Path
 import pytest
 
 from console.distribution.connect import SiteTransports
+from tests.bench.measure import alternate, record
 from tests.servers.sshd import SshServer, descendants, sshd_server  # noqa: F401 - the private sshd
 
 pytestmark = pytest.mark.bench
 
 SIZE = 256 * 1024 * 1024
-ROUNDS = 5
 MIN_MB_S = 80.0
+MIN_RATIO = 0.5  # of OpenSSH sftp's throughput with the same cipher (AES-128-GCM), same run
 
 
 def chunks(path: Path, block: int = 1 << 20) -> Iterator[bytes]:
@@ -118,21 +124,38 @@ def test_sftp_to_loopback_sshd_at_80_mb_s_and_against_openssh(sshd_server: SshSe
         "openssh-aes128-gcm": lambda folder: openssh(sshd_server, folder, source, "aes128-gcm@openssh.com"),
     }
     rounds: dict[str, list[Round]] = {name: [] for name in senders}
-    for _ in range(ROUNDS):
-        for name, send in senders.items():
+
+    def contender(name: str) -> Callable[[], float]:
+        def run() -> float:
             folder = sshd_server.folder("bench")
-            rounds[name].append(measured(sshd_server, partial(send, folder), children=name != "ours"))
-            shutil.rmtree(folder)
-    rates = {name: SIZE / min(r.wall for r in values) / 1e6 for name, values in rounds.items()}
-    print(f"\nSFTP upload of {SIZE >> 20} MiB to sshd on 127.0.0.1, best of {ROUNDS} (connect to close):")
-    for name, values in rounds.items():
-        best = min(values, key=lambda r: r.wall)
-        print(f"  {name:20s} {rates[name]:7.1f} MB/s   best round: wall {best.wall:.2f} s, client CPU "
-              f"{best.client_cpu:.2f} s, server CPU {best.server_cpu:.2f} s;  all: "
-              + ", ".join(f"{r.wall:.2f}" for r in values))
-    print(f"  ratio ours / openssh (default cipher): {rates['ours'] / rates['openssh']:.2f}")
-    print(f"  ratio ours / openssh (aes128-gcm):     {rates['ours'] / rates['openssh-aes128-gcm']:.2f}")
-    best_openssh = max(rates["openssh"], rates["openssh-aes128-gcm"])
-    assert rates["ours"] >= MIN_MB_S, (
-        f"our SFTP upload ran at {rates['ours']:.1f} MB/s (< {MIN_MB_S:.0f}); OpenSSH's sftp reached "
-        f"{best_openssh:.1f} MB/s in the same run, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+            try:
+                measured_round = measured(sshd_server, partial(senders[name], folder), children=name != "ours")
+            finally:
+                shutil.rmtree(folder)
+            rounds[name].append(measured_round)
+            return SIZE / measured_round.wall / 1e6
+
+        return run
+
+    rates = alternate({name: contender(name) for name in senders}, unit="MB/s")
+    rates_vs = {name: rates["ours"].median / rates[name].median for name in ("openssh", "openssh-aes128-gcm")}
+    cpu = {name: (statistics.median(r.client_cpu for r in values[1:]), statistics.median(r.server_cpu for r in values[1:]))
+           for name, values in rounds.items()}  # [1:]: without the warm-up round
+    machine_can = max(rates["openssh"].median, rates["openssh-aes128-gcm"].median) >= MIN_MB_S
+    record("sftp", {
+        "ours": {"subject": rates["ours"], "goal": f"≥ {MIN_MB_S:g} MB/s (median) where OpenSSH reaches it",
+                 "met": rates["ours"].median >= MIN_MB_S or not machine_can,
+                 "label": f"our SFTP upload of {SIZE >> 20} MiB to sshd on 127.0.0.1 (MB/s, higher is better)"},
+        "vs_openssh": {"subject": rates["ours"], "reference": rates["openssh"], "ratio": round(rates_vs["openssh"], 3),
+                       "goal": "— (recorded)", "label": "ours vs OpenSSH `sftp -b` (default cipher, ChaCha20-Poly1305)"},
+        "vs_openssh_gcm": {"subject": rates["ours"], "reference": rates["openssh-aes128-gcm"],
+                           "ratio": round(rates_vs["openssh-aes128-gcm"], 3), "goal": f"≥ {MIN_RATIO:g}×",
+                           "met": rates_vs["openssh-aes128-gcm"] >= MIN_RATIO,
+                           "label": "ours vs OpenSSH `sftp -b -c aes128-gcm@openssh.com` (our cipher)"},
+    }, notes=("Throughput (higher is better; the ratio is ours / theirs). Median CPU seconds per upload, client / "
+              "server: " + "; ".join(f"{n} {c:.2f} / {s_:.2f} s" for n, (c, s_) in cpu.items()) + "."))
+    context = (f"ours {rates['ours']}; OpenSSH's sftp {rates['openssh']}, with AES-GCM {rates['openssh-aes128-gcm']}; "
+               f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    assert rates_vs["openssh-aes128-gcm"] >= MIN_RATIO, f"under {MIN_RATIO}x OpenSSH's throughput: {context}"
+    if machine_can:  # the absolute goal, where this machine's load lets OpenSSH's own client reach it
+        assert rates["ours"].median >= MIN_MB_S, f"under {MIN_MB_S:.0f} MB/s: {context}"

@@ -3,6 +3,7 @@ separate processes on real WIM files and a real SQLite site database."""
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import subprocess
@@ -59,6 +60,24 @@ def test_image_info_imports_neither_qt_nor_sqlalchemy(winpe_x64_wim):
     proc = subprocess.run([sys.executable, "-c", code, str(winpe_x64_wim)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0
     assert "LOADED []" in proc.stderr
+
+
+def test_image_info_loads_only_the_reader_not_the_console_services(winpe_x64_wim):
+    """`image-info` is compared as a whole process with `wimlib-imagex info` (docs/benchmarks/wim.md):
+    it must not import the services layer (console.core.services, ~190 ms under load) nor the
+    class definitions, only the WIM reader and what printing needs."""
+    code = (
+        "import sys; from console.cli import main; rc = main(['image-info', sys.argv[1], '--json']); "
+        "print('LOADED', sorted(m for m in sys.modules if m.startswith('console')), file=sys.stderr); sys.exit(rc)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(winpe_x64_wim)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    loaded = ast.literal_eval(proc.stderr.split("LOADED ", 1)[1])
+    heavy = [m for m in loaded if m.startswith(("console.core.services", "console.core.console_services",
+                                                 "console.core.classdef", "console.storage", "console.metadata",
+                                                 "console.ui", "console.app"))]
+    assert heavy == []
+    assert {"console.wim.reader", "console.cli.image"} <= set(loaded)
 
 
 def test_new_reads_the_wim_and_index_2_records_the_second_image(site, multi_image_wim):
