@@ -6,10 +6,13 @@ beyond the interval it waits anyway, is the longest time the GUI could not react
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Callable
+from types import FrameType
 
-from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
 
 from tests.bench.measure import Figures
@@ -83,13 +86,47 @@ def spin(seconds: float) -> None:
         time.sleep(0.001)
 
 
+class SlowCalls:
+    """Where GUI-thread time goes (``BOOTIMAGE_BENCH_TRACE=1``): every Python function the event
+    loop called (a slot, an event handler, a model method) that ran longer than ``ms``."""
+
+    def __init__(self, ms: float = 15.0) -> None:
+        self.ms = ms
+        self.slow: list[tuple[str, float]] = []
+        self._stack: list[float] = []
+
+    def _profile(self, frame: FrameType, event: str, _arg: object) -> None:
+        if event == "call":
+            self._stack.append(time.perf_counter())
+        elif event == "return" and self._stack:
+            ms = (time.perf_counter() - self._stack.pop()) * 1000
+            if ms >= self.ms and len(self._stack) < 4:
+                code = frame.f_code
+                where = f"{code.co_filename.rsplit('/', 1)[-1]}:{code.co_firstlineno} {code.co_qualname}"
+                self.slow.append(("  " * len(self._stack) + where, round(ms, 1)))
+
+    def process_events(self, app: QCoreApplication) -> None:
+        self._stack.clear()
+        sys.setprofile(self._profile)
+        try:
+            app.processEvents()
+        finally:
+            sys.setprofile(None)
+
+
+TRACE = SlowCalls() if os.environ.get("BOOTIMAGE_BENCH_TRACE") else None
+
+
 def wait_for(condition: Callable[[], object], timeout: float) -> None:
     end = time.monotonic() + timeout
     app = QApplication.instance()
     while not condition():
         if time.monotonic() > end:
             raise TimeoutError(f"not reached within {timeout} s")
-        app.processEvents()
+        if TRACE is not None:
+            TRACE.process_events(app)
+        else:
+            app.processEvents()
         time.sleep(0.002)
 
 

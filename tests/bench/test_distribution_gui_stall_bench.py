@@ -23,7 +23,7 @@ from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from tests.bench import measure
-from tests.bench.stall import GcLog, StallProbe, assert_no_stall, idle_stall, wait_for
+from tests.bench.stall import TRACE, GcLog, StallProbe, assert_no_stall, idle_stall, wait_for
 
 pytestmark = pytest.mark.bench
 MIB = int(os.environ.get("BOOTIMAGE_BENCH_DIST_MIB", "64"))
@@ -136,6 +136,9 @@ def test_no_gui_stall_of_50_ms_while_content_is_distributed(tmp_path, qtbot, mon
         window.tasks.wait(10000)
         console.close()
     print("\n" + "\n".join(runs))
+    if TRACE is not None:
+        print(f"GUI-thread calls of {TRACE.ms:.0f} ms or more (callees indented, listed first):\n"
+              + "\n".join(f"{ms:7.1f} {name}" for name, ms in TRACE.slow))
     measure.record("distribution_gui_stall", {
         "distribution_stall": {"subject": stalls, "reference": idles, "goal": "< 50 ms",
                                "label": f"max GUI event-loop stall while {MIB} MiB are distributed to {DPS} "
