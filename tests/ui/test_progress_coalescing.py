@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
 from console.ui.dialogs.import_driver_dialog import ImportDriverDialog, PageId
@@ -126,3 +127,42 @@ def test_importing_many_drivers_updates_the_wizard_a_handful_of_times(qtbot, con
     import_seconds = time.monotonic() - started
     assert f"<b>{count}</b> driver(s) imported" in dialog.completion.text.text()
     assert len(import_values) <= 4 + int(import_seconds * 10), f"{len(import_values)} updates in {import_seconds:.1f} s"
+
+
+def test_showing_5000_rows_calls_the_model_for_the_visible_rows_only(qtbot):
+    """A QTreeView lays out every row when rows arrive and again when sorted: the model's Python
+    code must not be asked about each of them (a ``flags`` override was, 5,000 scan results
+    cost ~100 ms of GUI-thread time per layout)."""
+    import sys
+
+    from console.ui.models.record_table_model import Column, RecordTableModel
+    from console.ui.record_views import record_view, size_columns
+
+    columns = [Column("Name", text=lambda r: r), Column("Size", text=lambda r: str(len(r)))]
+    view = record_view("Rows")
+    qtbot.addWidget(view)
+    view.resize(600, 300)
+    view.show()
+    calls: list[str] = []
+
+    def count(frame, event, _arg):  # type: ignore[no-untyped-def]
+        if event == "call" and frame.f_code.co_filename.endswith("record_table_model.py"):
+            calls.append(frame.f_code.co_name)
+
+    model = RecordTableModel(columns)
+    view.setModel(model)
+    size_columns(view, columns)
+    sys.setprofile(count)
+    try:
+        model.set_rows([f"driver{i:05}.inf" for i in range(5000)])
+        view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        qtbot.wait(50)
+    finally:
+        sys.setprofile(None)
+    assert model.index(0, 0).data() == "driver04999.inf"
+    per_row = {name: calls.count(name) for name in set(calls)}
+    # rowCount/columnCount are asked once per row by Qt's own QAbstractTableModel.index (hasIndex)
+    assert per_row.get("flags", 0) < 1000, f"model calls while 5,000 rows were shown and sorted: {per_row}"
+    assert per_row.get("data", 0) < 1000, "only the visible rows' text is read"
+    assert model.flags(model.index(0, 0)) == (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                                              | Qt.ItemFlag.ItemNeverHasChildren)
