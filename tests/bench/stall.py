@@ -7,9 +7,11 @@ beyond the interval it waits anyway, is the longest time the GUI could not react
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 
 from PySide6.QtCore import QCoreApplication, QElapsedTimer, QTimer
@@ -79,6 +81,34 @@ def assert_no_stall(stalls: Figures, idle: Figures, doing: str) -> None:
 
 def _ms(figures: Figures) -> str:
     return f"{figures.min:.1f} / {figures.median:.1f} / {figures.max:.1f} ms (min / median / max of {len(figures.values)})"
+
+
+CONTROL = """
+import os, sys, time
+from PySide6.QtCore import QCoreApplication
+from tests.bench.stall import StallProbe
+app = QCoreApplication([])
+probe = StallProbe()
+probe.start()
+while not os.path.exists(sys.argv[1]):
+    app.processEvents()
+    time.sleep(0.001)
+probe.stop()
+print(f"{probe.worst:.1f}")
+"""
+
+
+def control_probe(stop_file: Path) -> subprocess.Popen[str]:
+    """The same probe in a bare Qt process without any window or work, started next to the work:
+    what the machine's scheduler alone costs a process meanwhile (a reference in the same run).
+    Touch ``stop_file``, then read its worst stall (ms) from ``communicate()``."""
+    return subprocess.Popen([sys.executable, "-c", CONTROL, str(stop_file)], stdout=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parents[2])
+
+
+def stop_control(control: subprocess.Popen[str], stop_file: Path) -> float:
+    stop_file.touch()
+    return float(control.communicate(timeout=30)[0].strip() or "nan")
 
 
 def spin(seconds: float) -> None:

@@ -8,7 +8,8 @@ Progress page, the Jobs page and the status-bar indicator follow the job, agains
 on the same idle window (the reference, alternating in the same run: ``measure.paired``,
 ``BOOTIMAGE_BENCH_BUILD_RUNS`` builds, default ``BOOTIMAGE_BENCH_RUNS``) and, printed and
 recorded, the same probe in a bare Qt process while the build runs (what the machine's scheduler
-alone costs a process). Limit: no stall of 50 ms (``tests/bench/stall.py``, ``assert_no_stall``).
+alone costs a process while the build keeps both cores busy). Limit: no stall of 50 ms beyond the
+larger of the two references of the same run (``tests/bench/stall.py``, ``assert_no_stall``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ import contextlib
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -27,33 +26,11 @@ from PySide6.QtCore import QItemSelectionModel, QSettings
 from PySide6.QtWidgets import QApplication
 
 from tests.bench import measure
-from tests.bench.stall import LIMIT_MS, GcLog, StallProbe, assert_no_stall, idle_stall, wait_for
+from tests.bench.stall import LIMIT_MS, GcLog, StallProbe, assert_no_stall, control_probe, idle_stall, wait_for
 from tests.bench.test_build_bench import source_wim
 
 pytestmark = pytest.mark.bench
 RUNS = int(os.environ.get("BOOTIMAGE_BENCH_BUILD_RUNS", str(measure.RUNS)))
-
-
-CONTROL = """
-import os, sys, time
-from PySide6.QtCore import QCoreApplication
-from tests.bench.stall import StallProbe
-app = QCoreApplication([])
-probe = StallProbe()
-probe.start()
-while not os.path.exists(sys.argv[1]):
-    app.processEvents()
-    time.sleep(0.001)
-probe.stop()
-print(f"{probe.worst:.1f}")
-"""
-
-
-def control_probe(stop_file: Path) -> subprocess.Popen[str]:
-    """The same probe in a bare Qt process without any window or work: what the machine's
-    scheduler alone costs a process while the build runs (a reference in the same run)."""
-    return subprocess.Popen([sys.executable, "-c", CONTROL, str(stop_file)], stdout=subprocess.PIPE, text=True,
-                            cwd=Path(__file__).resolve().parents[2])
 
 
 def test_no_gui_stall_of_50_ms_while_a_build_runs(tmp_path, qtbot, monkeypatch):
@@ -146,6 +123,7 @@ def test_no_gui_stall_of_50_ms_while_a_build_runs(tmp_path, qtbot, monkeypatch):
         window.tasks.wait(10000)
         console.close()
     print("\n" + "\n".join(runs))
+    bare = bare[-len(stalls.values):]  # not the warm-up build's
     assert Path(tmp_path / "ContentLib").exists()
     measure.record("build_gui_stall", {
         "build_stall": {"subject": stalls, "reference": idles, "goal": f"< {LIMIT_MS:.0f} ms",
@@ -154,4 +132,7 @@ def test_no_gui_stall_of_50_ms_while_a_build_runs(tmp_path, qtbot, monkeypatch):
         "bare_qt_process": {"subject": measure.Figures(bare, unit="ms"), "reference": None, "goal": "",
                             "label": "the same probe in a bare Qt process while the build runs (machine noise)"},
     }, notes="10 ms QTimer probe on the GUI thread; the gap beyond 10 ms between two ticks")
-    assert_no_stall(stalls, idles, "while a boot image was built")
+    # The build itself keeps both cores busy (LZX compression): the machine's own noise during a
+    # build is what the bare Qt process suffered at the same time, not the idle window's.
+    assert_no_stall(stalls, measure.Figures([max(b, i) for b, i in zip(bare, idles.values, strict=True)], unit="ms"),
+                    "while a boot image was built")

@@ -6,7 +6,8 @@ DPs each run; the console starts the detached ``bootimage worker --until-idle`` 
 administrator, who watches Monitoring › Content Status (live refresh, the package's DP rows) until
 every DP has it. A 10 ms QTimer probe measures the longest gap between its ticks from Next on the
 Summary page until the last job ended, against the same probe on the same idle window (the
-reference, alternating in the same run). Limit: no stall of 50 ms (``assert_no_stall``).
+reference, alternating in the same run) and the same probe in a bare Qt process while the work runs.
+Limit: no stall of 50 ms beyond the larger of the two references of a run (``assert_no_stall``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,16 @@ from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from tests.bench import measure
-from tests.bench.stall import TRACE, GcLog, StallProbe, assert_no_stall, idle_stall, wait_for
+from tests.bench.stall import (
+    TRACE,
+    GcLog,
+    StallProbe,
+    assert_no_stall,
+    control_probe,
+    idle_stall,
+    stop_control,
+    wait_for,
+)
 
 pytestmark = pytest.mark.bench
 MIB = int(os.environ.get("BOOTIMAGE_BENCH_DIST_MIB", "64"))
@@ -64,6 +74,7 @@ def test_no_gui_stall_of_50_ms_while_content_is_distributed(tmp_path, qtbot, mon
     probe = StallProbe()
     numbers = count(1)
     runs: list[str] = []
+    bare: list[float] = []  # the same probe in a bare Qt process meanwhile (machine noise)
 
     def select_package() -> None:
         model = window.navigation_model
@@ -92,6 +103,8 @@ def test_no_gui_stall_of_50_ms_while_content_is_distributed(tmp_path, qtbot, mon
         chooser.accept()
         wizard.next()
         jobs_before = {j.context_id for j in console.jobs.list()}
+        stop_file = tmp_path / f"stop-control-{run}"
+        control = control_probe(stop_file)
         probe.start()
         started = time.monotonic()
         with GcLog() as collections:
@@ -108,13 +121,17 @@ def test_no_gui_stall_of_50_ms_while_content_is_distributed(tmp_path, qtbot, mon
                 ours = [j for j in console.jobs.list() if j.context_id not in jobs_before]
                 return len(ours) == DPS and all(j.finished for j in ours)
 
-            wait_for(all_done, 600)
-        probe.stop()
+            try:
+                wait_for(all_done, 600)
+            finally:
+                probe.stop()
+                bare.append(stop_control(control, stop_file))
         seconds = time.monotonic() - started
         failed = [j for j in console.jobs.list() if j.context_id not in jobs_before and j.state != "succeeded"]
         assert not failed, [j.extended_error_info for j in failed]
         runs.append(f"{MIB} MiB to {DPS} folder DPs in {seconds:.1f} s: worst stall {probe.worst:.1f} ms "
-                    f"(five worst {probe.worst_five()}); garbage collections: {collections.summary()}")
+                    f"(five worst {probe.worst_five()}); a bare Qt process meanwhile: {bare[-1]:.1f} ms; "
+                    f"garbage collections: {collections.summary()}")
         return probe.worst
 
     def idle() -> float:
@@ -136,6 +153,7 @@ def test_no_gui_stall_of_50_ms_while_content_is_distributed(tmp_path, qtbot, mon
         window.tasks.wait(10000)
         console.close()
     print("\n" + "\n".join(runs))
+    bare = bare[-len(stalls.values):]  # not the warm-up run's
     if TRACE is not None:
         print(f"GUI-thread calls of {TRACE.ms:.0f} ms or more (callees indented, listed first):\n"
               + "\n".join(f"{ms:7.1f} {name}" for name, ms in TRACE.slow))
@@ -143,5 +161,10 @@ def test_no_gui_stall_of_50_ms_while_content_is_distributed(tmp_path, qtbot, mon
         "distribution_stall": {"subject": stalls, "reference": idles, "goal": "< 50 ms",
                                "label": f"max GUI event-loop stall while {MIB} MiB are distributed to {DPS} "
                                         "folder DPs, Content Status shown (reference: the same window idle)"},
+        "bare_qt_process": {"subject": measure.Figures(bare, unit="ms"), "reference": None, "goal": "",
+                            "label": "the same probe in a bare Qt process while distributing (machine noise)"},
     }, notes="10 ms QTimer probe on the GUI thread; the gap beyond 10 ms between two ticks")
-    assert_no_stall(stalls, idles, f"while {MIB} MiB were distributed to {DPS} folder DPs")
+    # the worker's hashing and copying keep the cores busy: the machine's noise meanwhile is the
+    # larger of the idle window's (before) and the bare Qt process's (at the same time)
+    noise = measure.Figures([max(b, i) for b, i in zip(bare, idles.values, strict=True)], unit="ms")
+    assert_no_stall(stalls, noise, f"while {MIB} MiB were distributed to {DPS} folder DPs")
