@@ -203,6 +203,11 @@ class TaskRunner(QObject):
             self._deliver(task)
         finally:
             self.finished.emit(task)
+            # The task and its signals refer to each other: left to the cyclic garbage collector,
+            # the QObject would be destroyed by whichever thread collects, a worker thread too,
+            # which can deadlock with the GUI thread (Qt's signal-slot lock against the GIL).
+            # Destroyed here, on its own thread, once the event loop is back.
+            task.signals.deleteLater()
 
     def cancel_all(self) -> None:
         for task in self._running:

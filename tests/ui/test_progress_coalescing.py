@@ -166,3 +166,15 @@ def test_showing_5000_rows_calls_the_model_for_the_visible_rows_only(qtbot):
     assert per_row.get("data", 0) < 1000, "only the visible rows' text is read"
     assert model.flags(model.index(0, 0)) == (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                                               | Qt.ItemFlag.ItemNeverHasChildren)
+
+
+def test_a_finished_tasks_qt_object_is_destroyed_on_the_gui_thread(qtbot, tasks):
+    """Not by a garbage collection that happens to run in a worker thread: that destroyed a
+    QObject of the GUI thread there and deadlocked the console (Qt's lock against the GIL)."""
+    from shiboken6 import isValid
+
+    done: list[int] = []
+    task = tasks.run(lambda ctx: 1, on_success=done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=10000)
+    qtbot.waitUntil(lambda: not isValid(task.signals), timeout=5000)
+    assert done == [1]
