@@ -9,6 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from console import __version__
+from console.ui.gc_tuning import tune_garbage_collection
 from console.ui.style import apply_style
 
 
@@ -38,6 +39,7 @@ def run_gui(args: argparse.Namespace) -> int:
 
     window = MainWindow(console, site)
     window.show()
+    tune_garbage_collection()  # after start-up: nothing built so far is scanned again
     if args.screenshot:
         def shoot() -> None:
             window.grab().save(args.screenshot)

@@ -5,6 +5,11 @@ callable runs on a worker thread and receives a ``TaskContext`` to report progre
 check for cancellation; it must not touch widgets. ``on_success``/``on_error`` run on
 the GUI thread. Errors without an ``on_error`` handler are shown in an error dialog
 (never only as a traceback on stderr).
+
+Progress is coalesced: ``TaskContext.report`` only keeps the latest value (and queues one
+signal when none is waiting); the GUI thread takes the latest value at most every
+``PROGRESS_INTERVAL_MS`` (≤ 10 updates a second, however often the worker reports), and
+the last value is always delivered, before the task's result.
 """
 
 from __future__ import annotations
@@ -15,8 +20,12 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
+
+#: the GUI thread takes a task's progress at most this often
+PROGRESS_INTERVAL_MS = 100
+Progress = tuple[int, int, str]
 
 
 class TaskContext:
@@ -26,7 +35,17 @@ class TaskContext:
         self._task = task
 
     def report(self, value: int, maximum: int = 0, text: str = "") -> None:
-        self._task.signals.progress.emit(value, maximum, text)
+        """Cheap enough to call once per file: keeps the latest value; a signal is queued
+        only when the GUI thread has taken the previous one."""
+        task = self._task
+        with task.progress_lock:
+            task.latest = (value, maximum, text)
+            task.reported += 1
+            notify = not task.notified
+            task.notified = True
+        if notify:
+            with contextlib.suppress(RuntimeError):  # the runner (its window) is gone
+                task.signals.progress.emit()
 
     @property
     def cancelled(self) -> bool:
@@ -36,7 +55,7 @@ class TaskContext:
 class _Signals(QObject):
     # Only plain values cross threads: the result stays on the Task and is read on the
     # GUI thread (passing Python objects through queued ``object`` signals is fragile).
-    progress = Signal(int, int, str)
+    progress = Signal()  # a new value is waiting on the Task (read on the GUI thread)
     finished = Signal()
 
     def __init__(self, task: Task) -> None:
@@ -60,6 +79,21 @@ class Task(QRunnable):
         self.on_success: Callable[[Any], None] | None = None
         self.on_error: Callable[[BaseException], None] | None = None
         self.on_progress: Callable[[int, int, str], None] | None = None
+        # progress: written by the worker, taken by the GUI thread (``TaskRunner``)
+        self.progress_lock = threading.Lock()
+        self.latest: Progress | None = None
+        self.reported = 0
+        self.notified = False
+        self.delivered = 0
+
+    def take_progress(self) -> Progress | None:
+        """The latest value if it was not taken yet (GUI thread)."""
+        with self.progress_lock:
+            self.notified = False
+            if self.reported == self.delivered or self.latest is None:
+                return None
+            self.delivered = self.reported
+            return self.latest
 
     def cancel(self) -> None:
         self.cancel_event.set()
@@ -90,6 +124,11 @@ class TaskRunner(QObject):
         self._pool.setMaxThreadCount(2)
         self._running: list[Task] = []
         self._error_parent = error_parent
+        # While it runs, waiting progress is delivered on its ticks; a report arriving when it
+        # is stopped (nothing delivered for an interval) is delivered at once.
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setInterval(PROGRESS_INTERVAL_MS)
+        self._progress_timer.timeout.connect(self._progress_tick)
 
     @property
     def running(self) -> list[Task]:
@@ -132,22 +171,43 @@ class TaskRunner(QObject):
 
         show_error(self._error_parent, task.error, task.traceback)
 
-    @Slot(int, int, str)
-    def _progress(self, value: int, maximum: int, text: str) -> None:
+    @Slot()
+    def _progress(self) -> None:
         task = self._task()
+        if self._progress_timer.isActive() or task not in self._running:
+            return  # the next tick takes it (or the task has ended)
+        if self._deliver_progress(task):
+            self._progress_timer.start()
+
+    def _progress_tick(self) -> None:
+        delivered = [self._deliver_progress(task) for task in self.running]
+        if not any(delivered):
+            self._progress_timer.stop()
+
+    def _deliver_progress(self, task: Task) -> bool:
+        progress = task.take_progress()
+        if progress is None:
+            return False
         if task.on_progress is not None:
-            task.on_progress(value, maximum, text)
-        self.progress.emit(task, value, maximum, text)
+            task.on_progress(*progress)
+        self.progress.emit(task, *progress)
+        return True
 
     @Slot()
     def _finished(self) -> None:
         task = self._task()
         if task in self._running:
+            self._deliver_progress(task)  # the final value, before the result
             self._running.remove(task)
         try:
             self._deliver(task)
         finally:
             self.finished.emit(task)
+            # The task and its signals refer to each other: left to the cyclic garbage collector,
+            # the QObject would be destroyed by whichever thread collects, a worker thread too,
+            # which can deadlock with the GUI thread (Qt's signal-slot lock against the GIL).
+            # Destroyed here, on its own thread, once the event loop is back.
+            task.signals.deleteLater()
 
     def cancel_all(self) -> None:
         for task in self._running:

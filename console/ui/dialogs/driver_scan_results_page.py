@@ -48,11 +48,11 @@ def _show(view: QTreeView, columns: Sequence[Column], rows: Sequence[Any], paren
     """A model of ``rows`` on ``view`` (columns show paths relative to the scanned folder)."""
     old = view.model()
     model = RecordTableModel(columns, parent)
-    model.set_rows(rows)
     view.setModel(model)
     if old is not None:
         old.deleteLater()
-    size_columns(view, columns)
+    size_columns(view, columns)  # sorts the empty model: the rows are then sorted once, laid out once
+    model.set_rows(rows)
     return model
 
 
