@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import time
 from functools import partial
 from pathlib import Path
 
 import pytest
 
-from tests.bench.measure import Figures, paired, process_peak_rss_mib, process_seconds, ratio, record, repeat
-from tests.bench.processes import PYTHON, bootimage, process_env
+from tests.bench.measure import Figures, paired, process_seconds, ratio, record, repeat
+from tests.bench.processes import PYTHON, bootimage, peak_rss_mib, process_env
 from tests.bench.site_generator import site_database
 
 pytestmark = pytest.mark.bench
@@ -40,8 +39,13 @@ def test_show_json_process(tmp_path: Path) -> None:
     show = partial(process_seconds, bootimage("--db", f"sqlite:///{db}", "show", "PS100001", "--json"), env)
     bare = partial(process_seconds, [PYTHON, "-c", "pass"], env)
     ours, theirs = paired(show, bare)
-    record("cli-show", {"show": {"subject": ours, "reference": theirs, "goal": "≤ 8×",
-                                 "label": "`bootimage show ID --json` (whole process) vs `python -c pass`"}})
+    floor, floor_bare = paired(partial(process_seconds, [PYTHON, "-c", "import sqlalchemy.orm"], env), bare)
+    record("cli-show", {
+        "show": {"subject": ours, "reference": theirs, "goal": "≤ 8×",
+                 "label": "`bootimage show ID --json` (whole process) vs `python -c pass`"},
+        "sqlalchemy_orm": {"subject": floor, "reference": floor_bare, "goal": "—",
+                           "label": "`python -c 'import sqlalchemy.orm'` vs `python -c pass` (the database layer's floor)"},
+    })
     assert ratio(ours, theirs) <= 8
 
 
@@ -53,7 +57,7 @@ def test_list_json_against_sqlite3(tmp_path: Path) -> None:
     sql = f"SELECT {listed_columns()} FROM boot_image_package ORDER BY lower(name), package_id"
     ours_cmd = bootimage("--db", f"sqlite:///{db}", "list", "--json")
     ours, theirs = paired(partial(process_seconds, ours_cmd, env), partial(process_seconds, [sqlite3, "-json", str(db), sql], env))
-    memory = repeat(lambda: process_peak_rss_mib(ours_cmd, env), runs=1, unit="MiB")
+    memory = repeat(lambda: peak_rss_mib(ours_cmd, env), runs=1, unit="MiB")
     record("cli-list", {
         "list_json": {"subject": ours, "reference": theirs, "goal": "≤ 3×",
                       "label": f"`bootimage list --json`, {LIST_COUNT:,} packages vs `sqlite3 -json` same columns"},
@@ -71,15 +75,7 @@ def test_list_json_memory_is_flat_at_a_million(tmp_path: Path) -> None:
     env = process_env(tmp_path)
     out = tmp_path / "list.json"
 
-    def peak() -> float:
-        with out.open("wb") as sink:  # the output is kept to count the records
-            proc = subprocess.Popen(bootimage("--db", f"sqlite:///{db}", "list", "--json"), env=env, stdout=sink)
-            _pid, status, usage = os.wait4(proc.pid, 0)
-            proc.returncode = os.waitstatus_to_exitcode(status)
-        assert proc.returncode == 0
-        return usage.ru_maxrss / 1024
-
-    memory = Figures([peak()], unit="MiB")
+    memory = Figures([peak_rss_mib(bootimage("--db", f"sqlite:///{db}", "list", "--json"), env, str(out))], unit="MiB")
     with out.open("rb") as f:
         records = sum(1 for line in f if line.startswith(b"{"))
     assert records == MEMORY_COUNT
