@@ -14,11 +14,13 @@ import io
 import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from console.core.console_services import ConsoleServices
 from console.core.display import safe_text
-from console.core.instance import Instance
+
+if TYPE_CHECKING:  # type hints only: importing them loads the whole services layer (image-info is timed)
+    from console.core.console_services import ConsoleServices
+    from console.core.instance import Instance
 
 
 class EscapingWriter(io.TextIOBase):
