@@ -101,3 +101,10 @@ def test_pretty_works_for_every_json_command_and_compact_is_the_default(site: Ru
         assert pretty.startswith('{\n  "__class": "SMS_BootImagePackage",\n')
         assert json.loads(pretty) == json.loads(shown)
     assert json.loads(site("site", "list", "--json", "--pretty").stdout)[0]["SiteCode"] == "PS1"
+
+
+def test_a_bad_list_json_prints_no_json_only_the_error(site: Run) -> None:
+    site("new", "--no-image-read", "--path", "/nowhere/a.wim", "--index", "1", "--name", "A")
+    result = site("list", "--json", "--sort", "Bogus", check=False)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.strip() == "error: cannot sort by 'Bogus': SMS_BootImagePackage has no such property"
