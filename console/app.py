@@ -19,14 +19,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
-from console.adk.layout import AdkFolder
 from console.core.classdef import ClassRegistry
 from console.core.console_services import ConsoleServices
 from console.core.errors import ConsoleError
 from console.core.instance import Instance
 from console.core.jobs import HandlerRegistry, JobKind, JobState
 from console.core.optional_components import OptionalComponentCatalog
-from console.core.revision_types import BuiltImage as BuildOutput
 from console.core.services import BootImagePackages, Folders, ServiceContext, Sites, StatusMessages
 from console.core.services.build_job import BUILD_KIND, BuildJobHandler
 from console.core.services.drivers import DriverCatalog
@@ -34,22 +32,19 @@ from console.core.services.image_builds import ImageBuilds, locale_resolver
 from console.core.services.jobs import Jobs
 from console.core.services.site_settings import SiteSettings
 from console.core.sheet_layout import SheetLayout
-from console.drivers.build_sources import InfDriverSourceReader
-from console.drivers.reader import FileDriverReader
+from console.lazy import lazy
 from console.metadata.cimxml import load_classes
 from console.metadata.input_locales import load_input_locales
 from console.metadata.optional_components import load_optional_components
-from console.metadata.sheet_layouts import sheet_layout_for
 from console.paths import classes_dir, config_dir, data_dir, resources_dir
-from console.servicing.builder import WimlibImageBuilder, export_default_boot_image
 from console.storage.engine import DatabaseError, create_site_engine, default_database_url, sqlite_path, upgrade
 from console.storage.unit_of_work import SqlUnitOfWorkFactory
-from console.wim.reader import WimReader
-from console.wim.samples import Progress, import_sample_boot_images
 
 if TYPE_CHECKING:
+    from console.adk.layout import AdkFolder
     from console.core.content import ContentLibrary
     from console.core.distribution import DistributionPoint, SecretStore
+    from console.core.revision_types import BuiltImage as BuildOutput
     from console.core.services.boot_media import BootMedia, MediaJobHandler
     from console.core.services.content_distribution import ContentDistribution
     from console.core.services.distribution_job import DistributionJobHandler
@@ -59,6 +54,11 @@ if TYPE_CHECKING:
     from console.core.services.refresh_job import RefreshJobHandler
     from console.core.services.revisions import Revisions
     from console.distribution.dp_content import SiteToDp
+    from console.drivers.build_sources import InfDriverSourceReader
+    from console.drivers.reader import FileDriverReader
+    from console.servicing.builder import WimlibImageBuilder
+    from console.wim.reader import WimReader
+    from console.wim.samples import Progress
 
 DEFAULT_SITE_CODE = "PS1"
 
@@ -224,6 +224,8 @@ class Console:
         return self.context.catalog
 
     def sheet_layout(self, class_name: str) -> SheetLayout:
+        from console.metadata.sheet_layouts import sheet_layout_for
+
         return sheet_layout_for(class_name, self.registry)
 
     def close(self) -> None:
@@ -241,6 +243,8 @@ class Console:
     ) -> list[Instance]:
         """Build three small WinPE-like WIMs with wimlib-imagex (under the data folder's
         ``samples``) and import one boot image package from each."""
+        from console.wim.samples import import_sample_boot_images
+
         return import_sample_boot_images(self.packages, folder or data_dir() / "samples",
                                          progress=progress, cancelled=cancelled)
 
@@ -263,18 +267,22 @@ def open_console(
         raise
     registry = load_registry(classes)
     factory = sessionmaker(engine, expire_on_commit=False)
+    # The WIM reader, the driver reader, the ADK and the image builder are made (and their
+    # modules imported) when first used: opening a site needs none of them.
     ctx = ServiceContext(registry, load_catalog(), SqlUnitOfWorkFactory(factory, registry), user,
-                         images=WimReader(), input_locales=load_input_locales())
+                         images=lazy(_wim_reader), input_locales=load_input_locales())
     packages = BootImagePackages(ctx)
-    drivers = DriverCatalog(ctx, FileDriverReader())
-    settings = SiteSettings(ctx, AdkFolder(), default_content_library_root=str(default_library_root(url)),
+    drivers = DriverCatalog(ctx, lazy(_driver_reader))
+    settings = SiteSettings(ctx, lazy(_adk_folder), default_content_library_root=str(default_library_root(url)),
                             default_secrets_file=str(default_secrets_file(url)))
-    builder = WimlibImageBuilder(WimReader(), resolve_locale=locale_resolver(ctx.input_locales))
+    builder = lazy(lambda: _image_builder(locale_resolver(ctx.input_locales)))
 
     def export_default(adk_folder: str, architecture: str, index: int, path: str) -> None:
-        export_default_boot_image(AdkFolder(), adk_folder, architecture, index, path)
+        from console.servicing.builder import export_default_boot_image
 
-    builds = ImageBuilds(ctx, packages, drivers, settings, builder, InfDriverSourceReader(), export_default)
+        export_default_boot_image(_adk_folder(), adk_folder, architecture, index, path)
+
+    builds = ImageBuilds(ctx, packages, drivers, settings, builder, lazy(_driver_sources), export_default)
     packages.export_default = builds.export_default_boot_image
     handlers = job_handlers()
     console = Console(url, engine, ctx, packages, Folders(ctx), Sites(ctx), StatusMessages(ctx), Jobs(ctx, handlers),
@@ -291,6 +299,36 @@ def open_console(
 
     packages.queue_build = queue_build
     return console
+
+
+def _wim_reader() -> WimReader:
+    from console.wim.reader import WimReader
+
+    return WimReader()
+
+
+def _driver_reader() -> FileDriverReader:
+    from console.drivers.reader import FileDriverReader
+
+    return FileDriverReader()
+
+
+def _driver_sources() -> InfDriverSourceReader:
+    from console.drivers.build_sources import InfDriverSourceReader
+
+    return InfDriverSourceReader()
+
+
+def _adk_folder() -> AdkFolder:
+    from console.adk.layout import AdkFolder
+
+    return AdkFolder()
+
+
+def _image_builder(resolve_locale: Callable[[str], Any]) -> WimlibImageBuilder:
+    from console.servicing.builder import WimlibImageBuilder
+
+    return WimlibImageBuilder(_wim_reader(), resolve_locale=resolve_locale)
 
 
 def build_job_handler(console: Console, builder: WimlibImageBuilder) -> BuildJobHandler:
@@ -342,10 +380,11 @@ def distribution_job_handler(console: Console) -> DistributionJobHandler:
     """The ``distribute`` job: the site's library to one DP through its transport; states into
     ``console.content``. The site's limit of DPs served at once counts running distribute jobs."""
     from console.core.services.distribution_job import DistributionJobHandler
-    from console.distribution.connect import SiteTransports
-    from console.distribution.dp_content import SiteToDp
 
     def open_dp(dp: DistributionPoint, tag: str) -> SiteToDp:
+        from console.distribution.connect import SiteTransports
+        from console.distribution.dp_content import SiteToDp
+
         # the secrets file is read when a job opens a DP (it may have changed since the worker started)
         return SiteToDp(console.revisions.library(), dp, SiteTransports(console.open_secrets()), tag)
 

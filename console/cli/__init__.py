@@ -36,6 +36,7 @@ def build_parser(modules: Sequence[str] = tuple(COMMAND_MODULES)) -> argparse.Ar
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--db", metavar="URL", default=None, help="SQLAlchemy URL of the site database")
     parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
+    parser.add_argument("--pretty", action="store_true", help="indent --json output (compact by default)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in modules:
@@ -43,7 +44,19 @@ def build_parser(modules: Sequence[str] = tuple(COMMAND_MODULES)) -> argparse.Ar
     from console.cli.argtypes import bound_plain_ints
 
     bound_plain_ints(parser)  # no whole number SQLite cannot store gets through
+    _pretty_beside_json(parser)
     return parser
+
+
+def _pretty_beside_json(parser: argparse.ArgumentParser) -> None:
+    """``--pretty`` is also accepted after every command that has ``--json``."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                if any("--json" in a.option_strings for a in sub._actions):
+                    sub.add_argument("--pretty", action="store_true", default=argparse.SUPPRESS,
+                                     help="indent the JSON output (compact by default)")
+                _pretty_beside_json(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if problem := non_utf8_argument(parser, args):
             parser.error(problem)
+        from console.cli.output import set_pretty
+
+        set_pretty(bool(getattr(args, "pretty", False)))
         return _run(args)
 
 

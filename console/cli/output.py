@@ -82,10 +82,40 @@ def instance_json(console: ConsoleServices, instance: Instance, *, all_propertie
     return console.context.validator.coercer.instance_to_json(instance, all_properties=all_properties)
 
 
+#: ``--pretty``: indent JSON output (set by ``console.cli.main``); compact otherwise
+PRETTY = {"on": False}
+
+
+def set_pretty(on: bool) -> None:
+    PRETTY["on"] = on
+
+
 def emit_json(data: Any) -> None:
+    """One JSON document: compact (C encoder), or indented by two with ``--pretty``."""
     out = raw_stdout()
-    json.dump(data, out, indent=2, ensure_ascii=False, sort_keys=False)
+    if PRETTY["on"]:
+        json.dump(data, out, indent=2, ensure_ascii=False, sort_keys=False)
+    else:
+        out.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
     out.write("\n")
+
+
+def emit_json_stream(records: Iterable[Any]) -> None:
+    """A JSON array written one record at a time (never all in memory): ``[``, one compact
+    record per line, ``]`` — or with ``--pretty`` the same text ``emit_json`` of the whole
+    list prints."""
+    out = raw_stdout()
+    pretty = PRETTY["on"]
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    first = True
+    for record in records:
+        if pretty:
+            text = "  " + json.dumps(record, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        else:
+            text = encode(record)
+        out.write(("[\n" if first else ",\n") + text)
+        first = False
+    out.write("[]\n" if first else "\n]\n")
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

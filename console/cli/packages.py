@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from console.cli import argtypes
-from console.cli.output import emit_json, instance_json, property_list, table
+from console.cli.output import emit_json, emit_json_stream, instance_json, property_list, table
 from console.cli.runtime import confirm_removal, open_site
 from console.core.console_services import ConsoleServices
 from console.core.errors import UnknownPropertyError, ValidationError
@@ -25,7 +25,8 @@ def register(sub: Any) -> None:
     lst.add_argument("--limit", type=argtypes.count, default=None)
     lst.add_argument("--offset", type=argtypes.count, default=0)
     lst.add_argument("--folder", type=argtypes.folder_id, default=None, metavar="ID", help="only this console folder (0 = top level)")
-    lst.add_argument("--json", action="store_true", help="print a JSON array of packages")
+    lst.add_argument("--json", action="store_true",
+                     help="print a JSON array of packages, streamed: one compact record per line (--pretty: indented)")
     lst.set_defaults(func=cmd_list)
 
     show = sub.add_parser("show", help="show every property of a package")
@@ -75,12 +76,11 @@ def cmd_list(args: argparse.Namespace) -> None:
 
     console = open_site(args)
     where = dict(_split_assignment(a) for a in args.where)
-    page = console.packages.query(
-        PackageQuery(args.filter, where, args.folder, False, args.sort, args.desc, args.offset, args.limit)
-    )
-    if args.json:
-        emit_json([instance_json(console, item, all_properties=False) for item in page.items])
+    query = PackageQuery(args.filter, where, args.folder, False, args.sort, args.desc, args.offset, args.limit)
+    if args.json:  # streamed: one record at a time, straight from the rows
+        emit_json_stream(console.packages.stream_json(query))
         return
+    page = console.packages.query(query)
     cls = console.packages.cls
     from console.core.values import format_value
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, Self
@@ -198,6 +198,13 @@ class SettingsRepository(Protocol):
     def set(self, key: str, value: str, *, modified_by: str, modified_at: datetime) -> None: ...
 
 
+class PackageStream(Protocol):
+    """Packages as JSON records read one at a time (a listing of every package stays flat
+    in memory): ``bootimage list --json``."""
+
+    def records(self, query: PackageQuery) -> Iterator[dict[str, Any]]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls back.
 
@@ -222,6 +229,8 @@ class UnitOfWork(Protocol):
     def settings(self) -> SettingsRepository: ...
     @property
     def distribution(self) -> DistributionRepository: ...
+    @property
+    def package_stream(self) -> PackageStream: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...

@@ -1,5 +1,9 @@
 """Database engine, default location and schema migrations (Alembic, applied at start-up).
 
+Start-up reads the schema revision with one query (``alembic_version``, SQLAlchemy Core)
+and compares it with the newest migration file's revision id; Alembic (and Mako) are
+imported only when the site is behind and must be migrated.
+
 SQLite runs in WAL mode: readers never wait for a writer. A unit of work opened for reading
 starts with a plain (deferred) ``BEGIN`` and ``PRAGMA query_only``; one opened for writing
 (``uow(write=True)``, and any other transaction, such as a migration) takes the write lock at
@@ -11,18 +15,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from console.storage.db_errors import DatabaseError, Target, translate
 from console.storage.writer_note import WriterNote
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = ["DatabaseError", "create_site_engine", "default_database_url", "upgrade"]
 
@@ -151,37 +154,52 @@ def _translate_errors(engine: Engine, target: Target) -> None:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
+def known_revisions() -> list[str]:
+    """Revision ids of the migration files, oldest first, without importing Alembic: each
+    file is named ``<revision>_<slug>.py`` with a zero-padded number (a test checks that
+    this agrees with Alembic's own view of the chain)."""
+    names = (p.name for p in (MIGRATIONS / "versions").iterdir() if p.suffix == ".py")
+    return sorted(name.split("_", 1)[0] for name in names if name[:1].isdigit())
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    """The newest schema revision this console knows."""
+    return known_revisions()[-1]
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The schema revision of the database (None for an empty database): one query."""
     with engine.connect() as conn:
         conn = conn.execution_options(**{READ_ONLY: True})
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` in place (data kept). The revision is read first
-    (no write lock): an up-to-date database is left alone; one from a newer console is refused."""
-    cfg = alembic_config()
-    script = ScriptDirectory.from_config(cfg)
+    (no write lock): an up-to-date database is left alone without importing Alembic; one
+    from a newer console is refused."""
+    known = known_revisions()
     current = current_revision(engine)
-    head = script.get_current_head()
-    if current is not None and current not in {r.revision for r in script.walk_revisions()}:
+    head = known[-1]
+    if current is not None and current not in known:
         raise DatabaseError(
             f"the site database has schema version {current}, newer than this console knows (its newest is {head}); "
             "this console is older than the one that last upgraded the site: use a newer Boot Image Console"
         )
     if current == (head if revision == "head" else revision):
         return
+    from alembic import command
+
+    cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)

@@ -6,7 +6,7 @@ takes the database's write lock at the start (see ``console.storage.engine``).""
 from __future__ import annotations
 
 import logging
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +26,9 @@ from console.storage.repositories import (
     SqlSiteRepository,
     SqlStatusRepository,
 )
+
+if TYPE_CHECKING:
+    from console.storage.package_stream import PackageStream
 
 PACKAGE_CLASS = "SMS_BootImagePackage"
 log = logging.getLogger(__name__)
@@ -56,6 +59,14 @@ class SqlUnitOfWork:
         self.drivers = SqlDriverRepository(self.session)
         self.distribution = SqlDistributionRepository(self.session)
         return self
+
+    @property
+    def package_stream(self) -> PackageStream:
+        """Packages as JSON records, read in batches (``bootimage list --json``)."""
+        from console.storage.package_stream import PackageStream
+
+        assert self.session is not None
+        return PackageStream(self.session, self.packages, self._registry[PACKAGE_CLASS], self._coercer)
 
     def __exit__(self, *exc: object) -> None:
         assert self.session is not None

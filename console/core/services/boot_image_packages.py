@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,6 +175,14 @@ class BootImagePackages(SourceImageMethods):
             self._ctx.local_site(uow)
             records, total = uow.packages.query(query, lazy=lazy, count=count)
             return Page(tuple(self._to_instance(r, query.include) for r in records), total)
+
+    def stream_json(self, query: PackageQuery | None = None) -> Iterator[dict[str, Any]]:
+        """The packages ``query`` selects as JSON records (the form of ``instance_json``),
+        read from one snapshot a batch at a time: memory stays flat however many there are."""
+        query = self._checked(query or PackageQuery())
+        with self._ctx.uow() as uow:
+            self._ctx.local_site(uow)
+            yield from uow.package_stream.records(query)
 
     def count(self, query: PackageQuery | None = None) -> int:
         """How many packages match ``query`` (its offset and limit are ignored)."""
