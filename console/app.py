@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from console.drivers.build_sources import InfDriverSourceReader
     from console.drivers.reader import FileDriverReader
     from console.servicing.builder import WimlibImageBuilder
+    from console.servicing.media import MediaTools
     from console.wim.reader import WimReader
     from console.wim.samples import Progress
 
@@ -352,9 +353,13 @@ def media_job_handler(console: Console, builder: WimlibImageBuilder) -> MediaJob
     """Create Boot Media's job: the current image from the library, the build pipeline for a
     prestart override, boot files and ISO / disk image by ``console.servicing.media``."""
     from console.core.services.boot_media import MediaJobHandler
-    from console.servicing.media import MediaTools
 
-    return MediaJobHandler(console.media, lambda: console.revisions.library(), builder, MediaTools())
+    def media_tools() -> MediaTools:
+        from console.servicing.media import MediaTools
+
+        return MediaTools()
+
+    return MediaJobHandler(console.media, lambda: console.revisions.library(), builder, lazy(media_tools))
 
 
 def refresh_job_handler(console: Console) -> RefreshJobHandler:

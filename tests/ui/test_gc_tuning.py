@@ -21,14 +21,21 @@ from console.launcher import parse_args
 from console.ui.application import create_application, run_gui
 
 app = create_application()
+tries = [600]  # the main window follows the start-up window once the site is open: 60 s at most
 def probe():
     windows = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
-    print(json.dumps({"frozen": gc.get_freeze_count(), "threshold": gc.get_threshold(),
-                      "windows": [type(w).__name__ for w in windows]}))
+    names = [type(w).__name__ for w in windows]
+    tries[0] -= 1
+    if "MainWindow" not in names and tries[0] > 0:
+        QTimer.singleShot(100, probe)
+        return
+    QTimer.singleShot(300, lambda: report(windows, names))  # tuned just after the window is shown
+def report(windows, names):
+    print(json.dumps({"frozen": gc.get_freeze_count(), "threshold": gc.get_threshold(), "windows": names}))
     for w in windows:
         w.close()
     app.quit()
-QTimer.singleShot(300, probe)
+QTimer.singleShot(100, probe)
 sys.exit(run_gui(parse_args(["--db", sys.argv[1]])))
 """
 
