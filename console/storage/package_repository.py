@@ -23,11 +23,14 @@ from console.storage.schema import (
     PackageRow,
     ScheduleTokenRow,
 )
+from console.storage.text_search import TextSearch
 
 CHILD_PROPERTIES = ("OptionalComponents", "ReferencedDrivers", "RefreshSchedule")
 BOOKKEEPING = ("extra_properties", "folder_id", "last_modified_by", "last_modified_at")
 SEARCH_PROPERTIES = ("Name", "PackageID", "Version", "Description", "ImageOSVersion", "Language")
 DRIVER_CLASS = "SMS_Driver_Details"
+#: the search box's index over ``search_text`` (created by migration 0010)
+PACKAGE_SEARCH = TextSearch("boot_image_package", "search_text")
 
 
 def _column_map() -> dict[str, str]:
@@ -164,6 +167,8 @@ class SqlPackageRepository:
         return self._record(row, lazy, children.get(package_id, {}))
 
     def count(self, query: PackageQuery) -> int:
+        if query.text.strip() and not query.where and query.folder_id is None:
+            return int(self._s.scalar(PACKAGE_SEARCH.count(self._s, query.text)) or 0)  # the index alone
         stmt = select(func.count()).select_from(PackageRow).where(*self._conditions(query))
         return int(self._s.scalar(stmt) or 0)
 
@@ -193,7 +198,7 @@ class SqlPackageRepository:
     def _conditions(self, query: PackageQuery) -> list[Any]:
         conditions: list[Any] = []
         if query.text.strip():
-            conditions.append(PackageRow.search_text.like(like_pattern(query.text.strip()), escape="\\"))
+            conditions.append(PACKAGE_SEARCH.matches(self._s, query.text))
         for name, value in query.where.items():
             attr = COLUMNS.get(name)
             if attr is None:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -67,6 +68,14 @@ class FolderRow(Base):
     folder_guid: Mapped[str] = mapped_column(String(36))
     source_site: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+#: Sortable list columns with an index of their own (0010): (column, sorted as lower(column))
+SORTED_COLUMNS = (
+    ("package_id", True), ("version", True), ("architecture", True), ("image_os_version", True),
+    ("language", True), ("package_size", False), ("scratch_space", False), ("source_version", False),
+    ("source_date", False), ("description", True), ("default_image", False),
+)
 
 
 class PackageRow(Base):
@@ -150,6 +159,10 @@ class PackageRow(Base):
         # indexes let a site with 100,000 packages answer a page in milliseconds.
         Index("ix_boot_image_package_folder_list", "folder_id", func.lower(name), "package_id", "search_text"),
         Index("ix_boot_image_package_list", func.lower(name), "package_id", "search_text"),
+        # Every other sortable column (0010): the list's order, package_id as tie-break,
+        # folder_id carried so a folder's page is read from the index alone.
+        *(Index(f"ix_boot_image_package_sort_{key}", text(f"lower({key})") if lower else key, "package_id", "folder_id")
+          for key, lower in SORTED_COLUMNS),
     )
 
 
