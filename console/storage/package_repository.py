@@ -16,6 +16,7 @@ from console.core.instance import Instance
 from console.core.ports import PackageQuery, PackageRecord
 from console.core.servicing import SourceFingerprint
 from console.core.values import ValueCoercer, as_utc
+from console.storage.schema import PACKAGE_SEARCH as PACKAGE_SEARCH
 from console.storage.schema import (
     DriverReferenceRow,
     FolderRow,
@@ -23,14 +24,11 @@ from console.storage.schema import (
     PackageRow,
     ScheduleTokenRow,
 )
-from console.storage.text_search import TextSearch
 
 CHILD_PROPERTIES = ("OptionalComponents", "ReferencedDrivers", "RefreshSchedule")
 BOOKKEEPING = ("extra_properties", "folder_id", "last_modified_by", "last_modified_at")
 SEARCH_PROPERTIES = ("Name", "PackageID", "Version", "Description", "ImageOSVersion", "Language")
 DRIVER_CLASS = "SMS_Driver_Details"
-#: the search box's index over ``search_text`` (created by migration 0010)
-PACKAGE_SEARCH = TextSearch("boot_image_package", "search_text")
 
 
 def _column_map() -> dict[str, str]:

@@ -28,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from console.storage.text_search import TextSearch
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -70,6 +72,8 @@ class FolderRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+#: the search box's index over ``boot_image_package.search_text`` (migration 0010)
+PACKAGE_SEARCH = TextSearch("boot_image_package", "search_text")
 #: Sortable list columns with an index of their own (0010): (column, sorted as lower(column))
 SORTED_COLUMNS = (
     ("package_id", True), ("version", True), ("architecture", True), ("image_os_version", True),
