@@ -7,7 +7,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import String, Text, delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, undefer
 
 from console.core.classdef import ClassDef
@@ -16,6 +16,7 @@ from console.core.instance import Instance
 from console.core.ports import PackageQuery, PackageRecord
 from console.core.servicing import SourceFingerprint
 from console.core.values import ValueCoercer, as_utc
+from console.storage.package_paging import plan_page
 from console.storage.schema import PACKAGE_SEARCH as PACKAGE_SEARCH
 from console.storage.schema import (
     DriverReferenceRow,
@@ -173,11 +174,7 @@ class SqlPackageRepository:
     def query(self, query: PackageQuery, *, lazy: bool = False, count: bool = True) -> tuple[list[PackageRecord], int]:
         conditions = self._conditions(query)
         total = self.count(query) if count else -1
-        sort_attr = getattr(PackageRow, COLUMNS.get(query.sort, "name"))
-        if isinstance(sort_attr.type, (String, Text)):
-            sort_attr = func.lower(sort_attr)  # administrators expect "alpha" before "Bravo"
-        order = sort_attr.desc() if query.descending else sort_attr.asc()
-        tiebreak = PackageRow.package_id.desc() if query.descending else PackageRow.package_id.asc()
+        plan = plan_page(query, COLUMNS.get(query.sort, "name"), self._s.get_bind().dialect.name)
         if lazy:
             stmt: Any = select(PackageRow).options(undefer("*"))
         else:
@@ -185,10 +182,20 @@ class SqlPackageRepository:
             attrs = [attr for name, _p, deferred, attr, child in self._plan
                      if attr is not None and (not deferred or name in query.include)]
             stmt = select(*(getattr(PackageRow, a) for a in [*attrs, *BOOKKEEPING]))
-        stmt = stmt.where(*conditions).order_by(order, tiebreak).offset(query.offset)
-        if query.limit is not None:
-            stmt = stmt.limit(query.limit)
+        if plan.limit is None:
+            stmt = stmt.where(*conditions).order_by(*plan.order).offset(plan.offset)
+        else:
+            # the page's keys first (a walk inside the sort index), then its columns
+            keys: Any = select(PackageRow.package_id).where(*conditions)
+            if plan.condition is not None:
+                keys = keys.where(plan.condition)
+            if plan.index is not None:
+                keys = keys.with_hint(PackageRow, f"INDEXED BY {plan.index}", "sqlite")
+            page = keys.order_by(*plan.order).offset(plan.offset).limit(plan.limit).subquery()
+            stmt = stmt.join(page, PackageRow.package_id == page.c.package_id).order_by(*plan.order)
         rows = list(self._s.scalars(stmt)) if lazy else [SimpleNamespace(**r._mapping) for r in self._s.execute(stmt)]
+        if plan.reverse:
+            rows.reverse()
         wanted = lazy or any(name in CHILD_PROPERTIES for name in query.include)
         children = self._children([r.package_id for r in rows]) if wanted else {}
         return [self._record(r, lazy, children.get(r.package_id, {}), query.include) for r in rows], total

@@ -116,3 +116,37 @@ def test_sqlite_plans_use_the_sort_indexes_and_the_text_index(db_url):
         assert "VIRTUAL TABLE INDEX" in plan, plan
     finally:
         console.close()
+
+
+SORTS = ["Name", "PackageID", "Version", "Architecture", "ImageOSVersion", "Language", "PackageSize",
+         "ScratchSpace", "SourceVersion", "SourceDate", "Description", "DefaultImage"]
+BLOCK = 128
+
+
+def _ids(items) -> list[str]:
+    return [p["PackageID"] for p in items]
+
+
+@pytest.mark.parametrize("descending", [False, True], ids=["asc", "desc"])
+def test_pages_by_keyset_from_the_end_and_by_offset_equal_the_whole_sorted_list(big_site, descending):
+    packages = big_site.packages
+    for sort in SORTS:
+        base = PackageQuery(folder_id=0, sort=sort, descending=descending, include=("ScratchSpace",))
+        whole = packages.query(base, count=False).items  # one ORDER BY ... (no paging)
+        assert len(whole) == COUNT
+        expected = _ids(whole)
+        after = None
+        for offset in range(0, COUNT, BLOCK):
+            want = expected[offset:offset + BLOCK]
+            by_offset = packages.query(PackageQuery(**{**base.__dict__, "offset": offset, "limit": BLOCK}), count=False)
+            from_end = packages.query(PackageQuery(**{**base.__dict__, "offset": offset, "limit": BLOCK, "total": COUNT}),
+                                      count=False)
+            by_key = packages.query(PackageQuery(**{**base.__dict__, "limit": BLOCK, "after": after}), count=False)
+            assert (sort, offset, _ids(by_offset.items)) == (sort, offset, want)
+            assert (sort, offset, _ids(from_end.items)) == (sort, offset, want)
+            assert (sort, offset, _ids(by_key.items)) == (sort, offset, want)
+            last = by_key.items[-1]
+            after = (last[sort], last["PackageID"])
+    # the data has ties and NULLs where the test needs them
+    dates = [p["SourceDate"] for p in whole]
+    assert None in dates and len({p["Architecture"] for p in whole}) == 2
