@@ -37,7 +37,7 @@ class PagePlan:
     limit: int | None
     reverse: bool  # the walk runs backwards: turn the rows around
     condition: ColumnElement[bool] | None  # the keyset condition
-    index: str | None  # SQLite index the key walk should use
+    index: str | None  # the sort index the key walk should use (None: the planner chooses)
 
 
 def sort_expression(attr_name: str) -> Any:

@@ -7,7 +7,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Integer, delete, func, literal_column, or_, select, update
 from sqlalchemy.orm import Session, undefer
 
 from console.core.classdef import ClassDef
@@ -172,9 +172,14 @@ class SqlPackageRepository:
         return int(self._s.scalar(stmt) or 0)
 
     def query(self, query: PackageQuery, *, lazy: bool = False, count: bool = True) -> tuple[list[PackageRecord], int]:
-        conditions = self._conditions(query)
+        dialect = self._s.get_bind().dialect.name
+        plan = plan_page(query, COLUMNS.get(query.sort, "name"), dialect)
+        # At the top of the node (folder_id IS NULL: most packages) SQLite would pick the
+        # folder_id index and sort every row; written "+folder_id" the test is read from the
+        # sort index it walks (the index carries folder_id). A sub-folder keeps its index.
+        top = query.folder_id is None or (query.folder_id == 0 and not query.recursive)
+        conditions = self._conditions(query, folder_indexed=plan.index is None or dialect != "sqlite" or not top)
         total = self.count(query) if count else -1
-        plan = plan_page(query, COLUMNS.get(query.sort, "name"), self._s.get_bind().dialect.name)
         if lazy:
             stmt: Any = select(PackageRow).options(undefer("*"))
         else:
@@ -189,8 +194,6 @@ class SqlPackageRepository:
             keys: Any = select(PackageRow.package_id).where(*conditions)
             if plan.condition is not None:
                 keys = keys.where(plan.condition)
-            if plan.index is not None:
-                keys = keys.with_hint(PackageRow, f"INDEXED BY {plan.index}", "sqlite")
             page = keys.order_by(*plan.order).offset(plan.offset).limit(plan.limit).subquery()
             stmt = stmt.join(page, PackageRow.package_id == page.c.package_id).order_by(*plan.order)
         rows = list(self._s.scalars(stmt)) if lazy else [SimpleNamespace(**r._mapping) for r in self._s.execute(stmt)]
@@ -200,7 +203,7 @@ class SqlPackageRepository:
         children = self._children([r.package_id for r in rows]) if wanted else {}
         return [self._record(r, lazy, children.get(r.package_id, {}), query.include) for r in rows], total
 
-    def _conditions(self, query: PackageQuery) -> list[Any]:
+    def _conditions(self, query: PackageQuery, *, folder_indexed: bool = True) -> list[Any]:
         conditions: list[Any] = []
         if query.text.strip():
             conditions.append(PACKAGE_SEARCH.matches(self._s, query.text))
@@ -209,12 +212,13 @@ class SqlPackageRepository:
             if attr is None:
                 raise ValidationError.single(name, f"cannot filter on {name}: it is not stored as a column")
             conditions.append(getattr(PackageRow, attr) == value)
+        folder: Any = PackageRow.folder_id if folder_indexed else literal_column("+boot_image_package.folder_id", Integer)
         if query.folder_id is not None:
             if query.folder_id == 0 and not query.recursive:
-                conditions.append(PackageRow.folder_id.is_(None))
+                conditions.append(folder.is_(None))
             elif query.folder_id != 0:
                 ids = self._subtree(query.folder_id) if query.recursive else [query.folder_id]
-                conditions.append(PackageRow.folder_id.in_(ids))
+                conditions.append(folder.in_(ids))
         return conditions
 
     def name_in_use(self, name: str, *, excluding: str | None = None) -> str | None:

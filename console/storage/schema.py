@@ -76,7 +76,7 @@ class FolderRow(Base):
 PACKAGE_SEARCH = TextSearch("boot_image_package", "search_text")
 #: Sortable list columns with an index of their own (0010): (column, sorted as lower(column))
 SORTED_COLUMNS = (
-    ("package_id", True), ("version", True), ("architecture", True), ("image_os_version", True),
+    ("name", True), ("package_id", True), ("version", True), ("architecture", True), ("image_os_version", True),
     ("language", True), ("package_size", False), ("scratch_space", False), ("source_version", False),
     ("source_date", False), ("description", True), ("default_image", False),
 )
@@ -164,8 +164,10 @@ class PackageRow(Base):
         Index("ix_boot_image_package_folder_list", "folder_id", func.lower(name), "package_id", "search_text"),
         Index("ix_boot_image_package_list", func.lower(name), "package_id", "search_text"),
         # Every other sortable column (0010): the list's order, package_id as tie-break,
-        # folder_id carried so a folder's page is read from the index alone.
-        *(Index(f"ix_boot_image_package_sort_{key}", text(f"lower({key})") if lower else key, "package_id", "folder_id")
+        # folder_id (and the column itself beside lower(column)) carried so that a page's
+        # keys are read from the index alone.
+        *(Index(f"ix_boot_image_package_sort_{key}", text(f"lower({key})") if lower else key, "package_id", "folder_id",
+                *([key] if lower and key != "package_id" else []))
           for key, lower in SORTED_COLUMNS),
     )
 

@@ -34,6 +34,8 @@ OS = ["10.0.19041.1", "10.0.22621.1", "10.0.26100.1", "6.3.9600.16384"]
 BATCH = 5000
 #: the schema the rows are inserted at (before the list indexes and the text index)
 BULK_REVISION = "0009"
+#: bumped when the data or the indexes of a revision change (the cache key)
+LAYOUT = "v2"
 
 
 def package_rows(count: int, now: datetime, *, first: int = 1, seed: int = 42) -> Iterator[list[dict[str, Any]]]:
@@ -92,7 +94,7 @@ def build_site(count: int, path: Path) -> None:
 def site_database(count: int, target: Path) -> Path:
     """Copy of a cached site database with ``count`` packages at ``target``."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    cached = CACHE / f"site-{count}-{head_revision()}.db"
+    cached = CACHE / f"site-{count}-{head_revision()}-{LAYOUT}.db"
     if not cached.exists():
         partial = cached.with_suffix(".partial")
         for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):

@@ -100,6 +100,11 @@ class PackageTreeModel(QAbstractItemModel):
         return len(self._loaded_nodes())
 
     @property
+    def count_known(self) -> bool:
+        """Whether the match count of the current scope has arrived (the status bar shows it)."""
+        return self._count is not None
+
+    @property
     def loaded_blocks(self) -> frozenset[int]:
         return frozenset(self._blocks_loaded)
 

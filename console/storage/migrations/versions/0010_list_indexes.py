@@ -4,7 +4,8 @@ index for the search box.
 Every sortable column of the Boot Images list gets an index in the list's order (strings as
 ``lower(column)``, as the repository sorts them case-insensitively), ending with
 ``package_id`` (the tie-break) and carrying ``folder_id`` (so "packages at the top of the
-node" is answered from the index too). Name keeps the two indexes of 0004. The search box's
+node" is answered from the index too) and, for strings, the column itself (so SQLite reads a
+page's keys from the index alone). The search box's
 text index is SQLite FTS5 (trigram) or PostgreSQL ``pg_trgm``
 (``console.storage.text_search``); it is filled from the existing rows here.
 
@@ -26,6 +27,7 @@ depends_on = None
 TABLE = "boot_image_package"
 #: index name suffix -> sort expression (strings lower-cased, as the repository sorts them)
 SORT_INDEXES = {
+    "name": "lower(name)",
     "package_id": "lower(package_id)",
     "version": "lower(version)",
     "architecture": "lower(architecture)",
@@ -47,7 +49,10 @@ def _expression(expr: str) -> sa.TextClause | str:
 
 def upgrade() -> None:
     for suffix, expr in SORT_INDEXES.items():
-        op.create_index(f"ix_{TABLE}_sort_{suffix}", TABLE, [_expression(expr), "package_id", "folder_id"])
+        # a string column is carried beside lower(column): SQLite then reads the keys of a page
+        # from the index alone (a covering index)
+        carried = [suffix] if "(" in expr and suffix != "package_id" else []
+        op.create_index(f"ix_{TABLE}_sort_{suffix}", TABLE, [_expression(expr), "package_id", "folder_id", *carried])
     SEARCH.create(op.get_bind())
 
 
