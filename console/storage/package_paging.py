@@ -59,7 +59,7 @@ def plan_page(query: PackageQuery, attr_name: str, dialect: str) -> PagePlan:
     order = [expr.desc() if descending else expr.asc(),
              PackageRow.package_id.desc() if descending else PackageRow.package_id.asc()]
     condition = None if query.after is None else after_condition(expr, attr_name, query.after, descending, dialect)
-    index = f"ix_boot_image_package_sort_{attr_name}" if attr_name in INDEXED and not query.text.strip() else None
+    index = f"ix_boot_image_package_sort_{attr_name}" if attr_name in INDEXED else None
     return PagePlan(order, offset, limit, reverse, condition, index)
 
 

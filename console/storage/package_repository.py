@@ -16,7 +16,7 @@ from console.core.instance import Instance
 from console.core.ports import PackageQuery, PackageRecord
 from console.core.servicing import SourceFingerprint
 from console.core.values import ValueCoercer, as_utc
-from console.storage.package_paging import plan_page
+from console.storage.package_paging import PagePlan, plan_page
 from console.storage.schema import PACKAGE_SEARCH as PACKAGE_SEARCH
 from console.storage.schema import (
     DriverReferenceRow,
@@ -30,6 +30,11 @@ CHILD_PROPERTIES = ("OptionalComponents", "ReferencedDrivers", "RefreshSchedule"
 BOOKKEEPING = ("extra_properties", "folder_id", "last_modified_by", "last_modified_at")
 SEARCH_PROPERTIES = ("Name", "PackageID", "Version", "Description", "ImageOSVersion", "Language")
 DRIVER_CLASS = "SMS_Driver_Details"
+#: a page with a search text walks at most this many rows in sort order before it sorts the
+#: text index's matches instead (a text that rare has few matches)
+WALK_LIMIT = 5_000
+#: the top-of-node count subtracts the matches inside folders when folders hold at most this many
+COMPLEMENT_LIMIT = 50_000
 
 
 def _column_map() -> dict[str, str]:
@@ -166,10 +171,43 @@ class SqlPackageRepository:
         return self._record(row, lazy, children.get(package_id, {}))
 
     def count(self, query: PackageQuery) -> int:
-        if query.text.strip() and not query.where and query.folder_id is None:
-            return int(self._s.scalar(PACKAGE_SEARCH.count(self._s, query.text)) or 0)  # the index alone
+        text = query.text.strip()
+        everywhere = query.folder_id is None or (query.folder_id == 0 and query.recursive)
+        if text and not query.where and everywhere:
+            return self._scalar(PACKAGE_SEARCH.count(self._s, text))  # the index alone
+        if text and not query.where and query.folder_id == 0 and PACKAGE_SEARCH.uses_index(text):
+            # the top of the node: every match less the (few) ones inside folders
+            in_folders = PackageRow.folder_id.is_not(None)
+            if self._scalar(select(func.count()).where(in_folders)) <= COMPLEMENT_LIMIT:
+                inside = select(func.count()).select_from(PackageRow).where(
+                    in_folders, PACKAGE_SEARCH.matches_each(self._s, text))
+                return self._scalar(PACKAGE_SEARCH.count(self._s, text)) - self._scalar(inside)
         stmt = select(func.count()).select_from(PackageRow).where(*self._conditions(query))
         return int(self._s.scalar(stmt) or 0)
+
+    def _scalar(self, stmt: Any) -> int:
+        return int(self._s.scalar(stmt) or 0)
+
+    def _walk(self, query: PackageQuery, plan: PagePlan, conditions: list[Any]) -> list[str] | None:
+        """The keys of a page that starts at the top (or after a keyset row) with a search text:
+        walk the sort index and test each row's text, stopping at the page's end. None when the
+        first WALK_LIMIT rows hold too few matches (a rare text: the index's matches are then
+        few enough to sort)."""
+        assert plan.limit is not None
+        walk = select(PackageRow.package_id, PACKAGE_SEARCH.contains(query.text)).where(*conditions)
+        if plan.condition is not None:
+            walk = walk.where(plan.condition)
+        found: list[str] = []
+        result = self._s.execute(walk.order_by(*plan.order).limit(WALK_LIMIT))
+        try:
+            for package_id, matched in result:  # SQLite steps row by row: an early stop is cheap
+                if matched:
+                    found.append(package_id)
+                    if len(found) == plan.limit:
+                        return found
+        finally:
+            result.close()
+        return None
 
     def query(self, query: PackageQuery, *, lazy: bool = False, count: bool = True) -> tuple[list[PackageRecord], int]:
         dialect = self._s.get_bind().dialect.name
@@ -178,8 +216,13 @@ class SqlPackageRepository:
         # folder_id index and sort every row; written "+folder_id" the test is read from the
         # sort index it walks (the index carries folder_id). A sub-folder keeps its index.
         top = query.folder_id is None or (query.folder_id == 0 and not query.recursive)
-        conditions = self._conditions(query, folder_indexed=plan.index is None or dialect != "sqlite" or not top)
+        walk_index = plan.index is not None and dialect == "sqlite" and top
+        conditions = self._conditions(query, folder_indexed=not walk_index or bool(query.text.strip()))
         total = self.count(query) if count else -1
+        walked = None
+        text = query.text.strip()
+        if walk_index and text and plan.limit is not None and plan.offset == 0 and not plan.reverse:
+            walked = self._walk(query, plan, self._conditions(query, folder_indexed=False, text=False))
         if lazy:
             stmt: Any = select(PackageRow).options(undefer("*"))
         else:
@@ -189,6 +232,8 @@ class SqlPackageRepository:
             stmt = select(*(getattr(PackageRow, a) for a in [*attrs, *BOOKKEEPING]))
         if plan.limit is None:
             stmt = stmt.where(*conditions).order_by(*plan.order).offset(plan.offset)
+        elif walked is not None:
+            stmt = stmt.where(PackageRow.package_id.in_(walked)).order_by(*plan.order)
         else:
             # the page's keys first (a walk inside the sort index), then its columns
             keys: Any = select(PackageRow.package_id).where(*conditions)
@@ -203,9 +248,9 @@ class SqlPackageRepository:
         children = self._children([r.package_id for r in rows]) if wanted else {}
         return [self._record(r, lazy, children.get(r.package_id, {}), query.include) for r in rows], total
 
-    def _conditions(self, query: PackageQuery, *, folder_indexed: bool = True) -> list[Any]:
+    def _conditions(self, query: PackageQuery, *, folder_indexed: bool = True, text: bool = True) -> list[Any]:
         conditions: list[Any] = []
-        if query.text.strip():
+        if text and query.text.strip():
             conditions.append(PACKAGE_SEARCH.matches(self._s, query.text))
         for name, value in query.where.items():
             attr = COLUMNS.get(name)

@@ -73,7 +73,7 @@ class FolderRow(Base):
 
 
 #: the search box's index over ``boot_image_package.search_text`` (migration 0010)
-PACKAGE_SEARCH = TextSearch("boot_image_package", "search_text")
+PACKAGE_SEARCH = TextSearch("boot_image_package", "search_text", short_scan_on_table=True)  # see 0004's indexes
 #: Sortable list columns with an index of their own (0010): (column, sorted as lower(column))
 SORTED_COLUMNS = (
     ("name", True), ("package_id", True), ("version", True), ("architecture", True), ("image_os_version", True),

@@ -10,6 +10,8 @@ Usage (stable API, reused for packages, drivers, status messages and Content Sta
     # in a repository: a WHERE condition on the table, and a cheap count of the matches
     stmt = select(...).where(PACKAGE_SEARCH.matches(session, "x64"))
     total = session.scalar(PACKAGE_SEARCH.count(session, "x64"))
+    # rows already narrowed down (a folder, a walk in sort order): one index probe per row
+    stmt = select(...).where(folder_condition, PACKAGE_SEARCH.matches_each(session, "x64"))
 
 The indexed column holds text the writer already case-folded (``str.casefold``); ``matches``
 folds the search text the same way and finds rows whose column *contains* it (a substring, as
@@ -22,7 +24,8 @@ folds the search text the same way and finds rows whose column *contains* it (a 
   UPDATE of the column and DELETE, whoever writes (ORM, Core, other consoles). Text of
   ``MIN_INDEXED`` (3) characters or more is a trigram phrase query; 1–2 characters cannot use
   trigrams and are an ``instr`` scan of the FTS table's own narrow content table (never the
-  wide table).
+  wide table; with ``short_scan_on_table`` an ``instr`` scan of the table's column, which the
+  caller keeps in a covering index).
 - **PostgreSQL**: the ``pg_trgm`` extension and a GIN index ``ix_<table>_<column>_trgm``
   (``gin_trgm_ops``); ``LIKE '%text%'`` uses it from 3 characters on; 1–2 characters are
   ``strpos`` on the column.
@@ -38,7 +41,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, column, func, literal_column, select, table
+from sqlalchemy import ColumnElement, Select, column, exists, func, literal_column, select, table
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -62,6 +65,9 @@ class TextSearch:
 
     table_name: str
     column_name: str
+    #: 1-2 characters: scan the table's column (True: the caller keeps a covering index that
+    #: holds the column, a narrower scan than the FTS content) instead of the FTS content
+    short_scan_on_table: bool = False
 
     def __post_init__(self) -> None:
         for name in (self.table_name, self.column_name):
@@ -135,18 +141,35 @@ class TextSearch:
         """A WHERE condition on ``table_name``: rows whose column contains ``text_`` (folded)."""
         needle = text_.strip().casefold()
         dialect = _dialect(bind)
-        if dialect == "sqlite":
+        if dialect == "sqlite" and (self.uses_index(needle) or not self.short_scan_on_table):
             rowid: ColumnElement[int] = literal_column(f"{self.table_name}.rowid")
             return rowid.in_(self._fts_rowids(needle))
+        if dialect == "sqlite":
+            return self.contains(text_)
         if dialect == "postgresql" and not self.uses_index(needle):
             return func.strpos(literal_column(f"{self.table_name}.{self.column_name}"), needle) > 0
         return literal_column(f"{self.table_name}.{self.column_name}").like(f"%{_like_escaped(needle)}%", escape="\\")
+
+    def matches_each(self, bind: Session | Connection, text_: str) -> ColumnElement[bool]:
+        """As ``matches``, but tested row by row (SQLite: one index probe per row): for rows
+        already narrowed down by another condition (a folder, a page walk)."""
+        needle = text_.strip().casefold()
+        if _dialect(bind) != "sqlite" or not self.uses_index(needle):
+            return self.matches(bind, text_)
+        fts = table(self.fts_table, column("rowid"))
+        return exists(select(literal_column("1")).select_from(fts).where(
+            literal_column(self.fts_table).match(_phrase(needle)),
+            fts.c.rowid == literal_column(f"{self.table_name}.rowid")))
+
+    def contains(self, text_: str) -> ColumnElement[bool]:
+        """The plain substring test on the table's column (no index): to check rows one by one."""
+        return func.instr(literal_column(f"{self.table_name}.{self.column_name}"), text_.strip().casefold()) > 0
 
     def count(self, bind: Session | Connection, text_: str) -> Select[Any]:
         """``SELECT count(*)`` of the rows that match ``text_`` (no other condition), read from
         the index alone where there is one."""
         needle = text_.strip().casefold()
-        if _dialect(bind) == "sqlite":
+        if _dialect(bind) == "sqlite" and (self.uses_index(needle) or not self.short_scan_on_table):
             return select(func.count()).select_from(self._fts_rowids(needle).subquery())
         return select(func.count()).select_from(table(self.table_name)).where(self.matches(bind, text_))
 

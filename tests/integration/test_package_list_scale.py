@@ -12,6 +12,7 @@ from sqlalchemy import event, insert, select, text, update
 
 from console.app import ensure_default_site, open_console
 from console.core.ports import PackageQuery
+from console.storage import package_repository
 from console.storage.engine import create_site_engine, upgrade
 from console.storage.schema import PACKAGE_SEARCH, SORTED_COLUMNS, PackageRow, SiteRow
 from tests.bench.site_generator import package_rows
@@ -159,3 +160,25 @@ def test_pages_by_keyset_from_the_end_and_by_offset_equal_the_whole_sorted_list(
     # the data has ties and NULLs where the test needs them
     dates = [p["SourceDate"] for p in whole]
     assert None in dates and len({p["Architecture"] for p in whole}) == 2
+
+
+@pytest.mark.parametrize("needle", ["x64", "b", "lab pxe (x86) 0"])
+def test_filtered_pages_equal_the_whole_filtered_list(big_site, needle, monkeypatch):
+    # a short walk: frequent texts find their page in it, rarer ones give up and sort the matches
+    monkeypatch.setattr(package_repository, "WALK_LIMIT", 150)
+    packages = big_site.packages
+    for sort in ("Name", "PackageSize", "SourceDate"):
+        for descending in (False, True):
+            base = PackageQuery(folder_id=0, text=needle, sort=sort, descending=descending)
+            expected = _ids(packages.query(base, count=False).items)
+            total = packages.count(base)
+            assert total == len(expected) > 0
+            after = None
+            for offset in range(0, total, BLOCK):
+                want = expected[offset:offset + BLOCK]
+                by_offset = packages.query(PackageQuery(**{**base.__dict__, "offset": offset, "limit": BLOCK,
+                                                           "total": total}), count=False)
+                by_key = packages.query(PackageQuery(**{**base.__dict__, "limit": BLOCK, "after": after}), count=False)
+                assert (sort, offset, _ids(by_offset.items)) == (sort, offset, want)
+                assert (sort, offset, _ids(by_key.items)) == (sort, offset, want)
+                after = (by_key.items[-1][sort], by_key.items[-1]["PackageID"])
