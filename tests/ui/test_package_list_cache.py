@@ -71,3 +71,17 @@ def test_ctrl_end_shows_the_last_packages_in_every_sort_order(qtbot, many, make_
         _show_row(qtbot, window, COUNT // 2)  # a jump to the middle
         assert [model.index(r, 0).data() for r in range(COUNT // 2 - 3, COUNT // 2 + 3)] == \
             expected[COUNT // 2 - 3:COUNT // 2 + 3]
+
+
+def test_a_selection_scrolled_far_away_keeps_its_packages(qtbot, many, make_window):
+    window = make_window()
+    model, view = window.package_model, window.packages_page.view
+    qtbot.waitUntil(lambda: model.total == COUNT, timeout=15000)
+    _show_row(qtbot, window, 2)
+    view.selectRow(2)
+    selected = view.selected_package_ids()
+    assert len(selected) == 1
+    for block in range(1, COUNT // BLOCK_SIZE + 1):  # far beyond what the model keeps
+        _show_row(qtbot, window, min(block * BLOCK_SIZE + 5, COUNT - 1))
+    assert 0 in model.loaded_blocks and len(model.loaded_blocks) <= MAX_BLOCKS + 1
+    assert view.selected_package_ids() == selected  # Delete/Properties still act on it

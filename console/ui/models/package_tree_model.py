@@ -81,6 +81,7 @@ class PackageTreeModel(QAbstractItemModel):
         self._scope = ListScope()
         self._blocks_loading: set[int] = set()
         self._blocks_loaded: set[int] = set()
+        self._kept_blocks: frozenset[int] = frozenset()  # selected rows' blocks: never dropped
         self._loading_children: set[str] = set()
         self._count: int | None = None
 
@@ -192,11 +193,22 @@ class PackageTreeModel(QAbstractItemModel):
             if len(self._blocks_loaded) <= MAX_BLOCKS:
                 break
             rows = range(block * BLOCK_SIZE, min((block + 1) * BLOCK_SIZE, len(self._rows)))
-            if any((node := self._rows[row]) is not None and node.children_loaded for row in rows):
+            if block in self._kept_blocks or any((node := self._rows[row]) is not None and node.children_loaded
+                                                 for row in rows):
                 continue
             for row in rows:
                 self._rows[row] = None
             self._blocks_loaded.discard(block)
+
+    def keep_rows(self, ranges: Sequence[tuple[int, int]]) -> None:
+        """Top-level rows (first, last) the view has selected: their blocks are not dropped, so
+        actions on a selection scrolled out of sight still see its packages. A range of more
+        than MAX_BLOCKS blocks (Select All) keeps none of its blocks."""
+        kept: set[int] = set()
+        for first, last in ranges:
+            if last // BLOCK_SIZE - first // BLOCK_SIZE < MAX_BLOCKS:
+                kept.update(range(first // BLOCK_SIZE, last // BLOCK_SIZE + 1))
+        self._kept_blocks = frozenset(kept)
 
     def _counted(self, generation: int, total: int) -> None:
         if generation != self._scope.generation:
