@@ -148,6 +148,11 @@ class TaskRunner(QObject):
             self._deliver(task)
         finally:
             self.finished.emit(task)
+            # Task and its signal object refer to each other through a Qt wrapper that the
+            # garbage collector cannot walk: without this every finished task (a page of 200
+            # packages in its result) stayed in memory for good.
+            task.signals.task = None  # type: ignore[assignment]
+            task.result = task.fn = task.on_success = task.on_error = task.on_progress = None  # type: ignore[assignment]
 
     def cancel_all(self) -> None:
         for task in self._running:
