@@ -226,7 +226,7 @@ def test_gui_memory_after_scrolling(site, tmp_path):
     measures = {}
     for rows in sorted({SCROLL_ROWS, COUNT if os.environ.get("BOOTIMAGE_BENCH_SCROLL_ALL") else SCROLL_ROWS}):
         subject, reference = Figures(unit="MiB"), Figures(unit="MiB")
-        for _ in range(max(1, RUNS // 2)):
+        for _ in range(RUNS):
             subject.values.append(own_peak_rss_mib([sys.executable, str(scroller), str(site),
                                                     str(tmp_path / "ui.ini"), str(rows)], env=env))
             reference.values.append(own_peak_rss_mib([sys.executable, str(bare)], env=env))
