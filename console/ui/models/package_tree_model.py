@@ -117,6 +117,7 @@ class PackageTreeModel(QAbstractItemModel):
     def reload(self) -> None:
         self._scope = replace(self._scope, generation=self._scope.generation + 1)
         self._blocks_loading.clear()
+        self._blocks_loaded.clear()  # rows of the old scope are no keyset for the new one
         self._loading_children.clear()
         self._count = None  # the count runs beside the first block (two workers)
         self._request_block(0, reset=True)
