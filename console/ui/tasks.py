@@ -203,10 +203,14 @@ class TaskRunner(QObject):
             self._deliver(task)
         finally:
             self.finished.emit(task)
-            # The task and its signals refer to each other: left to the cyclic garbage collector,
-            # the QObject would be destroyed by whichever thread collects, a worker thread too,
-            # which can deadlock with the GUI thread (Qt's signal-slot lock against the GIL).
-            # Destroyed here, on its own thread, once the event loop is back.
+            # The task and its signals refer to each other through a Qt wrapper the garbage
+            # collector cannot walk: without breaking that, every finished task (a page of 200
+            # packages in its result) stayed in memory for good. Left to the cyclic collector,
+            # the QObject would also be destroyed by whichever thread collects, a worker thread
+            # too, which can deadlock with the GUI thread (Qt's signal-slot lock against the
+            # GIL): it is destroyed here, on its own thread, once the event loop is back.
+            task.signals.task = None  # type: ignore[assignment]
+            task.result = task.fn = task.on_success = task.on_error = task.on_progress = None  # type: ignore[assignment]
             task.signals.deleteLater()
 
     def cancel_all(self) -> None:

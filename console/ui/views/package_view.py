@@ -27,6 +27,7 @@ class PackageView(QTableView):
         super().__init__(parent)
         self.setModel(model)
         self.proxy = model
+        self.selectionModel().selectionChanged.connect(self._keep_selected_rows)
         self.setAccessibleName("Boot images")
         self.setShowGrid(False)
         self.setWordWrap(False)
@@ -84,6 +85,25 @@ class PackageView(QTableView):
             self.toggle(index.row())
 
     # -- selection -----------------------------------------------------------------------------
+
+    def _keep_selected_rows(self, *_args: object) -> None:
+        """The package model keeps the loaded rows of the selection (it drops far rows)."""
+        keep = getattr(self.proxy.source, "keep_rows", None)
+        if keep is None:
+            return
+        ranges = []
+        selection = self.selectionModel().selection()
+        for n in range(selection.count()):
+            selected = selection.at(n)
+            top = self.proxy.to_source(self.proxy.index(selected.top(), 0))
+            bottom = self.proxy.to_source(self.proxy.index(selected.bottom(), 0))
+            while top.isValid() and top.parent().isValid():
+                top = top.parent()
+            while bottom.isValid() and bottom.parent().isValid():
+                bottom = bottom.parent()
+            if top.isValid() and bottom.isValid():
+                ranges.append((top.row(), bottom.row()))
+        keep(ranges)
 
     def selected_package_ids(self) -> list[str]:
         ids: list[str] = []
