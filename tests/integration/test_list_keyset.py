@@ -1,0 +1,123 @@
+"""Long lists read as keyset pages (issue 11): every page equals the OFFSET page of the same
+sort, in both directions, with ties and NULLs, on SQLite and PostgreSQL; the indexes the
+keyset ranges read are made by the migration and used (SQLite's query plan)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import text
+
+from console.core.drivers import SORT_KEYS, DriverQuery
+from tests.list_data import add_drivers
+
+DRIVERS = 60
+PAGE = 7
+
+
+@pytest.fixture
+def drivers_site(site_db: str):
+    from console.app import ensure_default_site, open_console
+
+    console = open_console(site_db, user="alice@console1")
+    ensure_default_site(console)
+    add_drivers(console.engine, DRIVERS)
+    yield console
+    console.close()
+
+
+def keyset_pages(console, query: DriverQuery) -> list[int]:
+    ids: list[int] = []
+    after = None
+    for _ in range(DRIVERS):  # bounded: one page at least per loop
+        page = console.drivers.query(DriverQuery(**{**query.__dict__, "after": after, "limit": PAGE,
+                                                   "count": after is None}))
+        ids += [d.ci_id for d in page.items]
+        if len(page.items) < PAGE:
+            return ids
+        after = page.items[-1].ci_id
+    raise AssertionError("paging did not end")
+
+
+def offset_pages(console, query: DriverQuery) -> list[int]:
+    ids: list[int] = []
+    for offset in range(0, DRIVERS + PAGE, PAGE):
+        ids += [d.ci_id for d in console.drivers.query(DriverQuery(**{**query.__dict__, "offset": offset,
+                                                                        "limit": PAGE})).items]
+    return ids
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("sort", SORT_KEYS)
+def test_driver_keyset_pages_equal_offset_pages(drivers_site, sort: str, descending: bool):
+    query = DriverQuery(sort=sort, descending=descending)
+    everything = [d.ci_id for d in drivers_site.drivers.query(DriverQuery(sort=sort, descending=descending,
+                                                                          offset=0)).items]
+    by_offset = offset_pages(drivers_site, query)
+    assert len(set(by_offset)) == DRIVERS
+    assert keyset_pages(drivers_site, query) == by_offset
+    if sort != "date":  # the whole list in one read is the same order (NULL dates: see below)
+        assert everything == by_offset
+
+
+def test_driver_dates_missing_come_first_ascending_and_last_descending(drivers_site):
+    ascending = keyset_pages(drivers_site, DriverQuery(sort="date"))
+    descending = keyset_pages(drivers_site, DriverQuery(sort="date", descending=True))
+    dates = {d.ci_id: d.date for d in drivers_site.drivers.query().items}
+    missing = [i for i in ascending if dates[i] is None]
+    assert missing and ascending[:len(missing)] == sorted(missing)
+    assert descending[-len(missing):] == sorted(missing, reverse=True)
+    assert [dates[i] for i in ascending[len(missing):]] == sorted(dates[i] for i in ascending[len(missing):])
+
+
+def test_driver_keyset_with_a_search_and_a_filter(drivers_site):
+    query = DriverQuery(text="intel", enabled=True, sort="provider", descending=True)
+    assert keyset_pages(drivers_site, query) == offset_pages(drivers_site, query)
+    assert drivers_site.drivers.query(DriverQuery(text="intel", limit=3, count=False)).total == -1
+
+
+def test_a_deleted_anchor_falls_back_to_the_offset(drivers_site):
+    first = drivers_site.drivers.query(DriverQuery(sort="name", limit=PAGE)).items
+    drivers_site.drivers.delete(first[-1].ci_id)
+    page = drivers_site.drivers.query(DriverQuery(sort="name", limit=PAGE, offset=PAGE - 1, after=first[-1].ci_id))
+    assert [d.ci_id for d in page.items] == offset_pages(drivers_site, DriverQuery(sort="name"))[PAGE - 1:2 * PAGE - 1]
+
+
+SORT_INDEXES = {"name": "ix_driver_sort_name", "driver_class": "ix_driver_sort_class",
+                "provider": "ix_driver_sort_provider", "version": "ix_driver_sort_version",
+                "date": "ix_driver_sort_date", "size": "ix_driver_sort_size", "inf_file": "ix_driver_sort_inf_file"}
+
+
+@pytest.mark.parametrize("sort", sorted(SORT_INDEXES))
+def test_the_keyset_page_reads_the_sort_columns_index(console, sort: str):
+    """SQLite's plan for a deep page: a search of the sort column's index, no temporary B-tree."""
+    add_drivers(console.engine, 50)
+    statements: list[str] = []
+    from sqlalchemy import event
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):
+        if re.search(r"FROM driver\s", statement) and "ORDER BY" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(console.engine, "before_cursor_execute", capture)
+    try:
+        middle = console.drivers.query(DriverQuery(sort=sort, limit=20)).items[-1]
+        statements.clear()
+        console.drivers.query(DriverQuery(sort=sort, limit=20, after=middle.ci_id, count=False))
+    finally:
+        event.remove(console.engine, "before_cursor_execute", capture)
+    with console.engine.connect() as conn:
+        plans = [" ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + s, p))
+                 for s, p in statements]
+    assert plans and all(SORT_INDEXES[sort] in plan for plan in plans), plans
+    assert not any("TEMP B-TREE" in plan for plan in plans), plans
+
+
+def test_the_migration_makes_the_list_indexes(console):
+    with console.engine.connect() as conn:
+        names = {row[0] for row in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'"))}
+    assert set(SORT_INDEXES.values()) | {
+        "ix_package_content_summary_errors", "ix_package_content_summary_in_progress",
+        "ix_package_content_summary_incomplete", "ix_package_content_summary_targeted", "ix_package_dp_dp_state",
+        "ix_status_message_severity", "ix_status_message_kind", "ix_job_queued_at"} <= names
