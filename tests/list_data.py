@@ -44,3 +44,43 @@ def add_drivers(engine: Engine, count: int, *, batch: int = 5000) -> None:
     for start in range(0, count, batch):
         with engine.begin() as conn:
             conn.execute(insert(DriverRow), driver_rows(min(batch, count - start), start=start))
+
+
+def add_content(engine: Engine, packages: int, dps: int, *, seed: int = 11) -> None:
+    """``dps`` distribution points, ``packages`` PackageIDs on all of them in random states, with
+    their counters (as the distribution code keeps them)."""
+    from console.storage.distribution_schema import (
+        DistributionPointRow,
+        DpContentSummaryRow,
+        PackageContentSummaryRow,
+        PackageDpRow,
+    )
+
+    rng = random.Random(seed)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    buckets = {0: "success", 1: "in_progress", 2: "in_progress", 3: "errors"}  # installed, pending, retrying, failed
+    pids = [f"PS1{n:05X}" for n in range(1, packages + 1)]
+    package_counts = {p: dict.fromkeys(("targeted", "success", "in_progress", "errors", "unknown"), 0) for p in pids}
+    dp_counts = {d: dict.fromkeys(("targeted", "success", "in_progress", "errors", "unknown"), 0) for d in range(1, dps + 1)}
+    rows = []
+    for pid in pids:
+        for dp in range(1, dps + 1):
+            if rng.random() < 0.2:
+                continue  # not on every DP
+            state = rng.choice((0, 0, 0, 1, 2, 3))
+            for counts in (package_counts[pid], dp_counts[dp]):
+                counts["targeted"] += 1
+                counts[buckets[state]] += 1
+            rows.append(dict(package_id=pid, dp_id=dp, state=state, direct=True, source_version=1, target_version=1,
+                             bytes_done=0, bytes_total=0, last_error="disk full" if state == 3 else "",
+                             error_cause="", updated_at=now))
+    with engine.begin() as conn:
+        conn.execute(insert(DistributionPointRow), [dict(
+            id=d, name=f"DP{d:05d}", name_key=f"dp{d:05d}", transport="folder", address=f"/srv/dp{d}", site_code="PS1",
+            description="", credential="", username="", pxe=False, maintenance=False, rate_limit_kbps=0,
+            schedule="o" * 24, concurrency=2, library_root="SCCMContentLib", version=1, created_at=now,
+            modified_at=now, modified_by="bench") for d in range(1, dps + 1)])
+        for start in range(0, len(rows), 5000):
+            conn.execute(insert(PackageDpRow), rows[start:start + 5000])
+        conn.execute(insert(PackageContentSummaryRow), [dict(package_id=p, **c) for p, c in package_counts.items()])
+        conn.execute(insert(DpContentSummaryRow), [dict(dp_id=d, **c) for d, c in dp_counts.items()])

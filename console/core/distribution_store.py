@@ -41,6 +41,12 @@ class ContentQuery:
     text: str = ""
     offset: int = 0
     limit: int | None = 100
+    #: keyset paging: the previous page's last row (its DP name for a package's DPs, its
+    #: PackageID for a DP's packages); the page starts after it, read as one index range
+    #: (``offset`` is then not used)
+    after: str | None = None
+    #: with neither ``package_id`` nor ``dp_name``: the previous batch's last (PackageID, DP id)
+    after_pair: tuple[str, int] | None = None
 
 
 class DistributionRepository(Protocol):
@@ -89,11 +95,14 @@ class DistributionRepository(Protocol):
     def dps_of_package(self, package_id: str) -> builtins.list[str]: ...
     def package_summary(self, package_id: str) -> ContentSummary: ...
     def package_summaries(self, package_ids: Sequence[str] | None, *, offset: int,
-                          limit: int | None) -> builtins.list[ContentSummary]: ...
+                          limit: int | None, show: str = "", after: str | None = None) -> builtins.list[ContentSummary]:
+        """Per-package counters by PackageID; ``show`` as ``dp_summary_page``; ``after``: the
+        previous page's last PackageID (keyset; ``offset`` is then not used)."""
+        ...
     def dp_summary(self, name: str) -> ContentSummary: ...
     def dp_summaries(self) -> dict[str, ContentSummary]: ...
     def dp_summary_page(self, *, text: str = "", show: str = "", offset: int = 0,
-                        limit: int | None = 100) -> tuple[builtins.list[ContentSummary], int]:
+                        limit: int | None = 100, after: str | None = None) -> tuple[builtins.list[ContentSummary], int]:
         """DPs' counters by name (case-insensitive), ``text`` in the name, ``show`` one of
         ``errors``, ``in_progress``, ``incomplete`` (or "" for all); one page and the total."""
         ...

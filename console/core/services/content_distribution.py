@@ -277,20 +277,22 @@ class ContentDistribution:
             return uow.distribution.get_row(package_id, dp_name)
 
     def content_status(self, package_id: str, *, states: Sequence[DpState] = (), text: str = "", offset: int = 0,
-                       limit: int | None = 100) -> Page:
-        """A package's DPs by name, filtered and paged (the first page answers from an index)."""
+                       limit: int | None = 100, after: str | None = None) -> Page:
+        """A package's DPs by name, filtered and paged (the first page answers from an index).
+        ``after``: the previous page's last DP name (keyset paging; the total is then -1)."""
         with self._ctx.uow() as uow:
             items, total = uow.distribution.query_rows(ContentQuery(package_id=package_id, states=tuple(states),
-                                                                    text=text, offset=offset, limit=limit))
+                                                                    text=text, offset=offset, limit=limit, after=after))
         return Page(items, total)
 
     def packages_on_dp(self, dp_name: str, *, states: Sequence[DpState] = (), text: str = "", offset: int = 0,
-                       limit: int | None = 100) -> Page:
+                       limit: int | None = 100, after: str | None = None) -> Page:
+        """A DP's packages by PackageID; ``after``: the previous page's last PackageID (keyset)."""
         with self._ctx.uow() as uow:
             if uow.distribution.get_dp(dp_name) is None:
                 raise NotFoundError(f"there is no distribution point named {dp_name!r} in this site")
             items, total = uow.distribution.query_rows(ContentQuery(dp_name=dp_name, states=tuple(states),
-                                                                    text=text, offset=offset, limit=limit))
+                                                                    text=text, offset=offset, limit=limit, after=after))
         return Page(items, total)
 
     def summary(self, package_id: str) -> ContentSummary:
@@ -298,10 +300,14 @@ class ContentDistribution:
             return uow.distribution.package_summary(package_id)
 
     def summaries(self, package_ids: Sequence[str] | None = None, *, offset: int = 0,
-                  limit: int | None = None) -> list[ContentSummary]:
-        """Per package counters (packages on at least one DP), by PackageID."""
+                  limit: int | None = None, show: str = "", after: str | None = None) -> list[ContentSummary]:
+        """Per package counters (packages on at least one DP), by PackageID. ``show`` as
+        ``dp_summary_page`` (a query, read from a partial index); ``after``: the previous page's
+        last PackageID (keyset paging)."""
+        if show not in SUMMARY_SHOWS:
+            raise ValidationError.single("show", f"unknown filter {show!r} (errors, in_progress, incomplete)")
         with self._ctx.uow() as uow:
-            return uow.distribution.package_summaries(package_ids, offset=offset, limit=limit)
+            return uow.distribution.package_summaries(package_ids, offset=offset, limit=limit, show=show, after=after)
 
     def dp_summary(self, dp_name: str) -> ContentSummary:
         with self._ctx.uow() as uow:
@@ -314,7 +320,7 @@ class ContentDistribution:
             return uow.distribution.dp_summaries()
 
     def dp_summary_page(self, *, text: str = "", show: str = "", offset: int = 0,
-                        limit: int | None = 100) -> SummaryPage:
+                        limit: int | None = 100, after: str | None = None) -> SummaryPage:
         """Per-DP counters by DP name, ``text`` in the name, ``show`` ``errors`` /
         ``in_progress`` / ``incomplete`` (not installed everywhere) or "" (all): one page (read
         in the name index's order, never every DP's counters) and the total."""
@@ -323,7 +329,8 @@ class ContentDistribution:
         if offset < 0 or (limit is not None and limit < 0):
             raise ValidationError.single("offset", "offset and limit must not be negative")
         with self._ctx.uow() as uow:
-            items, total = uow.distribution.dp_summary_page(text=text, show=show, offset=offset, limit=limit)
+            items, total = uow.distribution.dp_summary_page(text=text, show=show, offset=offset, limit=limit,
+                                                            after=after)
         return SummaryPage(items, total)
 
     def change_token(self) -> tuple[Any, ...]:
