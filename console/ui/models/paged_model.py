@@ -72,7 +72,7 @@ class PagedTableModel(HeadedTableModel):
         self._more = loader is not None
         self._loading = False
         self.endResetModel()
-        if loader is not None:
+        if loader is not None and not self._loading:  # a view may have asked (fetchMore) during the reset
             self._fetch()
 
     def reload(self) -> None:
