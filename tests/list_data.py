@@ -84,3 +84,15 @@ def add_content(engine: Engine, packages: int, dps: int, *, seed: int = 11) -> N
             conn.execute(insert(PackageDpRow), rows[start:start + 5000])
         conn.execute(insert(PackageContentSummaryRow), [dict(package_id=p, **c) for p, c in package_counts.items()])
         conn.execute(insert(DpContentSummaryRow), [dict(dp_id=d, **c) for d, c in dp_counts.items()])
+
+
+def add_status_messages(engine: Engine, count: int, *, severity: str = "information", batch: int = 10_000) -> None:
+    from console.storage.schema import StatusMessageRow
+
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    for start in range(0, count, batch):
+        with engine.begin() as conn:
+            conn.execute(insert(StatusMessageRow), [dict(
+                time=now, severity=severity, kind="properties_changed", package_id=f"PS1{n % 50000:05X}",
+                text=f"Package PS1{n % 50000:05X} changed ({n})", user="bench@generator", site_code="PS1", details=None)
+                for n in range(start, min(start + batch, count))])

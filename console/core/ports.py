@@ -145,7 +145,8 @@ class StatusRepository(Protocol):
         details: Mapping[str, Any] | None = None,
     ) -> int: ...
     def query(
-        self, *, package_id: str | None = None, kind: str | None = None, limit: int = 200
+        self, *, package_id: str | None = None, kind: str | None = None, limit: int = 200,
+        severity: str | None = None, before: int | None = None,
     ) -> list[StatusMessage]: ...
 
 

@@ -121,3 +121,19 @@ def test_the_migration_makes_the_list_indexes(console):
         "ix_package_content_summary_errors", "ix_package_content_summary_in_progress",
         "ix_package_content_summary_incomplete", "ix_package_content_summary_targeted", "ix_package_dp_dp_state",
         "ix_status_message_severity", "ix_status_message_kind", "ix_job_queued_at"} <= names
+
+
+def test_status_messages_severity_is_a_query_over_every_message(console):
+    """An error older than the newest 10,000 messages is still found by the severity filter
+    (it was a filter over the newest 10,000), and ``before`` pages go on from a page's last id."""
+    from tests.list_data import add_status_messages
+
+    add_status_messages(console.engine, 3, severity="error")
+    add_status_messages(console.engine, 10_050)
+    errors = console.status.query(severity="error")
+    assert len(errors) == 3 and all(m.severity == "error" for m in errors)
+    assert [m.id for m in errors] == sorted((m.id for m in errors), reverse=True)
+    first = console.status.query(limit=100)
+    second = console.status.query(limit=100, before=first[-1].id)
+    assert [m.id for m in first + second] == [m.id for m in console.status.query(limit=200)]
+    assert console.status.query(severity="error", text="changed (1)") == [errors[1]]
