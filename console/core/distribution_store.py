@@ -45,8 +45,6 @@ class ContentQuery:
     #: PackageID for a DP's packages); the page starts after it, read as one index range
     #: (``offset`` is then not used)
     after: str | None = None
-    #: with neither ``package_id`` nor ``dp_name``: the previous batch's last (PackageID, DP id)
-    after_pair: tuple[str, int] | None = None
 
 
 class DistributionRepository(Protocol):
@@ -93,6 +91,10 @@ class DistributionRepository(Protocol):
     def delete_rows(self, package_id: str, dp_names: Sequence[str]) -> int: ...
     def query_rows(self, query: ContentQuery) -> tuple[builtins.list[PackageOnDp], int]: ...
     def dps_of_package(self, package_id: str) -> builtins.list[str]: ...
+    def installed_batch(self, after: tuple[str, int] | None, limit: int) -> builtins.list[tuple[str, int, str]]:
+        """(PackageID, DP id, DP name) of installed rows in (PackageID, DP id) order after
+        ``after`` (a keyset batch of the primary key), at most ``limit``."""
+        ...
     def package_summary(self, package_id: str) -> ContentSummary: ...
     def package_summaries(self, package_ids: Sequence[str] | None, *, offset: int,
                           limit: int | None, show: str = "", after: str | None = None) -> builtins.list[ContentSummary]:

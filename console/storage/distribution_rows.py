@@ -270,12 +270,10 @@ class PackageDpStore:
             conditions.append(DistributionPointRow.name_key > key_of(query.after))
         elif query.after is not None:
             conditions.append(PackageDpRow.package_id > query.after)
-        elif query.after_pair is not None:
-            conditions.append(tuple_(PackageDpRow.package_id, PackageDpRow.dp_id) > tuple_(*query.after_pair))
         stmt = stmt.where(*conditions)
         order = ((DistributionPointRow.name_key,) if query.package_id is not None
                  else (PackageDpRow.package_id,) if query.dp_name is not None else (PackageDpRow.package_id, PackageDpRow.dp_id))
-        keyset = query.after is not None or query.after_pair is not None
+        keyset = query.after is not None
         page = stmt.order_by(*order).offset(0 if keyset else query.offset)
         if query.limit is not None:
             page = page.limit(query.limit)
@@ -317,6 +315,15 @@ class PackageDpStore:
         stmt = select(func.count()).select_from(PackageDpRow).join(
             DistributionPointRow, DistributionPointRow.id == PackageDpRow.dp_id).where(*conditions)
         return int(self._s.scalar(stmt) or 0)
+
+    def installed_batch(self, after: tuple[str, int] | None, limit: int) -> builtins.list[tuple[str, int, str]]:
+        stmt = (select(PackageDpRow.package_id, PackageDpRow.dp_id, DistributionPointRow.name)
+                .join(DistributionPointRow, DistributionPointRow.id == PackageDpRow.dp_id)
+                .where(PackageDpRow.state == int(DpState.INSTALLED))
+                .order_by(PackageDpRow.package_id, PackageDpRow.dp_id).limit(limit))
+        if after is not None:
+            stmt = stmt.where(tuple_(PackageDpRow.package_id, PackageDpRow.dp_id) > tuple_(*after))
+        return [(str(p), int(d), str(n)) for p, d, n in self._s.execute(stmt)]
 
     def dps_of_package(self, package_id: str) -> builtins.list[str]:
         return list(self._s.scalars(select(DistributionPointRow.name).join(PackageDpRow, PackageDpRow.dp_id == DistributionPointRow.id)

@@ -93,3 +93,34 @@ def test_the_show_filters_read_their_partial_index(console):
             plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled),
                                                                       tuple(compiled.params.values())))
             assert index in plan and "TEMP B-TREE" not in plan, (show, plan)
+
+
+def test_a_validation_cycle_queues_in_bounded_batches_across_checks(console, x64_facts):
+    """A cycle over many installed rows queues at most ``batch`` validations per check of the
+    schedule, goes on where it stopped at the next checks, validates every installed (package,
+    DP) once, and then is not due again until the hours have passed."""
+    from console.core.jobs import JobKind
+    from console.core.services.content_distribution import VALIDATION_CURSOR, VALIDATION_LAST_RUN
+
+    for n in range(6):
+        console.packages.create(name=f"Boot image {n}", image_path=f"/images/{n}.wim", image_index=1, image=x64_facts)
+    add_content(console.engine, 6, 5)
+    installed = {(p, r.dp_name) for p in (f"PS1{n:05X}" for n in range(1, 7))
+                 for r in console.content.content_status(p, states=(DpState.INSTALLED,), limit=None).items}
+    assert len(installed) > 8
+    with console.context.uow(write=True) as uow:  # the last cycle ran long ago
+        uow.settings.set(VALIDATION_LAST_RUN, "2000-01-01T00:00:00+00:00", modified_by="test",
+                         modified_at=console.context.clock())
+        uow.commit()
+    counts = []
+    for _ in range(len(installed)):  # bounded: at least one validation per check until the end
+        counts.append(console.content.queue_validation_cycle(1, batch=3))
+        with console.context.uow() as uow:
+            if not uow.settings.get(VALIDATION_CURSOR):
+                break
+    assert len(counts) > 2 and all(0 < c <= 3 for c in counts) and sum(counts) == len(installed)
+    queued = [(j.package_id, j.payload["dp"]) for j in console.jobs.list()
+              if j.kind == JobKind.DISTRIBUTE and j.payload.get("action") == "validate"]
+    assert sorted(queued) == sorted(installed), "every installed row once"
+    assert console.content.queue_validation_cycle(1, batch=4) == 0, "not due again within the hour"
+    assert any("the cycle goes on at the next check" in m.text for m in console.status.query())

@@ -33,6 +33,15 @@ QUEUED_STATE = {"install": DpState.INSTALL_PENDING, "update": DpState.INSTALL_PE
 
 #: Site setting: when the last content validation cycle was queued (ISO 8601).
 VALIDATION_LAST_RUN = "ContentValidationLastRun"
+#: a validation cycle in progress: the last (PackageID, DP id) queued ("" when none is)
+VALIDATION_CURSOR = "ContentValidationCursor"
+#: validations one check of the schedule queues at most (one transaction)
+VALIDATION_BATCH = 5000
+
+
+def _cursor_pair(cursor: str) -> tuple[str, int] | None:
+    package_id, _, dp_id = cursor.partition("\t")
+    return (package_id, int(dp_id)) if package_id and dp_id.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -203,37 +212,48 @@ class ContentDistribution:
         self.after_queue()
         return Result(Queued(package_id, (), (job.context_id,)), Changes(status_messages=True))
 
-    def queue_validation_cycle(self, hours: int) -> int:
+    def queue_validation_cycle(self, hours: int, *, batch: int = VALIDATION_BATCH) -> int:
         """The content validation schedule (the worker asks): when ``hours`` have passed since the
         last cycle, queue a validation of every package on every DP it is installed on; the
-        number queued (0: not due, or nothing installed). ``hours`` 0 turns the schedule off."""
+        number queued (0: not due, or nothing installed). ``hours`` 0 turns the schedule off.
+
+        A cycle queues at most ``batch`` validations per call (3 M installed rows are not one
+        transaction): it keeps its place (``VALIDATION_CURSOR``, the last (PackageID, DP) queued,
+        a keyset of the primary key) and goes on at the worker's next check until every row is
+        queued; the schedule's clock starts when the cycle starts."""
         if hours <= 0:
             return 0
         now = self._ctx.clock()
         with self._ctx.uow(write=True) as uow:
-            last = uow.settings.get(VALIDATION_LAST_RUN) or ""
-            try:
-                due = bool(last) and (now - datetime.fromisoformat(last)).total_seconds() >= hours * 3600
-            except (TypeError, ValueError):  # an unreadable time: run the cycle and write a good one
-                due = True
-            if not last:  # the first look starts the clock: the first cycle comes ``hours`` later
+            cursor = uow.settings.get(VALIDATION_CURSOR) or ""
+            if not cursor:
+                last = uow.settings.get(VALIDATION_LAST_RUN) or ""
+                try:
+                    due = bool(last) and (now - datetime.fromisoformat(last)).total_seconds() >= hours * 3600
+                except (TypeError, ValueError):  # an unreadable time: run the cycle and write a good one
+                    due = True
+                if not last:  # the first look starts the clock: the first cycle comes ``hours`` later
+                    uow.settings.set(VALIDATION_LAST_RUN, now.isoformat(), modified_by=self._ctx.user, modified_at=now)
+                    uow.commit()
+                    return 0
+                if not due:
+                    return 0
                 uow.settings.set(VALIDATION_LAST_RUN, now.isoformat(), modified_by=self._ctx.user, modified_at=now)
-                uow.commit()
-                return 0
-            if not due:
-                return 0
-            rows, _ = uow.distribution.query_rows(ContentQuery(states=(DpState.INSTALLED,), limit=None))
+            after = _cursor_pair(cursor)
+            rows = uow.distribution.installed_batch(after, max(batch, 1))
             by_package: dict[str, list[str]] = {}
-            for row in rows:
-                by_package.setdefault(row.package_id, []).append(row.dp_name)
+            for package_id, _dp_id, dp_name in rows:
+                by_package.setdefault(package_id, []).append(dp_name)
             count = 0
             for package_id, dps in by_package.items():
                 count += len(queue_actions(uow, self._jobs, package_id, dps, "validate",
                                            self._package_version(uow, package_id)))
-            uow.settings.set(VALIDATION_LAST_RUN, now.isoformat(), modified_by=self._ctx.user, modified_at=now)
+            more = len(rows) >= max(batch, 1)
+            next_cursor = f"{rows[-1][0]}\t{rows[-1][1]}" if more else ""
+            uow.settings.set(VALIDATION_CURSOR, next_cursor, modified_by=self._ctx.user, modified_at=now)
             self._message(uow, None, f"Content validation cycle: {count} validation(s) queued on "
                           f"{len({d.lower() for dps in by_package.values() for d in dps})} distribution point(s) "
-                          f"(every {hours} h)")
+                          f"(every {hours} h)" + ("; the cycle goes on at the next check" if more else ""))
             uow.commit()
         if count:
             self.after_queue()
