@@ -43,6 +43,12 @@ class PackageQuery:
     ``text`` matches Name, PackageID, Version and Description (case-insensitive substring).
     ``where`` holds exact property matches. ``include`` names lazy properties to load
     anyway for a listing (e.g. ScratchSpace for a column), without loading all of them.
+
+    Reading a page at any position of a long list (a scrollbar jump, the last page): with
+    ``total`` (the matching count the caller already has), a page in the back half is read
+    from the end in reverse order. ``after`` is a keyset: (value of the ``sort`` property,
+    PackageID) of the row just before the page (e.g. the last row of the block above); the
+    page then starts right after it and ``offset`` counts from there (normally 0).
     """
 
     text: str = ""
@@ -54,6 +60,8 @@ class PackageQuery:
     offset: int = 0
     limit: int | None = None
     include: tuple[str, ...] = ()
+    total: int | None = None
+    after: tuple[Any, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import String, Text, delete, func, or_, select, update
+from sqlalchemy import Integer, delete, func, literal_column, or_, select, update
 from sqlalchemy.orm import Session, undefer
 
 from console.core.classdef import ClassDef
@@ -16,6 +16,8 @@ from console.core.instance import Instance
 from console.core.ports import PackageQuery, PackageRecord
 from console.core.servicing import SourceFingerprint
 from console.core.values import ValueCoercer, as_utc
+from console.storage.package_paging import PagePlan, plan_page
+from console.storage.schema import PACKAGE_SEARCH as PACKAGE_SEARCH
 from console.storage.schema import (
     DriverReferenceRow,
     FolderRow,
@@ -28,6 +30,11 @@ CHILD_PROPERTIES = ("OptionalComponents", "ReferencedDrivers", "RefreshSchedule"
 BOOKKEEPING = ("extra_properties", "folder_id", "last_modified_by", "last_modified_at")
 SEARCH_PROPERTIES = ("Name", "PackageID", "Version", "Description", "ImageOSVersion", "Language")
 DRIVER_CLASS = "SMS_Driver_Details"
+#: a page with a search text walks at most this many rows in sort order before it sorts the
+#: text index's matches instead (a text that rare has few matches)
+WALK_LIMIT = 5_000
+#: the top-of-node count subtracts the matches inside folders when folders hold at most this many
+COMPLEMENT_LIMIT = 50_000
 
 
 def _column_map() -> dict[str, str]:
@@ -164,17 +171,58 @@ class SqlPackageRepository:
         return self._record(row, lazy, children.get(package_id, {}))
 
     def count(self, query: PackageQuery) -> int:
+        text = query.text.strip()
+        everywhere = query.folder_id is None or (query.folder_id == 0 and query.recursive)
+        if text and not query.where and everywhere:
+            return self._scalar(PACKAGE_SEARCH.count(self._s, text))  # the index alone
+        if text and not query.where and query.folder_id == 0 and PACKAGE_SEARCH.uses_index(text):
+            # the top of the node: every match less the (few) ones inside folders
+            in_folders = PackageRow.folder_id.is_not(None)
+            if self._scalar(select(func.count()).where(in_folders)) <= COMPLEMENT_LIMIT:
+                inside = select(func.count()).select_from(PackageRow).where(
+                    in_folders, PACKAGE_SEARCH.matches_each(self._s, text))
+                return self._scalar(PACKAGE_SEARCH.count(self._s, text)) - self._scalar(inside)
         stmt = select(func.count()).select_from(PackageRow).where(*self._conditions(query))
         return int(self._s.scalar(stmt) or 0)
 
+    def _scalar(self, stmt: Any) -> int:
+        return int(self._s.scalar(stmt) or 0)
+
+    def _walk(self, query: PackageQuery, plan: PagePlan, conditions: list[Any]) -> list[str] | None:
+        """The keys of a page that starts at the top (or after a keyset row) with a search text:
+        walk the sort index and test each row's text, stopping at the page's end. None when the
+        first WALK_LIMIT rows hold too few matches (a rare text: the index's matches are then
+        few enough to sort)."""
+        assert plan.limit is not None
+        walk = select(PackageRow.package_id, PACKAGE_SEARCH.contains(query.text)).where(*conditions)
+        if plan.condition is not None:
+            walk = walk.where(plan.condition)
+        found: list[str] = []
+        result = self._s.execute(walk.order_by(*plan.order).limit(WALK_LIMIT))
+        try:
+            for package_id, matched in result:  # SQLite steps row by row: an early stop is cheap
+                if matched:
+                    found.append(package_id)
+                    if len(found) == plan.limit:
+                        return found
+        finally:
+            result.close()
+        return None
+
     def query(self, query: PackageQuery, *, lazy: bool = False, count: bool = True) -> tuple[list[PackageRecord], int]:
-        conditions = self._conditions(query)
+        dialect = self._s.get_bind().dialect.name
+        plan = plan_page(query, COLUMNS.get(query.sort, "name"), dialect)
+        # At the top of the node (folder_id IS NULL: most packages) SQLite would pick the
+        # folder_id index and sort every row; written "+folder_id" the test is read from the
+        # sort index it walks (the index carries folder_id). A sub-folder keeps its index.
+        top = query.folder_id is None or (query.folder_id == 0 and not query.recursive)
+        walk_index = plan.index is not None and dialect == "sqlite" and top
+        conditions = self._conditions(query, folder_indexed=not walk_index or bool(query.text.strip()))
         total = self.count(query) if count else -1
-        sort_attr = getattr(PackageRow, COLUMNS.get(query.sort, "name"))
-        if isinstance(sort_attr.type, (String, Text)):
-            sort_attr = func.lower(sort_attr)  # administrators expect "alpha" before "Bravo"
-        order = sort_attr.desc() if query.descending else sort_attr.asc()
-        tiebreak = PackageRow.package_id.desc() if query.descending else PackageRow.package_id.asc()
+        walked = None
+        text = query.text.strip()
+        if walk_index and text and plan.limit is not None and plan.offset == 0 and not plan.reverse:
+            walked = self._walk(query, plan, self._conditions(query, folder_indexed=False, text=False))
         if lazy:
             stmt: Any = select(PackageRow).options(undefer("*"))
         else:
@@ -182,29 +230,40 @@ class SqlPackageRepository:
             attrs = [attr for name, _p, deferred, attr, child in self._plan
                      if attr is not None and (not deferred or name in query.include)]
             stmt = select(*(getattr(PackageRow, a) for a in [*attrs, *BOOKKEEPING]))
-        stmt = stmt.where(*conditions).order_by(order, tiebreak).offset(query.offset)
-        if query.limit is not None:
-            stmt = stmt.limit(query.limit)
+        if plan.limit is None:
+            stmt = stmt.where(*conditions).order_by(*plan.order).offset(plan.offset)
+        elif walked is not None:
+            stmt = stmt.where(PackageRow.package_id.in_(walked)).order_by(*plan.order)
+        else:
+            # the page's keys first (a walk inside the sort index), then its columns
+            keys: Any = select(PackageRow.package_id).where(*conditions)
+            if plan.condition is not None:
+                keys = keys.where(plan.condition)
+            page = keys.order_by(*plan.order).offset(plan.offset).limit(plan.limit).subquery()
+            stmt = stmt.join(page, PackageRow.package_id == page.c.package_id).order_by(*plan.order)
         rows = list(self._s.scalars(stmt)) if lazy else [SimpleNamespace(**r._mapping) for r in self._s.execute(stmt)]
+        if plan.reverse:
+            rows.reverse()
         wanted = lazy or any(name in CHILD_PROPERTIES for name in query.include)
         children = self._children([r.package_id for r in rows]) if wanted else {}
         return [self._record(r, lazy, children.get(r.package_id, {}), query.include) for r in rows], total
 
-    def _conditions(self, query: PackageQuery) -> list[Any]:
+    def _conditions(self, query: PackageQuery, *, folder_indexed: bool = True, text: bool = True) -> list[Any]:
         conditions: list[Any] = []
-        if query.text.strip():
-            conditions.append(PackageRow.search_text.like(like_pattern(query.text.strip()), escape="\\"))
+        if text and query.text.strip():
+            conditions.append(PACKAGE_SEARCH.matches(self._s, query.text))
         for name, value in query.where.items():
             attr = COLUMNS.get(name)
             if attr is None:
                 raise ValidationError.single(name, f"cannot filter on {name}: it is not stored as a column")
             conditions.append(getattr(PackageRow, attr) == value)
+        folder: Any = PackageRow.folder_id if folder_indexed else literal_column("+boot_image_package.folder_id", Integer)
         if query.folder_id is not None:
             if query.folder_id == 0 and not query.recursive:
-                conditions.append(PackageRow.folder_id.is_(None))
+                conditions.append(folder.is_(None))
             elif query.folder_id != 0:
                 ids = self._subtree(query.folder_id) if query.recursive else [query.folder_id]
-                conditions.append(PackageRow.folder_id.in_(ids))
+                conditions.append(folder.in_(ids))
         return conditions
 
     def name_in_use(self, name: str, *, excluding: str | None = None) -> str | None:

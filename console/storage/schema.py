@@ -24,8 +24,11 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from console.storage.text_search import TextSearch
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -67,6 +70,16 @@ class FolderRow(Base):
     folder_guid: Mapped[str] = mapped_column(String(36))
     source_site: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+#: the search box's index over ``boot_image_package.search_text`` (migration 0010)
+PACKAGE_SEARCH = TextSearch("boot_image_package", "search_text", short_scan_on_table=True)  # see 0004's indexes
+#: Sortable list columns with an index of their own (0010): (column, sorted as lower(column))
+SORTED_COLUMNS = (
+    ("name", True), ("package_id", True), ("version", True), ("architecture", True), ("image_os_version", True),
+    ("language", True), ("package_size", False), ("scratch_space", False), ("source_version", False),
+    ("source_date", False), ("description", True), ("default_image", False),
+)
 
 
 class PackageRow(Base):
@@ -150,6 +163,12 @@ class PackageRow(Base):
         # indexes let a site with 100,000 packages answer a page in milliseconds.
         Index("ix_boot_image_package_folder_list", "folder_id", func.lower(name), "package_id", "search_text"),
         Index("ix_boot_image_package_list", func.lower(name), "package_id", "search_text"),
+        # Every other sortable column (0010): the list's order, package_id as tie-break,
+        # folder_id (and the column itself beside lower(column)) carried so that a page's
+        # keys are read from the index alone.
+        *(Index(f"ix_boot_image_package_sort_{key}", text(f"lower({key})") if lower else key, "package_id", "folder_id",
+                *([key] if lower and key != "package_id" else []))
+          for key, lower in SORTED_COLUMNS),
     )
 
 

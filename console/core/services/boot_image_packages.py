@@ -192,7 +192,7 @@ class BootImagePackages(SourceImageMethods):
         include = tuple(self._ctx.validator.resolve(cls, name).name for name in query.include)
         return PackageQuery(
             query.text, where, query.folder_id, query.recursive, cls.property(query.sort).name,  # type: ignore[union-attr]
-            query.descending, max(query.offset, 0), query.limit, include,
+            query.descending, max(query.offset, 0), query.limit, include, query.total, query.after,
         )
 
     def put(

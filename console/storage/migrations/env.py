@@ -7,9 +7,14 @@ from console.storage import (
     distribution_schema,  # noqa: F401  (registers the distribution tables on Base)
     driver_schema,  # noqa: F401  (registers the driver tables on Base)
 )
-from console.storage.schema import Base
+from console.storage.schema import PACKAGE_SEARCH, Base
 
 config = context.config
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate leaves the text-search index alone (FTS5 tables and triggers are no ORM metadata)."""
+    return name is None or not PACKAGE_SEARCH.owns(name)
 
 
 def run() -> None:
@@ -17,10 +22,10 @@ def run() -> None:
     if connection is None:  # `alembic` command line during development
         engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite:///site.db")
         with engine.begin() as conn:
-            context.configure(connection=conn, target_metadata=Base.metadata, render_as_batch=True)
+            context.configure(connection=conn, target_metadata=Base.metadata, render_as_batch=True, include_name=include_name)
             context.run_migrations()
         return
-    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True, include_name=include_name)
     context.run_migrations()
 
 

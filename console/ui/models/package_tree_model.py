@@ -6,6 +6,12 @@ asks for them, so a site with 100,000 packages opens at once and scrolling to th
 end loads only the last block. Rows not loaded yet show "Loading…". Children of a
 package (lazy properties) are fetched when the row is expanded. Sorting and
 filtering re-query the database.
+
+At 1M packages the model stays small: at most ``MAX_BLOCKS`` blocks are kept (the ones
+farthest from the block just loaded are dropped, unless a package in them is unfolded) and
+read again when scrolled back to; counts and lookups walk only the kept blocks. A block
+right below a kept one is read by keyset (after its last row); others by position, from
+the end of the list when that is nearer (the last block, Ctrl+End, is a reverse LIMIT).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 PACKAGE_FLAGS = ROW_FLAGS | Qt.ItemFlag.ItemIsDragEnabled
 LEAF_FLAGS = ROW_FLAGS | Qt.ItemFlag.ItemNeverHasChildren
 BLOCK_SIZE = 200
+MAX_BLOCKS = 10  # rows kept loaded: 2,000 (the view shows at most a few hundred)
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -73,7 +80,9 @@ class PackageTreeModel(QAbstractItemModel):
         self._rows: list[Node | None] = []
         self._scope = ListScope()
         self._blocks_loading: set[int] = set()
+        self._blocks_loaded: set[int] = set()
         self._loading_children: set[str] = set()
+        self._count: int | None = None
 
     # -- scope -----------------------------------------------------------------------------
 
@@ -87,7 +96,17 @@ class PackageTreeModel(QAbstractItemModel):
 
     @property
     def loaded(self) -> int:
-        return sum(1 for n in self._rows if n is not None and n.package is not None)
+        """Rows loaded now (a walk over the kept blocks only)."""
+        return len(self._loaded_nodes())
+
+    @property
+    def count_known(self) -> bool:
+        """Whether the match count of the current scope has arrived (the status bar shows it)."""
+        return self._count is not None
+
+    @property
+    def loaded_blocks(self) -> frozenset[int]:
+        return frozenset(self._blocks_loaded)
 
     def set_scope(self, **changes: Any) -> None:
         """Change folder/filter/sort and re-query from the first block."""
@@ -98,18 +117,24 @@ class PackageTreeModel(QAbstractItemModel):
         self._scope = replace(self._scope, generation=self._scope.generation + 1)
         self._blocks_loading.clear()
         self._loading_children.clear()
-        self._count: int | None = None  # the count runs beside the first block (two workers)
+        self._count = None  # the count runs beside the first block (two workers)
         self._request_block(0, reset=True)
         generation, query = self._scope.generation, self._query(0)
         self._tasks.run(lambda ctx: self._packages.count(query),
                         on_success=lambda total: self._counted(generation, total),
                         on_error=lambda exc: self._block_failed(generation, -1, exc), description="")
 
-    def _query(self, block: int) -> PackageQuery:
+    def _query(self, block: int, *, keyset: bool = True) -> PackageQuery:
         s = self._scope
+        after = None
+        if keyset and block - 1 in self._blocks_loaded:
+            previous = self._rows[block * BLOCK_SIZE - 1] if block * BLOCK_SIZE - 1 < len(self._rows) else None
+            if previous is not None and previous.package is not None and s.sort in previous.package:
+                after = (previous.package[s.sort], previous.package["PackageID"])
         return PackageQuery(
             text=s.text, folder_id=s.folder_id, recursive=s.recursive, sort=s.sort, descending=s.descending,
-            offset=block * BLOCK_SIZE, limit=BLOCK_SIZE, include=LIST_LAZY_PROPERTIES,
+            offset=0 if after else block * BLOCK_SIZE, limit=BLOCK_SIZE, include=LIST_LAZY_PROPERTIES,
+            total=None if after else self._count, after=after,
         )
 
     def _request_block(self, block: int, *, reset: bool = False) -> None:
@@ -137,6 +162,7 @@ class PackageTreeModel(QAbstractItemModel):
             self.beginResetModel()
             self._root = Node(NodeKind.ROOT, "")
             self._rows = [None] * rows
+            self._blocks_loaded.clear()
             self.endResetModel()
         first = block * BLOCK_SIZE
         for offset, package in enumerate(page.items):
@@ -148,11 +174,29 @@ class PackageTreeModel(QAbstractItemModel):
                 self._rows[row] = self._package_node(row, package)
             else:
                 node.package, node.label, node.texts = package, package["Name"], None
+        if page.items:
+            self._blocks_loaded.add(block)
+            self._drop_far_blocks(block)
         if page.items and not reset:
             last = min(first + len(page.items), len(self._rows)) - 1
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
         self.loading_changed.emit(bool(self._blocks_loading))
         self.totals_changed.emit(self.loaded, self.total)
+
+    def _drop_far_blocks(self, near: int) -> None:
+        """Keep at most MAX_BLOCKS blocks: forget the rows of those farthest from ``near``
+        (they show "Loading…" and are read again when painted). Blocks with an unfolded
+        package are kept."""
+        candidates = sorted((b for b in self._blocks_loaded if b != near), key=lambda b: abs(b - near), reverse=True)
+        for block in candidates:
+            if len(self._blocks_loaded) <= MAX_BLOCKS:
+                break
+            rows = range(block * BLOCK_SIZE, min((block + 1) * BLOCK_SIZE, len(self._rows)))
+            if any((node := self._rows[row]) is not None and node.children_loaded for row in rows):
+                continue
+            for row in rows:
+                self._rows[row] = None
+            self._blocks_loaded.discard(block)
 
     def _counted(self, generation: int, total: int) -> None:
         if generation != self._scope.generation:
@@ -194,7 +238,12 @@ class PackageTreeModel(QAbstractItemModel):
         return self.createIndex(node.row, column, node.parent or self._root)
 
     def _loaded_nodes(self) -> list[Node]:
-        return [n for n in self._rows if n is not None and n.package is not None]
+        nodes = []
+        for block in sorted(self._blocks_loaded):
+            for node in self._rows[block * BLOCK_SIZE:(block + 1) * BLOCK_SIZE]:
+                if node is not None and node.package is not None:
+                    nodes.append(node)
+        return nodes
 
     def names(self) -> dict[str, str]:
         """PackageID → Name of the loaded rows."""
@@ -210,7 +259,7 @@ class PackageTreeModel(QAbstractItemModel):
             return
         generation = self._scope.generation
         blocks = sorted({node.row // BLOCK_SIZE for node in self._loaded_nodes()})
-        queries = [(block, self._query(block)) for block in blocks]
+        queries = [(block, self._query(block, keyset=False)) for block in blocks]
         self._tasks.run(
             lambda ctx: [(block, self._packages.query(query, count=False)) for block, query in queries],
             on_success=lambda pages: self._window_reloaded(generation, pages, set(package_ids)),
