@@ -21,13 +21,13 @@ from console.core.drivers import (
 from console.core.errors import ValidationError
 from console.core.values import as_utc
 from console.storage.driver_schema import (
+    DRIVER_SEARCH,
     FIRST_CI_ID,
     CiIdSequenceRow,
     DriverCategoryRow,
     DriverModelRow,
     DriverRow,
 )
-from console.storage.package_repository import like_pattern
 from console.storage.schema import DriverReferenceRow, PackageRow
 
 SORT_COLUMNS = {
@@ -45,7 +45,11 @@ NULLABLE_SORTS = frozenset({"date"})
 
 
 def search_text(driver: Driver) -> str:
-    parts = (driver.name, driver.provider, driver.driver_class, driver.version, driver.inf_file, driver.folder, str(driver.ci_id))
+    """What the search box finds a driver by (``DRIVER_SEARCH``): its columns and each model's
+    hardware ID and description."""
+    parts = [driver.name, driver.provider, driver.driver_class, driver.version, driver.inf_file, driver.folder, str(driver.ci_id)]
+    for model in driver.models:
+        parts += (model.hardware_id, model.description)
     return "\n".join(parts).casefold()
 
 
@@ -224,14 +228,8 @@ class SqlDriverRepository:
     def _conditions(self, query: DriverQuery) -> list[Any]:
         conditions: list[Any] = []
         text = query.text.strip()
-        if text:
-            pattern = like_pattern(text)
-            model_match = exists().where(
-                DriverModelRow.ci_id == DriverRow.ci_id,
-                or_(func.lower(DriverModelRow.hardware_id).like(pattern, escape="\\"),
-                    func.lower(DriverModelRow.description).like(pattern, escape="\\")),
-            )
-            conditions.append(or_(DriverRow.search_text.like(pattern, escape="\\"), model_match))
+        if text:  # the text index (FTS5 trigram / pg_trgm), never a LIKE scan of every driver and model
+            conditions.append(DRIVER_SEARCH.matches(self._s, text))
         if query.driver_class.strip():
             conditions.append(func.lower(DriverRow.driver_class) == query.driver_class.strip().lower())
         if query.architecture.strip():

@@ -13,6 +13,11 @@ from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, I
 from sqlalchemy.orm import Mapped, mapped_column
 
 from console.storage.schema import Base
+from console.storage.text_search import TextSearch
+
+#: The driver search box's index (``search_text``: name, provider, class, version, INF, folder,
+#: CI_ID and every model's hardware ID and description, case-folded; migration 0011)
+DRIVER_SEARCH = TextSearch("driver", "search_text")
 
 #: ConfigMgr CI_IDs of a site start here (16777216 + 1); ids are never reused.
 FIRST_CI_ID = 16777217

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from console.core.drivers import SORT_KEYS, DriverQuery
-from tests.list_data import add_drivers
+from tests.list_data import add_drivers, driver_rows
 
 DRIVERS = 60
 PAGE = 7
@@ -137,3 +137,55 @@ def test_status_messages_severity_is_a_query_over_every_message(console):
     second = console.status.query(limit=100, before=first[-1].id)
     assert [m.id for m in first + second] == [m.id for m in console.status.query(limit=200)]
     assert console.status.query(severity="error", text="changed (1)") == [errors[1]]
+
+
+@pytest.mark.parametrize("needle", ["intel", "adapter 1", "drv2", "ne", "x", "äpfel", "100%", "scsiadapter"])
+def test_driver_search_through_the_text_index_equals_a_like_scan(drivers_site, needle: str):
+    from sqlalchemy import func, select
+
+    from console.storage.driver_schema import DriverRow
+
+    with drivers_site.engine.connect() as conn:
+        pattern = "%" + needle.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        scanned = sorted(conn.scalars(select(DriverRow.ci_id).where(
+            func.instr(DriverRow.search_text, needle.casefold()) > 0 if conn.dialect.name == "sqlite"
+            else DriverRow.search_text.like(pattern, escape="\\"))))
+    page = drivers_site.drivers.query(DriverQuery(text=needle, sort="ci_id"))
+    assert [d.ci_id for d in page.items] == scanned and page.total == len(scanned)
+
+
+def test_the_migration_puts_model_text_in_the_driver_search(db_url):
+    """A catalog imported before 0011: its drivers are found by a hardware ID or a model
+    description through the new index (the search used to scan ``driver_model``)."""
+    from sqlalchemy import insert
+
+    from console.storage.driver_schema import DriverModelRow
+    from console.storage.engine import create_site_engine, upgrade
+
+    engine = create_site_engine(db_url)
+    upgrade(engine, "0010")
+    rows = driver_rows(3)
+    with engine.begin() as conn:
+        for row in rows:  # the columns 0010 had
+            conn.execute(text("INSERT INTO driver (ci_id, ci_unique_id, name, driver_class, class_guid, provider, "
+                              "driver_version, driver_date, inf_file, content_source_path, catalog_file, signed, enabled, "
+                              "architectures, size_bytes, content_hash, inf_warnings, source_site, search_text, "
+                              "created_at, created_by, modified_at, modified_by) VALUES (:ci_id, :ci_unique_id, :name, "
+                              ":driver_class, '', :provider, :driver_version, NULL, :inf_file, :content_source_path, '', "
+                              "1, 1, ' amd64 ', 1, :content_hash, '[]', 'PS1', :search_text, '2026-12-01', '', "
+                              "'2026-12-01', '')"), {k: row[k] for k in (
+                "ci_id", "ci_unique_id", "name", "driver_class", "provider", "driver_version", "inf_file",
+                "content_source_path", "content_hash", "search_text")})
+        conn.execute(insert(DriverModelRow), [dict(ci_id=rows[1]["ci_id"], position=0, manufacturer="Acme",
+                                                   description="Acme Gigabit Network Connection", install_section="x",
+                                                   hardware_id="PCI\\VEN_8086&DEV_1A1E", compatible_ids=[])])
+    engine.dispose()
+    from console.app import open_console
+
+    console = open_console(db_url, user="alice@console1")
+    try:
+        for needle in ("ven_8086&dev_1a1e", "gigabit network"):
+            assert [d.ci_id for d in console.drivers.query(DriverQuery(text=needle)).items] == [rows[1]["ci_id"]]
+        assert console.drivers.query(DriverQuery(text=rows[0]["name"])).total >= 1
+    finally:
+        console.close()

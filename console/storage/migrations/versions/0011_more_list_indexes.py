@@ -1,7 +1,9 @@
 """Indexes for the other long lists (issue 11): every sortable column of the driver catalog
 (with ``ci_id`` as the tie-break, so a keyset page is one index range), the Content Status
 "Show" filters (partial indexes on the per-package counters), the (package, DP) rows of a DP
-in one state, status messages by severity and kind, and jobs in queue order.
+in one state, status messages by severity and kind, and jobs in queue order; the driver search
+box's text index (``DRIVER_SEARCH``: ``driver.search_text`` now also holds each model's
+hardware ID and description, which the search used to find with a scan of ``driver_model``).
 
 Revision ID: 0011
 Revises: 0010
@@ -10,6 +12,8 @@ Create Date: 2026-12-02
 
 import sqlalchemy as sa
 from alembic import op
+
+from console.storage.text_search import TextSearch
 
 revision = "0011"
 down_revision = "0010"
@@ -36,12 +40,24 @@ INDEXES: tuple[tuple[str, str, tuple[object, ...], str | None], ...] = (
 )
 
 
+SEARCH = TextSearch("driver", "search_text")
+
+
 def upgrade() -> None:
     for name, table, columns, where in INDEXES:
         extra = {"sqlite_where": sa.text(where), "postgresql_where": sa.text(where)} if where else {}
         op.create_index(name, table, list(columns), **extra)  # type: ignore[arg-type]
+    bind = op.get_bind()
+    models = ("(SELECT string_agg(lower(hardware_id || chr(10) || description), chr(10)) FROM driver_model m "
+              "WHERE m.ci_id = driver.ci_id)" if bind.dialect.name == "postgresql" else
+              "(SELECT group_concat(lower(hardware_id || char(10) || description), char(10)) FROM driver_model m "
+              "WHERE m.ci_id = driver.ci_id)")
+    op.execute(f"UPDATE driver SET search_text = search_text || coalesce(char_nl || {models}, '')".replace(
+        "char_nl", "chr(10)" if bind.dialect.name == "postgresql" else "char(10)"))
+    SEARCH.create(bind)
 
 
 def downgrade() -> None:
+    SEARCH.drop(op.get_bind())
     for name, table, _columns, _where in reversed(INDEXES):
         op.drop_index(name, table_name=table)
