@@ -189,3 +189,31 @@ def test_the_migration_puts_model_text_in_the_driver_search(db_url):
         assert console.drivers.query(DriverQuery(text=rows[0]["name"])).total >= 1
     finally:
         console.close()
+
+
+def plans_of(console, run, table: str) -> list[str]:
+    """SQLite's query plans of the statements ``run`` sends that read ``table`` in an order."""
+    from sqlalchemy import event
+
+    statements: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):
+        if re.search(rf"FROM {table}\s", statement) and "ORDER BY" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(console.engine, "before_cursor_execute", capture)
+    try:
+        run()
+    finally:
+        event.remove(console.engine, "before_cursor_execute", capture)
+    with console.engine.connect() as conn:
+        return [" ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + s, p)) for s, p in statements]
+
+
+def test_the_jobs_page_and_status_filters_read_their_indexes(console):
+    """The Jobs page's newest jobs (queue order) and the status messages' severity filter are
+    index ranges, not a sort of every job or a scan of every message."""
+    jobs = plans_of(console, lambda: console.jobs.list(limit=500), "job")
+    assert jobs and all("ix_job_queued_at" in p for p in jobs), jobs
+    errors = plans_of(console, lambda: console.status.query(severity="error", limit=200), "status_message")
+    assert errors and all("ix_status_message_severity" in p and "TEMP B-TREE" not in p for p in errors), errors
