@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import String, Text, delete, exists, func, literal, or_, select, tuple_, update
+from sqlalchemy import String, Text, case, delete, exists, func, literal, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from console.core.drivers import (
@@ -171,6 +171,12 @@ class SqlDriverRepository:
         else:
             rows = self._keyset(conditions, key, query.sort in NULLABLE_SORTS, query.descending, anchor, query.limit)
         return self._drivers(rows, with_models=False), total
+
+    def counts(self, query: DriverQuery) -> tuple[int, int]:
+        disabled = func.sum(case((DriverRow.enabled.is_(False), 1), else_=0))
+        total, off = self._s.execute(select(func.count(), disabled).select_from(DriverRow).where(
+            *self._conditions(query))).one()
+        return int(total or 0), int(off or 0)
 
     def _keyset(self, conditions: list[Any], key: Any, nullable: bool, descending: bool, anchor: Any,
                 limit: int | None) -> list[DriverRow]:

@@ -217,3 +217,9 @@ def test_the_jobs_page_and_status_filters_read_their_indexes(console):
     assert jobs and all("ix_job_queued_at" in p for p in jobs), jobs
     errors = plans_of(console, lambda: console.status.query(severity="error", limit=200), "status_message")
     assert errors and all("ix_status_message_severity" in p and "TEMP B-TREE" not in p for p in errors), errors
+
+
+def test_driver_counts_are_the_total_and_the_disabled_of_the_search(drivers_site):
+    everything = drivers_site.drivers.query(DriverQuery(text="intel")).items
+    assert drivers_site.drivers.counts(DriverQuery(text="intel")) == (
+        len(everything), sum(1 for d in everything if not d.is_enabled))

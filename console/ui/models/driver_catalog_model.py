@@ -51,10 +51,9 @@ class DriverCatalogModel(PagedTableModel):
         generation = self._generation + 1  # set_loader below starts this generation
 
         def fetch(after: int | None, limit: int) -> Sequence[Driver]:
-            page = drivers.query(DriverQuery(**{**query.__dict__, "after": after, "limit": limit, "count": after is None}))
+            page = drivers.query(DriverQuery(**{**query.__dict__, "after": after, "limit": limit, "count": False}))
             if after is None and generation == self._generation:  # counted once per search, not by walking rows
-                self.total = page.total
-                self.disabled = drivers.query(DriverQuery(text=self.text, enabled=False, limit=0)).total
+                self.total, self.disabled = drivers.counts(query)
             return page.items
 
         self.set_loader(keyset_loader(fetch, lambda d: d.ci_id))
