@@ -41,6 +41,10 @@ class ContentQuery:
     text: str = ""
     offset: int = 0
     limit: int | None = 100
+    #: keyset paging: the previous page's last row (its DP name for a package's DPs, its
+    #: PackageID for a DP's packages); the page starts after it, read as one index range
+    #: (``offset`` is then not used)
+    after: str | None = None
 
 
 class DistributionRepository(Protocol):
@@ -87,13 +91,20 @@ class DistributionRepository(Protocol):
     def delete_rows(self, package_id: str, dp_names: Sequence[str]) -> int: ...
     def query_rows(self, query: ContentQuery) -> tuple[builtins.list[PackageOnDp], int]: ...
     def dps_of_package(self, package_id: str) -> builtins.list[str]: ...
+    def installed_batch(self, after: tuple[str, int] | None, limit: int) -> builtins.list[tuple[str, int, str]]:
+        """(PackageID, DP id, DP name) of installed rows in (PackageID, DP id) order after
+        ``after`` (a keyset batch of the primary key), at most ``limit``."""
+        ...
     def package_summary(self, package_id: str) -> ContentSummary: ...
     def package_summaries(self, package_ids: Sequence[str] | None, *, offset: int,
-                          limit: int | None) -> builtins.list[ContentSummary]: ...
+                          limit: int | None, show: str = "", after: str | None = None) -> builtins.list[ContentSummary]:
+        """Per-package counters by PackageID; ``show`` as ``dp_summary_page``; ``after``: the
+        previous page's last PackageID (keyset; ``offset`` is then not used)."""
+        ...
     def dp_summary(self, name: str) -> ContentSummary: ...
     def dp_summaries(self) -> dict[str, ContentSummary]: ...
     def dp_summary_page(self, *, text: str = "", show: str = "", offset: int = 0,
-                        limit: int | None = 100) -> tuple[builtins.list[ContentSummary], int]:
+                        limit: int | None = 100, after: str | None = None) -> tuple[builtins.list[ContentSummary], int]:
         """DPs' counters by name (case-insensitive), ``text`` in the name, ``show`` one of
         ``errors``, ``in_progress``, ``incomplete`` (or "" for all); one page and the total."""
         ...

@@ -147,6 +147,11 @@ class DriverQuery:
     descending: bool = False
     offset: int = 0
     limit: int | None = None
+    #: keyset paging: the CI_ID of the previous page's last row; the page starts after it in
+    #: the sort order (one index range, no OFFSET re-sorting; ``offset`` is then not used)
+    after: int | None = None
+    #: False: the total is not counted (``DriverPage.total`` is -1), for the pages after the first
+    count: bool = True
 
 
 SORT_KEYS = ("name", "ci_id", "driver_class", "provider", "version", "date", "size", "inf_file")

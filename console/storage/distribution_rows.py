@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -46,6 +46,12 @@ SHOW_CONDITIONS: dict[str, Any] = {
     "errors": lambda: DpContentSummaryRow.errors > 0,
     "in_progress": lambda: DpContentSummaryRow.in_progress > 0,
     "incomplete": lambda: DpContentSummaryRow.success < DpContentSummaryRow.targeted,
+}
+#: the same filters on the per-package counters (each has a partial index, migration 0011)
+PACKAGE_SHOW_CONDITIONS: dict[str, Any] = {
+    "errors": lambda: PackageContentSummaryRow.errors > 0,
+    "in_progress": lambda: PackageContentSummaryRow.in_progress > 0,
+    "incomplete": lambda: PackageContentSummaryRow.success < PackageContentSummaryRow.targeted,
 }
 
 
@@ -260,14 +266,22 @@ class PackageDpStore:
             needle = f"%{query.text.strip().lower()}%"
             conditions.append(or_(DistributionPointRow.name_key.like(needle), func.lower(PackageDpRow.package_id).like(needle),
                                   func.lower(PackageDpRow.last_error).like(needle)))
+        if query.after is not None and query.package_id is not None:
+            conditions.append(DistributionPointRow.name_key > key_of(query.after))
+        elif query.after is not None:
+            conditions.append(PackageDpRow.package_id > query.after)
         stmt = stmt.where(*conditions)
-        order = ((DistributionPointRow.name_key,) if query.package_id is not None else (PackageDpRow.package_id,))
-        page = stmt.order_by(*order).offset(query.offset)
+        order = ((DistributionPointRow.name_key,) if query.package_id is not None
+                 else (PackageDpRow.package_id,) if query.dp_name is not None else (PackageDpRow.package_id, PackageDpRow.dp_id))
+        keyset = query.after is not None
+        page = stmt.order_by(*order).offset(0 if keyset else query.offset)
         if query.limit is not None:
             page = page.limit(query.limit)
         found = list(self._s.execute(page))
         groups = self._groups_of_pairs({(row.package_id, row.dp_id) for row, _ in found})
         items = [self._row(row, name, groups.get((row.package_id, row.dp_id), ())) for row, name in found]
+        if keyset:  # the page's rows were not counted from the start (the first page has the total)
+            return items, -1
         total = self._count(query, conditions, len(items))
         return items, total
 
@@ -302,6 +316,15 @@ class PackageDpStore:
             DistributionPointRow, DistributionPointRow.id == PackageDpRow.dp_id).where(*conditions)
         return int(self._s.scalar(stmt) or 0)
 
+    def installed_batch(self, after: tuple[str, int] | None, limit: int) -> builtins.list[tuple[str, int, str]]:
+        stmt = (select(PackageDpRow.package_id, PackageDpRow.dp_id, DistributionPointRow.name)
+                .join(DistributionPointRow, DistributionPointRow.id == PackageDpRow.dp_id)
+                .where(PackageDpRow.state == int(DpState.INSTALLED))
+                .order_by(PackageDpRow.package_id, PackageDpRow.dp_id).limit(limit))
+        if after is not None:
+            stmt = stmt.where(tuple_(PackageDpRow.package_id, PackageDpRow.dp_id) > tuple_(*after))
+        return [(str(p), int(d), str(n)) for p, d, n in self._s.execute(stmt)]
+
     def dps_of_package(self, package_id: str) -> builtins.list[str]:
         return list(self._s.scalars(select(DistributionPointRow.name).join(PackageDpRow, PackageDpRow.dp_id == DistributionPointRow.id)
                                     .where(PackageDpRow.package_id == package_id).order_by(DistributionPointRow.name_key)))
@@ -316,12 +339,17 @@ class PackageDpStore:
         return self._summary(package_id, self._s.get(PackageContentSummaryRow, package_id, populate_existing=True))
 
     def package_summaries(self, package_ids: Sequence[str] | None, *, offset: int,
-                          limit: int | None) -> builtins.list[ContentSummary]:
+                          limit: int | None, show: str = "", after: str | None = None) -> builtins.list[ContentSummary]:
         stmt = select(PackageContentSummaryRow).where(PackageContentSummaryRow.targeted > 0).order_by(
             PackageContentSummaryRow.package_id)
+        if show:
+            stmt = stmt.where(PACKAGE_SHOW_CONDITIONS[show]())
         if package_ids is not None:
             stmt = stmt.where(PackageContentSummaryRow.package_id.in_(list(package_ids)))
-        stmt = stmt.offset(offset)
+        if after is not None:
+            stmt = stmt.where(PackageContentSummaryRow.package_id > after)
+        else:
+            stmt = stmt.offset(offset)
         if limit is not None:
             stmt = stmt.limit(limit)
         return [self._summary(r.package_id, r) for r in self._s.scalars(stmt)]
@@ -337,10 +365,14 @@ class PackageDpStore:
         return {name: self._summary(name, row) for name, row in self._s.execute(stmt)}
 
     def dp_summary_page(self, *, text: str = "", show: str = "", offset: int = 0,
-                        limit: int | None = 100) -> tuple[builtins.list[ContentSummary], int]:
+                        limit: int | None = 100, after: str | None = None) -> tuple[builtins.list[ContentSummary], int]:
         """DPs' counters by name, searched and filtered, one page and the total: read in the
-        order of the unique index on ``name_key`` (no sort of every DP)."""
+        order of the unique index on ``name_key`` (no sort of every DP). ``after``: the previous
+        page's last DP name (keyset; the total is then not counted: -1)."""
         conditions: builtins.list[Any] = []
+        if after is not None:
+            conditions.append(DistributionPointRow.name_key > key_of(after))
+            offset = 0
         if text.strip():
             conditions.append(DistributionPointRow.name_key.contains(key_of(text), autoescape=True))
         if show:
@@ -351,6 +383,8 @@ class PackageDpStore:
         if limit is not None:
             stmt = stmt.limit(limit)
         items = [self._summary(name, row) for name, row in self._s.execute(stmt)]
+        if after is not None:
+            return items, -1
         if offset == 0 and (limit is None or len(items) < limit):
             return items, len(items)
         total = self._s.scalar(select(func.count()).select_from(DistributionPointRow).join(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from console.storage.schema import Base
@@ -99,7 +99,13 @@ class PackageDpRow(Base):
         # Content Status: a package's DPs in one state; a DP's packages.
         Index("ix_package_dp_package_state", "package_id", "state", "dp_id"),
         Index("ix_package_dp_dp", "dp_id", "package_id"),
+        Index("ix_package_dp_dp_state", "dp_id", "state", "package_id"),
     )
+
+
+def _partial(name: str, where: str) -> Index:
+    """An index of the PackageIDs whose counters pass ``where`` (a Content Status "Show" filter)."""
+    return Index(name, "package_id", sqlite_where=text(where), postgresql_where=text(where))
 
 
 class PackageContentSummaryRow(Base):
@@ -113,6 +119,13 @@ class PackageContentSummaryRow(Base):
     in_progress: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     unknown: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        _partial("ix_package_content_summary_targeted", "targeted > 0"),
+        _partial("ix_package_content_summary_errors", "errors > 0"),
+        _partial("ix_package_content_summary_in_progress", "in_progress > 0"),
+        _partial("ix_package_content_summary_incomplete", "success < targeted"),
+    )
 
 
 class DpContentSummaryRow(Base):

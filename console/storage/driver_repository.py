@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import String, Text, delete, exists, func, or_, select, update
+from sqlalchemy import String, Text, case, delete, exists, func, literal, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from console.core.drivers import (
@@ -21,13 +21,13 @@ from console.core.drivers import (
 from console.core.errors import ValidationError
 from console.core.values import as_utc
 from console.storage.driver_schema import (
+    DRIVER_SEARCH,
     FIRST_CI_ID,
     CiIdSequenceRow,
     DriverCategoryRow,
     DriverModelRow,
     DriverRow,
 )
-from console.storage.package_repository import like_pattern
 from console.storage.schema import DriverReferenceRow, PackageRow
 
 SORT_COLUMNS = {
@@ -40,10 +40,16 @@ SORT_COLUMNS = {
     "size": DriverRow.size_bytes,
     "inf_file": DriverRow.inf_file,
 }
+#: sort columns that may be NULL (drivers without a DriverVer date)
+NULLABLE_SORTS = frozenset({"date"})
 
 
 def search_text(driver: Driver) -> str:
-    parts = (driver.name, driver.provider, driver.driver_class, driver.version, driver.inf_file, driver.folder, str(driver.ci_id))
+    """What the search box finds a driver by (``DRIVER_SEARCH``): its columns and each model's
+    hardware ID and description."""
+    parts = [driver.name, driver.provider, driver.driver_class, driver.version, driver.inf_file, driver.folder, str(driver.ci_id)]
+    for model in driver.models:
+        parts += (model.hardware_id, model.description)
     return "\n".join(parts).casefold()
 
 
@@ -144,18 +150,65 @@ class SqlDriverRepository:
         return found
 
     def query(self, query: DriverQuery) -> tuple[list[Driver], int]:
+        """One page and the total (``-1`` when ``query.count`` is False). With ``query.after``
+        the page is read as a keyset range of the sort column's index (``ix_driver_sort_*``),
+        the same rows OFFSET would give, without sorting the rows before it."""
         conditions = self._conditions(query)
-        total = self._s.scalar(select(func.count()).select_from(DriverRow).where(*conditions)) or 0
         column = SORT_COLUMNS.get(query.sort)
         if column is None:
             raise ValidationError.single("sort", f"cannot sort drivers by {query.sort!r}; use one of {', '.join(SORT_COLUMNS)}")
+        total = int(self._s.scalar(select(func.count()).select_from(DriverRow).where(*conditions)) or 0) if query.count else -1
         key: Any = func.lower(column) if isinstance(column.type, (String, Text)) else column
-        order = key.desc() if query.descending else key.asc()
-        tiebreak = DriverRow.ci_id.desc() if query.descending else DriverRow.ci_id.asc()
-        stmt = select(DriverRow).where(*conditions).order_by(order, tiebreak).offset(max(query.offset, 0))
-        if query.limit is not None:
-            stmt = stmt.limit(query.limit)
-        return self._drivers(list(self._s.scalars(stmt)), with_models=False), int(total)
+        anchor = None
+        if query.after is not None:
+            anchor = self._s.execute(select(key, DriverRow.ci_id).where(DriverRow.ci_id == query.after)).first()
+        if anchor is None and (query.after is not None or query.offset > 0):
+            # OFFSET (a page number from the CLI, or the anchor row was deleted meanwhile)
+            order = key.desc().nulls_last() if query.descending else key.asc().nulls_first()
+            tiebreak = DriverRow.ci_id.desc() if query.descending else DriverRow.ci_id.asc()
+            stmt = select(DriverRow).where(*conditions).order_by(order, tiebreak).offset(max(query.offset, 0))
+            rows = list(self._s.scalars(stmt if query.limit is None else stmt.limit(query.limit)))
+        else:
+            rows = self._keyset(conditions, key, query.sort in NULLABLE_SORTS, query.descending, anchor, query.limit)
+        return self._drivers(rows, with_models=False), total
+
+    def counts(self, query: DriverQuery) -> tuple[int, int]:
+        disabled = func.sum(case((DriverRow.enabled.is_(False), 1), else_=0))
+        total, off = self._s.execute(select(func.count(), disabled).select_from(DriverRow).where(
+            *self._conditions(query))).one()
+        return int(total or 0), int(off or 0)
+
+    def _keyset(self, conditions: list[Any], key: Any, nullable: bool, descending: bool, anchor: Any,
+                limit: int | None) -> list[DriverRow]:
+        """The rows after ``anchor`` (sort value, CI_ID; None: from the start), NULL sort values
+        first ascending and last descending (as ORDER BY ... NULLS FIRST/LAST): read as at most
+        two index ranges (the NULLs, then the others), each in index order."""
+        ci_id = DriverRow.ci_id
+        after_null = anchor is not None and anchor[0] is None
+        nulls: list[Any] = [key.is_(None)]
+        if after_null:
+            nulls.append(ci_id < anchor[1] if descending else ci_id > anchor[1])
+        if anchor is None or after_null:
+            values: list[Any] = [key.is_not(None)] if nullable else []
+        else:
+            bound = tuple_(literal(anchor[0], key.type), literal(anchor[1], ci_id.type))
+            values = [tuple_(key, ci_id) < bound if descending else tuple_(key, ci_id) > bound]
+        ranges: list[tuple[list[Any], tuple[Any, ...]]]
+        if descending:
+            ranges = [] if after_null else [(values, (key.desc(), ci_id.desc()))]
+            ranges += [(nulls, (ci_id.desc(),))] if nullable else []
+        else:
+            ranges = [(nulls, (ci_id.asc(),))] if nullable and (anchor is None or after_null) else []
+            ranges.append((values, (key.asc(), ci_id.asc())))
+        found: list[DriverRow] = []
+        for where, order in ranges:
+            if limit is not None and len(found) >= limit:
+                break
+            stmt = select(DriverRow).where(*conditions, *where).order_by(*order)
+            if limit is not None:
+                stmt = stmt.limit(limit - len(found))
+            found.extend(self._s.scalars(stmt))
+        return found
 
     def referencing_packages(self, ci_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
         stmt = (
@@ -181,14 +234,8 @@ class SqlDriverRepository:
     def _conditions(self, query: DriverQuery) -> list[Any]:
         conditions: list[Any] = []
         text = query.text.strip()
-        if text:
-            pattern = like_pattern(text)
-            model_match = exists().where(
-                DriverModelRow.ci_id == DriverRow.ci_id,
-                or_(func.lower(DriverModelRow.hardware_id).like(pattern, escape="\\"),
-                    func.lower(DriverModelRow.description).like(pattern, escape="\\")),
-            )
-            conditions.append(or_(DriverRow.search_text.like(pattern, escape="\\"), model_match))
+        if text:  # the text index (FTS5 trigram / pg_trgm), never a LIKE scan of every driver and model
+            conditions.append(DRIVER_SEARCH.matches(self._s, text))
         if query.driver_class.strip():
             conditions.append(func.lower(DriverRow.driver_class) == query.driver_class.strip().lower())
         if query.architecture.strip():

@@ -9,10 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from console.storage.schema import Base
+from console.storage.text_search import TextSearch
+
+#: The driver search box's index (``search_text``: name, provider, class, version, INF, folder,
+#: CI_ID and every model's hardware ID and description, case-folded; migration 0011)
+DRIVER_SEARCH = TextSearch("driver", "search_text")
 
 #: ConfigMgr CI_IDs of a site start here (16777216 + 1); ids are never reused.
 FIRST_CI_ID = 16777217
@@ -53,6 +58,17 @@ class DriverRow(Base):
     created_by: Mapped[str] = mapped_column(String(255), default="")
     modified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     modified_by: Mapped[str] = mapped_column(String(255), default="")
+
+    #: one index per sortable column, ``ci_id`` the tie-break: a keyset page is one index range
+    __table_args__ = (
+        Index("ix_driver_sort_name", func.lower(name), "ci_id"),
+        Index("ix_driver_sort_class", func.lower(driver_class), "ci_id"),
+        Index("ix_driver_sort_provider", func.lower(provider), "ci_id"),
+        Index("ix_driver_sort_version", func.lower(driver_version), "ci_id"),
+        Index("ix_driver_sort_date", "driver_date", "ci_id"),
+        Index("ix_driver_sort_size", "size_bytes", "ci_id"),
+        Index("ix_driver_sort_inf_file", func.lower(inf_file), "ci_id"),
+    )
 
 
 class DriverModelRow(Base):

@@ -102,12 +102,19 @@ class SqlStatusRepository:
         self._s.flush()
         return row.id
 
-    def query(self, *, package_id: str | None = None, kind: str | None = None, limit: int = 200) -> list[StatusMessage]:
+    def query(self, *, package_id: str | None = None, kind: str | None = None, limit: int = 200,
+              severity: str | None = None, before: int | None = None) -> list[StatusMessage]:
+        """Newest first; each filter reads its index (``ix_status_message_*``: the column, then
+        the id), ``before`` (a message id) is a keyset page of older messages."""
         stmt = select(StatusMessageRow).order_by(StatusMessageRow.id.desc()).limit(limit)
         if package_id:
             stmt = stmt.where(StatusMessageRow.package_id == package_id)
         if kind:
             stmt = stmt.where(StatusMessageRow.kind == kind)
+        if severity:
+            stmt = stmt.where(StatusMessageRow.severity == severity)
+        if before is not None:
+            stmt = stmt.where(StatusMessageRow.id < before)
         return [
             StatusMessage(r.id, as_utc(r.time), r.severity, r.kind, r.package_id, r.text, r.user, r.site_code, r.details)
             for r in self._s.scalars(stmt)

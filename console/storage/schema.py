@@ -233,6 +233,8 @@ class StatusMessageRow(Base):
     #: Structured facts behind the text, e.g. {"changes": [{"property": P, "old": O, "new": N}]}.
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
+    __table_args__ = (Index("ix_status_message_severity", "severity", "id"), Index("ix_status_message_kind", "kind", "id"))
+
 
 class JobRow(Base):
     """A job of the job engine (``console.core.jobs``); ``context_id`` is the WMI ContextID."""
@@ -266,7 +268,7 @@ class JobRow(Base):
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
-    __table_args__ = (Index("ix_job_state_queued_at", "state", "queued_at"),)
+    __table_args__ = (Index("ix_job_state_queued_at", "state", "queued_at"), Index("ix_job_queued_at", "queued_at", "context_id"))
 
 
 class WorkerRow(Base):

@@ -91,7 +91,8 @@ class MainWindow(QMainWindow):
                 "Sites", ["Site code", "Name", "Role"],
                 lambda: [(s.code, s.name, "This site" if s.is_local else "Other site of the hierarchy") for s in c.sites.all()],
                 self.tasks, "No sites."),
-            NavKind.STATUS_MESSAGES: StatusMessagesPage(lambda: c.status.query(limit=LOAD_LIMIT), self.tasks),
+            NavKind.STATUS_MESSAGES: StatusMessagesPage(
+                lambda severity: c.status.query(limit=LOAD_LIMIT, severity=severity or None), self.tasks),
             NavKind.JOBS: JobsPage(c, self.tasks),
             NavKind.DISTRIBUTION_POINTS: self.wizards.distribution_points_page(),
             NavKind.CONTENT_STATUS: self.wizards.content_status_page(),

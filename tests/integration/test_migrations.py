@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from console.app import open_console
 from console.core.servicing import SourceFingerprint
+from console.storage.driver_schema import DRIVER_SEARCH
 from console.storage.engine import alembic_config, create_site_engine, current_revision, head_revision, upgrade
 from console.storage.schema import PACKAGE_SEARCH, SORTED_COLUMNS, Base
 
@@ -26,7 +27,8 @@ def test_fresh_database_is_at_head_and_matches_the_orm(db_url):
     assert current_revision(engine) == head_revision()
     with engine.connect() as conn:
         # the text-search index (FTS5 tables, triggers) is not ORM metadata
-        context = MigrationContext.configure(conn, opts={"include_name": lambda name, *_: not PACKAGE_SEARCH.owns(name)})
+        context = MigrationContext.configure(conn, opts={"include_name": lambda name, *_: not (
+            PACKAGE_SEARCH.owns(name) or DRIVER_SEARCH.owns(name))})
         diff = compare_metadata(context, Base.metadata)
         indexes = {row[1] for row in conn.exec_driver_sql("PRAGMA index_list(boot_image_package)")}
     assert diff == []

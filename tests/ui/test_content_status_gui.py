@@ -93,10 +93,12 @@ def test_content_status_counts_per_package_and_lists_dps_by_state(qtbot, console
     page.detail_search.clear()
     qtbot.waitUntil(lambda: page.rows.complete and page.rows.rowCount() == 1, timeout=10000)
     assert page.rows.index(0, 0).data() == pid and page.rows.index(0, 1).data() == "Install failed"
-    page.show_filter.setCurrentText("With errors")  # only DP03 has a failed package
-    assert [page.summary_filter.index(r, 0).data() for r in range(page.summary_filter.rowCount())] == ["DP03"]
+    page.show_filter.setCurrentText("With errors")  # only DP03 has a failed package (a query, not a view filter)
+    qtbot.waitUntil(lambda: page.summaries.complete and page.summaries.rowCount() == 1, timeout=10000)
+    assert page.summaries.index(0, 0).data() == "DP03"
     page.show_filter.setCurrentText("Not installed everywhere")
-    assert page.summary_filter.rowCount() == 3, "DP02, DP03 and DP04 lack the package"
+    qtbot.waitUntil(lambda: page.summaries.complete and page.summaries.rowCount() == 3, timeout=10000)
+    assert [page.summaries.index(r, 0).data() for r in range(3)] == ["DP02", "DP03", "DP04"], "they lack the package"
     page.show_filter.setCurrentText("All")
     page.search.setText("dp0")
     qtbot.waitUntil(lambda: page.summaries.complete and page.summaries.rowCount() == 4, timeout=10000)
@@ -253,3 +255,29 @@ def _open_content_locations(qtbot, console, pid: str, tasks):
     panel = dialog.content_panel
     qtbot.waitUntil(lambda: panel.model.rowCount() == 4 and panel.summary.text() != "", timeout=10000)
     return dialog, panel
+
+
+def test_show_filter_is_a_query_that_finds_rows_past_the_first_page(qtbot, console, make_window):
+    """300 packages, only the last one has an error: "With errors" lists it at once (the filter
+    is part of the query), without reading the 299 others page by page."""
+    from sqlalchemy import insert
+
+    from console.storage.distribution_schema import PackageContentSummaryRow
+
+    with console.engine.begin() as conn:
+        conn.execute(insert(PackageContentSummaryRow), [
+            dict(package_id=f"PS1{n:05X}", targeted=2, success=2 if n < 300 else 1, in_progress=0,
+                 errors=0 if n < 300 else 1, unknown=0) for n in range(1, 301)])
+    window = make_window()
+    page = _show_content_status(qtbot, window)
+    qtbot.waitUntil(lambda: page.summaries.rowCount() == page.summaries.page_size, timeout=10000)
+    page.show_filter.setCurrentText("With errors")
+    qtbot.waitUntil(lambda: page.summaries.complete, timeout=10000)
+    assert [page.summaries.summary(r).key for r in range(page.summaries.rowCount())] == ["PS10012C"]
+    page.show_filter.setCurrentText("All")
+    qtbot.waitUntil(lambda: page.summaries.rowCount() == page.summaries.page_size, timeout=10000)
+    page.summaries.fetchMore()  # the second page starts after the first page's last PackageID
+    qtbot.waitUntil(lambda: page.summaries.complete, timeout=10000)
+    keys = [page.summaries.summary(r).key for r in range(page.summaries.rowCount())]
+    assert keys == [f"PS1{n:05X}" for n in range(1, 301)]
+    wait_idle(qtbot, window)

@@ -50,7 +50,8 @@ def test_lists_the_catalog_sorted_and_searchable(qtbot, page, driver_catalog, qt
     nic = driver_catalog[NETKVM2K]
     assert [cell(page, nic, h) for h in ("CI_ID", "Class", "Provider", "Version", "Architectures", "Enabled")] == [
         str(nic.ci_id), "Net", "Red Hat Inc.", "1.0.0.0", "x86 (undecorated INF)", "Yes"]
-    page.view.sortByColumn(1, Qt.SortOrder.DescendingOrder)  # CI_ID
+    page.view.sortByColumn(1, Qt.SortOrder.DescendingOrder)  # CI_ID: read again, sorted by the database
+    qtbot.waitUntil(lambda: not page.loading and page.model.rowCount() == len(driver_catalog), timeout=10000)
     ids = [int(page.model.index(r, 1).data()) for r in range(page.model.rowCount())]
     assert ids == sorted(ids, reverse=True)
     qtbot.keyClicks(page.filter, "netkvm2k")
@@ -163,3 +164,45 @@ def test_closing_properties_before_the_driver_is_read(qtbot, page, driver_catalo
     qtbot.waitUntil(lambda: not page.tasks.running, timeout=10000)
     qtbot.wait(20)
     assert page.findChild(DriverPropertiesDialog) is None
+
+
+def test_a_long_catalog_is_read_page_by_page_in_the_databases_order(qtbot, page, console):
+    """450 drivers: the first page only (200), the total and the disabled count from the
+    database; each header the database can sort by reads the catalog in that order (keyset
+    pages after the first one); a header it cannot sort by leaves order and arrow as they were."""
+    from console.core.drivers import DriverQuery
+    from console.ui.models.driver_catalog_model import SERVER_SORTS
+    from tests.list_data import add_drivers
+
+    add_drivers(console.engine, 450)
+    disabled = console.drivers.query(DriverQuery(enabled=False)).total
+    load(qtbot, page)
+    assert page.model.rowCount() == page.model.page_size == 200, "one page, not every driver"
+    assert page.counts.text() == f"450 driver(s), {disabled} disabled"
+    for header, sort in SERVER_SORTS.items():
+        column = page.model.headers.index(header)
+        for order in (Qt.SortOrder.DescendingOrder, Qt.SortOrder.AscendingOrder):
+            page.view.sortByColumn(column, order)
+            qtbot.waitUntil(lambda: not page.loading, timeout=10000)
+            for _ in range(3):  # bounded: 450 rows are three pages
+                page.model.fetch_next()
+                qtbot.waitUntil(lambda: not page.model.loading, timeout=10000)
+            expected = [d.ci_id for d in console.drivers.query(
+                DriverQuery(sort=sort, descending=order == Qt.SortOrder.DescendingOrder)).items]
+            assert [page.model.record(r).ci_id for r in range(page.model.rowCount())] == expected, (header, order)
+    before = [page.model.record(r).ci_id for r in range(page.model.rowCount())]
+    page.view.sortByColumn(page.model.headers.index("Architectures"), Qt.SortOrder.DescendingOrder)
+    assert page.view.header().sortIndicatorSection() == page.model.headers.index("INF file"), "the last order stays"
+    assert [page.model.record(r).ci_id for r in range(page.model.rowCount())] == before
+    load(qtbot, page)
+    assert page.model.rowCount() == 200
+    page.view.scrollToBottom()  # the end of what is read: the next page comes
+    qtbot.waitUntil(lambda: page.model.rowCount() == 400 and not page.model.loading, timeout=10000)
+
+
+def test_each_page_is_read_once(qtbot, page, driver_catalog, qtmodeltester):
+    """A view that asks for more rows while the model resets does not get the first page twice."""
+    for _ in range(3):
+        load(qtbot, page)
+        ids = [page.model.record(r).ci_id for r in range(page.model.rowCount())]
+        assert len(ids) == len(set(ids)) == len(driver_catalog)

@@ -29,9 +29,11 @@ def test_filter_and_open_a_change_in_full(qtbot, monkeypatch, console, x64_packa
     changed = page.model.record(0)
     assert changed.text.startswith("Properties changed")
     assert "(3 value(s) changed)" in page.model.index(0, 5).data()
-    page.severity.setCurrentIndex(page.severity.findData("error"))
-    assert page.model.rowCount() == 0 and "0 of the 2" in page.note.text()
+    page.severity.setCurrentIndex(page.severity.findData("error"))  # a query: read again
+    qtbot.waitUntil(lambda: page.note.text() == "No error messages.", timeout=10000)
+    assert page.model.rowCount() == 0
     page.severity.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: "of the 2 newest messages" in page.note.text(), timeout=10000)
     page.search.clear()
     page.package.setText("PS1000FF")
     assert page.model.rowCount() == 0
@@ -69,3 +71,19 @@ def test_the_time_column_shows_the_whole_time(qtbot, console, x64_package, make_
     needed = page.view.fontMetrics().horizontalAdvance(text) + 2 * page.view.style().pixelMetric(
         page.view.style().PixelMetric.PM_FocusFrameHMargin) + 8
     assert page.view.header().sectionSize(0) >= needed, text
+
+
+def test_the_severity_filter_finds_an_error_older_than_the_newest_messages_read(qtbot, console, make_window):
+    """1,100 newer messages than the one error: the page reads the newest 1,000, but the
+    severity filter asks the database, so the error is listed."""
+    from tests.list_data import add_status_messages
+
+    add_status_messages(console.engine, 1, severity="error")
+    add_status_messages(console.engine, 1_100)
+    window = make_window()
+    page = _open_page(qtbot, window)
+    assert page.model.rowCount() == 1000 and all(page.model.record(r).severity == "information" for r in range(1000))
+    page.severity.setCurrentIndex(page.severity.findData("error"))
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=10000)
+    assert page.model.record(0).severity == "error" and page.note.text().startswith("The 1 newest error messages")
+    wait_idle(qtbot, window)

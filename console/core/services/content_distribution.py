@@ -33,6 +33,15 @@ QUEUED_STATE = {"install": DpState.INSTALL_PENDING, "update": DpState.INSTALL_PE
 
 #: Site setting: when the last content validation cycle was queued (ISO 8601).
 VALIDATION_LAST_RUN = "ContentValidationLastRun"
+#: a validation cycle in progress: the last (PackageID, DP id) queued ("" when none is)
+VALIDATION_CURSOR = "ContentValidationCursor"
+#: validations one check of the schedule queues at most (one transaction)
+VALIDATION_BATCH = 5000
+
+
+def _cursor_pair(cursor: str) -> tuple[str, int] | None:
+    package_id, _, dp_id = cursor.partition("\t")
+    return (package_id, int(dp_id)) if package_id and dp_id.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -203,37 +212,48 @@ class ContentDistribution:
         self.after_queue()
         return Result(Queued(package_id, (), (job.context_id,)), Changes(status_messages=True))
 
-    def queue_validation_cycle(self, hours: int) -> int:
+    def queue_validation_cycle(self, hours: int, *, batch: int = VALIDATION_BATCH) -> int:
         """The content validation schedule (the worker asks): when ``hours`` have passed since the
         last cycle, queue a validation of every package on every DP it is installed on; the
-        number queued (0: not due, or nothing installed). ``hours`` 0 turns the schedule off."""
+        number queued (0: not due, or nothing installed). ``hours`` 0 turns the schedule off.
+
+        A cycle queues at most ``batch`` validations per call (3 M installed rows are not one
+        transaction): it keeps its place (``VALIDATION_CURSOR``, the last (PackageID, DP) queued,
+        a keyset of the primary key) and goes on at the worker's next check until every row is
+        queued; the schedule's clock starts when the cycle starts."""
         if hours <= 0:
             return 0
         now = self._ctx.clock()
         with self._ctx.uow(write=True) as uow:
-            last = uow.settings.get(VALIDATION_LAST_RUN) or ""
-            try:
-                due = bool(last) and (now - datetime.fromisoformat(last)).total_seconds() >= hours * 3600
-            except (TypeError, ValueError):  # an unreadable time: run the cycle and write a good one
-                due = True
-            if not last:  # the first look starts the clock: the first cycle comes ``hours`` later
+            cursor = uow.settings.get(VALIDATION_CURSOR) or ""
+            if not cursor:
+                last = uow.settings.get(VALIDATION_LAST_RUN) or ""
+                try:
+                    due = bool(last) and (now - datetime.fromisoformat(last)).total_seconds() >= hours * 3600
+                except (TypeError, ValueError):  # an unreadable time: run the cycle and write a good one
+                    due = True
+                if not last:  # the first look starts the clock: the first cycle comes ``hours`` later
+                    uow.settings.set(VALIDATION_LAST_RUN, now.isoformat(), modified_by=self._ctx.user, modified_at=now)
+                    uow.commit()
+                    return 0
+                if not due:
+                    return 0
                 uow.settings.set(VALIDATION_LAST_RUN, now.isoformat(), modified_by=self._ctx.user, modified_at=now)
-                uow.commit()
-                return 0
-            if not due:
-                return 0
-            rows, _ = uow.distribution.query_rows(ContentQuery(states=(DpState.INSTALLED,), limit=None))
+            after = _cursor_pair(cursor)
+            rows = uow.distribution.installed_batch(after, max(batch, 1))
             by_package: dict[str, list[str]] = {}
-            for row in rows:
-                by_package.setdefault(row.package_id, []).append(row.dp_name)
+            for package_id, _dp_id, dp_name in rows:
+                by_package.setdefault(package_id, []).append(dp_name)
             count = 0
             for package_id, dps in by_package.items():
                 count += len(queue_actions(uow, self._jobs, package_id, dps, "validate",
                                            self._package_version(uow, package_id)))
-            uow.settings.set(VALIDATION_LAST_RUN, now.isoformat(), modified_by=self._ctx.user, modified_at=now)
+            more = len(rows) >= max(batch, 1)
+            next_cursor = f"{rows[-1][0]}\t{rows[-1][1]}" if more else ""
+            uow.settings.set(VALIDATION_CURSOR, next_cursor, modified_by=self._ctx.user, modified_at=now)
             self._message(uow, None, f"Content validation cycle: {count} validation(s) queued on "
                           f"{len({d.lower() for dps in by_package.values() for d in dps})} distribution point(s) "
-                          f"(every {hours} h)")
+                          f"(every {hours} h)" + ("; the cycle goes on at the next check" if more else ""))
             uow.commit()
         if count:
             self.after_queue()
@@ -277,20 +297,22 @@ class ContentDistribution:
             return uow.distribution.get_row(package_id, dp_name)
 
     def content_status(self, package_id: str, *, states: Sequence[DpState] = (), text: str = "", offset: int = 0,
-                       limit: int | None = 100) -> Page:
-        """A package's DPs by name, filtered and paged (the first page answers from an index)."""
+                       limit: int | None = 100, after: str | None = None) -> Page:
+        """A package's DPs by name, filtered and paged (the first page answers from an index).
+        ``after``: the previous page's last DP name (keyset paging; the total is then -1)."""
         with self._ctx.uow() as uow:
             items, total = uow.distribution.query_rows(ContentQuery(package_id=package_id, states=tuple(states),
-                                                                    text=text, offset=offset, limit=limit))
+                                                                    text=text, offset=offset, limit=limit, after=after))
         return Page(items, total)
 
     def packages_on_dp(self, dp_name: str, *, states: Sequence[DpState] = (), text: str = "", offset: int = 0,
-                       limit: int | None = 100) -> Page:
+                       limit: int | None = 100, after: str | None = None) -> Page:
+        """A DP's packages by PackageID; ``after``: the previous page's last PackageID (keyset)."""
         with self._ctx.uow() as uow:
             if uow.distribution.get_dp(dp_name) is None:
                 raise NotFoundError(f"there is no distribution point named {dp_name!r} in this site")
             items, total = uow.distribution.query_rows(ContentQuery(dp_name=dp_name, states=tuple(states),
-                                                                    text=text, offset=offset, limit=limit))
+                                                                    text=text, offset=offset, limit=limit, after=after))
         return Page(items, total)
 
     def summary(self, package_id: str) -> ContentSummary:
@@ -298,10 +320,14 @@ class ContentDistribution:
             return uow.distribution.package_summary(package_id)
 
     def summaries(self, package_ids: Sequence[str] | None = None, *, offset: int = 0,
-                  limit: int | None = None) -> list[ContentSummary]:
-        """Per package counters (packages on at least one DP), by PackageID."""
+                  limit: int | None = None, show: str = "", after: str | None = None) -> list[ContentSummary]:
+        """Per package counters (packages on at least one DP), by PackageID. ``show`` as
+        ``dp_summary_page`` (a query, read from a partial index); ``after``: the previous page's
+        last PackageID (keyset paging)."""
+        if show not in SUMMARY_SHOWS:
+            raise ValidationError.single("show", f"unknown filter {show!r} (errors, in_progress, incomplete)")
         with self._ctx.uow() as uow:
-            return uow.distribution.package_summaries(package_ids, offset=offset, limit=limit)
+            return uow.distribution.package_summaries(package_ids, offset=offset, limit=limit, show=show, after=after)
 
     def dp_summary(self, dp_name: str) -> ContentSummary:
         with self._ctx.uow() as uow:
@@ -314,7 +340,7 @@ class ContentDistribution:
             return uow.distribution.dp_summaries()
 
     def dp_summary_page(self, *, text: str = "", show: str = "", offset: int = 0,
-                        limit: int | None = 100) -> SummaryPage:
+                        limit: int | None = 100, after: str | None = None) -> SummaryPage:
         """Per-DP counters by DP name, ``text`` in the name, ``show`` ``errors`` /
         ``in_progress`` / ``incomplete`` (not installed everywhere) or "" (all): one page (read
         in the name index's order, never every DP's counters) and the total."""
@@ -323,7 +349,8 @@ class ContentDistribution:
         if offset < 0 or (limit is not None and limit < 0):
             raise ValidationError.single("offset", "offset and limit must not be negative")
         with self._ctx.uow() as uow:
-            items, total = uow.distribution.dp_summary_page(text=text, show=show, offset=offset, limit=limit)
+            items, total = uow.distribution.dp_summary_page(text=text, show=show, offset=offset, limit=limit,
+                                                            after=after)
         return SummaryPage(items, total)
 
     def change_token(self) -> tuple[Any, ...]:

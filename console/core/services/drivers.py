@@ -178,6 +178,14 @@ class DriverCatalog:
             items, total = uow.drivers.query(query)
         return DriverPage(tuple(items), total)
 
+    def counts(self, query: DriverQuery | None = None) -> tuple[int, int]:
+        """(drivers matching the query's search and filters, how many of them are disabled): one
+        read of the text index, for a list's status line (never by walking loaded rows)."""
+        query = query or DriverQuery()
+        check_search_text(query.text)
+        with self._ctx.uow() as uow:
+            return uow.drivers.counts(query)
+
     def referencing_packages(self, ci_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
         """CI_ID → (PackageID, Name) of the boot images that use it (drivers nobody uses are
         left out): asked before a delete, which would be refused for these."""

@@ -68,16 +68,18 @@ class StatusMessages:
 
     def query(
         self, *, package_id: str | None = None, kind: str | None = None, limit: int = 200,
-        severity: str | None = None, text: str = "",
+        severity: str | None = None, text: str = "", before: int | None = None,
     ) -> list[StatusMessage]:
-        """Newest first. ``severity`` and ``text`` filter the newest 10,000 messages."""
+        """Newest first. ``severity`` is a query (an index: every message of that severity, however
+        old); ``text`` searches the newest 10,000 messages that pass the other filters. ``before``:
+        only messages older than that id (the next page after a page's last message)."""
         if severity and severity not in SEVERITIES:
             from console.core.errors import ValidationError
 
             raise ValidationError.single("Severity", f"severity must be one of {', '.join(SEVERITIES)}; got {severity!r}")
-        filtered = bool(severity or text)
         with self._ctx.uow() as uow:
-            messages = uow.status.query(package_id=package_id, kind=kind, limit=max(limit, 10_000) if filtered else limit)
-        if filtered:
-            messages = [m for m in messages if matches(m, severity=severity, text=text)]
+            messages = uow.status.query(package_id=package_id, kind=kind, severity=severity or None, before=before,
+                                        limit=max(limit, 10_000) if text else limit)
+        if text:
+            messages = [m for m in messages if matches(m, text=text)]
         return messages[:limit]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -64,32 +64,14 @@ class SummaryModel(PagedTableModel):
         return None
 
 
-#: the summary list's "Show" filter: label -> test on (success, in_progress, errors, unknown, targeted)
-SHOW_FILTERS: dict[str, Any] = {
-    "All": lambda c: True,
-    "With errors": lambda c: c[2] > 0,
-    "In progress": lambda c: c[1] > 0,
-    "Not installed everywhere": lambda c: c[0] < c[4],
+#: the summary list's "Show" filter: label -> ``show`` of the content service (a query, read from
+#: an index: the rows shown are exactly those that pass, however many pages the others fill)
+SHOW_FILTERS: dict[str, str] = {
+    "All": "",
+    "With errors": "errors",
+    "In progress": "in_progress",
+    "Not installed everywhere": "incomplete",
 }
-
-
-class SummaryFilter(QSortFilterProxyModel):
-    """Shows the summaries that pass the chosen ``SHOW_FILTERS`` test (of the pages read so far;
-    the view keeps fetching pages while too few rows pass to fill it)."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._show = "All"
-
-    def set_show(self, label: str) -> None:
-        self.beginFilterChange()
-        self._show = label
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
-        model = self.sourceModel()
-        counts = model.index(source_row, 0, source_parent).data(CountsRole)
-        return not isinstance(counts, tuple) or bool(SHOW_FILTERS[self._show](counts))
 
 
 class PagedRowsModel(PagedTableModel):

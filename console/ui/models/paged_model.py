@@ -23,6 +23,27 @@ PAGE_SIZE = 200
 #: rows a view looks at to fit its columns (resizing to every row of a page took 250 ms)
 RESIZE_PRECISION = 30
 Loader = Callable[[int, int], Sequence[Any]]
+#: ``fetch(after, limit)``: the rows after the row whose key is ``after`` (None: from the start)
+KeysetFetch = Callable[[Any, int], Sequence[Any]]
+
+
+def keyset_loader(fetch: KeysetFetch, key: Callable[[Any], Any]) -> Loader:
+    """A ``Loader`` that reads each page after the previous page's last row (keyset paging: one
+    index range, never OFFSET re-sorting the rows before a deep page). It remembers the key of
+    the last row it returned at each offset; an offset it has not reached (never asked by the
+    model, which reads pages in order or again from 0) is read from the start."""
+    cursors: dict[int, Any] = {0: None}
+
+    def load(offset: int, limit: int) -> Sequence[Any]:
+        if offset in cursors:
+            rows = list(fetch(cursors[offset], limit))
+        else:
+            rows = list(fetch(None, offset + limit))[offset:]
+        if rows:
+            cursors[offset + len(rows)] = key(rows[-1])
+        return rows
+
+    return load
 
 
 class PagedTableModel(HeadedTableModel):
@@ -51,7 +72,7 @@ class PagedTableModel(HeadedTableModel):
         self._more = loader is not None
         self._loading = False
         self.endResetModel()
-        if loader is not None:
+        if loader is not None and not self._loading:  # a view may have asked (fetchMore) during the reset
             self._fetch()
 
     def reload(self) -> None:

@@ -37,11 +37,10 @@ from console.ui.models.content_status_model import (
     SHOW_FILTERS,
     PagedRowsModel,
     StatusBarDelegate,
-    SummaryFilter,
     SummaryModel,
 )
 from console.ui.models.dp_models import row_details
-from console.ui.models.paged_model import RESIZE_PRECISION
+from console.ui.models.paged_model import RESIZE_PRECISION, keyset_loader
 from console.ui.tasks import TaskRunner
 from console.ui.views.panes import pane, vertical_split
 
@@ -95,9 +94,7 @@ class ContentStatusPage(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search content status")
         self.summaries = SummaryModel(tasks, parent=self)
-        self.summary_filter = SummaryFilter(self)
-        self.summary_filter.setSourceModel(self.summaries)
-        self.summary_view = _table("Content status", self.summary_filter)
+        self.summary_view = _table("Content status", self.summaries)
         self.show_filter = QComboBox()
         self.show_filter.setAccessibleName("Show")
         self.show_filter.addItems(list(SHOW_FILTERS))
@@ -160,7 +157,7 @@ class ContentStatusPage(QWidget):
         layout.addWidget(self.message)
 
         self.by.currentIndexChanged.connect(lambda _i: self._by_changed())
-        self.show_filter.currentTextChanged.connect(self.summary_filter.set_show)
+        self.show_filter.currentTextChanged.connect(lambda _t: self.refresh())
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.detail_search.textChanged.connect(lambda _t: self._detail_timer.start())
         self.state.currentIndexChanged.connect(lambda _i: self._load_rows())
@@ -206,28 +203,28 @@ class ContentStatusPage(QWidget):
         self.summaries.set_loader(self._package_loader() if self.mode() == BY_PACKAGE else self._dp_loader())
 
     def _package_loader(self) -> Any:
-        console, text = self.console, self.search.text().strip()
+        console, text, show = self.console, self.search.text().strip(), SHOW_FILTERS[self.show_filter.currentText()]
         names: dict[str, str] = {}
 
-        def load(offset: int, limit: int) -> Sequence[tuple[ContentSummary, str]]:
-            if offset == 0:  # names for the rows (and the search), read once per refresh
+        def fetch(after: str | None, limit: int) -> Sequence[tuple[ContentSummary, str]]:
+            if after is None:  # names for the rows (and the search), read once per refresh
                 page = console.packages.query(PackageQuery(text=text), lazy=False, count=False)
                 names.update({str(p["PackageID"]): str(p["Name"]) for p in page.items})
                 if text and not names:
                     return []
             ids = sorted(names) if text else None
-            return [(s, names.get(s.key, "")) for s in console.content.summaries(ids, offset=offset, limit=limit)]
+            return [(s, names.get(s.key, "")) for s in console.content.summaries(ids, show=show, after=after, limit=limit)]
 
-        return load
+        return keyset_loader(fetch, lambda row: row[0].key)
 
     def _dp_loader(self) -> Any:
-        content, text = self.console.content, self.search.text().strip()
+        content, text, show = self.console.content, self.search.text().strip(), SHOW_FILTERS[self.show_filter.currentText()]
 
-        def load(offset: int, limit: int) -> Sequence[tuple[ContentSummary, str]]:
+        def fetch(after: str | None, limit: int) -> Sequence[tuple[ContentSummary, str]]:
             # one page of the per-DP counters, in the DP name index's order (never all 15,000)
-            return [(s, "") for s in content.dp_summary_page(text=text, offset=offset, limit=limit).items]
+            return [(s, "") for s in content.dp_summary_page(text=text, show=show, after=after, limit=limit).items]
 
-        return load
+        return keyset_loader(fetch, lambda row: row[0].key)
 
     def follow_changes(self) -> None:
         """Something changed (the live poll): the rows shown are read again and updated in
@@ -242,13 +239,13 @@ class ContentStatusPage(QWidget):
         self.status_changed.emit(self._status)
 
     def selected_key(self) -> str | None:
-        index = self.summary_filter.mapToSource(self.summary_view.currentIndex())
+        index = self.summary_view.currentIndex()
         summary = self.summaries.summary(index.row()) if index.isValid() else None
         return summary.key if summary is not None else None
 
     def select(self, key: str) -> bool:
-        for row in range(self.summary_filter.rowCount()):
-            summary = self.summaries.summary(self.summary_filter.mapToSource(self.summary_filter.index(row, 0)).row())
+        for row in range(self.summaries.rowCount()):
+            summary = self.summaries.summary(row)
             if summary is not None and summary.key == key:
                 self.summary_view.selectRow(row)
                 return True
@@ -263,17 +260,20 @@ class ContentStatusPage(QWidget):
         text = self.detail_search.text().strip()
         content = self.console.content
         if self.mode() == BY_PACKAGE:
-            name = self.summaries.name(self.summary_filter.mapToSource(self.summary_view.currentIndex()).row())
+            name = self.summaries.name(self.summary_view.currentIndex().row())
             self.detail_title.setText(f"Distribution points of {key}" + (f" — {name}" if name else ""))
 
-            def load(offset: int, limit: int) -> Sequence[Any]:
-                return content.content_status(key, states=states, text=text, offset=offset, limit=limit).items
+            def fetch(after: str | None, limit: int) -> Sequence[Any]:
+                return content.content_status(key, states=states, text=text, after=after, limit=limit).items
+
+            self.rows.set_loader(keyset_loader(fetch, lambda row: row.dp_name))
         else:
             self.detail_title.setText(f"Packages on {key}")
 
-            def load(offset: int, limit: int) -> Sequence[Any]:
-                return content.packages_on_dp(key, states=states, text=text, offset=offset, limit=limit).items
-        self.rows.set_loader(load)
+            def fetch(after: str | None, limit: int) -> Sequence[Any]:
+                return content.packages_on_dp(key, states=states, text=text, after=after, limit=limit).items
+
+            self.rows.set_loader(keyset_loader(fetch, lambda row: row.package_id))
 
     def _rows_loaded(self, count: int) -> None:
         self._show_detail()

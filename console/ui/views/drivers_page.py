@@ -1,6 +1,7 @@
 """The Drivers node (Software Library › Operating Systems › Drivers): the driver catalog.
 
-Lists the catalog (read in the background, searched in the database, sorted in the model) and
+Lists the catalog (read page by page in the background, searched and sorted in the database:
+``DriverCatalogModel``) and
 runs Import Driver…, Enable, Disable, Delete and Properties through the driver service.
 """
 
@@ -20,16 +21,18 @@ from PySide6.QtWidgets import (
 
 from console.core.changes import Changes
 from console.core.console_services import ConsoleServices
-from console.core.drivers import Driver, DriverPage, DriverQuery
+from console.core.drivers import Driver
 from console.core.errors import ConsoleError, error_text
 from console.ui.dialogs.folder_dialogs import confirm_delete
 from console.ui.icons import icon
+from console.ui.models.driver_catalog_model import SERVER_SORTS, DriverCatalogModel
 from console.ui.models.driver_columns import CATALOG_COLUMNS
-from console.ui.models.record_table_model import RecordTableModel
 from console.ui.record_views import DRIVER_SEARCH_HINT, record_view, search_field, size_columns
 from console.ui.tasks import TaskRunner
 
 FILTER_DELAY_MS = 200
+#: the next page is read when the list is scrolled to within this many rows of its end
+FETCH_MARGIN_ROWS = 20
 ERROR_STYLE = "color: #c0392b;"
 
 
@@ -87,7 +90,8 @@ class DriversPage(QWidget):
         self.properties_action = _action(self, "&Properties", "properties", "Show the driver's INF, folder and hardware IDs")
         self.refresh_action = _action(self, "Re&fresh", "refresh", "Read the driver catalog again")
 
-        self.model = RecordTableModel(CATALOG_COLUMNS, self, key=lambda d: d.ci_id, muted=lambda d: not d.is_enabled)
+        self.model = DriverCatalogModel(console, tasks, self)
+        self._keep_selected: list[int] = []
         self.view = record_view("Driver catalog", extended_selection=True)
         self.view.setModel(self.model)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
@@ -95,6 +99,14 @@ class DriversPage(QWidget):
                               self.import_action, self.refresh_action])
         self.view.header().setSectionsMovable(True)
         size_columns(self.view, CATALOG_COLUMNS)
+        self.view.header().sortIndicatorChanged.connect(self._sort_indicator_changed)
+        self.model.modelAboutToBeReset.connect(self._reading)
+        scroll = self.view.verticalScrollBar()
+        scroll.valueChanged.connect(self._scrolled)
+        scroll.rangeChanged.connect(lambda _low, _high: self._scrolled())
+        self.model.page_loaded.connect(self._page_loaded)
+        self.model.load_failed.connect(self._load_failed)
+        self.model.rows_refreshed.connect(self._rows_refreshed)
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setAccessibleName("Message")
@@ -143,37 +155,53 @@ class DriversPage(QWidget):
     # -- loading ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Read the catalog again (in the background), keeping the selection."""
+        """Read the catalog again from its first page (in the background), keeping the selection."""
         self._debounce.stop()
-        self._generation += 1
-        generation = self._generation
-        query = DriverQuery(text=self.filter.text().strip())
+        self.model.load(self.filter.text().strip())
+
+    def _reading(self) -> None:
+        """The model starts again from the first page (refresh, search or a new sort order)."""
+        if not self.loading:
+            self._keep_selected = self.selected_ids()
         self.loading = True
         self._set_status("Reading the driver catalog…")
-        self.tasks.run(lambda ctx: self.console.drivers.query(query),
-                       on_success=lambda page: self._loaded(generation, page),
-                       on_error=lambda exc: self._load_failed(generation, exc), description="Loading drivers")
 
     def apply_filter_now(self) -> None:
         self.refresh()
 
-    def _loaded(self, generation: int, page: DriverPage) -> None:
-        if generation != self._generation:
-            return
-        self.loading = False
-        self._read_once = True
-        selected = self.selected_ids()
-        self.model.set_rows(page.items)
-        self.total = page.total
-        self.select_ids(selected)
+    def _sort_indicator_changed(self, column: int, order: Qt.SortOrder) -> None:
+        """Columns the database cannot sort by (no index) keep the current order and arrow."""
+        if SERVER_SORTS.get(self.model.headers[column]) is None:
+            header = self.view.header()
+            header.blockSignals(True)
+            header.setSortIndicator(self.model.sort_column(),
+                                    Qt.SortOrder.DescendingOrder if self.model.descending else Qt.SortOrder.AscendingOrder)
+            header.blockSignals(False)
+
+    def _scrolled(self, *_args: object) -> None:
+        """The list is scrolled (or Ctrl+End went) to the last rows read: read the next page."""
+        scroll = self.view.verticalScrollBar()
+        if scroll.value() >= scroll.maximum() - FETCH_MARGIN_ROWS:
+            self.model.fetch_next()
+
+    def _page_loaded(self, _count: int) -> None:
+        if self.loading:  # the first page of a new read
+            self.loading = False
+            self._read_once = True
+            self.total = self.model.total
+            self.select_ids(self._keep_selected)
         self._update_counts()
         self._update_actions()
 
-    def _load_failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self.loading = False
-            self._set_status("")
-            self.show_message(f"The driver catalog cannot be read: {error_text(exc)}", error=True)
+    def _rows_refreshed(self) -> None:
+        self.total = self.model.total
+        self._update_counts()
+        self._update_actions()
+
+    def _load_failed(self, text: str) -> None:
+        self.loading = False
+        self._set_status("")
+        self.show_message(f"The driver catalog cannot be read: {text}", error=True)
 
     # -- selection -------------------------------------------------------------------------
 
@@ -211,8 +239,7 @@ class DriversPage(QWidget):
     def _update_counts(self) -> None:
         if self.loading or not self._read_once:
             return
-        rows = self.model.rows()
-        disabled = sum(1 for d in rows if not d.is_enabled)
+        disabled = self.model.disabled
         text = f"{self.total:,} driver(s)" + (" matching the search" if self.filter.text().strip() else "")
         if disabled:
             text += f", {disabled} disabled"
@@ -291,7 +318,7 @@ class DriversPage(QWidget):
         if text:
             self.message.emit(text)
         self.changed.emit(changes)
-        self.refresh()
+        self.model.refresh_rows(self.model.key_of)  # in place: the selection and scroll position stay
 
     def show_properties(self) -> None:
         from console.ui.dialogs.driver_properties_dialog import DriverPropertiesDialog

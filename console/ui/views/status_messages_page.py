@@ -117,10 +117,15 @@ class StatusMessageDialog(QDialog):
 
 
 class StatusMessagesPage(QWidget):
-    def __init__(self, loader: Callable[[], Sequence[StatusMessage]], tasks: TaskRunner,
+    """``loader(severity)``: the newest messages of that severity ("" for all), read from the
+    database's severity index (an error older than the newest ``LOAD_LIMIT`` messages is still
+    found); the package and text filters narrow what was read."""
+
+    def __init__(self, loader: Callable[[str], Sequence[StatusMessage]], tasks: TaskRunner,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._loader = loader
+        self._generation = 0
         self._tasks = tasks
         self._all: list[StatusMessage] = []
         self.title = QLabel("Status Messages")
@@ -155,12 +160,16 @@ class StatusMessagesPage(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.note)
-        self.severity.currentIndexChanged.connect(self._apply_filter)
+        self.severity.currentIndexChanged.connect(lambda _i: self.refresh())
         self.package.textChanged.connect(self._apply_filter)
         self.search.textChanged.connect(self._apply_filter)
 
     def refresh(self) -> None:
-        self._tasks.run(lambda ctx: list(self._loader()), on_success=self._show, description="Loading status messages")
+        self._generation += 1
+        generation, severity, loader = self._generation, str(self.severity.currentData() or ""), self._loader
+        self._tasks.run(lambda ctx: list(loader(severity)),
+                        on_success=lambda messages: self._show(messages) if generation == self._generation else None,
+                        description="Loading status messages")
 
     def open_message(self, row: int) -> None:
         message = self.model.index(row, 0).data(RecordRole)
@@ -175,12 +184,15 @@ class StatusMessagesPage(QWidget):
         severity = str(self.severity.currentData() or "")
         package = self.package.text().strip().lower()
         text = self.search.text().strip()
-        shown = [m for m in self._all if matches(m, severity=severity or None, text=text)
+        shown = [m for m in self._all if matches(m, text=text)
                  and (not package or package in (m.package_id or "").lower())]
         self.model.set_rows(shown)
-        if not self._all:
+        what = f"{severity} messages" if severity else "messages"
+        if not self._all and severity:
+            self.note.setText(f"No {what}.")
+        elif not self._all:
             self.note.setText("No status messages yet: creating, changing and deleting boot images records them here.")
         elif len(shown) < len(self._all):
-            self.note.setText(f"{len(shown):,} of the {len(self._all):,} newest messages match the filter.")
+            self.note.setText(f"{len(shown):,} of the {len(self._all):,} newest {what} match the filter.")
         else:
-            self.note.setText(f"The {len(self._all):,} newest messages. Double-click or press Enter for the whole message.")
+            self.note.setText(f"The {len(self._all):,} newest {what}. Double-click or press Enter for the whole message.")
