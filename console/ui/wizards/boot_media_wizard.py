@@ -36,7 +36,8 @@ from console.core.console_services import ConsoleServices
 from console.core.services.boot_media import MediaRequest
 from console.core.servicing import Check
 from console.ui.tasks import TaskRunner
-from console.ui.wizards.boot_media_pages import MediaCompletionPage, MediaProgressPage, message
+from console.ui.wizards.boot_media_pages import MediaCompletionPage, MediaProgressPage
+from console.ui.wizards.job_progress_page import message
 from console.ui.wizards.pages import WizardBase
 
 ISO_HELP = ("A bootable ISO image (BIOS and UEFI): burn it, mount it in a virtual machine, or hand it to an "

@@ -14,18 +14,16 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget, QWizard, QWizardPage
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget, QWizard, QWizardPage
 from shiboken6 import isValid
 
 from console.core.console_services import ConsoleServices
-from console.core.errors import ConsoleError
 from console.core.jobs import Job, JobState
-from console.ui.models.jobs_model import percent
 from console.ui.tasks import TaskRunner
 from console.ui.wizards.dp_states import DpStatesView
+from console.ui.wizards.job_progress_page import JobPageText, JobProgressPage
 
-POLL_MS = 500
 STEP_NAMES = {"preflight": "Pre-flight checks", "export": "Exporting the image", "customize": "Applying the customizations",
               "verify": "Verifying the built image", "record": "Recording the new revision"}
 KEEPS_RUNNING = ("The build runs as a job in a worker process, not in this window: closing the wizard (or the console) "
@@ -36,168 +34,27 @@ THEN_UPDATE = ("The distribution points of this boot image, listed below, now re
                "or in Monitoring › Distribution Status › Content Status.")
 
 
-def _message(exc: BaseException) -> str:
-    if isinstance(exc, ConsoleError):
-        problems = getattr(exc, "problems", None)
-        return "; ".join(p.message for p in problems) if problems else exc.message
-    return f"{type(exc).__name__}: {exc}"
-
-
-class BuildProgressPage(QWizardPage):
-    """``queued(context_id)`` once the job is in the queue; ``ended`` when it finished."""
-
-    queued = Signal(str)
-    ended = Signal()
+class BuildProgressPage(JobProgressPage):
+    """Queues the build (``console.packages.update_image``) and follows it; below, the states of
+    the distribution points that receive the new revision once it succeeded."""
 
     def __init__(self, console: ConsoleServices, package_id: str, tasks: TaskRunner,
                  reload_from_adk: Callable[[], bool], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.console = console
+        super().__init__(console, tasks, JobPageText(
+            subtitle="Building the boot image.", noun="build", step_names=STEP_NAMES, keeps_running=KEEPS_RUNNING,
+            cancel_label="Cancel &Build",
+            cancel_tooltip="Ask the worker to stop the build at its next checkpoint; the boot image stays as it was",
+            accessible="Build"), parent)
         self.package_id = package_id
-        self.tasks = tasks
         self._reload = reload_from_adk
-        self.context_id = ""
-        self.job: Job | None = None
-        self.queue_error = ""
-        self._polling = False
-        self.setTitle("Progress")
-        self.setSubTitle("Building the boot image.")
-        self.step = QLabel("Queuing the build…")
-        self.step.setAccessibleName("Build step")
-        self.bar = QProgressBar()
-        self.bar.setAccessibleName("Build progress")
-        self.bar.setRange(0, 0)
-        self.text = QLabel()
-        self.text.setWordWrap(True)
-        self.text.setAccessibleName("Build progress text")
-        self.context = QLabel()
-        self.context.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.context.setAccessibleName("Job ContextID")
-        self.cancel_build = QPushButton("Cancel &Build")
-        self.cancel_build.setToolTip("Ask the worker to stop the build at its next checkpoint; the boot image stays as it was")
-        self.cancel_build.setEnabled(False)
-        self.cancel_build.clicked.connect(self._cancel)
-        note = QLabel(KEEPS_RUNNING)
-        note.setWordWrap(True)
-        note.setObjectName("hint")
-        self.note = note
-        row = QHBoxLayout()
-        row.addWidget(self.context, 1)
-        row.addWidget(self.cancel_build)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.step)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.text)
-        layout.addLayout(row)
-        layout.addSpacing(12)
-        layout.addWidget(note)
+        self.cancel_build = self.cancel_button
         self.distribution = DpStatesView(console, package_id, tasks)
         self.distribution.title.setText("Distribution points (updated once the build succeeded)")
-        layout.addWidget(self.distribution, 1)
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.timeout.connect(self._poll)
+        self.page_layout.addWidget(self.distribution, 1)
 
-    def initializePage(self) -> None:
-        QTimer.singleShot(0, self._no_back)  # after QWizard's own button update
-        if self.context_id:
-            return
-        self.queue_error = ""
-        self.step.setText("Queuing the build…")
-        self.bar.setRange(0, 0)
-        self.text.setText("")
-        self.text.setStyleSheet("")
-        self.note.show()
-        reload = self._reload()
-        self.tasks.run(lambda _ctx: self.console.packages.update_image(self.package_id, reload_from_adk=reload).value,
-                       on_success=lambda cid: self._queued(cid) if isValid(self) else None,
-                       on_error=lambda exc: self._queue_failed(exc) if isValid(self) else None,
-                       description="Queuing the build")
-
-    def _no_back(self) -> None:
-        """The build is queued: Back cannot take it back (Cancel Build can)."""
-        wizard = self.wizard() if isValid(self) else None
-        if wizard is not None and wizard.currentPage() is self:
-            wizard.button(QWizard.WizardButton.BackButton).setEnabled(False)
-
-    def _queued(self, context_id: str) -> None:
-        self.context_id = context_id
-        self.context.setText(f"Job {context_id}")
-        self.cancel_build.setEnabled(True)
-        self.queued.emit(context_id)
-        self._poll()
-
-    def _queue_failed(self, exc: BaseException) -> None:
-        self.queue_error = _message(exc)
-        self.step.setText("The build could not be queued.")
-        self.bar.setRange(0, 1)
-        self.bar.setValue(0)
-        self.text.setText(self.queue_error)
-        self.text.setStyleSheet("color: #c0392b;")
-        self.note.hide()
-        wizard = self.wizard()
-        if wizard is not None:  # nothing was queued: Back to the summary is safe
-            wizard.button(QWizard.WizardButton.BackButton).setEnabled(True)
-        self.completeChanged.emit()
-
-    def _poll(self) -> None:
-        if self._polling or not self.context_id:
-            return
-        self._polling = True
-        cid = self.context_id
-        self.tasks.run(lambda _ctx: self.console.jobs.find(cid),
-                       on_success=lambda job: self._show(job) if isValid(self) else None,
-                       on_error=lambda exc: self._poll_failed(exc) if isValid(self) else None, description="")
-
-    def _poll_failed(self, exc: BaseException) -> None:
-        self._polling = False
-        self.text.setText(f"The job's progress could not be read ({_message(exc)}); trying again.")
-        self.timer.start(POLL_MS * 4)
-
-    def _show(self, job: Job | None) -> None:
-        self._polling = False
-        if job is None:
-            self.step.setText("The job's record is gone (deleted in Monitoring › Jobs or by `bootimage job delete`).")
-            self.bar.setRange(0, 1)
-            self.cancel_build.setEnabled(False)
-            return
-        self.job = job
-        if job.state == JobState.QUEUED:
-            self.step.setText("Queued: waiting for a worker…" if not job.attempts else "Queued again: waiting for a worker…")
-            self.bar.setRange(0, 0)
-        else:
-            self.step.setText(STEP_NAMES.get(job.step, job.step or "Starting"))
-            value = percent(job)
-            if value < 0:
-                self.bar.setRange(0, 0)
-            else:
-                self.bar.setRange(0, 100)
-                self.bar.setValue(value)
-        self.text.setText(job.progress_text)
-        self.cancel_build.setEnabled(not job.finished and not job.cancel_requested)
-        if job.finished:
-            self.bar.setRange(0, 100)
-            self.bar.setValue(100 if job.state == JobState.SUCCEEDED else self.bar.value())
-            self.completeChanged.emit()
-            self.ended.emit()
-            wizard = self.wizard()
-            if wizard is not None and wizard.currentPage() is self:
-                wizard.next()
-            return
-        self.timer.start(POLL_MS)
-
-    def _cancel(self) -> None:
-        cid = self.context_id
-        self.cancel_build.setEnabled(False)
-        self.tasks.run(lambda _ctx: self.console.jobs.cancel(cid),
-                       on_success=lambda _r: self._poll() if isValid(self) else None,
-                       on_error=lambda exc: self.text.setText(_message(exc)) if isValid(self) else None, description="")
-
-    def isComplete(self) -> bool:
-        return self.job is not None and self.job.finished
-
-    def cleanupPage(self) -> None:
-        self.timer.stop()
+    def queuer(self) -> Callable[[], str]:
+        package_id, reload = self.package_id, self._reload()
+        return lambda: str(self.console.packages.update_image(package_id, reload_from_adk=reload).value)
 
 
 @dataclass(frozen=True)
