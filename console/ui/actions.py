@@ -56,7 +56,7 @@ class ConsoleActions:
             "Send the selected boot images to distribution points or distribution point groups")
         self.distribute_content.setIconText("Distribute\nContent")
         self.create_boot_media = _action(
-            parent, "Create Boot &Media…", "boot-media",
+            parent, "Create Boot M&edia…", "boot-media",
             "Write a bootable ISO or USB disk image of the boot image's current version")
         self.create_boot_media.setIconText("Create\nBoot Media")
         self.settings = _action(parent, "Se&ttings…", "administration", "Site-wide settings such as the Windows ADK folder")

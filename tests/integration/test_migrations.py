@@ -12,9 +12,9 @@ from sqlalchemy import text
 
 from console.app import open_console
 from console.core.servicing import SourceFingerprint
-from console.storage.driver_schema import DRIVER_SEARCH
 from console.storage.engine import alembic_config, create_site_engine, current_revision, head_revision, upgrade
-from console.storage.schema import PACKAGE_SEARCH, SORTED_COLUMNS, Base
+from console.storage.schema import SORTED_COLUMNS, Base
+from console.storage.text_indexes import not_text_search
 
 
 # The two list indexes are on lower(name): SQLAlchemy cannot reflect expression indexes,
@@ -27,8 +27,7 @@ def test_fresh_database_is_at_head_and_matches_the_orm(db_url):
     assert current_revision(engine) == head_revision()
     with engine.connect() as conn:
         # the text-search index (FTS5 tables, triggers) is not ORM metadata
-        context = MigrationContext.configure(conn, opts={"include_name": lambda name, *_: not (
-            PACKAGE_SEARCH.owns(name) or DRIVER_SEARCH.owns(name))})
+        context = MigrationContext.configure(conn, opts={"include_name": not_text_search})
         diff = compare_metadata(context, Base.metadata)
         indexes = {row[1] for row in conn.exec_driver_sql("PRAGMA index_list(boot_image_package)")}
     assert diff == []

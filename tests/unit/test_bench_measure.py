@@ -49,9 +49,13 @@ def test_whole_processes_are_timed_and_their_own_cpu_and_peak_memory_measured():
     code = ("import time; b = bytearray(80 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096]); "
             "t = time.process_time() + 0.1\nwhile time.process_time() < t: pass\ntime.sleep(0.2)")
     usage = measure.process_usage([sys.executable, "-c", code])
-    assert 0.3 <= usage.wall < 30 and 0.1 <= usage.cpu < usage.wall and 80 <= usage.peak_rss_mib < 200
+    assert 0.3 <= usage.wall < 30 and 0.1 <= usage.cpu < usage.wall
     assert 0.2 <= measure.process_seconds([sys.executable, "-c", code]) < 30
-    assert 80 <= measure.process_peak_rss_mib([sys.executable, "-c", code]) < 200
+    assert 80 <= measure.process_peak_rss_mib([sys.executable, "-c", code]) < 120
+    ballast = bytearray(300 * 1024 * 1024)  # this process grows: its children's own peaks do not
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    assert measure.process_peak_rss_mib([sys.executable, "-c", "pass"]) < 60
+    del ballast
     with pytest.raises(AssertionError, match="exited 1: boom"):
         measure.process_seconds([sys.executable, "-c", "import sys; sys.exit('boom')"])
     with pytest.raises(AssertionError, match=r"ran longer than 0\.5 s"):

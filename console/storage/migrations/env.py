@@ -7,15 +7,15 @@ from console.storage import (
     distribution_schema,  # noqa: F401  (registers the distribution tables on Base)
     driver_schema,  # noqa: F401  (registers the driver tables on Base)
 )
-from console.storage.driver_schema import DRIVER_SEARCH
-from console.storage.schema import PACKAGE_SEARCH, Base
+from console.storage.schema import Base
+from console.storage.text_indexes import not_text_search
 
 config = context.config
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """Autogenerate leaves the text-search index alone (FTS5 tables and triggers are no ORM metadata)."""
-    return name is None or not (PACKAGE_SEARCH.owns(name) or DRIVER_SEARCH.owns(name))
+    """Autogenerate leaves the text-search indexes alone."""
+    return not_text_search(name)
 
 
 def run() -> None:
