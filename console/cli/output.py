@@ -103,19 +103,31 @@ def emit_json(data: Any) -> None:
 def emit_json_stream(records: Iterable[Any]) -> None:
     """A JSON array written one record at a time (never all in memory): ``[``, one compact
     record per line, ``]`` — or with ``--pretty`` the same text ``emit_json`` of the whole
-    list prints."""
+    list prints. Compact records are encoded by orjson (the same text as ``json.dumps`` with
+    ``ensure_ascii=False`` and compact separators, at a fraction of the cost: at 100,000
+    packages the standard encoder was a third of the command's time)."""
     out = raw_stdout()
-    pretty = PRETTY["on"]
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    first = True
-    for record in records:
-        if pretty:
+    if PRETTY["on"]:
+        first = True
+        for record in records:
             text = "  " + json.dumps(record, indent=2, ensure_ascii=False).replace("\n", "\n  ")
-        else:
-            text = encode(record)
-        out.write(("[\n" if first else ",\n") + text)
-        first = False
-    out.write("[]\n" if first else "\n]\n")
+            out.write(("[\n" if first else ",\n") + text)
+            first = False
+        out.write("[]\n" if first else "\n]\n")
+        return
+    import orjson
+
+    buffer = getattr(out, "buffer", None)
+    out.flush()
+    write = buffer.write if buffer is not None else (lambda data: out.write(data.decode("utf-8")))
+    dumps = orjson.dumps
+    separator = b"[\n"
+    for record in records:
+        write(separator + dumps(record))
+        separator = b",\n"
+    write(b"[]\n" if separator == b"[\n" else b"\n]\n")
+    if buffer is not None:
+        buffer.flush()
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
