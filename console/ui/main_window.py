@@ -359,7 +359,7 @@ class MainWindow(QMainWindow):
             scope = self.package_model.scope
             if (scope.folder_id, scope.recursive) != (folder_id, recursive):
                 self.package_model.set_scope(folder_id=folder_id, recursive=recursive)
-        elif kind in self.extra_pages:
+        elif kind is not None and kind in self.extra_pages:
             page = self.extra_pages[kind]
             self.pages.setCurrentWidget(page)
             refresh = getattr(page, "refresh", None)

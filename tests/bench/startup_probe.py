@@ -32,12 +32,11 @@ def main() -> int:
             target.installEventFilter(self)
 
         def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
-            if ev.type() == QEvent.Type.Paint:
-                if self.ready():  # type: ignore[operator]
-                    if modules_out is not None:
-                        modules_out.write_text("\n".join(sorted(sys.modules)))
-                    sys.stdout.flush()
-                    os._exit(int(state["code"]))  # type: ignore[call-overload]  # at once: this is the moment measured
+            if ev.type() == QEvent.Type.Paint and self.ready():  # type: ignore[operator]
+                if modules_out is not None:
+                    modules_out.write_text("\n".join(sorted(sys.modules)))
+                sys.stdout.flush()
+                os._exit(int(state["code"]))  # type: ignore[call-overload]  # at once: this is the moment measured
             return False
 
     watchers = []
