@@ -77,7 +77,9 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore()
         self.navigation.setCurrentIndex(self.navigation_model.boot_images.index())
-        self.controller.refresh()
+        self.controller.reload_folders()
+        if self.package_model.scope.generation == 0:  # the list's first query is not under way yet
+            self.package_model.reload()
 
     # -- construction ----------------------------------------------------------------------
 

@@ -89,3 +89,25 @@ def test_a_page_asked_for_before_it_is_shown_is_wired(qtbot, make_window) -> Non
     open_node(qtbot, window, "Drivers")
     assert window.pages.currentWidget() is page
     assert window.status.counts.text() == page.status_text()  # type: ignore[attr-defined]
+
+
+def test_start_up_queries_the_package_list_once(qtbot, console, make_window) -> None:
+    """One block query and one count when the window opens (not one per sort the view and
+    the window's refresh used to ask for: three of each, all but the last thrown away)."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement: str, *_args) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM boot_image_package" in statement:
+            statements.append(statement)
+
+    event.listen(console.engine, "before_cursor_execute", seen)
+    try:
+        window = make_window()
+        qtbot.waitUntil(lambda: window.package_model.count_known, timeout=15000)
+    finally:
+        event.remove(console.engine, "before_cursor_execute", seen)
+    counts = [s for s in statements if "count(" in s.lower()]
+    assert len(counts) == 1, statements
+    assert len(statements) == 2, statements
