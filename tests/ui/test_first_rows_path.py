@@ -1,6 +1,7 @@
-"""Start-up builds only the page it shows (issue 11): when the first rows are painted the
-console has not imported the modules of the pages it has not shown, nor its wizards and
-property sheets; each page is built the first time it is opened, and only once."""
+"""The path to the first rows (issue 11): when the first rows are painted the console has not
+imported the modules of the pages it has not shown, nor its wizards and property sheets; each
+page is built the first time it is opened, and only once; the list is queried once; start-up
+runs without the cyclic garbage collector until the main window is shown."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ NOT_SHOWN = (
     "console.ui.views.drivers_page", "console.ui.views.dp_page", "console.ui.views.content_status_page",
     "console.ui.views.jobs_page", "console.ui.views.status_messages_page", "console.ui.views.records_page",
     "console.ui.views.overview_page", "console.ui.models.driver_catalog_model", "console.ui.models.dp_models",
-    "console.ui.models.content_status_model",
+    "console.ui.models.content_status_model", "console.core.sheet_layout",
 )
 NOT_SHOWN_PACKAGES = ("console.ui.wizards", "console.ui.propertysheet")
 
@@ -111,3 +112,52 @@ def test_start_up_queries_the_package_list_once(qtbot, console, make_window) -> 
     counts = [s for s in statements if "count(" in s.lower()]
     assert len(counts) == 1, statements
     assert len(statements) == 2, statements
+
+
+def test_start_up_runs_without_the_cyclic_collector_until_the_main_window_is_shown(qtbot, console, db_url: str) -> None:
+    import gc
+
+    from console.ui.application import GuiStartup
+
+    assert gc.isenabled()
+    startup = GuiStartup(db_url)
+    try:
+        assert not gc.isenabled(), "paused while the site opens"
+        with qtbot.waitSignal(startup.ready, timeout=30000):
+            pass
+        qtbot.addWidget(startup.window)
+        assert gc.isenabled(), "on again once the main window is shown"
+        qtbot.waitUntil(lambda: not startup.window.tasks.running, timeout=15000)
+        startup.window.close()
+        startup.console.close()
+    finally:
+        gc.enable()
+
+
+def test_a_start_up_that_fails_turns_the_collector_on_again(qtbot, tmp_path: Path) -> None:
+    import gc
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from console.ui.application import GuiStartup
+
+    broken = tmp_path / "site.db"
+    broken.write_bytes(b"this is not a database" * 100)
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            box.done(0)
+        else:
+            QTimer.singleShot(50, answer)
+
+    QTimer.singleShot(50, answer)
+    try:
+        startup = GuiStartup(f"sqlite:///{broken}")
+        assert not gc.isenabled()
+        with qtbot.waitSignal(startup.failed, timeout=30000):
+            pass
+        assert gc.isenabled()
+    finally:
+        gc.enable()
