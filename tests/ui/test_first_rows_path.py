@@ -161,3 +161,18 @@ def test_a_start_up_that_fails_turns_the_collector_on_again(qtbot, tmp_path: Pat
         assert gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_details_tabs_are_built_when_a_package_is_first_shown(qtbot, console, make_window, x64_package) -> None:
+    from PySide6.QtCore import QItemSelectionModel
+
+    window = make_window()
+    details = window.packages_page.details
+    assert not details.tabs_built and details.currentWidget() is details.message  # the hint only at start-up
+    view = window.packages_page.view
+    qtbot.waitUntil(lambda: window.package_model.loaded > 0, timeout=15000)
+    view.selectionModel().setCurrentIndex(window.packages_page.proxy.index(0, 0),
+                                          QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+    qtbot.waitUntil(lambda: details.tabs_built and details.currentWidget() is details.tabs, timeout=15000)
+    assert details._values["PackageID"].text() == view.current_package_id()
+    assert details.tabs.tabText(1).startswith("Images (")
