@@ -31,7 +31,6 @@ from console.core.services.drivers import DriverCatalog
 from console.core.services.image_builds import ImageBuilds, locale_resolver
 from console.core.services.jobs import Jobs
 from console.core.services.site_settings import SiteSettings
-from console.core.sheet_layout import SheetLayout
 from console.lazy import lazy
 from console.metadata.cimxml import load_classes
 from console.metadata.input_locales import load_input_locales
@@ -53,6 +52,7 @@ if TYPE_CHECKING:
     from console.core.services.network_boot import NetworkBoot
     from console.core.services.refresh_job import RefreshJobHandler
     from console.core.services.revisions import Revisions
+    from console.core.sheet_layout import SheetLayout
     from console.distribution.dp_content import SiteToDp
     from console.drivers.build_sources import InfDriverSourceReader
     from console.drivers.reader import FileDriverReader

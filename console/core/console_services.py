@@ -22,7 +22,6 @@ from console.core.services.jobs import Jobs
 from console.core.services.site_settings import SiteSettings
 from console.core.services.sites import Sites
 from console.core.services.status_messages import StatusMessages
-from console.core.sheet_layout import SheetLayout
 
 if TYPE_CHECKING:  # imported on first use by console.app
     from console.core.services.boot_media import BootMedia
@@ -31,6 +30,7 @@ if TYPE_CHECKING:  # imported on first use by console.app
     from console.core.services.dp_groups import DpGroups
     from console.core.services.network_boot import NetworkBoot
     from console.core.services.revisions import Revisions
+    from console.core.sheet_layout import SheetLayout  # parsed layouts: the property sheet's
 
 # (done, total, what): progress of a long operation such as creating sample boot images.
 Progress = Callable[[int, int, str], None]

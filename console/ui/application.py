@@ -16,7 +16,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox
 
 from console import __version__
-from console.ui.gc_tuning import tune_garbage_collection
+from console.ui.gc_tuning import pause_garbage_collection, resume_garbage_collection, tune_garbage_collection
 from console.ui.style import apply_style
 
 TITLE = "Boot Image Console"
@@ -76,6 +76,7 @@ class GuiStartup(QObject):
 
     def __init__(self, db: str | None) -> None:
         super().__init__()
+        pause_garbage_collection()  # until the main window is shown (or start-up failed)
         from console.ui.tasks import TaskRunner
 
         self.window: Any = None
@@ -106,15 +107,18 @@ class GuiStartup(QObject):
         from console.ui.main_window import MainWindow
 
         self.console, site = opened
-        self.window = MainWindow(self.console, site)
-        self.window.show()
-        self.startup_window.close()
-        tune_garbage_collection()  # after start-up: nothing built so far is scanned again
+        try:
+            self.window = MainWindow(self.console, site)
+            self.window.show()
+            self.startup_window.close()
+        finally:
+            tune_garbage_collection()  # after start-up: nothing built so far is scanned again
         self.ready.emit(self.window, self.console)
 
     def _failed(self, exc: BaseException) -> None:
         from console.core.errors import ConsoleError
 
+        resume_garbage_collection()
         text = str(exc) if isinstance(exc, ConsoleError) else f"internal error: {type(exc).__name__}: {exc}"
         QMessageBox.critical(self.startup_window, TITLE, f"The site database cannot be opened:\n\n{text}")
         self.startup_window.close()

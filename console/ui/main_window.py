@@ -13,6 +13,7 @@ from console.core.ports import Site
 from console.ui.actions import ConsoleActions
 from console.ui.folder_actions import FolderActions
 from console.ui.icons import icon
+from console.ui.lazy_pages import LazyPages
 from console.ui.models.navigation_model import NavigationModel, NavKind
 from console.ui.models.package_details import load_details
 from console.ui.models.package_tree_model import PackageTreeModel
@@ -21,13 +22,9 @@ from console.ui.package_controller import PackageController
 from console.ui.settings import UiSettings
 from console.ui.tasks import TaskRunner
 from console.ui.views.jobs_indicator import JobsIndicator
-from console.ui.views.jobs_page import JobsPage
 from console.ui.views.navigation_view import NavigationView
-from console.ui.views.overview_page import OverviewPage
 from console.ui.views.packages_page import PackagesPage
-from console.ui.views.records_page import RecordsPage
 from console.ui.views.status_bar import ConsoleStatusBar
-from console.ui.views.status_messages_page import LOAD_LIMIT, StatusMessagesPage
 from console.ui.wiring import WizardLauncher
 
 DETAILS_DELAY_MS = 150
@@ -80,38 +77,59 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore()
         self.navigation.setCurrentIndex(self.navigation_model.boot_images.index())
-        self.controller.refresh()
+        self.controller.reload_folders()
+        if self.package_model.scope.generation == 0:  # the list's first query is not under way yet
+            self.package_model.reload()
 
     # -- construction ----------------------------------------------------------------------
 
-    def _build_pages(self) -> dict[NavKind, QWidget]:
-        c = self.console
-        pages: dict[NavKind, QWidget] = {
-            NavKind.SITES: RecordsPage(
+    def _build_pages(self) -> LazyPages[NavKind]:
+        """The pages other than Boot Images, each built (its module imported) on first use."""
+        c, w = self.console, self.wizards
+
+        def sites() -> QWidget:
+            from console.ui.views.records_page import RecordsPage
+
+            return RecordsPage(
                 "Sites", ["Site code", "Name", "Role"],
                 lambda: [(s.code, s.name, "This site" if s.is_local else "Other site of the hierarchy") for s in c.sites.all()],
-                self.tasks, "No sites."),
-            NavKind.STATUS_MESSAGES: StatusMessagesPage(
-                lambda severity: c.status.query(limit=LOAD_LIMIT, severity=severity or None), self.tasks),
-            NavKind.JOBS: JobsPage(c, self.tasks),
-            NavKind.DISTRIBUTION_POINTS: self.wizards.distribution_points_page(),
-            NavKind.CONTENT_STATUS: self.wizards.content_status_page(),
-            NavKind.DRIVERS: self.wizards.drivers_page(),
-        }
-        for page in pages.values():
-            self.pages.addWidget(page)
-            status_changed = getattr(page, "status_changed", None)
-            if status_changed is not None:
-                status_changed.connect(lambda _text, page=page: self._show_status(page))
-        for kind in (NavKind.DRIVERS, NavKind.DISTRIBUTION_POINTS):
-            pages[kind].actions_changed.connect(self._selection_changed)  # type: ignore[attr-defined]
-        return pages
+                self.tasks, "No sites.")
+
+        def status_messages() -> QWidget:
+            from console.ui.views.status_messages_page import LOAD_LIMIT, StatusMessagesPage
+
+            return StatusMessagesPage(lambda severity: c.status.query(limit=LOAD_LIMIT, severity=severity or None), self.tasks)
+
+        def jobs() -> QWidget:
+            from console.ui.views.jobs_page import JobsPage
+
+            return JobsPage(c, self.tasks)
+
+        return LazyPages({
+            NavKind.SITES: sites,
+            NavKind.STATUS_MESSAGES: status_messages,
+            NavKind.JOBS: jobs,
+            NavKind.DISTRIBUTION_POINTS: w.distribution_points_page,
+            NavKind.CONTENT_STATUS: w.content_status_page,
+            NavKind.DRIVERS: w.drivers_page,
+        }, self._page_built)
+
+    def _page_built(self, kind: NavKind, page: QWidget) -> None:
+        """Wires a page when it is first built."""
+        self.pages.addWidget(page)
+        status_changed = getattr(page, "status_changed", None)
+        if status_changed is not None:
+            status_changed.connect(lambda _text, page=page: self._show_status(page))
+        if kind in (NavKind.DRIVERS, NavKind.DISTRIBUTION_POINTS):
+            page.actions_changed.connect(self._selection_changed)  # type: ignore[attr-defined]
 
     def _overview_page(self, index: QModelIndex) -> QWidget:
         """The page of a group node (built when first shown): its child nodes."""
         key = str(index.data())  # group nodes have unique names
         page = self._overviews.get(key)
         if page is None:
+            from console.ui.views.overview_page import OverviewPage
+
             model = self.navigation_model
             children = [model.index(r, 0, index) for r in range(model.rowCount(index))]
             page = OverviewPage(str(index.data()), children)
@@ -255,18 +273,18 @@ class MainWindow(QMainWindow):
         page = self.pages.currentWidget()
         if page is self.packages_page:
             self.controller.delete(self.packages_page.view.selected_package_ids())
-        elif page is self.extra_pages[NavKind.DRIVERS]:
+        elif page is not None and page is self.extra_pages.built(NavKind.DRIVERS):
             page.delete_selected()  # type: ignore[attr-defined]
-        elif page is self.extra_pages[NavKind.DISTRIBUTION_POINTS]:
+        elif page is not None and page is self.extra_pages.built(NavKind.DISTRIBUTION_POINTS):
             page.ask_remove()  # type: ignore[attr-defined]
 
     def _properties(self) -> None:
         page = self.pages.currentWidget()
         if page is self.packages_page:
             self._with_current(self.wizards.properties)
-        elif page is self.extra_pages[NavKind.DRIVERS]:
+        elif page is not None and page is self.extra_pages.built(NavKind.DRIVERS):
             page.show_properties()  # type: ignore[attr-defined]
-        elif page is self.extra_pages[NavKind.DISTRIBUTION_POINTS]:
+        elif page is not None and page is self.extra_pages.built(NavKind.DISTRIBUTION_POINTS):
             page.edit_point()  # type: ignore[attr-defined]
 
     def _refresh(self) -> None:
@@ -294,7 +312,7 @@ class MainWindow(QMainWindow):
         for action in (a.properties, a.reload, a.optional_components, a.scratch_space, a.drivers):
             action.setEnabled(count == 1)
         a.new_folder.setEnabled(page is self.packages_page)  # folders of boot images
-        if page is not None and page in (self.extra_pages.get(NavKind.DRIVERS), self.extra_pages.get(NavKind.DISTRIBUTION_POINTS)):
+        if page is not None and page in (self.extra_pages.built(NavKind.DRIVERS), self.extra_pages.built(NavKind.DISTRIBUTION_POINTS)):
             extra: Any = page  # a page with its own Delete and Properties
             a.delete.setEnabled(extra.delete_action.isEnabled())
             a.properties.setEnabled(extra.properties_action.isEnabled())
@@ -343,7 +361,7 @@ class MainWindow(QMainWindow):
             scope = self.package_model.scope
             if (scope.folder_id, scope.recursive) != (folder_id, recursive):
                 self.package_model.set_scope(folder_id=folder_id, recursive=recursive)
-        elif kind in self.extra_pages:
+        elif kind is not None and kind in self.extra_pages:
             page = self.extra_pages[kind]
             self.pages.setCurrentWidget(page)
             refresh = getattr(page, "refresh", None)

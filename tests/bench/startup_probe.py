@@ -3,7 +3,8 @@ painted: ``python -m tests.bench.startup_probe bare|console shown|rows [DB] [MOD
 
 ``bare`` is the reference: a plain ``QMainWindow`` in the same venv. ``console`` starts the
 Boot Image Console by the path ``bootimage-console`` takes (``GuiStartup``). With
-MODULES_OUT the names in ``sys.modules`` when the first window was painted are written there.
+MODULES_OUT the names in ``sys.modules`` at the paint it waits for (the first window painted,
+or the first rows painted) are written there.
 """
 
 from __future__ import annotations
@@ -23,22 +24,19 @@ def main() -> int:
     state: dict[str, object] = {"code": 0}
 
     class Painted(QObject):
-        """Quits when ``target`` is painted and ``ready()``; writes the modules at the first paint."""
+        """Quits when ``target`` is painted and ``ready()``; writes the modules at that paint."""
 
         def __init__(self, target: QWidget, ready: object) -> None:
             super().__init__()
             self.ready = ready
-            self.first = True
             target.installEventFilter(self)
 
         def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
-            if ev.type() == QEvent.Type.Paint:
-                if self.first and modules_out is not None:
+            if ev.type() == QEvent.Type.Paint and self.ready():  # type: ignore[operator]
+                if modules_out is not None:
                     modules_out.write_text("\n".join(sorted(sys.modules)))
-                self.first = False
-                if self.ready():  # type: ignore[operator]
-                    sys.stdout.flush()
-                    os._exit(int(state["code"]))  # type: ignore[call-overload]  # at once: this is the moment measured
+                sys.stdout.flush()
+                os._exit(int(state["code"]))  # type: ignore[call-overload]  # at once: this is the moment measured
             return False
 
     watchers = []

@@ -31,7 +31,8 @@ def probe():
         return
     QTimer.singleShot(300, lambda: report(windows, names))  # tuned just after the window is shown
 def report(windows, names):
-    print(json.dumps({"frozen": gc.get_freeze_count(), "threshold": gc.get_threshold(), "windows": names}))
+    print(json.dumps({"frozen": gc.get_freeze_count(), "threshold": gc.get_threshold(), "windows": names,
+                      "enabled": gc.isenabled()}))
     for w in windows:
         w.close()
     app.quit()
@@ -48,4 +49,5 @@ def test_the_started_console_has_frozen_its_start_up_objects_and_raised_threshol
     assert "MainWindow" in state["windows"], "probed while the main window is shown"
     assert state["frozen"] > 50_000, "the objects built at start-up are in the permanent generation"
     assert state["threshold"] == [GEN0_THRESHOLD, GEN1_THRESHOLD, GEN2_THRESHOLD]
+    assert state["enabled"], "the collector paused during start-up runs again"
     assert GEN0_THRESHOLD >= 10_000 and GEN2_THRESHOLD > 10, "rarer collections than CPython's (700, 10, 10)"

@@ -64,7 +64,10 @@ def details_gone(window) -> bool:
 
 
 def all_actions(window) -> set[QAction]:
-    """Every QAction reachable from the window: its children, every widget's actions, menus."""
+    """Every QAction reachable from the window: its children, every widget's actions, menus
+    (every page built first: pages are built when first opened)."""
+    for kind in window.extra_pages:
+        window.extra_pages[kind]
     found = set(window.findChildren(QAction))
     for widget in [window, *window.findChildren(QWidget)]:
         found.update(QWidget.actions(widget))

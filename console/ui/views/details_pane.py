@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
@@ -64,48 +65,80 @@ def _row(*values: object) -> list[QStandardItem]:
     return items
 
 
-class DetailsPane(QStackedWidget):
-    """Tabs with the selected package's details, or a one-line hint when nothing is selected."""
+class DetailTabs(QTabWidget):
+    """Summary, Images, Optional Components and Drivers of one package."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAccessibleName("Details")
-        self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(True)
+    def __init__(self) -> None:
+        super().__init__()
+        self.setDocumentMode(True)
         summary = QWidget()
-        self._form = QFormLayout(summary)
-        self._form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        self._form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self._values: dict[str, QLabel] = {}
+        form = QFormLayout(summary)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.values: dict[str, QLabel] = {}
         for label, prop in SUMMARY_FIELDS:
             value = QLabel()
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setWordWrap(True)
-            self._values[prop] = value
-            self._form.addRow(f"{label}:", value)
+            self.values[prop] = value
+            form.addRow(f"{label}:", value)
         self.content_status = QLabel()
         self.content_status.setAccessibleName("Content status")
         self.content_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.content_status.setWordWrap(True)
-        self._form.insertRow(2, "Content status:", self.content_status)  # under Name and Image ID: seen first
+        form.insertRow(2, "Content status:", self.content_status)  # under Name and Image ID: seen first
         scroll = QScrollArea()
         scroll.setWidget(summary)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.tabs.addTab(scroll, icon("info"), "Summary")
-        self.images_view, self._images = _table(["Index", "Name", "Architecture", "OS version", "Languages", "Size (KB)", "Edition", "Windows PE"], "Images")
-        self.tabs.addTab(self.images_view, icon("image"), "Images")
-        self.components_view, self._components = _table(["ID", "Component", "Why"], "Optional components")
-        self.tabs.addTab(self.components_view, icon("optional-component"), "Optional Components")
-        self.drivers_view, self._drivers = _table(["CI_ID", "Driver", "Source path"], "Drivers")
-        self.tabs.addTab(self.drivers_view, icon("driver"), "Drivers")
+        self.addTab(scroll, icon("info"), "Summary")
+        self.images_view, self.images = _table(["Index", "Name", "Architecture", "OS version", "Languages", "Size (KB)", "Edition", "Windows PE"], "Images")
+        self.addTab(self.images_view, icon("image"), "Images")
+        self.components_view, self.components = _table(["ID", "Component", "Why"], "Optional components")
+        self.addTab(self.components_view, icon("optional-component"), "Optional Components")
+        self.drivers_view, self.drivers = _table(["CI_ID", "Driver", "Source path"], "Drivers")
+        self.addTab(self.drivers_view, icon("driver"), "Drivers")
+
+
+def _part(name: str) -> Any:
+    """A part of the tabs, read through the pane (builds the tabs)."""
+    return property(lambda pane: getattr(pane.tabs, name), doc=f"The tabs' {name}.")
+
+
+class DetailsPane(QStackedWidget):
+    """Tabs with the selected package's details, or a one-line hint when nothing is selected.
+    The tabs are built when first needed (start-up shows the hint only)."""
+
+    _values = _part("values")
+    content_status = _part("content_status")
+    images_view = _part("images_view")
+    components_view = _part("components_view")
+    drivers_view = _part("drivers_view")
+    _images = _part("images")
+    _components = _part("components")
+    _drivers = _part("drivers")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Details")
+        self._tabs: DetailTabs | None = None
         self.message = QLabel()
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
         self.message.setEnabled(False)
         self.addWidget(self.message)
-        self.addWidget(self.tabs)
         self.clear("Select a boot image to see its details.")
+
+    @property
+    def tabs(self) -> DetailTabs:
+        if self._tabs is None:
+            self._tabs = DetailTabs()
+            self.addWidget(self._tabs)
+        return self._tabs
+
+    @property
+    def tabs_built(self) -> bool:
+        return self._tabs is not None
 
     def follow_content_status(self, tasks: TaskRunner, token: Callable[[], object], line: Callable[[str], str]) -> None:
         """Live: the selected package's one-line content status follows changes (``token``
@@ -127,26 +160,27 @@ class DetailsPane(QStackedWidget):
         self.setCurrentWidget(self.message)
 
     def show_details(self, details: PackageDetails) -> None:
-        self.setCurrentWidget(self.tabs)
+        tabs = self.tabs
+        self.setCurrentWidget(tabs)
         pkg = details.package
         self.package_id = pkg.get("PackageID")
-        for prop, label in self._values.items():
+        for prop, label in tabs.values.items():
             label.setText(property_text(details.cls.properties[prop], pkg.get(prop)))
-        self.content_status.setText(details.content_status)
-        self._images.removeRows(0, self._images.rowCount())
+        tabs.content_status.setText(details.content_status)
+        tabs.images.removeRows(0, tabs.images.rowCount())
         for info in details.images:
-            self._images.appendRow(_row(
+            tabs.images.appendRow(_row(
                 info.index, info.name, info.architecture, info.os_version, ", ".join(info.languages),
                 size_in("KiloBytes", info.total_bytes), info.edition_id, "Yes" if info.is_windows_pe else "No",
             ))
         if details.image_error:
-            self._images.appendRow(_row("", f"The image metadata cannot be read: {details.image_error}"))
-        self._components.removeRows(0, self._components.rowCount())
+            tabs.images.appendRow(_row("", f"The image metadata cannot be read: {details.image_error}"))
+        tabs.components.removeRows(0, tabs.components.rowCount())
         for cid, name, group in details.components:
-            self._components.appendRow(_row(cid, name, group))
-        self._drivers.removeRows(0, self._drivers.rowCount())
+            tabs.components.appendRow(_row(cid, name, group))
+        tabs.drivers.removeRows(0, tabs.drivers.rowCount())
         for ci_id, name, path in details.drivers:
-            self._drivers.appendRow(_row(ci_id, name, path))
-        self.tabs.setTabText(1, f"Images ({len(details.images)})")
-        self.tabs.setTabText(2, f"Optional Components ({len(details.components)})")
-        self.tabs.setTabText(3, f"Drivers ({len(details.drivers)})")
+            tabs.drivers.appendRow(_row(ci_id, name, path))
+        tabs.setTabText(1, f"Images ({len(details.images)})")
+        tabs.setTabText(2, f"Optional Components ({len(details.components)})")
+        tabs.setTabText(3, f"Drivers ({len(details.drivers)})")

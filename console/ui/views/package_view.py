@@ -32,6 +32,8 @@ class PackageView(QTableView):
         self.setShowGrid(False)
         self.setWordWrap(False)
         self.setAlternatingRowColors(True)
+        # the indicator first: enabling sorting then sorts (queries) once, by Name
+        self.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.setSortingEnabled(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -53,7 +55,6 @@ class PackageView(QTableView):
         header.setSectionsMovable(True)
         header.setStretchLastSection(True)
         header.setHighlightSections(False)
-        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
         widths = {"name": 250, "id": 90, "version": 70, "arch": 85, "os": 115, "language": 75, "size": 90,
