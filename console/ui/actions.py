@@ -34,6 +34,7 @@ class ConsoleActions:
         self.properties = _action(parent, "&Properties", "properties", "Show and edit the properties of the boot image", "Alt+Return")
         self.reload = _action(parent, "&Reload Image Properties", "reload", "Read the source WIM again and update the image properties", "Ctrl+R")
         self.reload.setIconText("Reload Image\nProperties")  # two lines: the toolbar fits at 1024 pixels
+        self.add_boot_image.setIconText("Add\nBoot Image")
         self.delete = _action(parent, "&Delete", "delete", "Delete the selected boot images", QKeySequence.StandardKey.Delete)
         self.new_folder = _action(parent, "&New Folder…", "new-folder", "Create a folder under the selected folder", "Ctrl+Shift+N")
         self.move = _action(parent, "&Move…", "move", "Move the selected boot images to another folder", "Ctrl+M")

@@ -144,8 +144,10 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("homeToolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
         toolbar.setMovable(False)
-        for action in (a.add_boot_image, a.import_driver, None, a.update_distribution_points, a.distribute_content, None,
-                       a.properties, a.reload, a.delete, None, a.new_folder, a.move, None, a.refresh):
+        # Move stays in the Folder and context menus (and Ctrl+M, drag and drop): at 1024 pixels
+        # the toolbar has room for Create Boot Media or for it, not for both.
+        for action in (a.add_boot_image, a.import_driver, None, a.update_distribution_points, a.distribute_content,
+                       a.create_boot_media, None, a.properties, a.reload, a.delete, None, a.new_folder, None, a.refresh):
             if action is None:
                 toolbar.addSeparator()
             else:

@@ -285,6 +285,7 @@ def test_every_enabled_toolbar_action_is_visible_at_1024x700(qtbot, populated, m
     texts = {a.text() for a in toolbar.actions()}
     assert "&Update Distribution Points…" in texts  # the build wizard (issue 9)
     assert "Distri&bute Content…" in texts  # the Distribute Content wizard (issue 10)
+    assert "Create Boot M&edia…" in texts  # the Create Boot Media wizard (issue 12)
     for action in toolbar.actions():
         if action.isSeparator() or not action.isEnabled():
             continue

@@ -11,8 +11,8 @@ TEXT = """<h2>No boot images yet</h2>
 <p>A <b>boot image</b> is a Windows PE image (a <code>.wim</code> file) that computers start
 from over PXE or from media to run an operating system deployment. Here you import boot
 images, add the drivers and optional components they need, set scratch space and prestart
-commands. (Building the customized image and sending it to distribution points are
-not available yet.)</p>
+commands, build the customized image, send it to distribution points (PXE-enabled ones serve
+it over the network) and write bootable ISO or USB media.</p>
 <p>Start with <b>Add Boot Image</b> to import a <code>boot.wim</code> (for example from the
 Windows ADK), or let the console build a few small sample images so you can try every
 feature in a minute. Samples are real WIM files, built with wimlib in your data folder.</p>"""
