@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
+from console.core.drivers import version_sort_key
 from console.storage.driver_schema import FIRST_CI_ID, DriverRow
 
 CLASSES = ["Net", "SCSIAdapter", "HDC", "System", "USB", "Display", "Bluetooth"]
@@ -30,7 +31,7 @@ def driver_rows(count: int, *, start: int = 0, seed: int = 7) -> list[dict[str, 
         version = f"{rng.randint(1, 12)}.{rng.randint(0, 20)}.0.0"
         rows.append(dict(
             ci_id=ci_id, ci_unique_id=str(uuid.UUID(int=rng.getrandbits(128))), name=name, driver_class=driver_class,
-            class_guid="", provider=provider, driver_version=version, driver_date=day, inf_file=inf,
+            class_guid="", provider=provider, driver_version=version, driver_version_key=version_sort_key(version), driver_date=day, inf_file=inf,
             content_source_path=f"/drivers/{n}", catalog_file="", signed=rng.random() < 0.5,
             enabled=rng.random() < 0.9, architectures=" amd64 ", size_bytes=rng.choice([1024, 2048, 4096, rng.randint(1, 10**7)]),
             content_hash=f"{n:064x}", inf_warnings=[], source_site="PS1",

@@ -312,3 +312,14 @@ class DriverChange:
     added: tuple[int, ...] = ()
     removed: tuple[int, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def version_sort_key(version: str) -> str:
+    """A driver version as text that sorts in version order ("1.9" before "1.10"): each
+    dot-separated part that is a number is zero-padded to 10 digits, other parts are kept
+    (lower case). The catalog's Version column sorts by it (``driver.driver_version_key``)."""
+    parts = []
+    for part in version.strip().lower().split("."):
+        parts.append(part.zfill(10) if part.isdigit() and len(part) <= 10 else part)
+    return ".".join(parts)[:160]
+

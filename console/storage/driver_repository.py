@@ -17,6 +17,7 @@ from console.core.drivers import (
     DriverModel,
     DriverQuery,
     inf_architecture,
+    version_sort_key,
 )
 from console.core.errors import ValidationError
 from console.core.values import as_utc
@@ -35,7 +36,7 @@ SORT_COLUMNS = {
     "ci_id": DriverRow.ci_id,
     "driver_class": DriverRow.driver_class,
     "provider": DriverRow.provider,
-    "version": DriverRow.driver_version,
+    "version": DriverRow.driver_version_key,  # version order, not text order
     "date": DriverRow.driver_date,
     "size": DriverRow.size_bytes,
     "inf_file": DriverRow.inf_file,
@@ -85,6 +86,7 @@ class SqlDriverRepository:
             class_guid=driver.class_guid[:38],
             provider=driver.provider[:255],
             driver_version=driver.version[:64],
+            driver_version_key=version_sort_key(driver.version[:64]),
             driver_date=datetime(driver.date.year, driver.date.month, driver.date.day, tzinfo=UTC) if driver.date else None,
             inf_file=driver.inf_file[:255],
             content_source_path=driver.folder,

@@ -42,6 +42,8 @@ class DriverRow(Base):
     class_guid: Mapped[str] = mapped_column(String(38), default="")
     provider: Mapped[str] = mapped_column(String(255), default="")
     driver_version: Mapped[str] = mapped_column(String(64), default="")
+    #: ``version_sort_key(driver_version)``: the Version column sorts "1.9" before "1.10"
+    driver_version_key: Mapped[str] = mapped_column(String(160), default="", server_default="")
     driver_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     inf_file: Mapped[str] = mapped_column(String(255))
     content_source_path: Mapped[str] = mapped_column(Text)
@@ -64,7 +66,7 @@ class DriverRow(Base):
         Index("ix_driver_sort_name", func.lower(name), "ci_id"),
         Index("ix_driver_sort_class", func.lower(driver_class), "ci_id"),
         Index("ix_driver_sort_provider", func.lower(provider), "ci_id"),
-        Index("ix_driver_sort_version", func.lower(driver_version), "ci_id"),
+        Index("ix_driver_sort_version", func.lower(driver_version_key), "ci_id"),
         Index("ix_driver_sort_date", "driver_date", "ci_id"),
         Index("ix_driver_sort_size", "size_bytes", "ci_id"),
         Index("ix_driver_sort_inf_file", func.lower(inf_file), "ci_id"),

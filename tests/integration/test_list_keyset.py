@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import text
 
-from console.core.drivers import SORT_KEYS, DriverQuery
+from console.core.drivers import SORT_KEYS, DriverQuery, version_sort_key
 from tests.list_data import add_drivers, driver_rows
 
 DRIVERS = 60
@@ -223,3 +223,48 @@ def test_driver_counts_are_the_total_and_the_disabled_of_the_search(drivers_site
     everything = drivers_site.drivers.query(DriverQuery(text="intel")).items
     assert drivers_site.drivers.counts(DriverQuery(text="intel")) == (
         len(everything), sum(1 for d in everything if not d.is_enabled))
+
+
+def test_the_version_column_sorts_in_version_order_not_text_order(site_db: str):
+    """"1.9" before "1.10", "2.0" before "10.0" (text order put them the other way round),
+    for drivers that were in the catalog before the migration that added the sort key and for
+    drivers imported after it."""
+    import sqlalchemy as sa
+
+    from console.app import open_console
+    from console.storage.driver_schema import DriverRow
+    from alembic import command
+
+    from console.storage.engine import alembic_config, create_site_engine, current_revision, upgrade
+
+    engine = create_site_engine(site_db)
+    if current_revision(engine) is None:
+        upgrade(engine, "0011")
+    else:  # a database made at the newest schema: back to the one before the key
+        with engine.begin() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0011")
+    old = ["10.0.0.1", "1.10.0.0", "1.9.0.0", "2.0.0.0"]
+    rows = driver_rows(len(old))
+    for row, version in zip(rows, old, strict=True):
+        row["driver_version"] = version
+        del row["driver_version_key"]  # the column 0012 adds
+    driver = sa.table("driver", *(sa.column(name, DriverRow.__table__.c[name].type) for name in rows[0]))
+    with engine.begin() as conn:
+        conn.execute(driver.insert(), rows)
+    engine.dispose()
+    console = open_console(site_db, user="alice@console1")  # migrates: existing drivers get their key
+    try:
+        new = ["1.9.0.10", "1.9.0.2", "6.3.9600.16384", "beta"]
+        rows = driver_rows(len(new), start=len(old))
+        for row, version in zip(rows, new, strict=True):
+            row.update(driver_version=version, driver_version_key=version_sort_key(version))
+        with console.engine.begin() as conn:
+            conn.execute(sa.insert(DriverRow), rows)
+        shown = [d.version for d in console.drivers.query(DriverQuery(sort="version")).items]
+        assert shown == ["1.9.0.0", "1.9.0.2", "1.9.0.10", "1.10.0.0", "2.0.0.0", "6.3.9600.16384", "10.0.0.1", "beta"]
+        assert keyset_pages(console, DriverQuery(sort="version", descending=True)) == [
+            d.ci_id for d in console.drivers.query(DriverQuery(sort="version", descending=True)).items]
+    finally:
+        console.close()
