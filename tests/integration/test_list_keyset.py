@@ -230,11 +230,10 @@ def test_the_version_column_sorts_in_version_order_not_text_order(site_db: str):
     for drivers that were in the catalog before the migration that added the sort key and for
     drivers imported after it."""
     import sqlalchemy as sa
+    from alembic import command
 
     from console.app import open_console
     from console.storage.driver_schema import DriverRow
-    from alembic import command
-
     from console.storage.engine import alembic_config, create_site_engine, current_revision, upgrade
 
     engine = create_site_engine(site_db)
