@@ -23,7 +23,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -78,24 +78,8 @@ def dnsmasq_tftp(root: Path, workdir: Path) -> Iterator[subprocess.Popen[bytes]]
              f"--tftp-root={root}", "--listen-address=127.0.0.1", "--bind-interfaces", "--pid-file=",
              f"--log-facility={log}", "--log-queries"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            deadline = time.monotonic() + START_TIMEOUT
-            while not _udp_listening(69):
-                if process.poll() is not None:
-                    raise AssertionError(f"dnsmasq stopped: {process.stderr.read().decode() if process.stderr else ''}")
-                if time.monotonic() > deadline:
-                    raise AssertionError("dnsmasq did not listen on 127.0.0.1:69 in time")
-                time.sleep(0.05)
+        with _running(process, "dnsmasq", "127.0.0.1:69", lambda: _udp_listening(69)):
             yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-            if process.stderr is not None:
-                process.stderr.close()
 
 
 def _udp_listening(port: int) -> bool:
@@ -149,15 +133,22 @@ def nginx_serving(block: Path, prefix: Path, port: int) -> Iterator[subprocess.P
     conf = nginx_conf(block, prefix)
     process = subprocess.Popen(["nginx", "-p", str(prefix), "-c", str(conf)], stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
+    with _running(process, "nginx", f"127.0.0.1:{port}", lambda: port_open(port)):
+        yield process
+
+
+@contextlib.contextmanager
+def _running(process: subprocess.Popen[bytes], name: str, where: str, listening: Callable[[], bool]) -> Iterator[None]:
+    """Wait (bounded) until ``process`` listens, then stop it at the end, whatever happens."""
     try:
         deadline = time.monotonic() + START_TIMEOUT
-        while not port_open(port):
+        while not listening():
             if process.poll() is not None:
-                raise AssertionError(f"nginx stopped: {process.stderr.read().decode() if process.stderr else ''}")
+                raise AssertionError(f"{name} stopped: {process.stderr.read().decode() if process.stderr else ''}")
             if time.monotonic() > deadline:
-                raise AssertionError(f"nginx did not listen on 127.0.0.1:{port} in time")
+                raise AssertionError(f"{name} did not listen on {where} in time")
             time.sleep(0.05)
-        yield process
+        yield
     finally:
         process.terminate()
         try:

@@ -7,18 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from console.core.boot_media import SPACE_MARGIN, output_checks, prestart_check, resolve_boot_files
-
-#: paths in the image -> on the medium (tests/media_fixtures.py builds images with these)
-BOOT_FILES = {
-    "Windows/Boot/PCAT/bootmgr": "bootmgr",
-    "Windows/Boot/EFI/bootmgr.efi": "bootmgr.efi",
-    "Windows/Boot/EFI/bootmgfw.efi": "efi/boot/bootx64.efi",
-    "Windows/Boot/DVD/PCAT/BCD": "boot/bcd",
-    "Windows/Boot/DVD/PCAT/boot.sdi": "boot/boot.sdi",
-    "Windows/Boot/DVD/PCAT/etfsboot.com": "boot/etfsboot.com",
-    "Windows/Boot/DVD/EFI/BCD": "efi/microsoft/boot/bcd",
-    "Windows/Boot/DVD/EFI/en-US/efisys.bin": "efi/microsoft/boot/efisys.bin",
-}
+from tests.media_fixtures import BOOT_FILES
 
 LISTING = ["/" + p for p in BOOT_FILES] + ["/Windows/System32/startnet.cmd"]
 
