@@ -23,6 +23,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
+from console.ui.gc_tuning import collect_on_gui_thread
+
 #: the GUI thread takes a task's progress at most this often
 PROGRESS_INTERVAL_MS = 100
 Progress = tuple[int, int, str]
@@ -129,6 +131,7 @@ class TaskRunner(QObject):
         self._progress_timer = QTimer(self)
         self._progress_timer.setInterval(PROGRESS_INTERVAL_MS)
         self._progress_timer.timeout.connect(self._progress_tick)
+        collect_on_gui_thread(self)  # no garbage collection in the pool's threads (see gc_tuning)
 
     @property
     def running(self) -> list[Task]:

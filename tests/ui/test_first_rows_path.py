@@ -115,32 +115,30 @@ def test_start_up_queries_the_package_list_once(qtbot, console, make_window) -> 
 
 
 def test_start_up_runs_without_the_cyclic_collector_until_the_main_window_is_shown(qtbot, console, db_url: str) -> None:
-    import gc
-
     from console.ui.application import GuiStartup
+    from console.ui.gc_tuning import collecting, resume_garbage_collection
 
-    assert gc.isenabled()
+    assert collecting()
     startup = GuiStartup(db_url)
     try:
-        assert not gc.isenabled(), "paused while the site opens"
+        assert not collecting(), "paused while the site opens"
         with qtbot.waitSignal(startup.ready, timeout=30000):
             pass
         qtbot.addWidget(startup.window)
-        assert gc.isenabled(), "on again once the main window is shown"
+        assert collecting(), "on again once the main window is shown"
         qtbot.waitUntil(lambda: not startup.window.tasks.running, timeout=15000)
         startup.window.close()
         startup.console.close()
     finally:
-        gc.enable()
+        resume_garbage_collection()
 
 
 def test_a_start_up_that_fails_turns_the_collector_on_again(qtbot, tmp_path: Path) -> None:
-    import gc
-
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from console.ui.application import GuiStartup
+    from console.ui.gc_tuning import collecting, resume_garbage_collection
 
     broken = tmp_path / "site.db"
     broken.write_bytes(b"this is not a database" * 100)
@@ -155,12 +153,12 @@ def test_a_start_up_that_fails_turns_the_collector_on_again(qtbot, tmp_path: Pat
     QTimer.singleShot(50, answer)
     try:
         startup = GuiStartup(f"sqlite:///{broken}")
-        assert not gc.isenabled()
+        assert not collecting()
         with qtbot.waitSignal(startup.failed, timeout=30000):
             pass
-        assert gc.isenabled()
+        assert collecting()
     finally:
-        gc.enable()
+        resume_garbage_collection()
 
 
 def test_the_details_tabs_are_built_when_a_package_is_first_shown(qtbot, console, make_window, x64_package) -> None:

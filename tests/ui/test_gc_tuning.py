@@ -19,6 +19,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from console.launcher import parse_args
 from console.ui.application import create_application, run_gui
+from console.ui.gc_tuning import collecting
 
 app = create_application()
 tries = [600]  # the main window follows the start-up window once the site is open: 60 s at most
@@ -32,7 +33,7 @@ def probe():
     QTimer.singleShot(300, lambda: report(windows, names))  # tuned just after the window is shown
 def report(windows, names):
     print(json.dumps({"frozen": gc.get_freeze_count(), "threshold": gc.get_threshold(), "windows": names,
-                      "enabled": gc.isenabled()}))
+                      "enabled": collecting()}))
     for w in windows:
         w.close()
     app.quit()
