@@ -72,6 +72,11 @@ def collecting() -> bool:
     return gc.isenabled() or (bool(_state["runners"]) and not _state["paused"])
 
 
+def live_runners() -> int:
+    """TaskRunners alive now (automatic collection is off while there is one)."""
+    return int(_state["runners"])
+
+
 def collect_on_gui_thread(runner: QObject) -> None:
     """Called by each ``TaskRunner`` (on the GUI thread): no automatic collection while it
     lives; the GUI thread collects instead. The last runner's end turns the collector back on."""
