@@ -14,6 +14,22 @@ from console.ui.tasks import TaskRunner
 from tests.driver_fixtures import build_driver_tree
 
 
+@pytest.fixture(autouse=True)
+def no_keyboard_modifier_held(qapp) -> None:
+    """Qt keeps the modifiers of the last key event as held: after an earlier test's Ctrl+key
+    click, ``selectRow`` toggled instead of selecting and a typed filter became a shortcut (tests
+    failed depending on which test ran before them in the same process). Released here."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    if QApplication.keyboardModifiers() != Qt.KeyboardModifier.NoModifier:
+        target = QWidget()
+        QTest.keyRelease(target, Qt.Key.Key_Control, Qt.KeyboardModifier.NoModifier)
+        target.deleteLater()
+    assert QApplication.keyboardModifiers() == Qt.KeyboardModifier.NoModifier
+
+
 @pytest.fixture
 def ui_settings(tmp_path: Path) -> UiSettings:
     return UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
