@@ -128,17 +128,23 @@ WAIT_POLL_SECONDS = 0.5
 
 
 def cmd_update_image(args: argparse.Namespace) -> int:
-    from console.cli.jobs import job_json
-
     console = open_site(args)
     context_id = console.packages.update_image(args.package_id, reload_from_adk=args.reload_from_adk).value
+    return queued_job(console, context_id, args, done_text="built")
+
+
+def queued_job(console: Any, context_id: str, args: argparse.Namespace, *, done_text: str) -> int:
+    """A command that queued a job: without ``--wait`` its ContextID (``--json``: the job);
+    with it, the job followed to its end (``follow_job``)."""
+    from console.cli.jobs import job_json
+
     if not args.wait:
         if args.json:
             emit_json(job_json(console.jobs.get(context_id)))
         else:
             print(context_id)
         return 0
-    return follow_job(console, context_id, json_out=args.json, done_text="built")
+    return follow_job(console, context_id, json_out=args.json, done_text=done_text)
 
 
 def follow_job(console: Any, context_id: str, *, json_out: bool, done_text: str) -> int:

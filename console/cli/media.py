@@ -60,15 +60,7 @@ def cmd_preflight(args: argparse.Namespace) -> int:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    from console.cli.build import follow_job
-    from console.cli.jobs import job_json
+    from console.cli.build import queued_job
 
     console = open_site(args)
-    context_id = console.media.create(_request(args)).value
-    if not args.wait:
-        if args.json:
-            emit_json(job_json(console.jobs.get(context_id)))
-        else:
-            print(context_id)
-        return 0
-    return follow_job(console, context_id, json_out=args.json, done_text="medium written")
+    return queued_job(console, console.media.create(_request(args)).value, args, done_text="medium written")

@@ -12,14 +12,12 @@ from collections.abc import Hashable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication
 
 from console.core.console_services import ConsoleServices
 from console.core.drivers import Driver, DriverQuery
 from console.ui.models.driver_columns import CATALOG_COLUMNS
 from console.ui.models.paged_model import PagedTableModel, keyset_loader
-from console.ui.models.record_table_model import RecordRole
+from console.ui.models.record_table_model import column_data
 from console.ui.tasks import TaskRunner
 
 #: column header -> ``DriverQuery.sort``
@@ -92,20 +90,7 @@ class DriverCatalogModel(PagedTableModel):
         record = self.row_at(index)
         if record is None or not 0 <= index.column() < len(self.columns):
             return None
-        column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(record)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return column.tooltip(record) if column.tooltip is not None else None
-        if role == Qt.ItemDataRole.DecorationRole:
-            return column.icon(record) if column.icon is not None else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and not record.is_enabled:
-            return QApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-        if role == RecordRole:
-            return record
-        return None
+        return column_data(self.columns[index.column()], record, role, muted=not record.is_enabled)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():

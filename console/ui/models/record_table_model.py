@@ -77,20 +77,8 @@ class RecordTableModel(QAbstractTableModel):
         if not index.isValid() or not 0 <= index.row() < len(self._rows) or not 0 <= index.column() < len(self.columns):
             return None
         record = self._rows[index.row()]
-        column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(record)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return column.tooltip(record) if column.tooltip is not None else None
-        if role == Qt.ItemDataRole.DecorationRole:
-            return column.icon(record) if column.icon is not None else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and self._muted is not None and self._muted(record):
-            return QApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-        if role == RecordRole:
-            return record
-        return None
+        return column_data(self.columns[index.column()], record, role,
+                           muted=self._muted is not None and self._muted(record))
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self.columns):
@@ -133,3 +121,22 @@ class RecordTableModel(QAbstractTableModel):
         column = self.columns[section]
         key = column.sort_key or (lambda r: column.text(r).casefold())
         return sorted(range(len(rows)), key=lambda i: key(rows[i]), reverse=order == Qt.SortOrder.DescendingOrder)
+
+
+def column_data(column: Any, record: Any, role: int, *, muted: bool = False) -> Any:
+    """A cell of ``record`` in ``column`` for ``role`` (text, tooltip, icon, alignment, the
+    disabled colour of a muted row, the record itself): the tables over records share it."""
+    if role == Qt.ItemDataRole.DisplayRole:
+        return column.text(record)
+    if role == Qt.ItemDataRole.ToolTipRole:
+        return column.tooltip(record) if column.tooltip is not None else None
+    if role == Qt.ItemDataRole.DecorationRole:
+        return column.icon(record) if column.icon is not None else None
+    if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
+        return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    if role == Qt.ItemDataRole.ForegroundRole and muted:
+        return QApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+    if role == RecordRole:
+        return record
+    return None
+
