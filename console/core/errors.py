@@ -115,6 +115,22 @@ class PackageLockedError(ConsoleError):
     title = "Owned by another site"
 
 
+class AccessDeniedError(ConsoleError):
+    """The site database refused an action this administrator's security role or scopes do not
+    allow (PostgreSQL grants and row-level security; see console/core/security.py)."""
+
+    title = "Access denied"
+
+    def __init__(self, message: str, *, login: str = "", role: str = "", site_code: str = "",
+                 action: str = "", object_id: str = "") -> None:
+        super().__init__(message)
+        self.login = login
+        self.role = role
+        self.site_code = site_code
+        self.action = action
+        self.object_id = object_id
+
+
 class NotImplementedYetError(ConsoleError):
     """A documented method whose implementation arrives with a capability not built yet."""
 

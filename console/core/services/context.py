@@ -14,6 +14,7 @@ from console.core.images import ImageReader
 from console.core.input_locales import InputLocaleCatalog
 from console.core.optional_components import OptionalComponentCatalog
 from console.core.ports import Site, UnitOfWork, UnitOfWorkFactory
+from console.core.security import Identity
 from console.core.validation import Validator
 
 SITE_CODE = re.compile(r"^[A-Z0-9]{3}$")
@@ -41,6 +42,11 @@ class ServiceContext:
     clock: Callable[[], datetime] = field(default=utc_now)
     images: ImageReader | None = None  # reads WIM metadata (console.wim.reader.WimReader)
     input_locales: InputLocaleCatalog | None = None  # resources/input-locales.xml
+    identity: Identity | None = None  # who is connected, with roles and scopes (None: the single administrator)
+
+    @property
+    def is_full_administrator(self) -> bool:
+        return self.identity is None or self.identity.is_full_administrator
 
     @cached_property
     def validator(self) -> Validator:
