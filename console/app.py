@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from console.core.services.distribution_points import DistributionPoints
     from console.core.services.dp_groups import DpGroups
     from console.core.services.network_boot import NetworkBoot
+    from console.core.services.object_locks import ObjectLocks
     from console.core.services.refresh_job import RefreshJobHandler
     from console.core.services.revisions import Revisions
     from console.core.sheet_layout import SheetLayout
@@ -126,6 +127,13 @@ class Console:
         from console.distribution.secrets import site_secrets
 
         return site_secrets(Path(self.settings.secrets_file()), use_keyring=use_keyring)
+
+    @cached_property
+    def locks(self) -> ObjectLocks:
+        """Object locks (SEDO): Properties and wizards lock the package they change."""
+        from console.core.services.object_locks import ObjectLocks
+
+        return ObjectLocks(self.context)
 
     @cached_property
     def revisions(self) -> Revisions:

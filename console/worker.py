@@ -124,6 +124,7 @@ class Worker:
     def __init__(self, console: Console, *, until_idle: bool = False, settings: JobSettings | None = None,
                  log: Log = _stderr_log) -> None:
         self.console = console
+        console.context.honour_object_locks = False  # the site's own jobs are not held back by an open sheet
         self.until_idle = until_idle
         self.settings = settings or console.jobs.settings()
         self.log = log

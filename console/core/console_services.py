@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # imported on first use by console.app
     from console.core.services.distribution_points import DistributionPoints
     from console.core.services.dp_groups import DpGroups
     from console.core.services.network_boot import NetworkBoot
+    from console.core.services.object_locks import ObjectLocks
     from console.core.services.revisions import Revisions
     from console.core.sheet_layout import SheetLayout  # parsed layouts: the property sheet's
 
@@ -86,6 +87,9 @@ class ConsoleServices(Protocol):
 
     @property
     def media(self) -> BootMedia: ...
+
+    @property
+    def locks(self) -> ObjectLocks: ...
 
     @property
     def registry(self) -> ClassRegistry: ...

@@ -12,6 +12,7 @@ from console.core.distribution_store import DistributionRepository
 from console.core.drivers import Driver, DriverQuery
 from console.core.instance import Instance
 from console.core.jobs import Job, WorkerRecord
+from console.core.object_locks import ObjectLock
 from console.core.servicing import SourceFingerprint
 
 
@@ -210,6 +211,27 @@ class SettingsRepository(Protocol):
     def set(self, key: str, value: str, *, modified_by: str, modified_at: datetime) -> None: ...
 
 
+class ObjectLockRepository(Protocol):
+    """Object locks (``console.core.object_locks``): one row per locked object."""
+
+    def acquire(self, lock: ObjectLock, *, stale_before: datetime) -> ObjectLock | None:
+        """In one statement: insert ``lock``, or take over a lock on the object whose heartbeat
+        is older than ``stale_before``, or renew the one this same login and console holds (its
+        lock id and time acquired stay). The lock now held, or None when another's live lock stands."""
+        ...
+    def get(self, object_type: str, object_id: str) -> ObjectLock | None: ...
+    def find(self, key: str) -> ObjectLock | None:
+        """The lock with lock id ``key``, else the lock on the object whose id is ``key``."""
+        ...
+    def list(self) -> builtins.list[ObjectLock]: ...
+    def heartbeat(self, lock_id: str, now: datetime) -> bool:
+        """Renew a lock; False when it is no longer held (released by force, taken over)."""
+        ...
+    def release(self, lock_id: str) -> ObjectLock | None:
+        """Delete the lock; the lock as it was, or None when there was none."""
+        ...
+
+
 class PackageStream(Protocol):
     """Packages as JSON records read one at a time (a listing of every package stays flat
     in memory): ``bootimage list --json``."""
@@ -243,6 +265,8 @@ class UnitOfWork(Protocol):
     def distribution(self) -> DistributionRepository: ...
     @property
     def package_stream(self) -> PackageStream: ...
+    @property
+    def locks(self) -> ObjectLockRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...

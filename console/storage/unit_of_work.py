@@ -19,6 +19,7 @@ from console.storage.distribution_rows import bump_change_counter
 from console.storage.driver_repository import SqlDriverRepository
 from console.storage.engine import READ_ONLY
 from console.storage.job_repository import SqlJobRepository
+from console.storage.object_lock_repository import SqlObjectLockRepository
 from console.storage.package_repository import SqlPackageRepository
 from console.storage.repositories import (
     SqlFolderRepository,
@@ -58,6 +59,7 @@ class SqlUnitOfWork:
         self.settings = SqlSettingsRepository(self.session)
         self.drivers = SqlDriverRepository(self.session)
         self.distribution = SqlDistributionRepository(self.session)
+        self.locks = SqlObjectLockRepository(self.session)
         return self
 
     @property

@@ -23,6 +23,7 @@ from console.core.instance import Instance
 from console.core.optional_components import Resolution
 from console.core.ports import PackageQuery, PackageRecord, UnitOfWork
 from console.core.services.context import ServiceContext, check_site_code
+from console.core.services.object_locks import refuse_if_locked
 from console.core.services.package_changes import (
     Applied,
     PackageDeltas,
@@ -265,6 +266,7 @@ class BootImagePackages(SourceImageMethods):
             record = self._record_or_fail(uow, package_id, lazy=True)
             pid = record.values["PackageID"]
             self._check_owner(record, site.code)
+            refuse_if_locked(self._ctx, uow, pid)
             current = dict(record.values)
             version = expected_version or current["SedoObjectVersion"]
             self._check_version(record, version)
@@ -311,6 +313,7 @@ class BootImagePackages(SourceImageMethods):
             site = self._ctx.local_site(uow)
             record = self._record_or_fail(uow, package_id, lazy=False)
             self._check_owner(record, site.code)
+            refuse_if_locked(self._ctx, uow, record.values["PackageID"])
             if expected_version:
                 self._check_version(record, expected_version)
             held = uow.distribution.package_summary(record.values["PackageID"]).targeted

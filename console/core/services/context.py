@@ -12,6 +12,7 @@ from console.core.classdef import ClassDef, ClassRegistry
 from console.core.errors import SiteNotInitializedError, ValidationError
 from console.core.images import ImageReader
 from console.core.input_locales import InputLocaleCatalog
+from console.core.object_locks import ConsoleId
 from console.core.optional_components import OptionalComponentCatalog
 from console.core.ports import Site, UnitOfWork, UnitOfWorkFactory
 from console.core.security import Identity
@@ -43,6 +44,8 @@ class ServiceContext:
     images: ImageReader | None = None  # reads WIM metadata (console.wim.reader.WimReader)
     input_locales: InputLocaleCatalog | None = None  # resources/input-locales.xml
     identity: Identity | None = None  # who is connected, with roles and scopes (None: the single administrator)
+    console: ConsoleId = field(default_factory=ConsoleId)  # this process, as object locks name it
+    honour_object_locks: bool = True  # False in the worker: site jobs are not held back by an open sheet
 
     @property
     def is_full_administrator(self) -> bool:

@@ -33,6 +33,7 @@ from console.core.revision_diff import RevisionDiff, diff_manifests, value_chang
 from console.core.revision_types import BuiltImage, Revision
 from console.core.services.boot_image_packages import CLASS_NAME, new_sedo_version
 from console.core.services.context import ServiceContext
+from console.core.services.object_locks import refuse_if_locked
 from console.core.services.site_settings import CONTENT_LIBRARY_ROOT as LIBRARY_PATH_SETTING
 from console.core.values import ValueCoercer, format_datetime
 
@@ -243,6 +244,7 @@ class Revisions:
                 site = self._ctx.local_site(uow)
                 fresh = self._record(uow, pid, lazy=False)
                 self._check_no_build(uow, pid)
+                refuse_if_locked(self._ctx, uow, pid)
                 _check_version(fresh, sedo)
                 if _source_version(fresh) != recorded:
                     raise ContentError(f"{pid} got revision {_source_version(fresh)} while rolling back; nothing was "

@@ -20,6 +20,7 @@ from console.core.image_facts import ImageFacts
 from console.core.images import ImageInfo, ImageReader, WimInfo
 from console.core.instance import Instance
 from console.core.ports import PackageRecord, UnitOfWork
+from console.core.services.object_locks import refuse_if_locked
 from console.core.servicing import SourceFingerprint
 from console.core.wim_errors import ImageIndexError, UnsupportedImageError, WimError
 
@@ -217,6 +218,7 @@ class SourceImageMethods:
                 site = self._ctx.local_site(uow)
                 fresh = self._record_or_fail(uow, pid, lazy=True)
                 self._check_owner(fresh, site.code)
+                refuse_if_locked(self._ctx, uow, pid)
                 version = expected_version or fresh.values["SedoObjectVersion"]
                 self._check_version(fresh, version)
                 if (fresh.values.get("ImagePath") or "", fresh.values.get("ImageIndex") or 1) != (path, index):
