@@ -7,7 +7,8 @@ a refresh schedule, prestart command, custom share...), opens the real dialog an
 ``properties-<tab>.png`` for every tab, ``properties-schedule-editor.png`` and
 ``properties-schedule-<choice>.png``, ``properties-customization-keyboard.png`` (the keyboard
 layout completer), ``properties-image-chooser.png``, ``properties-images-missing-source.png``
-and ``properties-validation.png`` (a value the service refused, shown next to its field).
+``properties-validation.png`` (a value the service refused, shown next to its field) and
+``properties-locked.png`` (another administrator has the package open: read-only, SEDO lock).
 """
 
 from __future__ import annotations
@@ -113,6 +114,25 @@ def missing_source_shot(console: Console, out: Path, tasks: Any, folder: Path) -
     dialog.close()
 
 
+def locked_shot(console: Console, out: Path, tasks: Any, package_id: str) -> None:
+    """Properties of a package another administrator has open (SEDO lock): the read-only sheet."""
+    from console.core.object_locks import ConsoleId
+    from console.ui.propertysheet.properties_dialog import PropertiesDialog
+
+    alice = open_console(console.url, user="alice@ws1")
+    alice.context.console = ConsoleId("ws1", 4711)
+    assert alice.locks.acquire(package_id).held
+    dialog = PropertiesDialog(console, package_id, tasks)
+    dialog.resize(*SIZE)
+    dialog.show()
+    wait(lambda: dialog.sheet is not None and not dialog._busy and dialog.lock.bar.isVisible() and not tasks.running)
+    assert dialog.sheet is not None
+    dialog.sheet.select_tab("general")
+    save(dialog, out, "properties-locked.png")
+    dialog.close()
+    alice.close()
+
+
 def main(argv: list[str]) -> int:
     from PySide6.QtWidgets import QApplication
 
@@ -183,6 +203,8 @@ def main(argv: list[str]) -> int:
         save(dialog, out, "properties-validation.png")
 
         dialog.close()
+        tasks.wait(10000)
+        locked_shot(console, out, tasks, package_id)
         tasks.wait(10000)
         console.close()
     return 0

@@ -46,6 +46,11 @@ class LiveRefresh(QObject):
                 self.timer.stop()
         return False
 
+    def expect(self, token: object) -> None:
+        """The token as the caller knows it now: the next read that differs counts as a change
+        (also when it is the first read)."""
+        self._last, self._known = token, True
+
     def poll(self) -> None:
         if self._busy or not self._widget.isVisible():
             return

@@ -11,7 +11,9 @@ from PySide6.QtWidgets import QWidget
 from console.core.changes import Changes
 from console.core.console_services import ConsoleServices
 from console.core.errors import ConsoleError
+from console.core.object_locks import ObjectLockedError
 from console.ui.dialogs.error_dialog import show_error
+from console.ui.object_locks import ConsoleLocks
 from console.ui.tasks import TaskRunner
 
 
@@ -22,13 +24,14 @@ class WizardLauncher(QObject):
         self.tasks = tasks
         self.controller = controller
         self.window = window
+        self.locks = ConsoleLocks(console, tasks, self)  # the object locks its sheets and wizards hold
 
     def properties(self, package_id: str, tab: str = "") -> Any:
         """Open the package's Properties; ``tab`` (a tab's title, e.g. "Data Source") is shown
         once the package is loaded."""
         from console.ui.propertysheet.properties_dialog import PropertiesDialog
 
-        dialog = PropertiesDialog(self.console, package_id, self.tasks, self.window)
+        dialog = PropertiesDialog(self.console, package_id, self.tasks, self.window, locks=self.locks)
         if tab:
             dialog.loaded.connect(lambda: _select_tab(dialog, tab), Qt.ConnectionType.SingleShotConnection)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -50,22 +53,35 @@ class WizardLauncher(QObject):
         wizard.open()
 
     def _open_for_package(self, package_id: str, build: Callable[..., Any], what: str,
-                          load: Callable[[Any], Any] | None = None) -> None:
+                          load: Callable[[Any], Any] | None = None, lock: str = "") -> None:
         """Read the package (with lazy properties, plus what ``load`` needs) off the GUI
-        thread, then open the wizard."""
+        thread, then open the wizard. A wizard that changes the package (``lock``: what the
+        lock says is open) takes its lock first and is refused while another console holds it."""
 
         def read(ctx: Any) -> Any:
+            attempt = self.console.locks.acquire(package_id, purpose=lock) if lock else None
+            if attempt is not None and not attempt.held:
+                return attempt, None, None
             package = self.console.packages.get(package_id, lazy=True)
-            return package, (load(package) if load is not None else None)
+            return attempt, package, (load(package) if load is not None else None)
 
         def opened(loaded: Any) -> None:
-            package, extra = loaded
+            attempt, package, extra = loaded
+            if attempt is not None:
+                self.locks.adopt(attempt)
+                if not attempt.held:
+                    show_error(self.window, ObjectLockedError(attempt.lock))
+                    return
             try:
                 wizard = build(package) if load is None else build(package, extra)
             except ConsoleError as exc:
+                if attempt is not None:
+                    self.locks.release(package_id)
                 show_error(self.window, exc)
                 return
             wizard.applied.connect(self.controller.changed.emit)
+            if attempt is not None:
+                wizard.finished.connect(lambda _result: self.locks.release(package_id))
             wizard.open()
 
         self.tasks.run(read, on_success=opened, description=f"Opening {what}")
@@ -82,17 +98,20 @@ class WizardLauncher(QObject):
                 )
             return OptionalComponentsWizard(self.console, package, self.tasks, self.window, adk=adk)
 
-        self._open_for_package(package_id, build, "optional components", load=self.adk_components)
+        self._open_for_package(package_id, build, "optional components", load=self.adk_components,
+                               lock="Optional Components wizard")
 
     def scratch_space(self, package_id: str) -> None:
         from console.ui.wizards.scratch_space_wizard import ScratchSpaceWizard
 
-        self._open_for_package(package_id, lambda pkg: ScratchSpaceWizard(self.console, pkg, self.tasks, self.window), "scratch space")
+        self._open_for_package(package_id, lambda pkg: ScratchSpaceWizard(self.console, pkg, self.tasks, self.window),
+                               "scratch space", lock="Scratch Space wizard")
 
     def drivers(self, package_id: str) -> None:
         from console.ui.wizards.drivers_wizard import DriversWizard
 
-        self._open_for_package(package_id, lambda pkg: DriversWizard(self.console, pkg, self.tasks, self.window), "drivers")
+        self._open_for_package(package_id, lambda pkg: DriversWizard(self.console, pkg, self.tasks, self.window), "drivers",
+                               lock="Drivers wizard")
 
     def update_distribution_points(self, package_id: str) -> None:
         from console.ui.wizards.update_dp_wizard import UpdateDistributionPointsWizard
@@ -105,7 +124,7 @@ class WizardLauncher(QObject):
                 wizard.queued.connect(indicator.watch)
             return wizard
 
-        self._open_for_package(package_id, build, "Update Distribution Points")
+        self._open_for_package(package_id, build, "Update Distribution Points", lock="Update Distribution Points wizard")
 
     def create_boot_media(self, package_id: str) -> None:
         from console.ui.wizards.boot_media_wizard import CreateBootMediaWizard

@@ -34,6 +34,7 @@ from console.core.sheet_layout import PanelKind
 from console.core.wim_errors import WimError
 from console.ui.dialogs.conflict_dialog import ConflictDialog
 from console.ui.dialogs.error_dialog import show_error
+from console.ui.object_locks import ConsoleLocks
 from console.ui.propertysheet.editor_base import EditorContext
 from console.ui.propertysheet.instance_dialog import InstanceDialog
 from console.ui.propertysheet.package_loader import LoadedPackage, read_package, reload_images
@@ -43,6 +44,7 @@ from console.ui.propertysheet.panels.images_panel import ImagesPanel
 from console.ui.propertysheet.panels.optional_components_panel import OptionalComponentsPanel
 from console.ui.propertysheet.panels.revisions_panel import RevisionsPanel
 from console.ui.propertysheet.property_sheet import PropertySheet
+from console.ui.propertysheet.sheet_lock import SheetLock, set_sheet_read_only
 from console.ui.propertysheet.sheet_values import SheetValues
 from console.ui.tasks import TaskRunner
 
@@ -58,7 +60,8 @@ class PropertiesDialog(QDialog):
     edit_optional_components_requested = Signal(str)
     add_drivers_requested = Signal(str)
 
-    def __init__(self, console: ConsoleServices, package_id: str, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, console: ConsoleServices, package_id: str, tasks: TaskRunner, parent: QWidget | None = None,
+                 locks: ConsoleLocks | None = None) -> None:
         super().__init__(parent)
         self.console = console
         self.package_id = package_id
@@ -77,6 +80,7 @@ class PropertiesDialog(QDialog):
         self._version: str | None = None
         self._busy = False
         self._own_save = False
+        self.locked_by: Any = None  # another console's ObjectLock while this sheet is read-only
         self.setWindowTitle(f"{package_id} Properties")
         self.setObjectName("propertiesDialog")
 
@@ -116,13 +120,19 @@ class PropertiesDialog(QDialog):
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.buttons)
+        # the package's lock (SEDO): taken now, released when the dialog closes
+        self.lock = SheetLock(self, locks or ConsoleLocks(console, tasks, self), package_id)
+        self.lock.state_changed.connect(self._lock_state)
+        self.finished.connect(self.lock.close)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.lock.bar)
         layout.addWidget(self.banner)
         layout.addWidget(self.stack, 1)
         layout.addLayout(bottom)
         self.ok_button.setEnabled(False)
         self.apply_button.setEnabled(False)
         self.resize(640, 640)
+        self.lock.start()
         self.reload()
 
     # -- loading ---------------------------------------------------------------------------
@@ -177,6 +187,7 @@ class PropertiesDialog(QDialog):
         self.sheet.changed.connect(self._update_buttons)
         self.stack.addWidget(self.sheet)
         self.stack.setCurrentWidget(self.sheet)
+        set_sheet_read_only(self.sheet, self.locked_by is not None)
         try:
             first = self.sheet.editor("Name")
         except KeyError:
@@ -254,9 +265,19 @@ class PropertiesDialog(QDialog):
 
     # -- saving ----------------------------------------------------------------------------
 
+    def _lock_state(self, other: Any, reload: bool) -> None:
+        """Another console's lock (read-only) or None (editable); ``reload`` after Refresh took it."""
+        self.locked_by = other
+        self.cancel_button.setText("&Close" if other is not None else "Cancel")
+        if self.sheet is not None:
+            set_sheet_read_only(self.sheet, other is not None)
+        self._update_buttons()
+        if reload:
+            self.reload()
+
     def save(self, *, close: bool) -> None:
         """OK (``close``) or Apply: save the changes in the background."""
-        if self._busy or self.sheet is None:
+        if self._busy or self.sheet is None or self.locked_by is not None:
             return
         problems = self.sheet.local_problems()
         if problems:
@@ -408,7 +429,7 @@ class PropertiesDialog(QDialog):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        ready = self.sheet is not None and not self._busy
+        ready = self.sheet is not None and not self._busy and self.locked_by is None
         self.ok_button.setEnabled(ready)
         self.apply_button.setEnabled(ready and self.sheet is not None and self.sheet.has_changes())
 
