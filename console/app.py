@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from console.adk.layout import AdkFolder
     from console.core.content import ContentLibrary
     from console.core.distribution import DistributionPoint, SecretStore
+    from console.core.live_changes import ChangeFeed
     from console.core.revision_types import BuiltImage as BuildOutput
     from console.core.services.boot_media import BootMedia, MediaJobHandler
     from console.core.services.content_distribution import ContentDistribution
@@ -127,6 +128,13 @@ class Console:
         from console.distribution.secrets import site_secrets
 
         return site_secrets(Path(self.settings.secrets_file()), use_keyring=use_keyring)
+
+    def change_feed(self) -> ChangeFeed:
+        """A new feed of what every console commits (LISTEN/NOTIFY on PostgreSQL, the change log
+        on SQLite); the caller starts and closes it."""
+        from console.storage.change_feed import open_change_feed
+
+        return open_change_feed(self.engine)
 
     @cached_property
     def locks(self) -> ObjectLocks:

@@ -24,6 +24,7 @@ from console.core.services.sites import Sites
 from console.core.services.status_messages import StatusMessages
 
 if TYPE_CHECKING:  # imported on first use by console.app
+    from console.core.live_changes import ChangeFeed
     from console.core.services.boot_media import BootMedia
     from console.core.services.content_distribution import ContentDistribution
     from console.core.services.distribution_points import DistributionPoints
@@ -101,6 +102,10 @@ class ConsoleServices(Protocol):
         """The property-sheet layout of a class (``resources/propertysheets/<Class>.xml``
         checked against the registry, else the generated default); ``MetadataError`` names
         file and line of a broken layout."""
+        ...
+
+    def change_feed(self) -> ChangeFeed:
+        """A new feed of the changes every console and worker commits (live refresh)."""
         ...
 
     def close(self) -> None: ...
