@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -129,10 +130,8 @@ class PostgresChangeFeed:
                 log.warning("live refresh: the listening connection failed: %s", exc)
             finally:
                 self.listening.clear()
-                try:
+                with contextlib.suppress(Exception):  # already broken
                     conn.close()
-                except Exception:  # already broken
-                    pass
 
     def poll(self) -> LiveBatch:
         with self._lock:
