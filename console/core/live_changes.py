@@ -48,6 +48,13 @@ class LiveBatch:
         return self.changes.empty and not self.jobs and not self.everything
 
     @classmethod
+    def merge(cls, batches: Iterable[LiveBatch]) -> LiveBatch:
+        changes, jobs, everything = Changes(), frozenset[str](), False
+        for batch in batches:
+            changes, jobs, everything = changes | batch.changes, jobs | batch.jobs, everything or batch.everything
+        return cls(changes, jobs, everything)
+
+    @classmethod
     def of(cls, rows: Iterable[RowChange], *, everything: bool = False) -> LiveBatch:
         added: set[str] = set()
         updated: set[str] = set()

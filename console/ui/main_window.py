@@ -14,6 +14,7 @@ from console.ui.actions import ConsoleActions
 from console.ui.folder_actions import FolderActions
 from console.ui.icons import icon
 from console.ui.lazy_pages import LazyPages
+from console.ui.live_changes import follow_live_changes
 from console.ui.models.navigation_model import NavigationModel, NavKind
 from console.ui.models.package_details import load_details
 from console.ui.models.package_tree_model import PackageTreeModel
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self.controller.reload_folders()
         if self.package_model.scope.generation == 0:  # the list's first query is not under way yet
             self.package_model.reload()
+        self.live_changes = follow_live_changes(self)  # what other consoles and workers commit
 
     # -- construction ----------------------------------------------------------------------
 
@@ -224,7 +226,7 @@ class MainWindow(QMainWindow):
         for signal in (proxy.modelReset, proxy.layoutChanged, proxy.rowsRemoved):
             signal.connect(self._list_changed)
         proxy.dataChanged.connect(self._rows_changed)
-        c.changed.connect(self._changes_applied)
+        c.changed.connect(self.changes_applied)
         self.navigation.selectionModel().currentChanged.connect(self._navigate)
         self.navigation_model.packages_dropped.connect(lambda ids, folder: c.move(ids, folder))
         self.packages_page.include_subfolders_changed.connect(self._include_subfolders)
@@ -258,6 +260,7 @@ class MainWindow(QMainWindow):
         s.save_header("packages", self.packages_page.view.header().saveState())
         s.set_include_subfolders(self.packages_page.subfolders.isChecked())
         s.sync()
+        self.live_changes.close()
         self.tasks.cancel_all()
         self.tasks.wait(5000)
         super().closeEvent(event)
@@ -333,7 +336,7 @@ class MainWindow(QMainWindow):
                 self._details_timer.start()  # the current row has just loaded
         self._selection_changed()
 
-    def _changes_applied(self, changes: Any) -> None:
+    def changes_applied(self, changes: Any) -> None:
         pid = self.packages_page.view.current_package_id()
         if pid is not None and (pid in (changes.updated | changes.removed) or changes.distribution):
             self._details_timer.start()

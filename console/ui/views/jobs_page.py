@@ -8,7 +8,7 @@ rows in place. Cancel, Retry and Delete call the jobs service in the background.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from console.core.console_services import ConsoleServices
 from console.core.errors import ConsoleError
@@ -183,6 +184,24 @@ class JobsPage(QWidget):
         self.loading = False
         self._show_banner(f"The jobs could not be read: {_message(exc)}", error=True)
         self._schedule()
+
+    def follow_jobs(self, context_ids: Iterable[str]) -> None:
+        """Live refresh: read the changed jobs again by ContextID (a new one joins the list, a
+        deleted one leaves it). A hidden page reads everything when it is shown."""
+        ids = sorted(context_ids)
+        if not ids or not self.isVisible() or self.loading:
+            return
+        jobs = self.console.jobs
+        self.tasks.run(lambda _ctx: {cid: jobs.find(cid) for cid in ids},
+                       on_success=lambda fresh: self._followed(fresh) if isValid(self) else None,
+                       on_error=lambda _exc: None, description="")
+
+    def _followed(self, fresh: dict[str, Job | None]) -> None:
+        known = {job.context_id for job in self.model.jobs}
+        kept = [fresh.get(job.context_id, job) for job in self.model.jobs]
+        new = [job for cid, job in fresh.items() if job is not None and cid not in known]
+        self.model.set_jobs(new + [job for job in kept if job is not None])
+        self._update_actions()
 
     def _schedule(self) -> None:
         if self.isVisible():
