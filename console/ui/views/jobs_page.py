@@ -171,14 +171,17 @@ class JobsPage(QWidget):
 
     def _loaded(self, jobs: list[Job]) -> None:
         self.loading = False
+        self._show(jobs)
+        self._schedule()
+        self.jobs_loaded.emit()
+
+    def _show(self, jobs: list[Job]) -> None:
         self.model.set_jobs(jobs)
         self.stack.setCurrentWidget(self.view if jobs else self.note)
         active = sum(1 for j in jobs if j.state in (JobState.QUEUED, JobState.RUNNING))
         self._status = f"Jobs: {len(jobs):,} item(s)" + (f", {active} queued or running" if active else "")
         self.status_changed.emit(self._status)
         self._update_actions()
-        self._schedule()
-        self.jobs_loaded.emit()
 
     def _load_failed(self, exc: BaseException) -> None:
         self.loading = False
@@ -200,8 +203,9 @@ class JobsPage(QWidget):
         known = {job.context_id for job in self.model.jobs}
         kept = [fresh.get(job.context_id, job) for job in self.model.jobs]
         new = [job for cid, job in fresh.items() if job is not None and cid not in known]
-        self.model.set_jobs(new + [job for job in kept if job is not None])
-        self._update_actions()
+        self._show(new + [job for job in kept if job is not None])
+        if self.model.any_active() and self.timer.remainingTime() > ACTIVE_POLL_MS:
+            self.timer.start(ACTIVE_POLL_MS)  # a job started: follow its progress
 
     def _schedule(self) -> None:
         if self.isVisible():
