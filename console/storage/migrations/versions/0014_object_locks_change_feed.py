@@ -4,7 +4,7 @@
 * Changes to packages, drivers, distribution points, (package, DP) states and jobs reach every
   open console: on PostgreSQL row triggers call ``pg_notify('bootimage_change', …)`` (delivered
   at commit); on SQLite row triggers append to ``change_log`` (pruned by a trigger to the newest
-  ``KEEP`` rows), which consoles poll with one indexed read.
+  ``KEEP`` rows, every ``PRUNE_EVERY`` rows), which consoles poll with one indexed read.
 
 Revision ID: 0014
 Revises: 0012
@@ -28,6 +28,7 @@ TRACKED = (
     ("job", ("context_id",)),
 )
 KEEP = 5000  # change_log rows kept: a console further behind than that reads everything again
+PRUNE_EVERY = 100
 OPERATIONS = ("INSERT", "UPDATE", "DELETE")
 
 PG_FUNCTION = """
@@ -87,7 +88,8 @@ def upgrade() -> None:
             op.execute(f"CREATE TRIGGER {table}_log_{operation.lower()} AFTER {operation} ON {table} BEGIN "
                        f"INSERT INTO change_log (table_name, object_id, operation) "
                        f"VALUES ('{table}', {key}, '{operation}'); END")
-    op.execute(f"CREATE TRIGGER change_log_prune AFTER INSERT ON change_log BEGIN "
+    # pruned every PRUNE_EVERY rows (not on every insert): between KEEP and KEEP + PRUNE_EVERY rows stay
+    op.execute(f"CREATE TRIGGER change_log_prune AFTER INSERT ON change_log WHEN NEW.seq % {PRUNE_EVERY} = 0 BEGIN "
                f"DELETE FROM change_log WHERE seq <= NEW.seq - {KEEP}; END")
 
 
