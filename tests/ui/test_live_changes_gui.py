@@ -78,7 +78,7 @@ def test_drivers_dps_and_jobs_reach_the_other_consoles_pages(qtbot, two_windows,
     from console.ui.views import jobs_page
 
     monkeypatch.setattr(jobs_page, "IDLE_POLL_MS", 600_000)  # only the live feed can bring the job
-    alice, bob, alice_window, _bob_window = two_windows
+    _alice, bob, alice_window, _bob_window = two_windows
     drivers = _open(qtbot, alice_window, "Drivers")
     assert drivers.model.rowCount() == 0
     imported = bob.drivers.import_drivers(build_driver_tree(tmp_path / "drivers")).value.imported
