@@ -39,7 +39,7 @@ from console.metadata.input_locales import load_input_locales
 from console.metadata.optional_components import load_optional_components
 from console.paths import classes_dir, config_dir, data_dir, resources_dir
 from console.storage.engine import DatabaseError, create_site_engine, default_database_url, sqlite_path, upgrade
-from console.storage.security_sql import identity_of, remember_identity
+from console.storage.security_sql import check_can_open, identity_of, remember_identity
 from console.storage.unit_of_work import SqlUnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -296,6 +296,7 @@ def open_console(
     user = user or current_user()
     engine = create_site_engine(url, user=user, create=create)
     try:
+        check_can_open(engine)
         upgrade(engine)
         identity = identity_of(engine, fallback_user=user)
     except BaseException:

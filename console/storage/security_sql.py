@@ -265,14 +265,25 @@ def logins_roles(conn: Connection, logins: list[str], site_code: str) -> dict[st
     return found
 
 
+def check_can_open(engine: Engine) -> None:
+    """PostgreSQL, before anything else: a login that holds no role of the site is told so (not
+    "permission denied for table alembic_version")."""
+    if not is_postgres(engine):
+        return
+    with engine.connect() as conn:
+        login, allowed = conn.exec_driver_sql(
+            "SELECT session_user, to_regclass('alembic_version') IS NULL "
+            "OR has_table_privilege('alembic_version', 'SELECT')").one()
+        conn.rollback()
+    if not allowed:
+        raise AccessDeniedError(
+            f"you ({login}) have no role on this site database: ask a Full Administrator to add you "
+            f"(`bootimage admin add {login} --role \"Read-only Analyst\" --scope Default`)", login=str(login))
+
+
 def identity_of(engine: Engine, *, fallback_user: str) -> Identity:
     """Who is connected to ``engine``'s site (read when the site is opened and after ``site init``)."""
     with engine.connect() as conn:
-        if is_postgres(conn) and not conn.exec_driver_sql("SELECT has_table_privilege('site', 'SELECT')").scalar():
-            login = conn.exec_driver_sql("SELECT session_user").scalar()
-            raise AccessDeniedError(
-                f"you ({login}) have no role on this site database: ask a Full Administrator to add you "
-                f"(`bootimage admin add {login} --role \"Read-only Analyst\" --scope Default`)", login=str(login))
         code = conn.exec_driver_sql("SELECT site_code FROM site WHERE is_local").scalar()
         identity = read_identity(conn, str(code) if code else None, fallback_user=fallback_user)
         conn.rollback()
