@@ -25,6 +25,8 @@ from console.core.errors import ConsoleError
 from console.core.instance import Instance
 from console.core.jobs import HandlerRegistry, JobKind, JobState
 from console.core.optional_components import OptionalComponentCatalog
+from console.core.ports import Site
+from console.core.security import Identity
 from console.core.services import BootImagePackages, Folders, ServiceContext, Sites, StatusMessages
 from console.core.services.build_job import BUILD_KIND, BuildJobHandler
 from console.core.services.drivers import DriverCatalog
@@ -37,6 +39,7 @@ from console.metadata.input_locales import load_input_locales
 from console.metadata.optional_components import load_optional_components
 from console.paths import classes_dir, config_dir, data_dir, resources_dir
 from console.storage.engine import DatabaseError, create_site_engine, default_database_url, sqlite_path, upgrade
+from console.storage.security_sql import check_can_open, identity_of, remember_identity
 from console.storage.unit_of_work import SqlUnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -54,6 +57,7 @@ if TYPE_CHECKING:
     from console.core.services.object_locks import ObjectLocks
     from console.core.services.refresh_job import RefreshJobHandler
     from console.core.services.revisions import Revisions
+    from console.core.services.security_admin import SecurityAdmin
     from console.core.sheet_layout import SheetLayout
     from console.distribution.dp_content import SiteToDp
     from console.drivers.build_sources import InfDriverSourceReader
@@ -67,9 +71,8 @@ DEFAULT_SITE_CODE = "PS1"
 
 
 def current_user() -> str:
-    user = os.environ.get("BOOTIMAGE_USER")
-    if user:
-        return user
+    """The operating-system user (``user@host``): the administrator of an SQLite site. On
+    PostgreSQL the identity is the database's ``session_user`` (``Console.identity``)."""
     try:
         name = getpass.getuser()
     except (KeyError, OSError):
@@ -121,6 +124,37 @@ class Console:
     drivers: DriverCatalog
     settings: SiteSettings
     builds: ImageBuilds
+
+    @property
+    def identity(self) -> Identity:
+        """Who is connected, with which roles and scopes on which site."""
+        return self.context.identity or Identity(self.context.user)
+
+    def init_site(self, code: str, name: str = "", *, full_administrator: str | None = None) -> Site:
+        """``site init``: the local site; on PostgreSQL also the site's roles, grants, policies and
+        its first Full Administrator (``full_administrator``, else the connecting login).
+        Idempotent."""
+        site = self.sites.init(code, name).value
+        from console.storage.security_sql import init_postgres_site, is_postgres
+
+        if is_postgres(self.engine):
+            init_postgres_site(self.engine, site.code, full_administrator)
+        self.refresh_identity()
+        return site
+
+    def refresh_identity(self) -> Identity:
+        identity = identity_of(self.engine, fallback_user=self.context.user)
+        self.context.identity = identity
+        remember_identity(self.engine, identity)
+        return identity
+
+    @cached_property
+    def security(self) -> SecurityAdmin:
+        """Security scopes, the scopes of objects, administrators and their roles."""
+        from console.core.services.security_admin import SecurityAdmin
+        from console.storage.security_repository import SqlSecurityDirectory
+
+        return SecurityAdmin(self.context, SqlSecurityDirectory(self.engine))
 
     def open_secrets(self, *, use_keyring: bool = False) -> SecretStore:
         """DP passwords: the site secrets file (site setting SecretsFile), and with ``use_keyring``
@@ -278,16 +312,20 @@ def open_console(
     user = user or current_user()
     engine = create_site_engine(url, user=user, create=create)
     try:
+        check_can_open(engine)
         upgrade(engine)
+        identity = identity_of(engine, fallback_user=user)
     except BaseException:
         engine.dispose()
         raise
+    user = identity.login  # PostgreSQL: session_user, whatever the caller said
+    remember_identity(engine, identity)
     registry = load_registry(classes)
     factory = sessionmaker(engine, expire_on_commit=False)
     # The WIM reader, the driver reader, the ADK and the image builder are made (and their
     # modules imported) when first used: opening a site needs none of them.
     ctx = ServiceContext(registry, load_catalog(), SqlUnitOfWorkFactory(factory, registry), user,
-                         images=lazy(_wim_reader), input_locales=load_input_locales())
+                         images=lazy(_wim_reader), input_locales=load_input_locales(), identity=identity)
     packages = BootImagePackages(ctx)
     drivers = DriverCatalog(ctx, lazy(_driver_reader))
     settings = SiteSettings(ctx, lazy(_adk_folder), default_content_library_root=str(default_library_root(url)),
@@ -454,4 +492,4 @@ def default_secrets_file(url: str) -> Path:
 def ensure_default_site(console: ConsoleServices, code: str = DEFAULT_SITE_CODE) -> None:
     """First start of the GUI: create the local site without asking."""
     if console.sites.local_or_none() is None:
-        console.sites.init(code, "Primary site")
+        console.init_site(code, "Primary site")

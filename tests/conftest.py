@@ -52,8 +52,23 @@ def console(db_url: str) -> Iterator:
 
     site = open_console(db_url, user="alice@console1")
     ensure_default_site(site)
+    site = as_login(site, "alice@console1")
     yield site
     site.close()
+
+
+def as_login(console, login: str):
+    """SQLite: ``console`` itself (its user is the one given to open_console). PostgreSQL: the
+    same site opened as login ``login``, a Full Administrator (identity is session_user there);
+    ``console`` is closed."""
+    from console.app import open_console
+    from tests.postgres import login_url
+
+    url = login_url(console.url, login)
+    if url == console.url:
+        return console
+    console.close()
+    return open_console(url)
 
 
 @pytest.fixture
@@ -119,6 +134,7 @@ def job_site(site_db: str, monkeypatch: pytest.MonkeyPatch, x64_facts) -> Iterat
     monkeypatch.setenv("BOOTIMAGE_JOB_HANDLERS", "tests.job_handlers:handlers")
     console = open_console(site_db, user="alice@console1")
     ensure_default_site(console)
+    console = as_login(console, "alice@console1")
     for n in range(3):
         console.packages.create(name=f"Boot image {n}", image_path=f"/images/boot{n}.wim", image_index=1,
                                 image=x64_facts)

@@ -103,7 +103,7 @@ class Distribution:
         self.store(pid, version, {boot_image_name(pid): wim})
 
     def worker(self, *args: str, user: list[str] | None = None) -> subprocess.Popen[bytes]:
-        env = {**os.environ, **FAST, "BOOTIMAGE_DB": self.console.url, "BOOTIMAGE_USER": "worker@test",
+        env = {**os.environ, **FAST, "BOOTIMAGE_DB": self.console.url,
                "XDG_DATA_HOME": str(self.tmp / "data"), "PYTHONPATH": str(REPO), **self.env_extra}
         log = open(self.tmp / f"worker-{len(self.started)}.log", "wb")  # noqa: SIM115 - closed with the process
         command = [*(user or [sys.executable]), "-m", "console.cli", "worker", *args]

@@ -117,3 +117,41 @@ def start() -> PostgresServer | str:
         server.stop()
         return f"the private PostgreSQL server did not answer: {type(exc).__name__}: {exc}"
     return server
+
+
+def login_url(url: str, login: str, role: str = "Full Administrator", *, scopes: tuple[str, ...] = ()) -> str:
+    """``url`` connecting as PostgreSQL login ``login`` (created if missing, made a member of the
+    site's group role for ``role``; with ``scopes``, given those scopes), for a site whose
+    ``site init`` has run. SQLite URLs come back unchanged (the OS user is the administrator).
+    Logins are cluster-wide: a name shared by parallel tests must get the same role there."""
+    from urllib.parse import quote
+
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return url
+    import psycopg
+    from psycopg import sql
+
+    from console.core.security import pg_role_name
+    from console.storage.security_sql import grant_membership
+
+    host = parsed.query["host"]
+    with psycopg.connect(host=str(host), user=SERVER_USER, dbname=parsed.database, autocommit=True) as conn:
+        code = conn.execute("SELECT site_code FROM site WHERE is_local").fetchone()[0]  # type: ignore[index]
+        conn.execute(sql.SQL("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {l}) THEN "
+                             "CREATE ROLE {i} LOGIN; END IF; EXCEPTION WHEN duplicate_object OR unique_violation "
+                             "THEN NULL; END $$").format(l=sql.Literal(login), i=sql.Identifier(login)))
+        conn.execute("INSERT INTO administrator (login, added_at, added_by) VALUES (%s, now(), 'tests') "
+                     "ON CONFLICT DO NOTHING", (login,))
+        for scope in scopes:
+            conn.execute("INSERT INTO administrator_scope (login, scope_name) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                         (login, scope))
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"postgresql+psycopg://{SERVER_USER}@/{parsed.database}?host={host}")
+    with engine.begin() as conn2:
+        grant_membership(conn2, pg_role_name(code, role), login, admin_option=role == "Full Administrator")
+    engine.dispose()
+    return f"postgresql+psycopg://{quote(login, safe='')}@/{parsed.database}?host={host}"

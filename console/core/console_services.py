@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Protocol
 from console.core.classdef import ClassRegistry
 from console.core.instance import Instance
 from console.core.optional_components import OptionalComponentCatalog
+from console.core.ports import Site
+from console.core.security import Identity
 from console.core.services.boot_image_packages import BootImagePackages
 from console.core.services.context import ServiceContext
 from console.core.services.drivers import DriverCatalog
@@ -32,6 +34,7 @@ if TYPE_CHECKING:  # imported on first use by console.app
     from console.core.services.network_boot import NetworkBoot
     from console.core.services.object_locks import ObjectLocks
     from console.core.services.revisions import Revisions
+    from console.core.services.security_admin import SecurityAdmin
     from console.core.sheet_layout import SheetLayout  # parsed layouts: the property sheet's
 
 # (done, total, what): progress of a long operation such as creating sample boot images.
@@ -109,6 +112,16 @@ class ConsoleServices(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    @property
+    def identity(self) -> Identity:
+        """Who is connected: ``session_user`` on PostgreSQL, the OS user on SQLite."""
+        ...
+
+    @property
+    def security(self) -> SecurityAdmin: ...
+
+    def init_site(self, code: str, name: str = "", *, full_administrator: str | None = None) -> Site: ...
 
     def create_sample_boot_images(
         self, folder: Path | None = None, *, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,

@@ -46,6 +46,7 @@ class Identity:
     host: str = ""
     roles: frozenset[str] = field(default_factory=lambda: frozenset({FULL_ADMINISTRATOR}))
     scopes: frozenset[str] = field(default_factory=lambda: frozenset({ALL_SCOPES}))
+    site_code: str = ""
 
     @property
     def is_full_administrator(self) -> bool:
@@ -56,3 +57,21 @@ class Identity:
         """The roles as a message names them: "the Read-only Analyst role"."""
         names = sorted(self.roles) or ["no"]
         return f"the {' and '.join(names)} role" + ("s" if len(names) > 1 else "")
+
+    @property
+    def summary(self) -> str:
+        """Who is connected, as the status bar says it: "alice (Read-only Analyst; scopes Lab) on PS1"."""
+        roles = ", ".join(sorted(self.roles)) or "no role"
+        scopes = "all scopes" if ALL_SCOPES in self.scopes else "scopes " + (", ".join(sorted(self.scopes)) or "none")
+        return f"{self.login} ({roles}; {scopes})" + (f" on {self.site_code}" if self.site_code else "")
+
+
+def role_from_text(text: str) -> str | None:
+    """A role by its name, case-insensitively, or by its short form (``osd_manager``, ``osd
+    manager``, ``full``, ``analyst``, ``infrastructure``); None when no role matches."""
+    key = " ".join(text.replace("_", " ").replace("-", " ").lower().split())
+    for role, suffix in ROLE_SUFFIXES.items():
+        short = suffix.replace("_", " ")
+        if key in (role.lower(), short, short.split()[0]) or (key == "analyst" and role == READ_ONLY_ANALYST):
+            return role
+    return None

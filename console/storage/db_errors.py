@@ -13,8 +13,9 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from console.core.errors import ConsoleError
+from console.core.errors import AccessDeniedError, ConsoleError
 from console.storage.writer_note import WriterNote
 
 
@@ -60,6 +61,17 @@ def translate(exc: BaseException, target: Target, *, in_read_transaction: bool =
     if type(exc).__module__.split(".")[0] in ("psycopg", "psycopg2"):
         return _postgres(exc, target)
     return None
+
+
+def refusal(exc: BaseException, engine: Any, statement: str | None, parameters: Any) -> AccessDeniedError | None:
+    """PostgreSQL refused the action to this login (SQLSTATE 42501: a grant it lacks, a
+    row-level security policy, the scope trigger): ``AccessDeniedError`` naming role, site,
+    action and object (made in ``console.storage.security_sql.access_denied``)."""
+    if type(exc).__module__.split(".")[0] != "psycopg" or getattr(exc, "sqlstate", None) != "42501":
+        return None
+    from console.storage.security_sql import access_denied
+
+    return access_denied(exc, engine, statement, parameters)
 
 
 def _sqlite(code: int, exc: BaseException, target: Target) -> DatabaseError | None:

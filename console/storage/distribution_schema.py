@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text, text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from console.storage.schema import Base
@@ -46,6 +46,9 @@ class DistributionPointRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     modified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     modified_by: Mapped[str] = mapped_column(String(255), default="")
+    #: SecuredScopeNames (0013): row-level security on PostgreSQL (console.storage.security_sql)
+    secured_scope_names: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["Default"],
+                                                           server_default=text("'[\"Default\"]'"))
 
 
 class DpGroupRow(Base):

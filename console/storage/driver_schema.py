@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from console.storage.schema import Base
@@ -60,6 +60,10 @@ class DriverRow(Base):
     created_by: Mapped[str] = mapped_column(String(255), default="")
     modified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     modified_by: Mapped[str] = mapped_column(String(255), default="")
+    #: SecuredScopeNames (0013): row-level security on PostgreSQL shows a driver only to
+    #: administrators with one of these scopes
+    secured_scope_names: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["Default"],
+                                                           server_default=text("'[\"Default\"]'"))
 
     #: one index per sortable column, ``ci_id`` the tie-break: a keyset page is one index range
     __table_args__ = (

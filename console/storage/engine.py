@@ -21,7 +21,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from console.storage.db_errors import DatabaseError, Target, translate
+from console.storage.db_errors import DatabaseError, Target, refusal, translate
 from console.storage.writer_note import WriterNote
 
 if TYPE_CHECKING:
@@ -146,6 +146,9 @@ def _sqlite_events(engine: Engine, timeout: float, note: WriterNote | None) -> N
 def _translate_errors(engine: Engine, target: Target) -> None:
     @event.listens_for(engine, "handle_error")
     def on_error(context: Any) -> None:
+        denied = refusal(context.original_exception, context.engine, context.statement, context.parameters)
+        if denied is not None:
+            raise denied from None
         conn = context.connection
         reading = bool(conn is not None and not conn.closed and conn.get_execution_options().get(READ_ONLY, False))
         error = translate(context.original_exception, target, in_read_transaction=reading)
@@ -203,3 +206,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        if conn.dialect.name == "postgresql":  # tables a migration added get the site's grants and policies
+            from console.storage.security_sql import reapply_after_migration
+
+            reapply_after_migration(conn)

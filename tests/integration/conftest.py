@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,6 +15,8 @@ import pytest
 from tests.servers.sshd import ssh_dp, sshd_server  # noqa: F401 - the SSH transport's private sshd
 
 BOOTIMAGE = [sys.executable, "-m", "console.cli"]
+#: Who an SQLite site says changed something: the operating-system user at this host.
+OS_USER = f"{getpass.getuser()}@{socket.gethostname()}"
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -24,13 +28,13 @@ def cli_db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def run(cli_db_path: Path) -> Run:
-    """``run(*args, check=True, user=None)``: `bootimage ARGS` as user cli@host (or ``user``);
-    with ``check`` a non-zero exit fails the test with its stderr. No site exists yet."""
-    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{cli_db_path}", "BOOTIMAGE_USER": "cli@host"}
+    """``run(*args, check=True)``: `bootimage ARGS` as this operating-system user (the identity
+    of an SQLite site, ``OS_USER``); with ``check`` a non-zero exit fails the test with its
+    stderr. No site exists yet."""
+    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{cli_db_path}"}
 
-    def invoke(*args: str, check: bool = True, user: str | None = None) -> subprocess.CompletedProcess[str]:
-        proc_env = {**env, "BOOTIMAGE_USER": user} if user else env
-        result = subprocess.run([*BOOTIMAGE, *args], capture_output=True, text=True, env=proc_env, timeout=120)
+    def invoke(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([*BOOTIMAGE, *args], capture_output=True, text=True, env=env, timeout=120)
         if check and result.returncode != 0:
             raise AssertionError(f"bootimage {' '.join(args)} failed ({result.returncode}): {result.stderr}")
         return result

@@ -77,7 +77,7 @@ class KillSite:
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "BOOTIMAGE_DB": self.db_url, "BOOTIMAGE_USER": "worker@test",
+        return {**os.environ, "BOOTIMAGE_DB": self.db_url,
                 "BOOTIMAGE_JOB_LEASE_SECONDS": str(LEASE), "BOOTIMAGE_JOB_HEARTBEAT_SECONDS": "0.3",
                 "BOOTIMAGE_WORKER_POLL_SECONDS": "0.1", "BOOTIMAGE_JOB_RETRY_SECONDS": "0.2",
                 "XDG_DATA_HOME": str(self.tmp / "data"), "PYTHONPATH": str(REPO)}

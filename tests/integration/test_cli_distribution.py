@@ -73,7 +73,7 @@ def test_unreachable_dp_test_fails_with_the_step_and_exit_1(site, tmp_path):
 def test_the_database_holds_no_password(site, cli_db_path, tmp_path):
     secrets = tmp_path / "secrets" / "site-secrets.json"
     site("settings", "--secrets-file", str(secrets))
-    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{cli_db_path}", "BOOTIMAGE_USER": "cli@host"}
+    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{cli_db_path}"}
     result = subprocess.run([*BOOTIMAGE, "dp", "add", "DP05", "--transport", "smb", "--address",
                              "\\\\127.0.0.1:4450\\content", "--username", "deploy", "--password-stdin", "--json"],
                             input=PASSWORD + "\n", capture_output=True, text=True, env=env, timeout=120)
@@ -98,7 +98,7 @@ def test_the_database_holds_no_password(site, cli_db_path, tmp_path):
 
 
 def test_password_for_a_folder_dp_and_empty_stdin_are_refused(site, cli_db_path, tmp_path):
-    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{cli_db_path}", "BOOTIMAGE_USER": "cli@host"}
+    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{cli_db_path}"}
     empty = subprocess.run([*BOOTIMAGE, "dp", "add", "DP06", "--transport", "ssh", "--address", "h:/srv",
                             "--password-stdin"], input="", capture_output=True, text=True, env=env, timeout=120)
     assert empty.returncode == 1 and empty.stderr == "error: --password-stdin: standard input holds no password\n"

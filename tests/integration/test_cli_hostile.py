@@ -101,7 +101,7 @@ def test_unreadable_subfolders_are_named_and_fail_the_driver_that_contains_them(
         path.chmod(0o755 if path.is_dir() else 0o644)
     (drivers / "net" / "payload").chmod(0)
     (drivers / "locked").chmod(0)
-    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{nobody_folder / 'site.db'}", "BOOTIMAGE_USER": "nobody@host",
+    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{nobody_folder / 'site.db'}",
            "HOME": str(nobody_folder)}
 
     def bootimage(*args: str) -> subprocess.CompletedProcess[str]:
@@ -301,7 +301,6 @@ def cli_fuzz_site(tmp_path, monkeypatch):
     from console.cli import main
 
     monkeypatch.setenv("BOOTIMAGE_DB", f"sqlite:///{tmp_path / 'fuzz.db'}")
-    monkeypatch.setenv("BOOTIMAGE_USER", "fuzz@host")
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["site", "init", "--site-code", "PS1"]) == 0
         assert main(["new", "--path", str(tmp_path / "boot.wim"), "--index", "1", "--name", "A", "--no-image-read"]) == 0

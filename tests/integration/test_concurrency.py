@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import BOOTIMAGE, Run
+from tests.integration.conftest import BOOTIMAGE, OS_USER, Run
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -32,7 +32,7 @@ def writer_holding_lock(db: Path) -> Iterator[sqlite3.Connection]:
 
 
 def _cli(db: Path, *args: str, timeout: float = 20, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{db}", "BOOTIMAGE_USER": "reader@host",
+    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{db}",
            "BOOTIMAGE_DB_TIMEOUT": "3", **(extra_env or {})}
     return subprocess.run([*BOOTIMAGE, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False)
 
@@ -89,7 +89,7 @@ def _concurrently(db: Path, commands: list[list[str]]) -> list[subprocess.Comple
     """Start every command at once (separate processes, separate users) and wait for all."""
     env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{db}"}
     procs = [subprocess.Popen([*BOOTIMAGE, *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env={**env, "BOOTIMAGE_USER": f"admin{i}@console{i}"})
+                              env={**env})
              for i, cmd in enumerate(commands)]
     results = []
     for proc, cmd in zip(procs, commands, strict=True):
@@ -136,10 +136,10 @@ def test_four_consoles_adding_drivers_at_once_all_succeed_and_keep_all_four(x64_
 
 def test_components_and_drivers_added_with_a_stale_expected_version_are_refused(x64_package: Path, site: Run):
     seen = _show(x64_package)["SedoObjectVersion"]
-    site("set", "PS100001", "Description=changed by someone else", user="bob@console2")
+    site("set", "PS100001", "Description=changed by someone else")
     refused = site("set", "PS100001", "--add-optional-component", "WinPE-HTA", "--expected-version", seen, check=False)
     assert refused.returncode == 1
-    assert refused.stderr.startswith("error: PS100001 was changed by bob@console2 at ")
+    assert refused.stderr.startswith(f"error: PS100001 was changed by {OS_USER} at ")
     assert "Nothing was saved" in refused.stderr
     after = _show(x64_package)
     assert after["OptionalComponents"] == [] and after["Description"] == "changed by someone else"

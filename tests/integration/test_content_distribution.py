@@ -14,6 +14,7 @@ from console.core.distribution import ContentSummary, DistributionPoint, DpState
 from console.core.distribution_store import StateChange
 from console.core.errors import NotFoundError, ValidationError
 from console.core.jobs import JobKind, JobState
+from tests.postgres import login_url
 
 DPS = [f"DP{n:02}" for n in range(1, 9)]
 
@@ -120,7 +121,7 @@ def test_counters_match_the_rows_after_many_random_changes_in_batches(site):
 
 def test_state_changes_from_several_consoles_at_once_lose_no_count(site):
     site.content.add_distribution_points("PS100001", DPS)
-    consoles = [quiet(open_console(site.url, user=f"worker{i}@host")) for i in range(4)]
+    consoles = [quiet(open_console(login_url(site.url, f"worker{i}@host"), user=f"worker{i}@host")) for i in range(4)]
     barrier = threading.Barrier(len(consoles), timeout=30)
     errors: list[BaseException] = []
 
@@ -148,7 +149,7 @@ def test_state_changes_from_several_consoles_at_once_lose_no_count(site):
 
 def test_removals_and_state_changes_of_the_same_rows_at_once_keep_the_counters_true(site):
     site.content.add_distribution_points("PS100002", DPS)
-    changer, remover = (quiet(open_console(site.url, user=f"{who}@host")) for who in ("changer", "remover"))
+    changer, remover = (quiet(open_console(login_url(site.url, f"{who}@host"), user=f"{who}@host")) for who in ("changer", "remover"))
     barrier = threading.Barrier(2, timeout=30)
     errors: list[BaseException] = []
 

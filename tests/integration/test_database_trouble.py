@@ -43,7 +43,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: 
 
 def cli(db: Path | str, *args: str, env: dict[str, str] | None = None, prefix: list[str] | None = None,
         timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{db}", "BOOTIMAGE_USER": "cli@host", **(env or {})}
+    full_env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{db}", **(env or {})}
     return subprocess.run([*(prefix or []), *BOOTIMAGE, *args], capture_output=True, text=True, env=full_env,
                           timeout=timeout, check=False, cwd="/")
 

@@ -13,6 +13,7 @@ from console.app import open_console
 from console.core.distribution import DistributionPoint, DpState, TransportKind
 from console.core.errors import ConflictError, DuplicateNameError, NotFoundError, ValidationError
 from console.core.jobs import JobKind
+from tests.postgres import login_url
 
 
 def quiet(console):
@@ -95,7 +96,7 @@ def test_names_are_unique_without_regard_to_case(site, tmp_path):
 
 def test_two_consoles_adding_one_name_at_once_make_one_dp(site, tmp_path):
     results: list[str] = []
-    consoles = [quiet(open_console(site.url, user=f"user{i}@console{i}")) for i in range(4)]
+    consoles = [quiet(open_console(login_url(site.url, f"user{i}@console{i}"), user=f"user{i}@console{i}")) for i in range(4)]
     barrier = threading.Barrier(len(consoles), timeout=30)
 
     def add(console, i):
@@ -120,7 +121,7 @@ def test_two_consoles_adding_one_name_at_once_make_one_dp(site, tmp_path):
 
 def test_a_stale_version_is_refused_naming_who_changed_it(site, tmp_path):
     dp = site.distribution_points.add(folder_dp(tmp_path)).value
-    bob = quiet(open_console(site.url, user="bob@console2"))
+    bob = quiet(open_console(login_url(site.url, "bob@console2"), user="bob@console2"))
     try:
         bob.distribution_points.edit(dp.name, expected_version=dp.version, description="Bob's")
     finally:

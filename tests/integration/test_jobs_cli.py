@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.integration.conftest import OS_USER
 from tests.integration.test_jobs_worker import env_for
 from tests.job_handlers import KIND
 
@@ -51,7 +52,7 @@ def test_queue_list_status_cancel_retry_delete(cli, tmp_path):
     queued = json.loads(ok(cli("job", "queue", KIND, "PS100001", "--payload", payload, "--no-worker", "--json")))
     ctx = queued["ContextID"]
     assert (queued["State"], queued["Status"], queued["PackageID"], queued["QueuedBy"]) == (
-        "queued", 1, "PS100001", "worker@test")
+        "queued", 1, "PS100001", OS_USER)  # SQLite: the operating-system user queued it
     assert [j["ContextID"] for j in json.loads(ok(cli("job", "list", "--json")))] == [ctx]
     assert ctx in ok(cli("job", "list", "--state", "queued"))
     assert ok(cli("job", "list", "--state", "failed", "--json")).strip() == "[]"

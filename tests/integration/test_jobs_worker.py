@@ -24,7 +24,7 @@ LEASE = 1.5
 
 
 def env_for(url: str, tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "BOOTIMAGE_DB": url, "BOOTIMAGE_USER": "worker@test",
+    return {**os.environ, "BOOTIMAGE_DB": url,
             "BOOTIMAGE_JOB_HANDLERS": "tests.job_handlers:handlers", "BOOTIMAGE_JOB_LEASE_SECONDS": str(LEASE),
             "BOOTIMAGE_JOB_HEARTBEAT_SECONDS": "0.3", "BOOTIMAGE_WORKER_POLL_SECONDS": "0.1",
             "BOOTIMAGE_JOB_RETRY_SECONDS": "0.2", "XDG_DATA_HOME": str(tmp_path / "data"),

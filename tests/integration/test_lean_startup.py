@@ -64,7 +64,7 @@ def test_head_revision_without_alembic_is_alembics_head() -> None:
 
 def test_show_json_imports_neither_alembic_nor_xml_nor_transports(site: Run, cli_db_path: Path) -> None:
     pid = site("new", "--no-image-read", "--path", "/nowhere/boot.wim", "--index", "1", "--name", "Lean").stdout.strip()
-    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{cli_db_path}", "BOOTIMAGE_USER": "cli@host"}
+    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{cli_db_path}"}
     proc, modules = traced([*BOOTIMAGE[1:], "show", pid, "--json"], env, cli_db_path.parent)
     assert '"Name":"Lean"' in proc.stdout
     assert "console.cli.packages" in modules  # the trace did see the command run
@@ -73,7 +73,7 @@ def test_show_json_imports_neither_alembic_nor_xml_nor_transports(site: Run, cli
 
 def test_list_json_imports_neither_alembic_nor_transports(site: Run, cli_db_path: Path) -> None:
     site("new", "--no-image-read", "--path", "/nowhere/boot.wim", "--index", "1", "--name", "Lean")
-    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{cli_db_path}", "BOOTIMAGE_USER": "cli@host"}
+    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{cli_db_path}"}
     proc, modules = traced([*BOOTIMAGE[1:], "list", "--json"], env, cli_db_path.parent)
     assert '"Name":"Lean"' in proc.stdout
     assert heavy_in(modules) == []

@@ -267,8 +267,9 @@ def test_unit_of_work_rolls_back_unless_committed(console):
 
 def test_second_console_sees_the_conflict(console, db_url, x64_package):
     from console.app import open_console
+    from tests.postgres import login_url
 
-    other = open_console(db_url, user="bob@console2")
+    other = open_console(login_url(db_url, "bob@console2"), user="bob@console2")  # PostgreSQL: login bob@console2
     read_by_alice = console.packages.get("PS100001")
     read_by_bob = other.packages.get("PS100001")
     other.packages.put("PS100001", {"Description": "Bob's change"}, expected_version=read_by_bob["SedoObjectVersion"])

@@ -12,6 +12,7 @@ from console.core.distribution import DpState
 from console.core.jobs import JobState
 from console.core.revision_types import BuiltImage
 from tests.distribution_fixtures import dist  # noqa: F401
+from tests.integration.conftest import OS_USER
 
 PID = "PS100001"
 
@@ -91,7 +92,7 @@ def test_a_refresh_schedule_that_came_due_is_queued_by_the_worker_once(dist, pac
     dist.env_extra["BOOTIMAGE_REFRESH_CHECK_SECONDS"] = "0.2"
     dist.run_until_idle()
     [job] = refresh_jobs(dist)
-    assert job.state == JobState.SUCCEEDED and job.queued_by == "worker@test"
+    assert job.state == JobState.SUCCEEDED and job.queued_by == OS_USER  # the worker's identity (SQLite: the OS user)
     assert job.step_results["check"]["rebuild"] is True  # no revision yet: a build was queued
     assert "the RefreshSchedule of PS100001 came due" in dist.logs()
     dist.run_until_idle()

@@ -59,7 +59,7 @@ def library(console, tmp_path: Path) -> Path:
 @pytest.fixture
 def cli(console) -> Cli:
     """`bootimage ARGS` as a separate process on the ``console`` fixture's database."""
-    env = {**os.environ, "BOOTIMAGE_DB": console.url, "BOOTIMAGE_USER": "cli@host"}
+    env = {**os.environ, "BOOTIMAGE_DB": console.url}
 
     def invoke(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "console.cli", *args], capture_output=True, text=True, env=env,

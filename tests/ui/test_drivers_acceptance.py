@@ -93,7 +93,7 @@ def test_import_the_testdata_and_add_two_network_drivers(qtbot, console, db_url,
     assert sorted(rows) == sorted((d.ci_id, d.name, d.folder) for d in nics)
 
     # ... and in `bootimage show ID --json`
-    env = {**os.environ, "BOOTIMAGE_DB": db_url, "BOOTIMAGE_USER": "cli@host"}
+    env = {**os.environ, "BOOTIMAGE_DB": db_url}
     shown = subprocess.run([sys.executable, "-m", "console.cli", "show", PID, "--json"], capture_output=True,
                            text=True, env=env, timeout=60, check=True)
     referenced = json.loads(shown.stdout)["ReferencedDrivers"]

@@ -7,7 +7,7 @@
   ``KEEP`` rows, every ``PRUNE_EVERY`` rows), which consoles poll with one indexed read.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013 (0012 on the i13-lock branch before i13-sec was merged; the integrator re-chains)
 Create Date: 2026-12-02
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
