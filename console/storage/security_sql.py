@@ -152,6 +152,8 @@ def apply_site_security(conn: Connection, site_code: str) -> None:
             run(f"GRANT INSERT ON {name} TO {everyone}")
     _scope_functions(conn, roles)
     _policies(conn, tables)
+    if "object_lock" in tables:
+        _object_lock_policies(conn, roles[security.FULL_ADMINISTRATOR])
 
 
 def _scope_functions(conn: Connection, roles: dict[str, str]) -> None:
@@ -215,6 +217,42 @@ def _policies(conn: Connection, tables: set[str]) -> None:
         run(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         run(f"DROP POLICY IF EXISTS scoped ON {table}")
         run(f"CREATE POLICY scoped ON {table} USING {follows} WITH CHECK {follows}")
+
+
+def _object_lock_policies(conn: Connection, full_administrator: str) -> None:
+    """Object locks (SEDO, ``console.core.object_locks``): every administrator reads them; a lock
+    is taken, renewed and released by its holder only (``holder_login = session_user``); taking
+    over another's is allowed once it expired (30 minutes without a heartbeat), releasing
+    another's only to a Full Administrator (or the tables' owner). UPDATE's own rule is a trigger,
+    not a USING expression: ``INSERT … ON CONFLICT DO UPDATE … WHERE`` (the one-statement take)
+    would otherwise fail on another's live lock instead of leaving it alone."""
+    def run(sql: str) -> None:
+        _run(conn, sql)
+
+    full = (f"(pg_has_role(session_user, {_literal(full_administrator)}, 'MEMBER') OR pg_has_role(session_user, "
+            "(SELECT relowner FROM pg_class WHERE oid = 'public.site'::regclass), 'MEMBER'))")
+    run("ALTER TABLE object_lock ENABLE ROW LEVEL SECURITY")
+    for name, rule in (
+        ("lock_read", "FOR SELECT USING (true)"),
+        ("lock_take", "FOR INSERT WITH CHECK (holder_login = session_user)"),
+        ("lock_renew", "FOR UPDATE USING (true) WITH CHECK (holder_login = session_user)"),
+        ("lock_release", f"FOR DELETE USING (holder_login = session_user OR {full})"),
+    ):
+        run(f"DROP POLICY IF EXISTS {name} ON object_lock")
+        run(f"CREATE POLICY {name} ON object_lock {rule}")
+    run(f"""CREATE OR REPLACE FUNCTION bootimage_object_lock_guard() RETURNS trigger LANGUAGE plpgsql
+        SET search_path = pg_catalog, public AS $$
+        BEGIN
+          IF OLD.holder_login <> session_user AND OLD.heartbeat_at >= now() - interval '30 minutes'
+             AND NOT {full} THEN
+            RAISE EXCEPTION 'new row violates row-level security policy: % holds a live lock on %',
+              OLD.holder_login, OLD.object_id USING ERRCODE = '42501';
+          END IF;
+          RETURN NEW;
+        END $$""")
+    run("DROP TRIGGER IF EXISTS object_lock_guard ON object_lock")
+    run("CREATE TRIGGER object_lock_guard BEFORE UPDATE ON object_lock FOR EACH ROW "
+        "EXECUTE FUNCTION bootimage_object_lock_guard()")
 
 
 def reapply_after_migration(conn: Connection) -> None:

@@ -6,6 +6,7 @@ import json
 import re
 
 from console.core.object_locks import ConsoleId
+from tests.integration.conftest import OS_USER
 
 
 def _gui_console(cli_db_path, user: str = "alice@ws1"):
@@ -46,7 +47,7 @@ def test_changes_are_refused_while_another_console_holds_the_lock(site, cli_db_p
         assert json.loads(site("lock", "list", "--json").stdout) == []
         assert "no object is locked" in site("lock", "list").stdout
         messages = json.loads(site("status", "--package", "PS100001", "--json").stdout)
-        assert any("released by cli@host" in m["Text"] for m in messages)
+        assert any(f"released by {OS_USER}" in m["Text"] for m in messages)
         site("set", "PS100001", "Description=mine")
     finally:
         alice.close()
