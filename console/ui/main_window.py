@@ -261,6 +261,7 @@ class MainWindow(QMainWindow):
         s.set_include_subfolders(self.packages_page.subfolders.isChecked())
         s.sync()
         self.live_changes.close()
+        self.wizards.locks.release_all()  # open sheets' locks go with the window
         self.tasks.cancel_all()
         self.tasks.wait(5000)
         super().closeEvent(event)

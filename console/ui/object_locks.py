@@ -72,6 +72,13 @@ class ConsoleLocks(QObject):
             self.timer.stop()
         self.tasks.run(lambda _task: self.console.locks.release_own(lock), on_error=lambda _exc: None, description="")
 
+    def release_all(self) -> None:
+        """The window closes: release every lock this console holds (in the background; the
+        window waits for its tasks before it goes)."""
+        for object_id in list(self._held):
+            self._held[object_id] = (self._held[object_id][0], 1)
+            self.release(object_id)
+
     def heartbeat(self) -> None:
         locks = [lock for lock, _count in self._held.values()]
         if not locks:

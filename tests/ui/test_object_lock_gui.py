@@ -101,3 +101,13 @@ def test_a_wizard_that_changes_a_locked_package_is_refused(qtbot, console, bob, 
     assert bob.locks.get(pid).purpose == "Scratch Space wizard"
     window.findChild(ScratchSpaceWizard).reject()
     qtbot.waitUntil(lambda: bob.locks.get(pid) is None, timeout=10000)
+
+
+def test_closing_the_window_releases_the_locks_of_its_open_sheets(qtbot, console, bob, x64_package, make_window):
+    pid = x64_package["PackageID"]
+    window = make_window()
+    dialog = window.wizards.properties(pid)
+    qtbot.waitUntil(lambda: dialog.lock.holding and not window.tasks.running, timeout=10000)
+    assert bob.locks.get(pid) is not None
+    window.close()
+    assert bob.locks.get(pid) is None
