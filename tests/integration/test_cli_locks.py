@@ -57,3 +57,37 @@ def test_releasing_a_lock_that_is_not_there_is_a_clear_error(site):
     missing = site("lock", "release", "PS100009", check=False)
     assert missing.returncode == 1
     assert missing.stderr == "error: no lock 'PS100009': `bootimage lock list` shows the locks held now\n"
+
+
+def test_only_a_full_administrator_releases_anothers_lock_from_the_command_line(postgres_server, postgres_site_template,
+                                                                                 x64_facts):
+    """PostgreSQL: an OSD Manager's `lock release` of another's lock is refused with a clear message."""
+    import subprocess
+    import uuid
+
+    from console.app import ensure_default_site, open_console
+    from console.core.security import OSD_MANAGER
+    from tests.integration.conftest import BOOTIMAGE
+    from tests.postgres import login_url
+
+    name = postgres_server.create_database(template=postgres_site_template)
+    url = postgres_server.url(name)
+    try:
+        setup = open_console(url)
+        ensure_default_site(setup)
+        setup.packages.create(name="Locked", image_path="/x/boot.wim", image_index=1, image=x64_facts)
+        setup.close()
+        alice = open_console(login_url(url, f"alice_{uuid.uuid4().hex[:8]}"))
+        alice.context.console = ConsoleId("ws1", 4242)
+        assert alice.locks.acquire("PS100001").held
+        carol = login_url(url, f"carol_{uuid.uuid4().hex[:8]}", OSD_MANAGER)
+        refused = subprocess.run([*BOOTIMAGE, "--db", carol, "lock", "release", "PS100001"], capture_output=True,
+                                 text=True, timeout=120)
+        assert refused.returncode == 1, refused.stderr
+        assert re.fullmatch(
+            r"error: you have the Operating System Deployment Manager role on site PS1: only a Full Administrator can "
+            rf"release the lock {alice.context.user}@ws1 holds on PS100001 \(since \d\d:\d\d\)\n", refused.stderr)
+        assert alice.locks.get("PS100001") is not None
+        alice.close()
+    finally:
+        postgres_server.drop_database(name)
