@@ -313,3 +313,24 @@ def test_grants_cover_a_table_a_later_migration_adds(team):
     assert team.psql(analyst, "SELECT count(*) FROM later_table").stdout.strip() == "0"
     assert "permission denied" in team.psql(analyst, "INSERT INTO later_table VALUES (1)").stderr
     assert team.psql(full, "INSERT INTO later_table VALUES (1)").returncode == 0
+
+
+def test_list_query_plans_stay_indexed_for_scoped_and_full_administrators(team):
+    """A few thousand packages, a tenth in Lab. The Lab administrator's rows come from the scope
+    index (the policy is one GIN-indexable condition, the scopes an InitPlan read once); a Full
+    Administrator's policy is constant true, so a keyset page keeps its index condition."""
+    team.psql("postgres", "INSERT INTO boot_image_package SELECT (p).* FROM (SELECT "
+              "jsonb_populate_record(b, jsonb_build_object('package_id', 'PS3' || lpad(to_hex(g), 5, '0'), "
+              "'name', 'Image ' || g, 'secured_scope_names', CASE WHEN g % 10 = 0 THEN '[\"Lab\"]'::jsonb "
+              "ELSE '[\"Production\"]'::jsonb END)) AS p FROM boot_image_package b, generate_series(1, 3000) g "
+              f"WHERE b.package_id = '{team.lab}') s")
+    team.psql("postgres", "ANALYZE boot_image_package")
+    osd, _ = team.login(OSD_MANAGER, ("Lab",))
+    full, _ = team.login(FULL_ADMINISTRATOR)
+    assert team.psql(osd, "SELECT count(*) FROM boot_image_package").stdout.strip() == "301"
+    page = ("EXPLAIN SELECT package_id FROM boot_image_package WHERE (lower(name), package_id) > ('image 5', 'PS300000') "
+            "ORDER BY lower(name), package_id LIMIT 200")
+    scoped = team.psql(osd, "EXPLAIN SELECT count(*) FROM boot_image_package").stdout
+    assert "ix_boot_image_package_scopes" in scoped, scoped
+    unrestricted = team.psql(full, page).stdout
+    assert "Index Cond: (ROW(lower((name)::text), (package_id)::text) > ROW(" in unrestricted, unrestricted
