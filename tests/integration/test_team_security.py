@@ -17,7 +17,6 @@ import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -139,7 +138,7 @@ def test_read_only_analyst_in_the_console_gets_a_message_naming_role_site_and_ob
 def test_osd_manager_limited_to_lab_cannot_see_or_change_production_through_the_console(team):
     from console.app import open_console
 
-    osd, url = team.login(OSD_MANAGER, ("Lab",))
+    _osd, url = team.login(OSD_MANAGER, ("Lab",))
     console = open_console(url)
     try:
         assert (console.identity.roles, console.identity.scopes, console.identity.site_code) == (
@@ -208,7 +207,7 @@ def test_drivers_and_distribution_points_follow_scopes(team, tmp_path):
         owner.security.set_object_scopes("dp-lab", ["Lab"])
     finally:
         owner.close()
-    osd, url = team.login(OSD_MANAGER, ("Lab",))
+    _osd, url = team.login(OSD_MANAGER, ("Lab",))
     console = open_console(url)
     try:
         assert [dp.name for dp in console.distribution_points.list()] == ["DP-LAB"]
@@ -260,13 +259,13 @@ def test_scope_and_admin_commands_refuse_bad_input_with_a_specific_message(team)
         (("scope", "add", "lab"), "error: the security scope 'lab' exists already\n"),
         (("scope", "add", "All"), "error: 'All' is reserved: an administrator given it sees every object\n"),
         (("scope", "remove", "Default"), "error: the 'Default' scope belongs to every site and cannot be removed\n"),
-        (("scope", "remove", "Lab"), "error: the security scope 'Lab' is in use by 1 object(s); move them to other "
-                                     "scopes first (nothing was removed)\n"),
-        (("scope", "set", team.lab, "--scope", "Nowhere"), "error: there is no security scope 'Nowhere' on this site "
-                                                           "(scopes: Default, Lab, Production)\n"),
-        (("admin", "add", "someone", "--role", "Boss"), "error: there is no security role 'Boss'; roles: Full "
+        (("scope", "remove", "Lab"), ("error: the security scope 'Lab' is in use by 1 object(s); move them to other "
+                                     "scopes first (nothing was removed)\n")),
+        (("scope", "set", team.lab, "--scope", "Nowhere"), ("error: there is no security scope 'Nowhere' on this site "
+                                                           "(scopes: Default, Lab, Production)\n")),
+        (("admin", "add", "someone", "--role", "Boss"), ("error: there is no security role 'Boss'; roles: Full "
          "Administrator, Operating System Deployment Manager, Read-only Analyst, Infrastructure Administrator "
-         "(or osd_manager, read_only_analyst, …)\n"),
+         "(or osd_manager, read_only_analyst, …), and Site Worker (worker) for worker logins\n")),
         (("admin", "add", f"nobody_{uuid.uuid4().hex[:6]}", "--role", "analyst"), "error: there is no PostgreSQL login"),
     ]:
         result = team.cli(url, *args)
