@@ -333,3 +333,18 @@ def test_list_query_plans_stay_indexed_for_scoped_and_full_administrators(team):
     assert "ix_boot_image_package_scopes" in scoped, scoped
     unrestricted = team.psql(full, page).stdout
     assert "Index Cond: (ROW(lower((name)::text), (package_id)::text) > ROW(" in unrestricted, unrestricted
+
+
+def test_infrastructure_administrator_changes_distribution_points_not_boot_images(team):
+    from console.core.security import INFRASTRUCTURE_ADMINISTRATOR
+
+    infra, _ = team.login(INFRASTRUCTURE_ADMINISTRATOR, ("All",))
+    added = team.psql(infra, "INSERT INTO distribution_point (name, name_key, transport, address, site_code, description, "
+                      "credential, username, pxe, maintenance, rate_limit_kbps, schedule, concurrency, library_root, "
+                      "version, created_at, modified_at, modified_by) VALUES ('DP9', 'dp9', 'folder', '/srv/dp9', 'PS1', "
+                      "'', '', '', false, false, 0, 'oooooooooooooooooooooooo', 2, 'SCCMContentLib', 1, now(), now(), 'x')")
+    assert added.returncode == 0, added.stderr
+    assert team.psql(infra, "SELECT count(*) FROM boot_image_package").stdout.strip() == "2"
+    for sql in (f"UPDATE boot_image_package SET name = 'x' WHERE package_id = '{team.lab}'",
+                "DELETE FROM driver", "INSERT INTO security_scope (name, name_key, created_at) VALUES ('I', 'i', now())"):
+        assert "permission denied" in team.psql(infra, sql).stderr, sql
