@@ -228,7 +228,7 @@ def main(argv: list[str]) -> int:
         return 0
     for script in ("tests.screenshots_propertysheet", "tests.screenshots_drivers", "tests.screenshots_build",
                    "tests.screenshots_jobs", "tests.screenshots_revisions", "tests.screenshots_distribution",
-                   "tests.screenshots_media"):  # each in its own process
+                   "tests.screenshots_media", "tests.screenshots_security"):  # each in its own process
         subprocess.run([sys.executable, "-m", script, str(out)], check=True)
     return 0
 

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, Table, TextClause, delete, func, inse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
-from console.core.security import ADMINISTRATOR_ROLES, FULL_ADMINISTRATOR, pg_role_name
+from console.core.security import ADMINISTRATOR_ROLES, FULL_ADMINISTRATOR, WORKER, pg_role_name
 from console.core.services.security_admin import (
     DISTRIBUTION_POINT,
     DRIVER,
@@ -123,7 +123,7 @@ class SqlSecurityDirectory:
                                              .order_by(AdministratorScopeRow.scope_name)):
                 scopes.setdefault(str(login), []).append(str(scope))
             held = security_sql.logins_roles(conn, [r.login for r in rows], code)
-        by_pg = {pg_role_name(code, role): role for role in ADMINISTRATOR_ROLES}
+        by_pg = {pg_role_name(code, role): role for role in (*ADMINISTRATOR_ROLES, WORKER)}
         return [Administrator(r.login, tuple(by_pg[g] for g in held.get(r.login, []) if g in by_pg),
                               tuple(scopes.get(r.login, [])), r.added_by, as_utc(r.added_at))
                 for r in rows]

@@ -151,7 +151,7 @@ def apply_site_security(conn: Connection, site_code: str) -> None:
             run(f"REVOKE UPDATE, DELETE ON {name} FROM {q[full]}")
             run(f"GRANT INSERT ON {name} TO {everyone}")
     _scope_functions(conn, roles)
-    _policies(conn, tables)
+    _policies(conn, tables, roles)
     if "object_lock" in tables:
         _object_lock_policies(conn, roles[security.FULL_ADMINISTRATOR])
 
@@ -167,9 +167,12 @@ def _scope_functions(conn: Connection, roles: dict[str, str]) -> None:
         _run(conn, sql)
 
     run(f"CREATE OR REPLACE FUNCTION bootimage_sees_all() RETURNS boolean {definer} AS $$ SELECT {sees_all} $$")
+    # the scopes of session_user; "All": every scope of the site (an object always has one)
     run("CREATE OR REPLACE FUNCTION bootimage_scopes() RETURNS text[] "
-        f"{definer} AS $$ SELECT coalesce(array_agg(scope_name::text), '{{}}') FROM public.administrator_scope "
-        "WHERE login = session_user $$")
+        f"{definer} AS $$ SELECT CASE WHEN EXISTS (SELECT 1 FROM public.administrator_scope WHERE login = session_user "
+        f"AND scope_name = {_literal(ALL_SCOPES)}) THEN (SELECT coalesce(array_agg(name::text), '{{}}') "
+        "FROM public.security_scope) ELSE (SELECT coalesce(array_agg(scope_name::text), '{}') "
+        "FROM public.administrator_scope WHERE login = session_user) END $$")
     run("REVOKE ALL ON FUNCTION bootimage_sees_all(), bootimage_scopes() FROM PUBLIC")
     run(f"GRANT EXECUTE ON FUNCTION bootimage_sees_all(), bootimage_scopes() TO {', '.join(_quote(conn, r) for r in roles.values())}")
     # New objects of an administrator without the Default scope get their scopes (as ConfigMgr
@@ -196,27 +199,39 @@ def _scope_functions(conn: Connection, roles: dict[str, str]) -> None:
 
 
 def _visible(column: str = "secured_scope_names") -> str:
-    return f"((SELECT bootimage_sees_all()) OR ({column}::jsonb ?| (SELECT bootimage_scopes())))"
+    """One index-able condition (no OR): the GIN index ``ix_<table>_scopes`` of migration 0013
+    answers it, and the scopes are read once per statement (an InitPlan)."""
+    return f"({column}::jsonb ?| (SELECT bootimage_scopes()))"
 
 
-def _policies(conn: Connection, tables: set[str]) -> None:
+def _policies(conn: Connection, tables: set[str], roles: dict[str, str]) -> None:
+    """Scoped roles get the scope policy; the Full Administrator and the worker a policy that is
+    always true (the planner drops it, so their lists keep every index condition: a policy with a
+    non-constant qual turns a keyset page's ``lower(name) > …`` into a filter, lower() not being
+    leakproof)."""
+    q = {role: _quote(conn, name) for role, name in roles.items()}
+    scoped_roles = ", ".join(q[r] for r in (security.OSD_MANAGER, security.INFRASTRUCTURE_ADMINISTRATOR,
+                                            security.READ_ONLY_ANALYST))
+    unrestricted = ", ".join(q[r] for r in (security.FULL_ADMINISTRATOR, security.WORKER))
+
     def run(sql: str) -> None:
         _run(conn, sql)
 
-    for table in SCOPED_TABLES:
+    def policies(table: str, rule: str) -> None:
         run(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        run(f"DROP POLICY IF EXISTS scoped ON {table}")
-        run(f"CREATE POLICY scoped ON {table} USING {_visible()} WITH CHECK {_visible()}")
+        for name in ("scoped", "unrestricted"):
+            run(f"DROP POLICY IF EXISTS {name} ON {table}")
+        run(f"CREATE POLICY scoped ON {table} TO {scoped_roles} USING {rule} WITH CHECK {rule}")
+        run(f"CREATE POLICY unrestricted ON {table} TO {unrestricted} USING (true) WITH CHECK (true)")
+
+    for table in SCOPED_TABLES:
+        policies(table, _visible())
         run(f"DROP TRIGGER IF EXISTS scope_guard ON {table}")
         run(f"CREATE TRIGGER scope_guard BEFORE INSERT OR UPDATE OF secured_scope_names ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION bootimage_scope_guard()")
     for table, key, parent, parent_key in CHILD_TABLES:
-        if table not in tables:
-            continue
-        follows = f"(EXISTS (SELECT 1 FROM {parent} p WHERE p.{parent_key} = {table}.{key}))"
-        run(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        run(f"DROP POLICY IF EXISTS scoped ON {table}")
-        run(f"CREATE POLICY scoped ON {table} USING {follows} WITH CHECK {follows}")
+        if table in tables:
+            policies(table, f"(EXISTS (SELECT 1 FROM {parent} p WHERE p.{parent_key} = {table}.{key}))")
 
 
 def _object_lock_policies(conn: Connection, full_administrator: str) -> None:

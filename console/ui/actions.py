@@ -44,6 +44,8 @@ class ConsoleActions:
         self.create_samples = _action(parent, "Create &Sample Boot Images", "samples", "Build a few small sample WinPE images with wimlib and import them")
         self.optional_components = _action(parent, "&Optional Components…", "optional-component", "Choose the Windows PE optional components of the boot image")
         self.scratch_space = _action(parent, "S&cratch Space…", "properties", "Set the Windows PE scratch space of the boot image")
+        self.security_scopes = _action(parent, "Set Security Sco&pes…", "administration",
+                                       "Choose the security scopes of the boot image (who may see and change it)")
         self.drivers = _action(parent, "Dri&vers…", "driver", "Add drivers from the driver catalog to the boot image")
         self.import_driver = _action(parent, "&Import Driver…", "driver", "Scan a folder for driver INF files and import them into the catalog")
         self.import_driver.setIconText("Import\nDriver")
@@ -71,4 +73,4 @@ class ConsoleActions:
         """Actions that need at least one selected item of the current page."""
         return [self.properties, self.reload, self.delete, self.move, self.optional_components,
                 self.scratch_space, self.drivers, self.update_distribution_points, self.distribute_content,
-                self.create_boot_media]
+                self.create_boot_media, self.security_scopes]

@@ -36,7 +36,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.console = console
         self.settings = settings or UiSettings()
-        self.setWindowTitle(f"Boot Image Console — {site.code} ({site.name})")
+        identity = console.identity  # who is connected, with which roles (session_user on PostgreSQL)
+        self.setWindowTitle(f"Boot Image Console — {site.code} ({site.name}) — {identity.login}")
         self.setWindowIcon(icon("app"))
         self.tasks = TaskRunner(self, error_parent=self)
         self.console_actions = ConsoleActions(self)
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.jobs_indicator = JobsIndicator(console, self.tasks, self.status)
         self.status.addPermanentWidget(self.jobs_indicator)
+        self.status.show_identity(identity.summary)
         self.jobs_indicator.finished.connect(lambda text: self.status.showMessage(text, 20000))
 
         self._build_toolbar_and_menus()
@@ -167,7 +169,7 @@ class MainWindow(QMainWindow):
         image_menu.addSeparator()
         image_menu.addActions([a.update_distribution_points, a.distribute_content, a.create_boot_media])
         image_menu.addSeparator()
-        image_menu.addActions([a.delete, a.move])
+        image_menu.addActions([a.security_scopes, a.delete, a.move])
         view_menu = menu.addMenu("&View")
         view_menu.addActions([a.find, a.refresh])
         columns = QMenu("&Columns", self)
@@ -180,7 +182,7 @@ class MainWindow(QMainWindow):
         view.addAction(self._separator())
         view.addActions([a.update_distribution_points, a.distribute_content, a.create_boot_media])
         view.addAction(self._separator())
-        view.addActions([a.move, a.delete, a.refresh])
+        view.addActions([a.security_scopes, a.move, a.delete, a.refresh])
         self.navigation.addActions([a.new_folder, *self.folder_actions.actions(), a.refresh])
 
     def _separator(self) -> Any:
@@ -210,6 +212,7 @@ class MainWindow(QMainWindow):
         a.optional_components.triggered.connect(lambda: self._with_current(self.wizards.optional_components))
         a.scratch_space.triggered.connect(lambda: self._with_current(self.wizards.scratch_space))
         a.drivers.triggered.connect(lambda: self._with_current(self.wizards.drivers))
+        a.security_scopes.triggered.connect(lambda: self._with_current(self.wizards.security_scopes))
         a.update_distribution_points.triggered.connect(lambda: self._with_current(self.wizards.update_distribution_points))
         a.distribute_content.triggered.connect(lambda: self.wizards.distribute_content(view.selected_package_ids()))
         a.create_boot_media.triggered.connect(lambda: self._with_current(self.wizards.create_boot_media))
@@ -315,7 +318,7 @@ class MainWindow(QMainWindow):
         count = len(self.packages_page.view.selected_package_ids()) if page is self.packages_page else 0
         for action in a.package_actions():
             action.setEnabled(count > 0)
-        for action in (a.properties, a.reload, a.optional_components, a.scratch_space, a.drivers):
+        for action in (a.properties, a.reload, a.optional_components, a.scratch_space, a.drivers, a.security_scopes):
             action.setEnabled(count == 1)
         a.new_folder.setEnabled(page is self.packages_page)  # folders of boot images
         if page is not None and page in (self.extra_pages.built(NavKind.DRIVERS), self.extra_pages.built(NavKind.DISTRIBUTION_POINTS)):

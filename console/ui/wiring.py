@@ -107,6 +107,13 @@ class WizardLauncher(QObject):
         self._open_for_package(package_id, lambda pkg: ScratchSpaceWizard(self.console, pkg, self.tasks, self.window),
                                "scratch space", lock="Scratch Space wizard")
 
+    def security_scopes(self, package_id: str) -> None:
+        """Set Security Scopes… of a boot image."""
+        from console.ui.dialogs.security_scopes_dialog import SecurityScopesDialog
+
+        self._open_for_package(package_id, lambda pkg: SecurityScopesDialog(
+            self.console, package_id, f"{pkg['Name']} ({package_id})", self.tasks, self.window), "security scopes")
+
     def drivers(self, package_id: str) -> None:
         from console.ui.wizards.drivers_wizard import DriversWizard
 

@@ -17,7 +17,6 @@ import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -139,7 +138,7 @@ def test_read_only_analyst_in_the_console_gets_a_message_naming_role_site_and_ob
 def test_osd_manager_limited_to_lab_cannot_see_or_change_production_through_the_console(team):
     from console.app import open_console
 
-    osd, url = team.login(OSD_MANAGER, ("Lab",))
+    _osd, url = team.login(OSD_MANAGER, ("Lab",))
     console = open_console(url)
     try:
         assert (console.identity.roles, console.identity.scopes, console.identity.site_code) == (
@@ -208,7 +207,7 @@ def test_drivers_and_distribution_points_follow_scopes(team, tmp_path):
         owner.security.set_object_scopes("dp-lab", ["Lab"])
     finally:
         owner.close()
-    osd, url = team.login(OSD_MANAGER, ("Lab",))
+    _osd, url = team.login(OSD_MANAGER, ("Lab",))
     console = open_console(url)
     try:
         assert [dp.name for dp in console.distribution_points.list()] == ["DP-LAB"]
@@ -260,13 +259,13 @@ def test_scope_and_admin_commands_refuse_bad_input_with_a_specific_message(team)
         (("scope", "add", "lab"), "error: the security scope 'lab' exists already\n"),
         (("scope", "add", "All"), "error: 'All' is reserved: an administrator given it sees every object\n"),
         (("scope", "remove", "Default"), "error: the 'Default' scope belongs to every site and cannot be removed\n"),
-        (("scope", "remove", "Lab"), "error: the security scope 'Lab' is in use by 1 object(s); move them to other "
-                                     "scopes first (nothing was removed)\n"),
-        (("scope", "set", team.lab, "--scope", "Nowhere"), "error: there is no security scope 'Nowhere' on this site "
-                                                           "(scopes: Default, Lab, Production)\n"),
-        (("admin", "add", "someone", "--role", "Boss"), "error: there is no security role 'Boss'; roles: Full "
+        (("scope", "remove", "Lab"), ("error: the security scope 'Lab' is in use by 1 object(s); move them to other "
+                                     "scopes first (nothing was removed)\n")),
+        (("scope", "set", team.lab, "--scope", "Nowhere"), ("error: there is no security scope 'Nowhere' on this site "
+                                                           "(scopes: Default, Lab, Production)\n")),
+        (("admin", "add", "someone", "--role", "Boss"), ("error: there is no security role 'Boss'; roles: Full "
          "Administrator, Operating System Deployment Manager, Read-only Analyst, Infrastructure Administrator "
-         "(or osd_manager, read_only_analyst, …)\n"),
+         "(or osd_manager, read_only_analyst, …), and Site Worker (worker) for worker logins\n")),
         (("admin", "add", f"nobody_{uuid.uuid4().hex[:6]}", "--role", "analyst"), "error: there is no PostgreSQL login"),
     ]:
         result = team.cli(url, *args)
@@ -313,3 +312,39 @@ def test_grants_cover_a_table_a_later_migration_adds(team):
     assert team.psql(analyst, "SELECT count(*) FROM later_table").stdout.strip() == "0"
     assert "permission denied" in team.psql(analyst, "INSERT INTO later_table VALUES (1)").stderr
     assert team.psql(full, "INSERT INTO later_table VALUES (1)").returncode == 0
+
+
+def test_list_query_plans_stay_indexed_for_scoped_and_full_administrators(team):
+    """A few thousand packages, a tenth in Lab. The Lab administrator's rows come from the scope
+    index (the policy is one GIN-indexable condition, the scopes an InitPlan read once); a Full
+    Administrator's policy is constant true, so a keyset page keeps its index condition."""
+    team.psql("postgres", "INSERT INTO boot_image_package SELECT (p).* FROM (SELECT "
+              "jsonb_populate_record(b, jsonb_build_object('package_id', 'PS3' || lpad(to_hex(g), 5, '0'), "
+              "'name', 'Image ' || g, 'secured_scope_names', CASE WHEN g % 10 = 0 THEN '[\"Lab\"]'::jsonb "
+              "ELSE '[\"Production\"]'::jsonb END)) AS p FROM boot_image_package b, generate_series(1, 3000) g "
+              f"WHERE b.package_id = '{team.lab}') s")
+    team.psql("postgres", "ANALYZE boot_image_package")
+    osd, _ = team.login(OSD_MANAGER, ("Lab",))
+    full, _ = team.login(FULL_ADMINISTRATOR)
+    assert team.psql(osd, "SELECT count(*) FROM boot_image_package").stdout.strip() == "301"
+    page = ("EXPLAIN SELECT package_id FROM boot_image_package WHERE (lower(name), package_id) > ('image 5', 'PS300000') "
+            "ORDER BY lower(name), package_id LIMIT 200")
+    scoped = team.psql(osd, "EXPLAIN SELECT count(*) FROM boot_image_package").stdout
+    assert "ix_boot_image_package_scopes" in scoped, scoped
+    unrestricted = team.psql(full, page).stdout
+    assert "Index Cond: (ROW(lower((name)::text), (package_id)::text) > ROW(" in unrestricted, unrestricted
+
+
+def test_infrastructure_administrator_changes_distribution_points_not_boot_images(team):
+    from console.core.security import INFRASTRUCTURE_ADMINISTRATOR
+
+    infra, _ = team.login(INFRASTRUCTURE_ADMINISTRATOR, ("All",))
+    added = team.psql(infra, "INSERT INTO distribution_point (name, name_key, transport, address, site_code, description, "
+                      "credential, username, pxe, maintenance, rate_limit_kbps, schedule, concurrency, library_root, "
+                      "version, created_at, modified_at, modified_by) VALUES ('DP9', 'dp9', 'folder', '/srv/dp9', 'PS1', "
+                      "'', '', '', false, false, 0, 'oooooooooooooooooooooooo', 2, 'SCCMContentLib', 1, now(), now(), 'x')")
+    assert added.returncode == 0, added.stderr
+    assert team.psql(infra, "SELECT count(*) FROM boot_image_package").stdout.strip() == "2"
+    for sql in (f"UPDATE boot_image_package SET name = 'x' WHERE package_id = '{team.lab}'",
+                "DELETE FROM driver", "INSERT INTO security_scope (name, name_key, created_at) VALUES ('I', 'i', now())"):
+        assert "permission denied" in team.psql(infra, sql).stderr, sql

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from console.core.changes import Changes, Result
 from console.core.errors import ConsoleError, NotFoundError, ValidationError
-from console.core.security import ADMINISTRATOR_ROLES, ALL_SCOPES, DEFAULT_SCOPE, role_from_text
+from console.core.security import ADMINISTRATOR_ROLES, ALL_SCOPES, DEFAULT_SCOPE, WORKER, role_from_text
 from console.core.services.context import ServiceContext
 
 #: Object kinds that carry SecuredScopeNames: what ``scope set`` calls them.
@@ -152,9 +152,10 @@ class SecurityAdmin:
                           ) -> Result[Administrator]:
         self._require_server()
         found = role_from_text(role)
-        if found not in ADMINISTRATOR_ROLES:
+        if found not in (*ADMINISTRATOR_ROLES, WORKER):
             raise ValidationError.single("Role", f"there is no security role {role!r}; roles: "
-                                         f"{', '.join(ADMINISTRATOR_ROLES)} (or osd_manager, read_only_analyst, …)")
+                                         f"{', '.join(ADMINISTRATOR_ROLES)} (or osd_manager, read_only_analyst, …), "
+                                         f"and {WORKER} (worker) for worker logins")
         login = login.strip()
         if not login or len(login) > 63 or _BAD_NAME.search(login):
             raise ValidationError.single("Login", f"{login!r} is not a PostgreSQL login name (1-63 characters)")

@@ -96,3 +96,10 @@ class ConsoleStatusBar(QStatusBar):
         for task in self._visible_tasks():
             if task.cancellable:
                 task.cancel()
+
+    def show_identity(self, text: str) -> None:
+        """Who is connected, with which roles and scopes, on which site (right-hand side)."""
+        self.identity = QLabel(text)
+        self.identity.setAccessibleName("Connected as")
+        self.identity.setToolTip(f"Connected as {text}")
+        self.addPermanentWidget(self.identity)

@@ -23,6 +23,7 @@ branch_labels = None
 depends_on = None
 
 DEFAULT_SCOPES = '["Default"]'
+SCOPED_TABLES = ("boot_image_package", "driver", "distribution_point")
 
 
 def upgrade() -> None:
@@ -55,9 +56,15 @@ def upgrade() -> None:
                                        server_default=sa.text(f"'{DEFAULT_SCOPES}'")))
     op.execute(f"UPDATE boot_image_package SET secured_scope_names = '{DEFAULT_SCOPES}' "
                "WHERE CAST(secured_scope_names AS TEXT) IN ('[]', 'null')")
+    if op.get_bind().dialect.name == "postgresql":  # the row-level security policies' condition
+        for table in SCOPED_TABLES:
+            op.execute(f"CREATE INDEX ix_{table}_scopes ON {table} USING gin ((secured_scope_names::jsonb))")
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for table in SCOPED_TABLES:
+            op.execute(f"DROP INDEX IF EXISTS ix_{table}_scopes")
     for table in ("distribution_point", "driver"):
         op.drop_column(table, "secured_scope_names")
     op.drop_table("administrator_scope")
