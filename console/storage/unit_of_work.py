@@ -12,9 +12,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.core.classdef import ClassRegistry
-from console.core.errors import ConsoleError
+from console.core.errors import AccessDeniedError, ConsoleError
+from console.storage.audit_repository import SqlAuditRepository, record_refusal
 from console.core.values import ValueCoercer
 from console.storage.distribution_repository import SqlDistributionRepository
+from console.storage.db_errors import os_user
 from console.storage.distribution_rows import bump_change_counter
 from console.storage.driver_repository import SqlDriverRepository
 from console.storage.engine import READ_ONLY
@@ -58,6 +60,7 @@ class SqlUnitOfWork:
         self.settings = SqlSettingsRepository(self.session)
         self.drivers = SqlDriverRepository(self.session)
         self.distribution = SqlDistributionRepository(self.session)
+        self.audit = SqlAuditRepository(self.session)
         return self
 
     @property
@@ -75,6 +78,8 @@ class SqlUnitOfWork:
         finally:
             self.session.close()
             self.session = None
+        if isinstance(exc[1], AccessDeniedError):  # audited in a transaction of its own
+            record_refusal(self._factory, exc[1], os_user())
 
     def commit(self) -> None:
         assert self.session is not None
