@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from console.core.content import ContentLibrary
     from console.core.distribution import DistributionPoint, SecretStore
     from console.core.revision_types import BuiltImage as BuildOutput
+    from console.core.services.audit import Audit
     from console.core.services.boot_media import BootMedia, MediaJobHandler
     from console.core.services.content_distribution import ContentDistribution
     from console.core.services.distribution_job import DistributionJobHandler
@@ -126,6 +127,13 @@ class Console:
         from console.distribution.secrets import site_secrets
 
         return site_secrets(Path(self.settings.secrets_file()), use_keyring=use_keyring)
+
+    @cached_property
+    def audit(self) -> Audit:
+        """Audit records (Monitoring › Audit, ``bootimage audit``)."""
+        from console.core.services.audit import Audit
+
+        return Audit(self.context)
 
     @cached_property
     def revisions(self) -> Revisions:

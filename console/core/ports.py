@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, Self
 
+from console.core.audit import AuditQuery, AuditRecord
 from console.core.distribution_store import DistributionRepository
 from console.core.drivers import Driver, DriverQuery
 from console.core.instance import Instance
@@ -217,6 +218,16 @@ class PackageStream(Protocol):
     def records(self, query: PackageQuery) -> Iterator[dict[str, Any]]: ...
 
 
+class AuditRepository(Protocol):
+    """Audit records, written by the database's own triggers (``console/storage/audit_sql.py``)."""
+
+    def query(self, query: AuditQuery) -> builtins.list[AuditRecord]: ...
+    def get(self, record_id: int) -> AuditRecord | None: ...
+    def transaction_id(self) -> int | None:
+        """The id the audit records of the current write transaction carry."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls back.
 
@@ -243,6 +254,8 @@ class UnitOfWork(Protocol):
     def distribution(self) -> DistributionRepository: ...
     @property
     def package_stream(self) -> PackageStream: ...
+    @property
+    def audit(self) -> AuditRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...

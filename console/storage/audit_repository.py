@@ -9,6 +9,7 @@ which ``end_write`` removes before the commit (``audit_sql`` says why).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import secrets
@@ -45,19 +46,15 @@ def begin_write_postgresql(conn: Any) -> None:
 
 
 def begin_write_sqlite(dbapi_connection: sqlite3.Connection, login: str) -> None:
-    try:
+    with contextlib.suppress(sqlite3.OperationalError):  # no audit_context table: older than 0015 (migrating)
         dbapi_connection.execute(
             "INSERT OR REPLACE INTO audit_context (id, login, on_behalf_of, client, transaction_id) VALUES (1, ?, ?, ?, ?)",
             (login, on_behalf_of(), client_name(), secrets.randbits(62)))
-    except sqlite3.OperationalError:  # no audit_context table: a schema older than 0015 (migrating)
-        pass
 
 
 def end_write_sqlite(dbapi_connection: sqlite3.Connection) -> None:
-    try:
+    with contextlib.suppress(sqlite3.OperationalError):
         dbapi_connection.execute("DELETE FROM audit_context")
-    except sqlite3.OperationalError:
-        pass
 
 
 # -- refusals -----------------------------------------------------------------------------------

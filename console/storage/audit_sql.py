@@ -23,6 +23,7 @@ ORM's flush events, which miss the Core UPDATEs and DELETEs the repositories iss
 from __future__ import annotations
 
 import json
+
 from sqlalchemy import Boolean, DateTime, LargeBinary, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import JSON

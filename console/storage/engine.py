@@ -22,7 +22,12 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from console.core.errors import AccessDeniedError
-from console.storage.audit_repository import begin_write_postgresql, begin_write_sqlite, end_write_sqlite, refused_statement
+from console.storage.audit_repository import (
+    begin_write_postgresql,
+    begin_write_sqlite,
+    end_write_sqlite,
+    refused_statement,
+)
 from console.storage.db_errors import DatabaseError, Target, os_user, translate
 from console.storage.writer_note import WriterNote
 

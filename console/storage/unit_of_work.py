@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console.core.classdef import ClassRegistry
 from console.core.errors import AccessDeniedError, ConsoleError
-from console.storage.audit_repository import SqlAuditRepository, record_refusal
 from console.core.values import ValueCoercer
-from console.storage.distribution_repository import SqlDistributionRepository
+from console.storage.audit_repository import SqlAuditRepository, record_refusal
 from console.storage.db_errors import os_user
+from console.storage.distribution_repository import SqlDistributionRepository
 from console.storage.distribution_rows import bump_change_counter
 from console.storage.driver_repository import SqlDriverRepository
 from console.storage.engine import READ_ONLY
