@@ -100,6 +100,11 @@ class MainWindow(QMainWindow):
 
             return StatusMessagesPage(lambda severity: c.status.query(limit=LOAD_LIMIT, severity=severity or None), self.tasks)
 
+        def audit() -> QWidget:
+            from console.ui.views.audit_page import AuditPage
+
+            return AuditPage(lambda query: c.audit.query(query), self.tasks)
+
         def jobs() -> QWidget:
             from console.ui.views.jobs_page import JobsPage
 
@@ -108,6 +113,7 @@ class MainWindow(QMainWindow):
         return LazyPages({
             NavKind.SITES: sites,
             NavKind.STATUS_MESSAGES: status_messages,
+            NavKind.AUDIT: audit,
             NavKind.JOBS: jobs,
             NavKind.DISTRIBUTION_POINTS: w.distribution_points_page,
             NavKind.CONTENT_STATUS: w.content_status_page,
