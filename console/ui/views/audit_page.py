@@ -208,7 +208,7 @@ class AuditPage(QWidget):
             + (f" — {record.attempted} refused: {record.message}" if record.action == "refused" else ""))
         self.changes.setRowCount(len(record.changes))
         for row_index, (name, pair) in enumerate(record.changes.items()):
-            old, new = (list(pair) + [None, None])[:2]
+            old, new = [*pair, None, None][:2]
             for column, text in enumerate((name, value_text(old), value_text(new))):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
