@@ -35,7 +35,7 @@ def test_records_filters_and_the_old_and_new_values(qtbot, console, x64_package,
     actions = [page.model.index(r, 2).data() for r in range(page.model.rowCount())]
     assert actions[:2] == ["Changed", "Created"]  # newest first (the site itself was created first)
     assert page.model.index(0, 1).data() == "alice@console1"
-    assert _changes(page) == [("Name", "Boot image (x64)", "Lab x64"), ("ScratchSpace", "512", "256")]
+    assert _changes(page) == [("Name", "Boot image (x64)", "Lab x64"), ("ScratchSpace", "512 MB", "256 MB")]
     assert "by alice@console1 from" in page.detail_title.text()
     page.grab().save("/tmp/audit-page.png")
 

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from console.core.audit import ACTIONS, AuditQuery, AuditRecord
-from console.core.errors import ValidationError
+from console.core.classdef import PropertyDef
+from console.core.errors import ConsoleError, ValidationError
 from console.core.ports import StatusMessage
 from console.core.services.context import ServiceContext
+from console.core.services.status_messages import display_value
+from console.core.values import ValueCoercer
+
+PACKAGE_CLASS = "SMS_BootImagePackage"
 
 #: records read per query when streaming (``records``)
 BATCH = 500
@@ -49,3 +55,34 @@ class Audit:
         with self._ctx.uow() as uow:
             records = uow.audit.query(AuditQuery(transaction_id=transaction, limit=1000))
         return [r for r in records if not message.package_id or r.package_id in (None, message.package_id)]
+
+    def message_changes(self, message: StatusMessage) -> list[dict[str, str]]:
+        """The values a change replaced, ``[{"property", "old", "new"}]`` in readable forms, from
+        the audit records of the message's transaction (a message written before the audit
+        existed carries them itself)."""
+        records = self.for_message(message)
+        if not records:
+            return [dict(c) for c in (message.details or {}).get("changes", ())]
+        rows = [row for record in records for row in self.display_changes(record, prefixed=True)]
+        return sorted(rows, key=lambda row: row["property"])
+
+    def display_changes(self, record: AuditRecord, *, prefixed: bool = False) -> list[dict[str, str]]:
+        """A record's changes in readable forms (``512 MB``, ``1 (HIGH)``); ``prefixed``: a
+        child row's property is named with its object (``OptionalComponent 52 (created): …``)."""
+        own = record.object_type == PACKAGE_CLASS
+        prefix = "" if own or not prefixed else f"{record.object_type} {record.object_id.rsplit('/', 1)[-1]} ({record.action}): "
+        cls = self._ctx.registry[PACKAGE_CLASS]
+        rows = []
+        for name, pair in record.changes.items():
+            old, new = [*pair, None, None][:2]
+            prop = cls.properties.get(name) if own else None
+            rows.append({"property": prefix + name, "old": self._display(prop, old), "new": self._display(prop, new)})
+        return rows
+
+    def _display(self, prop: PropertyDef | None, value: Any) -> str:
+        if prop is not None and value is not None:
+            try:
+                value = ValueCoercer(self._ctx.registry).coerce(prop, value)
+            except (ConsoleError, ValueError, TypeError):
+                prop = None  # shown as stored (e.g. the length of a binary value)
+        return display_value(prop, value)

@@ -7,7 +7,7 @@ database answers from its indexes. The pane below the list shows the selected re
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -71,9 +71,11 @@ class AuditPage(QWidget):
     """``loader(query)``: a page of records, newest first (``Audit.query``)."""
 
     def __init__(self, loader: Callable[[AuditQuery], Sequence[AuditRecord]], tasks: TaskRunner,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None,
+                 display: Callable[[AuditRecord], Sequence[Mapping[str, str]]] | None = None) -> None:
         super().__init__(parent)
         self._loader = loader
+        self._display = display
         self._tasks = tasks
         self._generation = 0
         self.loading = False
@@ -206,10 +208,11 @@ class AuditPage(QWidget):
             + (f" ({record.object_name})" if record.object_name else "")
             + f" by {record.who} from {record.client} at {_time(record)} UTC"
             + (f" — {record.attempted} refused: {record.message}" if record.action == "refused" else ""))
-        self.changes.setRowCount(len(record.changes))
-        for row_index, (name, pair) in enumerate(record.changes.items()):
-            old, new = [*pair, None, None][:2]
-            for column, text in enumerate((name, value_text(old), value_text(new))):
+        shown: list[Mapping[str, str]] = list(self._display(record)) if self._display is not None else [
+            {"property": name, "old": value_text(pair[0]), "new": value_text(pair[1])} for name, pair in record.changes.items()]
+        self.changes.setRowCount(len(shown))
+        for row_index, change in enumerate(shown):
+            for column, text in enumerate((change["property"], change["old"], change["new"])):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.changes.setItem(row_index, column, item)
