@@ -29,6 +29,7 @@ from console.storage.audit_sql import refusal_sql
 
 log = logging.getLogger(__name__)
 _TYPES = {spec.table: spec for spec in AUDITED}
+PACKAGE_ID = re.compile(r"[A-Z0-9]{3}[0-9A-F]{5}")
 _STATEMENT = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|SELECT\b.*?\bFROM)\s+"?(\w+)',
                         re.IGNORECASE | re.DOTALL)
 
@@ -83,11 +84,13 @@ def refused_statement(statement: str, parameters: Any) -> tuple[str, str]:
 def record_refusal(factory: sessionmaker[Session], error: AccessDeniedError, login: str) -> None:
     """Write the refusal in its own short transaction (the refused one is rolled back). Never
     raises: the administrator is told about the refusal whatever happens here."""
-    attempted, _, table = error.action.partition(" ")
-    spec = _TYPES.get(table)
+    verb, _, table = error.action.partition(" ")
+    spec = _TYPES.get(table)  # "UPDATE boot_image_package" (refused_statement), else the action as said
+    attempted, object_type = (verb, spec.object_type) if spec is not None else (error.action, "")
+    is_package = spec.package_column == spec.id_columns[0] if spec is not None else bool(PACKAGE_ID.fullmatch(error.object_id))
     params = {
-        "object_type": spec.object_type if spec else table, "object_id": error.object_id, "object_name": "",
-        "package_id": error.object_id if spec is not None and spec.package_column == spec.id_columns[0] else None,
+        "object_type": object_type, "object_id": error.object_id, "object_name": "",
+        "package_id": error.object_id if is_package and error.object_id else None,
         "attempted": attempted, "message": error.message[:2000],
         "at": datetime.now(UTC), "login": error.login or login, "client": client_name(), "on_behalf_of": on_behalf_of(),
     }

@@ -95,14 +95,16 @@ AUDITED: tuple[AuditedTable, ...] = (
                   "class_guid": "DriverClassGuid", "provider": "DriverProvider", "driver_version": "DriverVersion",
                   "driver_date": "DriverDate", "inf_file": "DriverINFFile", "content_source_path": "ContentSourcePath",
                   "catalog_file": "DriverCatalogFile", "signed": "DriverSigned", "enabled": "IsEnabled",
-                  "architectures": "Architectures", "size_bytes": "Size", "source_site": "SourceSite"},
+                  "architectures": "Architectures", "size_bytes": "Size", "source_site": "SourceSite",
+                  "secured_scope_names": "SecuredScopeNames"},
                  name_column="name"),
     AuditedTable("driver_category", "SMS_CategoryInstance", ("ci_id", "name"), {"name": "LocalizedCategoryInstanceName"}),
     AuditedTable("distribution_point", "SMS_DistributionPointInfo", ("id",),
                  {"name": "Name", "transport": "Transport", "address": "Address", "site_code": "SiteCode",
                   "description": "Description", "credential": "Credential", "username": "UserName", "pxe": "IsPXE",
                   "maintenance": "MaintenanceMode", "rate_limit_kbps": "RateLimitKbps", "schedule": "Schedule",
-                  "concurrency": "Concurrency", "library_root": "LibraryRoot"},
+                  "concurrency": "Concurrency", "library_root": "LibraryRoot",
+                  "secured_scope_names": "SecuredScopeNames"},
                  name_column="name"),
     AuditedTable("dp_group", "SMS_DistributionPointGroup", ("id",), {"name": "Name", "description": "Description"},
                  name_column="name"),
@@ -117,6 +119,17 @@ AUDITED: tuple[AuditedTable, ...] = (
                   "folder_guid": "FolderGuid", "source_site": "SourceSite"}, name_column="name"),
     AuditedTable("site", "SMS_Site", ("site_code",), {"site_name": "SiteName", "is_local": "IsLocal"},
                  name_column="site_name"),
+    # the tables of the other team features (issue 13 §2, §3): audited once their migrations ran
+    # (triggers are made for the tables and columns a database has; see audit_sql._present).
+    # A lock's heartbeat is churn: only taking, taking over and releasing are records.
+    AuditedTable("object_lock", "SEDO_Lock", ("object_type", "object_id"),
+                 {"holder_login": "AssignedUser", "console_host": "AssignedMachine", "console_pid": "AssignedProcess",
+                  "purpose": "Purpose", "acquired_at": "AssignedTime"}, name_column="object_id"),
+    AuditedTable("security_scope", "SMS_SecuredCategory", ("name",), {"name": "CategoryName", "description": "CategoryDescription"},
+                 name_column="name"),
+    AuditedTable("administrator", "SMS_Admin", ("login",), {"login": "LogonName"}, name_column="login"),
+    AuditedTable("administrator_scope", "SMS_Admin_Scope", ("login", "scope_name"),
+                 {"login": "LogonName", "scope_name": "CategoryName"}, name_column="login"),
 )
 
 

