@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
 from console.app import ensure_default_site, open_console
@@ -146,3 +147,22 @@ def test_a_refusal_is_audited_in_its_own_transaction(site):
     assert record.attempted.split()[0] in ("UPDATE", "change")  # the statement, or the action as the message says it
     assert "permission denied" in record.message and record.changes == {}
     assert site.packages.get("PS100001").values["Description"] == ""
+
+
+def test_the_audit_goes_with_a_downgrade_and_comes_back(site):
+    """0015 down to 0012 (triggers, functions and tables dropped: the packages stay) and up again."""
+    from alembic import command
+
+    from console.storage.engine import alembic_config, current_revision, upgrade
+
+    with site.engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0012")
+    assert current_revision(site.engine) == "0012"
+    with site.engine.connect() as conn:
+        assert "audit_record" not in inspect(conn).get_table_names()
+    upgrade(site.engine)
+    site.packages.put("PS100001", {"Description": "audited again"})
+    [record] = records(site)
+    assert record.changes == {"Description": ["", "audited again"]} and site.packages.get("PS100001")["Name"]
