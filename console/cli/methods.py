@@ -81,7 +81,7 @@ def cmd_status(args: argparse.Namespace) -> None:
     site = open_site(args)
     messages = site.status.query(package_id=args.package, limit=args.limit, severity=args.severity, text=args.text)
     # a change's values come from the audit records of its transaction
-    changes = {m.id: site.audit.message_changes(m) if m.kind in ("audit", "distribution") else [] for m in messages}
+    changes = site.audit.messages_changes(messages)
     if args.json:
         emit_json([{"Time": format_datetime(m.time), "Severity": m.severity, "Kind": m.kind,
                     "PackageID": m.package_id, "Text": m.text, "User": m.user, "SiteCode": m.site_code,

@@ -14,7 +14,7 @@ import logging
 import re
 import secrets
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -136,6 +136,16 @@ class SqlAuditRepository:
         if query.transaction_id is not None:
             stmt = stmt.where(AuditRecordRow.transaction_id == query.transaction_id)
         return [_record(row) for row in self._s.scalars(stmt)]
+
+    def of_transactions(self, transaction_ids: Sequence[int]) -> list[AuditRecord]:
+        """Every record of these transactions (oldest first), read in chunks of 500 ids."""
+        found: list[AuditRecord] = []
+        ids = sorted(set(transaction_ids))
+        for start in range(0, len(ids), 500):
+            stmt = (select(AuditRecordRow).where(AuditRecordRow.transaction_id.in_(ids[start:start + 500]))
+                    .order_by(AuditRecordRow.id))
+            found.extend(_record(row) for row in self._s.scalars(stmt))
+        return found
 
     def get(self, record_id: int) -> AuditRecord | None:
         row = self._s.get(AuditRecordRow, record_id)

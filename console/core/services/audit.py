@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from console.core.audit import ACTIONS, AuditQuery, AuditRecord
@@ -49,22 +49,40 @@ class Audit:
 
     def for_message(self, message: StatusMessage) -> list[AuditRecord]:
         """The audit records of the change a status message reports (the same transaction)."""
-        transaction = (message.details or {}).get("audit_transaction")
-        if not isinstance(transaction, int):
-            return []
+        return self.for_messages([message]).get(message.id, [])
+
+    def for_messages(self, messages: Sequence[StatusMessage]) -> dict[int, list[AuditRecord]]:
+        """Per message id, the audit records of its transaction (one query for them all)."""
+        wanted = {m.id: t for m in messages if isinstance(t := (m.details or {}).get("audit_transaction"), int)}
+        if not wanted:
+            return {}
         with self._ctx.uow() as uow:
-            records = uow.audit.query(AuditQuery(transaction_id=transaction, limit=1000))
-        return [r for r in records if not message.package_id or r.package_id in (None, message.package_id)]
+            records = uow.audit.of_transactions(list(wanted.values()))
+        found: dict[int, list[AuditRecord]] = {}
+        for message in messages:
+            transaction = wanted.get(message.id)
+            found[message.id] = [r for r in records if r.transaction_id == transaction and transaction is not None
+                                 and (not message.package_id or r.package_id in (None, message.package_id))]
+        return found
 
     def message_changes(self, message: StatusMessage) -> list[dict[str, str]]:
         """The values a change replaced, ``[{"property", "old", "new"}]`` in readable forms, from
         the audit records of the message's transaction (a message written before the audit
         existed carries them itself)."""
-        records = self.for_message(message)
-        if not records:
-            return [dict(c) for c in (message.details or {}).get("changes", ())]
-        rows = [row for record in records for row in self.display_changes(record, prefixed=True)]
-        return sorted(rows, key=lambda row: row["property"])
+        return self.messages_changes([message])[message.id]
+
+    def messages_changes(self, messages: Sequence[StatusMessage]) -> dict[int, list[dict[str, str]]]:
+        """``message_changes`` of many messages (``bootimage status``) with one query."""
+        records = self.for_messages(messages)
+        changes: dict[int, list[dict[str, str]]] = {}
+        for message in messages:
+            own = records.get(message.id)
+            if not own:
+                changes[message.id] = [dict(c) for c in (message.details or {}).get("changes", ())]
+                continue
+            rows = [row for record in own for row in self.display_changes(record, prefixed=True)]
+            changes[message.id] = sorted(rows, key=lambda row: row["property"])
+        return changes
 
     def display_changes(self, record: AuditRecord, *, prefixed: bool = False) -> list[dict[str, str]]:
         """A record's changes in readable forms (``512 MB``, ``1 (HIGH)``); ``prefixed``: a
