@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from console.core.distribution import DistributionPoint, SecretStore
     from console.core.live_changes import ChangeFeed
     from console.core.revision_types import BuiltImage as BuildOutput
+    from console.core.services.audit import Audit
     from console.core.services.boot_media import BootMedia, MediaJobHandler
     from console.core.services.content_distribution import ContentDistribution
     from console.core.services.distribution_job import DistributionJobHandler
@@ -176,6 +177,13 @@ class Console:
         from console.core.services.object_locks import ObjectLocks
 
         return ObjectLocks(self.context)
+
+    @cached_property
+    def audit(self) -> Audit:
+        """Audit records (Monitoring › Audit, ``bootimage audit``)."""
+        from console.core.services.audit import Audit
+
+        return Audit(self.context)
 
     @cached_property
     def revisions(self) -> Revisions:

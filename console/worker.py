@@ -26,6 +26,7 @@ from types import FrameType
 from typing import Any
 
 from console.app import Console
+from console.core.audit import acting_for
 from console.core.errors import ConsoleError, error_text
 from console.core.jobs import (
     ERROR_CANCELLED,
@@ -228,6 +229,10 @@ class Worker:
         return True
 
     def run_job(self, job: Job) -> None:
+        with acting_for(job.queued_by):  # what the job changes is audited as done for who queued it
+            self._run_job(job)
+
+    def _run_job(self, job: Job) -> None:
         handler = self.console.jobs.handlers.get(job.kind)
         jobs = self.console.jobs
         with self._lock:

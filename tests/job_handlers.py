@@ -8,7 +8,9 @@ O_APPEND: lines of several processes never mix), so tests can tell which worker 
 Tests install it with ``BOOTIMAGE_JOB_HANDLERS=tests.job_handlers:handlers`` (see
 ``console.app.job_handlers``). Payload: ``out`` (folder), ``steps`` (names), ``files`` per
 step, ``delay`` seconds per file, ``checkpoint`` (true: checkpoint after each file and resume
-from it), ``fail`` (a step that raises ``JobError``), ``retryable`` (that error is passing).
+from it), ``fail`` (a step that raises ``JobError``), ``retryable`` (that error is passing),
+``describe`` (a text the first step saves as the package's Description through the services, as
+a real job changes a package: the audit names the worker acting for who queued the job).
 """
 
 from __future__ import annotations
@@ -50,6 +52,14 @@ class SlowFilesHandler:
         files, delay = int(p.get("files", 3)), float(p.get("delay", 0.05))
         first = int((ctx.checkpoint_data or {}).get("next", 0)) if p.get("checkpoint") else 0
         log_line(out, "start", job.context_id, job.package_id or "-", step, ctx.worker_id, str(first))
+        if p.get("describe") and job.package_id and step == self.steps(job)[0]:
+            from console.app import open_console
+
+            site = open_console()  # the worker's site database (BOOTIMAGE_DB)
+            try:
+                site.packages.put(job.package_id, {"Description": str(p["describe"])})
+            finally:
+                site.close()
         folder = out / job.context_id.strip("{}") / step
         folder.mkdir(parents=True, exist_ok=True)
         for i in range(first, files):

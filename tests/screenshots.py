@@ -91,11 +91,20 @@ def main_window_shots(console, out: Path, settings_file: Path) -> None:
     page = window.pages.currentWidget()
     assert isinstance(page, StatusMessagesPage)
     wait(lambda: page.model.rowCount() > 0)
-    changed = max(page._all, key=lambda m: len((m.details or {}).get("changes", ())))  # a "Properties changed" message
-    detail = StatusMessageDialog(changed, window)
+    changed = max((m for m in page._all if m.text.startswith("Properties changed")),
+                  key=lambda m: m.text.count(","))  # the change of several values
+    detail = StatusMessageDialog(changed, window, console.audit.message_changes(changed))  # values from the audit
     detail.show()
     save(detail, out, "status-message-details.png")
     detail.close()
+    audit = model.match(model.index(0, 0), Qt.ItemDataRole.DisplayRole, "Audit", 1, Qt.MatchFlag.MatchRecursive)[0]
+    window.navigation.setCurrentIndex(audit)  # Monitoring › Audit, the same change selected
+    audit_page = window.pages.currentWidget()
+    wait(lambda: not window.tasks.running and audit_page.model.rowCount() > 0)
+    row = next(r for r in range(audit_page.model.rowCount())
+               if audit_page.model.record(r).object_id == changed.package_id and audit_page.model.record(r).action == "changed")
+    audit_page.view.setCurrentIndex(audit_page.model.index(row, 0))
+    save(window, out, "main-window-audit.png")
     for group, name in (("Software Library", "main-window-overview.png"), ("Monitoring", "main-window-overview-monitoring.png")):
         node = model.match(model.index(0, 0), Qt.ItemDataRole.DisplayRole, group, 1, Qt.MatchFlag.MatchRecursive)[0]
         window.navigation.setCurrentIndex(node)  # a group node: the overview of its nodes

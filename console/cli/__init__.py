@@ -17,7 +17,7 @@ from console import __version__
 
 #: Command modules (console.cli.<name>), imported when the parser is built.
 COMMAND_MODULES = ["site", "packages", "image", "drivers", "methods", "jobs", "revisions", "build", "classes",
-                   "distribution", "content", "media", "security", "locks"]
+                   "distribution", "content", "media", "security", "locks", "audit"]
 #: Commands that only read files: only their own module is imported, so they start fast.
 FILE_ONLY_COMMANDS = {"image-info": "image"}
 

@@ -78,20 +78,20 @@ def cmd_notify(args: argparse.Namespace) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> None:
-    messages = open_site(args).status.query(package_id=args.package, limit=args.limit, severity=args.severity,
-                                            text=args.text)
+    site = open_site(args)
+    messages = site.status.query(package_id=args.package, limit=args.limit, severity=args.severity, text=args.text)
+    # a change's values come from the audit records of its transaction
+    changes = site.audit.messages_changes(messages)
     if args.json:
         emit_json([{"Time": format_datetime(m.time), "Severity": m.severity, "Kind": m.kind,
                     "PackageID": m.package_id, "Text": m.text, "User": m.user, "SiteCode": m.site_code,
-                    "Changes": [{"Property": c["property"], "Old": c["old"], "New": c["new"]}
-                                for c in (m.details or {}).get("changes", ())]}
+                    "Changes": [{"Property": c["property"], "Old": c["old"], "New": c["new"]} for c in changes[m.id]]}
                    for m in messages])
         return
     rows: list[tuple[object, ...]] = []
     for m in messages:
         rows.append((format_datetime(m.time), m.severity, m.package_id or "", m.user, m.text))
-        rows.extend(("", "", "", "", f"  {c['property']}: {c['old']} -> {c['new']}")
-                    for c in (m.details or {}).get("changes", ()))
+        rows.extend(("", "", "", "", f"  {c['property']}: {c['old']} -> {c['new']}") for c in changes[m.id])
     table(["Time", "Severity", "Package", "User", "Text"], rows)
 
 

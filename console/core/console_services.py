@@ -27,6 +27,7 @@ from console.core.services.status_messages import StatusMessages
 
 if TYPE_CHECKING:  # imported on first use by console.app
     from console.core.live_changes import ChangeFeed
+    from console.core.services.audit import Audit
     from console.core.services.boot_media import BootMedia
     from console.core.services.content_distribution import ContentDistribution
     from console.core.services.distribution_points import DistributionPoints
@@ -76,6 +77,9 @@ class ConsoleServices(Protocol):
 
     @property
     def revisions(self) -> Revisions: ...
+
+    @property
+    def audit(self) -> Audit: ...
 
     @property
     def distribution_points(self) -> DistributionPoints: ...

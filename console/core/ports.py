@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, Self
 
+from console.core.audit import AuditQuery, AuditRecord
 from console.core.distribution_store import DistributionRepository
 from console.core.drivers import Driver, DriverQuery
 from console.core.instance import Instance
@@ -239,6 +240,17 @@ class PackageStream(Protocol):
     def records(self, query: PackageQuery) -> Iterator[dict[str, Any]]: ...
 
 
+class AuditRepository(Protocol):
+    """Audit records, written by the database's own triggers (``console/storage/audit_sql.py``)."""
+
+    def query(self, query: AuditQuery) -> builtins.list[AuditRecord]: ...
+    def of_transactions(self, transaction_ids: Sequence[int]) -> builtins.list[AuditRecord]: ...
+    def get(self, record_id: int) -> AuditRecord | None: ...
+    def transaction_id(self) -> int | None:
+        """The id the audit records of the current write transaction carry."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls back.
 
@@ -267,6 +279,8 @@ class UnitOfWork(Protocol):
     def package_stream(self) -> PackageStream: ...
     @property
     def locks(self) -> ObjectLockRepository: ...
+    @property
+    def audit(self) -> AuditRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...

@@ -52,7 +52,7 @@ def os_user() -> str:
         return f"uid {os.getuid()}" if hasattr(os, "getuid") else "this user"
 
 
-def translate(exc: BaseException, target: Target, *, in_read_transaction: bool = False) -> DatabaseError | None:
+def translate(exc: BaseException, target: Target, *, in_read_transaction: bool = False) -> ConsoleError | None:
     code = getattr(exc, "sqlite_errorcode", None)
     if isinstance(code, int):
         if code & 0xFF == SQLITE_READONLY and in_read_transaction:
@@ -109,7 +109,7 @@ def _not_writable(path: str | None) -> bool:
     return file.parent.exists() and not os.access(file.parent, os.W_OK)
 
 
-def _postgres(exc: BaseException, target: Target) -> DatabaseError | None:
+def _postgres(exc: BaseException, target: Target) -> ConsoleError | None:
     state = str(getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None) or "") or _connect_state(str(exc))
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     label = target.label
@@ -118,9 +118,9 @@ def _postgres(exc: BaseException, target: Target) -> DatabaseError | None:
                              "password in the URL")
     if state == "3D000":
         return DatabaseError(f"{label} does not exist on the server; create the database or check the URL")
-    if state == "42501":
-        return DatabaseError(f"the database user may not do this on {label} ({first}); nothing was changed. "
-                             "Ask the database administrator for the rights")
+    if state == "42501":  # grants, row-level security, the audit guard: the site refused (audited)
+        return AccessDeniedError(f"the site database refused this ({first}); nothing was changed. "
+                                 "Ask a Full Administrator of the site for the role or scope it needs")
     if state in ("53100", "53000"):
         return DatabaseError(f"the database server of {label} is out of disk space; nothing was saved. "
                              "Ask its administrator to free space")

@@ -21,7 +21,14 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from console.storage.db_errors import DatabaseError, Target, refusal, translate
+from console.core.errors import AccessDeniedError
+from console.storage.audit_repository import (
+    begin_write_postgresql,
+    begin_write_sqlite,
+    end_write_sqlite,
+    refused_statement,
+)
+from console.storage.db_errors import DatabaseError, Target, os_user, refusal, translate
 from console.storage.writer_note import WriterNote
 
 if TYPE_CHECKING:
@@ -97,7 +104,7 @@ def create_site_engine(url: str, *, user: str = "", create: bool = True) -> Engi
         engine = create_engine(parsed, connect_args={"timeout": timeout, "check_same_thread": False})
         note = WriterNote(str(path), user) if path is not None else None
         target = Target(f"the site database {path or parsed.database or '(in memory)'}", str(path) if path else None, timeout, note)
-        _sqlite_events(engine, timeout, note)
+        _sqlite_events(engine, timeout, note, user or os_user())
         _translate_errors(engine, target)
         return engine
     try:
@@ -105,10 +112,16 @@ def create_site_engine(url: str, *, user: str = "", create: bool = True) -> Engi
     except Exception as exc:  # missing driver and the like
         raise DatabaseError(f"cannot open {parsed.render_as_string(hide_password=True)}: {exc}") from None
     _translate_errors(engine, Target(f"the site database {parsed.render_as_string(hide_password=True)}", timeout=timeout))
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Any) -> None:  # who the audit triggers name (audit_repository)
+        if not conn.get_execution_options().get(READ_ONLY, False):
+            begin_write_postgresql(conn)
+
     return engine
 
 
-def _sqlite_events(engine: Engine, timeout: float, note: WriterNote | None) -> None:
+def _sqlite_events(engine: Engine, timeout: float, note: WriterNote | None, login: str) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
@@ -131,27 +144,35 @@ def _sqlite_events(engine: Engine, timeout: float, note: WriterNote | None) -> N
         # then never fail half-way because another console wrote in between.
         conn.exec_driver_sql("PRAGMA query_only=0")
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+        begin_write_sqlite(conn.connection.dbapi_connection, login)  # who the audit triggers name
+        conn.info["bootimage_audit_context"] = True
         if note is not None:
             note.write()
             conn.info["bootimage_writer_note"] = True
 
+    def on_commit(conn: Any) -> None:
+        if conn.info.pop("bootimage_audit_context", False):
+            end_write_sqlite(conn.connection.dbapi_connection)
+        on_end(conn)
+
     def on_end(conn: Any) -> None:
+        conn.info.pop("bootimage_audit_context", None)
         if conn.info.pop("bootimage_writer_note", False) and note is not None:
             note.remove()
 
-    event.listen(engine, "commit", on_end)
+    event.listen(engine, "commit", on_commit)
     event.listen(engine, "rollback", on_end)
 
 
 def _translate_errors(engine: Engine, target: Target) -> None:
     @event.listens_for(engine, "handle_error")
     def on_error(context: Any) -> None:
-        denied = refusal(context.original_exception, context.engine, context.statement, context.parameters)
-        if denied is not None:
-            raise denied from None
         conn = context.connection
         reading = bool(conn is not None and not conn.closed and conn.get_execution_options().get(READ_ONLY, False))
-        error = translate(context.original_exception, target, in_read_transaction=reading)
+        error = refusal(context.original_exception, context.engine, context.statement, context.parameters) \
+            or translate(context.original_exception, target, in_read_transaction=reading)
+        if isinstance(error, AccessDeniedError) and not error.action:  # what was refused, for the audit
+            error.action, error.object_id = refused_statement(context.statement or "", context.parameters)
         if error is not None:
             raise error from None
 

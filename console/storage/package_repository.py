@@ -353,22 +353,37 @@ class SqlPackageRepository:
         return self._coercer.instance(registry_cls, {k: v for k, v in raw.items() if v is not None})
 
     def _write_children(self, package_id: str, values: Mapping[str, Any]) -> None:
+        """Only the rows that differ are written (each is an audit record: ``audit_schema``)."""
         if "OptionalComponents" in values:
-            self._s.execute(delete(OptionalComponentRow).where(OptionalComponentRow.package_id == package_id))
-            self._s.add_all(
+            self._sync(OptionalComponentRow, "component_id", package_id, [
                 OptionalComponentRow(package_id=package_id, component_id=cid, position=i)
-                for i, cid in enumerate(values["OptionalComponents"] or ())
-            )
+                for i, cid in enumerate(values["OptionalComponents"] or ())])
         if "ReferencedDrivers" in values:
-            self._s.execute(delete(DriverReferenceRow).where(DriverReferenceRow.package_id == package_id))
-            self._s.add_all(
+            self._sync(DriverReferenceRow, "ci_id", package_id, [
                 DriverReferenceRow(package_id=package_id, ci_id=d.values["ID"], source_path=d.values["SourcePath"], position=i)
-                for i, d in enumerate(values["ReferencedDrivers"] or ())
-            )
+                for i, d in enumerate(values["ReferencedDrivers"] or ())])
         if "RefreshSchedule" in values:
-            self._s.execute(delete(ScheduleTokenRow).where(ScheduleTokenRow.package_id == package_id))
-            self._s.add_all(self._token_rows(package_id, values["RefreshSchedule"] or ()))
+            self._sync(ScheduleTokenRow, "position", package_id, list(self._token_rows(package_id, values["RefreshSchedule"] or ())))
         self._s.flush()
+
+    def _sync(self, model: Any, key: str, package_id: str, wanted: list[Any]) -> None:
+        """Make ``model``'s rows of the package equal ``wanted`` (rows keyed by ``key``)."""
+        existing = {getattr(row, key): row for row in self._s.scalars(select(model).where(model.package_id == package_id))}
+        new = {getattr(row, key): row for row in wanted}
+        for gone in existing.keys() - new.keys():
+            self._s.delete(existing[gone])
+        # a column the new row was not given takes its default (as an INSERT would)
+        defaults = {c.key: c.default.arg if c.default is not None and c.default.is_scalar else None
+                    for c in model.__table__.columns}
+        for value, row in new.items():
+            stored = existing.get(value)
+            if stored is None:
+                self._s.add(row)
+                continue
+            for column, default in defaults.items():
+                wanted_value = vars(row).get(column, default)
+                if getattr(stored, column) != wanted_value:
+                    setattr(stored, column, wanted_value)
 
     def _token_rows(self, package_id: str, tokens: Iterable[Instance]) -> Iterable[ScheduleTokenRow]:
         for position, token in enumerate(tokens):

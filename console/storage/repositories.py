@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from console.core.ports import Folder, Site, StatusMessage
 from console.core.values import as_utc
+from console.storage.audit_repository import SqlAuditRepository
 from console.storage.schema import FolderRow, SiteRow, SiteSettingRow, StatusMessageRow
 
 
@@ -96,8 +97,12 @@ class SqlStatusRepository:
         self, *, time: datetime, severity: str, kind: str, package_id: str | None, text: str, user: str, site_code: str,
         details: Mapping[str, Any] | None = None,
     ) -> int:
+        stored = dict(details) if details is not None else None
+        transaction = SqlAuditRepository(self._s).transaction_id()  # its changes' audit records (Audit.for_message)
+        if transaction is not None:
+            stored = {**(stored or {}), "audit_transaction": transaction}
         row = StatusMessageRow(time=time, severity=severity, kind=kind, package_id=package_id, text=text, user=user,
-                               site_code=site_code, details=dict(details) if details is not None else None)
+                               site_code=site_code, details=stored)
         self._s.add(row)
         self._s.flush()
         return row.id

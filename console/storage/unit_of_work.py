@@ -12,8 +12,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.core.classdef import ClassRegistry
-from console.core.errors import ConsoleError
+from console.core.errors import AccessDeniedError, ConsoleError
 from console.core.values import ValueCoercer
+from console.storage.audit_repository import SqlAuditRepository, record_refusal
+from console.storage.db_errors import os_user
 from console.storage.distribution_repository import SqlDistributionRepository
 from console.storage.distribution_rows import bump_change_counter
 from console.storage.driver_repository import SqlDriverRepository
@@ -60,6 +62,7 @@ class SqlUnitOfWork:
         self.drivers = SqlDriverRepository(self.session)
         self.distribution = SqlDistributionRepository(self.session)
         self.locks = SqlObjectLockRepository(self.session)
+        self.audit = SqlAuditRepository(self.session)
         return self
 
     @property
@@ -77,6 +80,8 @@ class SqlUnitOfWork:
         finally:
             self.session.close()
             self.session = None
+        if isinstance(exc[1], AccessDeniedError):  # audited in a transaction of its own
+            record_refusal(self._factory, exc[1], os_user())
 
     def commit(self) -> None:
         assert self.session is not None

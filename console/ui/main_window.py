@@ -102,7 +102,13 @@ class MainWindow(QMainWindow):
         def status_messages() -> QWidget:
             from console.ui.views.status_messages_page import LOAD_LIMIT, StatusMessagesPage
 
-            return StatusMessagesPage(lambda severity: c.status.query(limit=LOAD_LIMIT, severity=severity or None), self.tasks)
+            return StatusMessagesPage(lambda severity: c.status.query(limit=LOAD_LIMIT, severity=severity or None), self.tasks,
+                                      changes=lambda message: c.audit.message_changes(message))
+
+        def audit() -> QWidget:
+            from console.ui.views.audit_page import AuditPage
+
+            return AuditPage(lambda query: c.audit.query(query), self.tasks, display=lambda r: c.audit.display_changes(r))
 
         def jobs() -> QWidget:
             from console.ui.views.jobs_page import JobsPage
@@ -112,6 +118,7 @@ class MainWindow(QMainWindow):
         return LazyPages({
             NavKind.SITES: sites,
             NavKind.STATUS_MESSAGES: status_messages,
+            NavKind.AUDIT: audit,
             NavKind.JOBS: jobs,
             NavKind.DISTRIBUTION_POINTS: w.distribution_points_page,
             NavKind.CONTENT_STATUS: w.content_status_page,

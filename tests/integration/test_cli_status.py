@@ -19,7 +19,8 @@ def test_properties_changed_messages_list_old_and_new_values(site: Run) -> None:
     ]
     text = site("status", "--package", "PS100001").stdout
     assert "  Name: Lab -> Lab x64" in text and "  ScratchSpace: 512 MB -> 256 MB" in text
-    filtered = json.loads(site("status", "--text", "lab x64", "--json").stdout)
+    # the values are the audit's (Monitoring › Audit, `bootimage audit`): the text names the properties
+    filtered = json.loads(site("status", "--text", "scratchspace", "--json").stdout)
     assert [m["Text"] for m in filtered] == [changed["Text"]]
     assert json.loads(site("status", "--severity", "error", "--json").stdout) == []
     bad = site("status", "--severity", "fatal", check=False)

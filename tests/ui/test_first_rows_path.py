@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NOT_SHOWN = (
     "console.ui.views.drivers_page", "console.ui.views.dp_page", "console.ui.views.content_status_page",
     "console.ui.views.jobs_page", "console.ui.views.status_messages_page", "console.ui.views.records_page",
+    "console.ui.views.audit_page",
     "console.ui.views.overview_page", "console.ui.models.driver_catalog_model", "console.ui.models.dp_models",
     "console.ui.models.content_status_model", "console.core.sheet_layout",
 )

@@ -42,7 +42,6 @@ from console.core.services.source_images import (
     check_components_fit,
     image_facts_for,
 )
-from console.core.services.status_messages import change_details
 from console.core.values import format_datetime
 
 CLASS_NAME = "SMS_BootImagePackage"
@@ -297,8 +296,8 @@ class BootImagePackages(SourceImageMethods):
             self._write(uow, record, changed, version)
             if facts and image is not None and image.source is not None:  # the new image: its file as read
                 uow.packages.set_source_fingerprint(pid, image.source)
-            self._status(uow, pid, f"Properties changed: {', '.join(sorted(changed))}", site.code, kind="audit",
-                         details=change_details(cls, current, changed))
+            # the values themselves are in the audit records of this transaction (Audit.message_changes)
+            self._status(uow, pid, f"Properties changed: {', '.join(sorted(changed))}", site.code, kind="audit")
             uow.commit()
         applied = Applied(self.get(pid, lazy=True), components, drivers, notes, tuple(sorted(changed)))
         return Result(applied, Changes(updated=frozenset({pid}), status_messages=True, notes=notes))

@@ -221,9 +221,8 @@ class DistributionPoints:
             changed = sorted(values) + (["password"] if password_changed else [])
             if not changed:
                 return
-            self._message(uow, f"Distribution point {new.name} changed ({', '.join(changed)})",
-                          details={"changes": [{"property": k, "old": str(getattr(current, k)), "new": str(v)}
-                                               for k, v in sorted(values.items()) if k != "credential"]})
+            # the values themselves are in the audit records of this transaction
+            self._message(uow, f"Distribution point {new.name} changed ({', '.join(changed)})")
             uow.commit()
 
     def remove(self, name: str, *, expected_version: int | None = None, force: bool = False) -> Result[str]:

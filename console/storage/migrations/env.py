@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from console.storage import (
+    audit_schema,  # noqa: F401  (registers the audit tables on Base)
     distribution_schema,  # noqa: F401  (registers the distribution tables on Base)
     driver_schema,  # noqa: F401  (registers the driver tables on Base)
     live_schema,  # noqa: F401  (registers the object lock and change log tables on Base)

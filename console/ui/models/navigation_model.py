@@ -25,6 +25,7 @@ class NavKind(Enum):
     SITES = "sites"
     DISTRIBUTION_POINTS = "distribution_points"
     STATUS_MESSAGES = "status_messages"
+    AUDIT = "audit"
     JOBS = "jobs"
     CONTENT_STATUS = "content_status"
 
@@ -54,6 +55,7 @@ class NavigationModel(QStandardItemModel):
         monitoring = self._item("Monitoring", "monitoring", NavKind.WORKSPACE)
         self._site.appendRow(monitoring)
         monitoring.appendRow(self._item("Status Messages", "status-messages", NavKind.STATUS_MESSAGES))
+        monitoring.appendRow(self._item("Audit", "audit", NavKind.AUDIT))
         monitoring.appendRow(self._item("Jobs", "jobs", NavKind.JOBS))
         distribution = self._item("Distribution Status", "distribute", NavKind.WORKSPACE)
         monitoring.appendRow(distribution)

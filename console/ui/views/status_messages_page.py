@@ -1,9 +1,10 @@
 """Monitoring › Status Messages: the newest messages, a filter by severity, package and text,
-and each message in full (double-click or Enter) with the values a change replaced."""
+and each message in full (double-click or Enter) with the values a change replaced (read in the
+background from the audit records of the message's transaction: ``Audit.message_changes``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -61,7 +62,8 @@ COLUMNS = (
 class StatusMessageDialog(QDialog):
     """One message in full: every field, the whole text, and the changed values old → new."""
 
-    def __init__(self, message: StatusMessage, parent: QWidget | None = None) -> None:
+    def __init__(self, message: StatusMessage, parent: QWidget | None = None,
+                 changes: Sequence[Mapping[str, Any]] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Status Message {message.id}")
         form = QFormLayout()
@@ -76,7 +78,7 @@ class StatusMessageDialog(QDialog):
         self.text.setAccessibleName("Message text")
         self.text.setMaximumHeight(80)
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        changes = _changes(message)
+        changes = list(changes) if changes is not None else _changes(message)
         self.changes = QTableWidget(len(changes), 3, self)
         self.changes.setAccessibleName("Changed values")
         self.changes.setHorizontalHeaderLabels(["Property", "Old value", "New value"])
@@ -112,8 +114,9 @@ class StatusMessageDialog(QDialog):
         self.changes.resizeRowsToContents()  # now that the columns have their real widths
 
     @classmethod
-    def show_message(cls, parent: QWidget | None, message: StatusMessage) -> None:
-        cls(message, parent).exec()
+    def show_message(cls, parent: QWidget | None, message: StatusMessage,
+                     changes: Sequence[Mapping[str, Any]] | None = None) -> None:
+        cls(message, parent, changes).exec()
 
 
 class StatusMessagesPage(QWidget):
@@ -122,9 +125,11 @@ class StatusMessagesPage(QWidget):
     found); the package and text filters narrow what was read."""
 
     def __init__(self, loader: Callable[[str], Sequence[StatusMessage]], tasks: TaskRunner,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None,
+                 changes: Callable[[StatusMessage], Sequence[Mapping[str, Any]]] | None = None) -> None:
         super().__init__(parent)
         self._loader = loader
+        self._changes = changes
         self._generation = 0
         self._tasks = tasks
         self._all: list[StatusMessage] = []
@@ -173,8 +178,15 @@ class StatusMessagesPage(QWidget):
 
     def open_message(self, row: int) -> None:
         message = self.model.index(row, 0).data(RecordRole)
-        if isinstance(message, StatusMessage):
+        if not isinstance(message, StatusMessage):
+            return
+        changes = self._changes
+        if changes is None:
             StatusMessageDialog.show_message(self, message)
+            return
+        self._tasks.run(lambda ctx: list(changes(message)),
+                        on_success=lambda values: StatusMessageDialog.show_message(self, message, values),
+                        description="Reading the changed values from the audit")
 
     def _show(self, messages: list[StatusMessage]) -> None:
         self._all = messages
