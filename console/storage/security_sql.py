@@ -285,7 +285,8 @@ def check_can_open(engine: Engine) -> None:
     "permission denied for table alembic_version")."""
     if not is_postgres(engine):
         return
-    with engine.connect() as conn:
+    with engine.connect() as plain:
+        conn = plain.execution_options(bootimage_read_only=True)
         login, allowed = conn.exec_driver_sql(
             "SELECT session_user, to_regclass('alembic_version') IS NULL "
             "OR has_table_privilege('alembic_version', 'SELECT')").one()
@@ -298,7 +299,9 @@ def check_can_open(engine: Engine) -> None:
 
 def identity_of(engine: Engine, *, fallback_user: str) -> Identity:
     """Who is connected to ``engine``'s site (read when the site is opened and after ``site init``)."""
-    with engine.connect() as conn:
+    with engine.connect() as plain:
+        # a reading transaction (console.storage.engine.READ_ONLY): on SQLite no write lock is taken
+        conn = plain.execution_options(bootimage_read_only=True)
         code = conn.exec_driver_sql("SELECT site_code FROM site WHERE is_local").scalar()
         identity = read_identity(conn, str(code) if code else None, fallback_user=fallback_user)
         conn.rollback()
