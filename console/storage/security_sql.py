@@ -45,7 +45,7 @@ APPEND_ONLY_TABLES = ("status_message", "audit_record", "change_log")
 #: The worker may change only these columns of a package: content state, never its properties.
 WORKER_PACKAGE_COLUMNS = (
     "source_version", "source_date", "package_size", "stored_pkg_version", "last_refresh_time", "action_in_progress",
-    "context_id", "image_path", "image_index", "architecture", "image_os_version", "language", "image_property",
+    "context_id", "refresh_pkg_source_flag", "image_path", "image_index", "architecture", "image_os_version", "language", "image_property",
     "sedo_object_version", "last_modified_by", "last_modified_at", "search_text", "extra_properties",
     "source_file_size", "source_file_mtime_ns", "source_wim_guid",
 )
