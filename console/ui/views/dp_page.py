@@ -117,7 +117,7 @@ class DistributionPointsPage(QWidget):
         self.edit_group_action = self._action("&Edit Group…", "properties", "Edit the selected group", self.edit_group)
         self.remove_group_action = self._action("Remo&ve Group…", "delete", "Remove the selected group",
                                                 self.ask_remove_group)
-        self.scopes_action = self._action("Set Security Sco&pes…", "administration",
+        self.scopes_action = self._action("&Set Security Scopes…", "administration",
                                           "Choose the security scopes of the distribution point", self.set_scopes)
         self.view.addActions([self.add_action, self.properties_action, self.test_action, self.scopes_action,
                               self.remove_action])

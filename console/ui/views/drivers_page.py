@@ -95,7 +95,7 @@ class DriversPage(QWidget):
         self.view = record_view("Driver catalog", extended_selection=True)
         self.view.setModel(self.model)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        self.scopes_action = _action(self, "Set Security Sco&pes…", "administration",
+        self.scopes_action = _action(self, "&Set Security Scopes…", "administration",
                                      "Choose the security scopes of the driver (who may see and change it)")
         self.scopes_action.triggered.connect(self.set_scopes)
         self.view.addActions([self.properties_action, self.enable_action, self.disable_action, self.delete_action,
