@@ -135,9 +135,12 @@ class Console:
         """``site init``: the local site; on PostgreSQL also the site's roles, grants, policies and
         its first Full Administrator (``full_administrator``, else the connecting login).
         Idempotent."""
-        site = self.sites.init(code, name).value
-        from console.storage.security_sql import init_postgres_site, is_postgres
+        from console.storage.security_sql import init_postgres_site, is_postgres, require_login
 
+        if is_postgres(self.engine) and full_administrator:  # bad input changes nothing
+            with self.engine.connect() as conn:
+                require_login(conn, full_administrator)
+        site = self.sites.init(code, name).value
         if is_postgres(self.engine):
             init_postgres_site(self.engine, site.code, full_administrator)
         self.refresh_identity()

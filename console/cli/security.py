@@ -30,11 +30,13 @@ def register(sub: Any) -> None:
     remove.set_defaults(func=cmd_scope_remove)
     show = commands.add_parser("show", help="the security scopes of a boot image (PackageID), driver (CI_ID) or DP (name)")
     show.add_argument("object_id", metavar="ID")
+    show.add_argument("--kind", choices=KINDS, help="what ID names (default: digits a driver, a PackageID a boot image, else a DP)")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=cmd_scope_show)
     set_ = commands.add_parser("set", help="set the security scopes of a boot image (PackageID), driver (CI_ID) or DP (name)")
     set_.add_argument("object_id", metavar="ID")
     set_.add_argument("--scope", action="append", required=True, help="a scope (repeat for several)")
+    set_.add_argument("--kind", choices=KINDS, help="what ID names (default: digits a driver, a PackageID a boot image, else a DP)")
     set_.add_argument("--json", action="store_true")
     set_.set_defaults(func=cmd_scope_set)
 
@@ -56,6 +58,13 @@ def register(sub: Any) -> None:
     remove.add_argument("login")
     remove.add_argument("--json", action="store_true")
     remove.set_defaults(func=cmd_admin_remove)
+
+
+KINDS = {"package": "package", "driver": "driver", "dp": "distribution point"}
+
+
+def _kind(args: argparse.Namespace) -> str | None:
+    return KINDS[args.kind] if args.kind else None
 
 
 def cmd_scope_list(args: argparse.Namespace) -> None:
@@ -84,18 +93,20 @@ def cmd_scope_remove(args: argparse.Namespace) -> None:
 
 def cmd_scope_show(args: argparse.Namespace) -> None:
     security = open_site(args).security
-    scopes = security.object_scopes(args.object_id)
+    kind = _kind(args)
+    scopes = security.object_scopes(args.object_id, kind)
     if args.json:
-        emit_json({"ID": args.object_id, "Kind": security.kind_of(args.object_id), "SecuredScopeNames": scopes})
+        emit_json({"ID": args.object_id, "Kind": kind or security.kind_of(args.object_id), "SecuredScopeNames": scopes})
         return
     print(", ".join(scopes))
 
 
 def cmd_scope_set(args: argparse.Namespace) -> None:
     security = open_site(args).security
-    scopes = security.set_object_scopes(args.object_id, args.scope).value
+    kind = _kind(args)
+    scopes = security.set_object_scopes(args.object_id, args.scope, kind).value
     if args.json:
-        emit_json({"ID": args.object_id, "Kind": security.kind_of(args.object_id), "SecuredScopeNames": scopes})
+        emit_json({"ID": args.object_id, "Kind": kind or security.kind_of(args.object_id), "SecuredScopeNames": scopes})
         return
     print(f"{args.object_id}: security scopes {', '.join(scopes)}")
 

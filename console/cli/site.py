@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 from typing import Any
 
@@ -49,8 +50,9 @@ def cmd_init(args: argparse.Namespace) -> None:
         raise ConsoleError("--full-administrator is for a PostgreSQL site: an SQLite site has a single "
                            "administrator, the operating-system user")
     if new_file and path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        with contextlib.suppress(OSError):  # cannot: opening the site says why, in its words
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     console = open_site(args, create=True)
     site = console.init_site(args.site_code, args.name, full_administrator=args.full_administrator)
     identity = console.identity

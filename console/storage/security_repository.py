@@ -5,7 +5,8 @@ the database's grants and policies decide what the connected login may do."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, Table, TextClause, delete, func, insert, select, text, update
@@ -25,6 +26,7 @@ from console.core.values import as_utc
 from console.storage import security_sql
 from console.storage.distribution_schema import DistributionPointRow
 from console.storage.driver_schema import DriverRow
+from console.storage.engine import READ_ONLY
 from console.storage.schema import PackageRow, SiteRow
 from console.storage.security_schema import AdministratorRow, AdministratorScopeRow, SecurityScopeRow
 
@@ -36,13 +38,19 @@ class SqlSecurityDirectory:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """A reading transaction (no write lock on SQLite: console.storage.engine.READ_ONLY)."""
+        with self._engine.connect() as conn:
+            yield conn.execution_options(**{READ_ONLY: True})
+
     @property
     def supports_administrators(self) -> bool:
         return security_sql.is_postgres(self._engine)
 
     # -- scopes ----------------------------------------------------------------------------
     def scopes(self) -> list[Scope]:
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             rows = conn.execute(select(SecurityScopeRow.name, SecurityScopeRow.description, SecurityScopeRow.created_by)
                                 .order_by(SecurityScopeRow.name_key)).all()
         return [Scope(str(n), str(d or ""), str(b or "")) for n, d, b in rows]
@@ -62,7 +70,7 @@ class SqlSecurityDirectory:
             return bool(conn.execute(delete(SecurityScopeRow).where(SecurityScopeRow.name == name)).rowcount)
 
     def scope_users(self, name: str) -> tuple[int, list[str]]:
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             objects = sum(int(conn.execute(select(func.count()).select_from(table).where(self._has_scope(table, name))
                                            ).scalar() or 0) for table in _TABLES.values())
             admins = conn.execute(select(AdministratorScopeRow.login).where(AdministratorScopeRow.scope_name == name)
@@ -87,7 +95,7 @@ class SqlSecurityDirectory:
 
     def object_scopes(self, kind: str, object_id: str) -> list[str] | None:
         table = _TABLES[kind]
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             row = conn.execute(select(table.c.secured_scope_names).where(self._where(kind, object_id))).first()
         return None if row is None else [str(s) for s in (row[0] or [])]
 
@@ -114,7 +122,7 @@ class SqlSecurityDirectory:
         return str(code)
 
     def administrators(self) -> list[Administrator]:
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             code = self._site_code(conn)
             rows = conn.execute(select(AdministratorRow.login, AdministratorRow.added_by, AdministratorRow.added_at)
                                 .order_by(AdministratorRow.login)).all()

@@ -45,7 +45,7 @@ APPEND_ONLY_TABLES = ("status_message", "audit_record", "change_log")
 #: The worker may change only these columns of a package: content state, never its properties.
 WORKER_PACKAGE_COLUMNS = (
     "source_version", "source_date", "package_size", "stored_pkg_version", "last_refresh_time", "action_in_progress",
-    "context_id", "image_path", "image_index", "architecture", "image_os_version", "language", "image_property",
+    "context_id", "refresh_pkg_source_flag", "image_path", "image_index", "architecture", "image_os_version", "language", "image_property",
     "sedo_object_version", "last_modified_by", "last_modified_at", "search_text", "extra_properties",
     "source_file_size", "source_file_mtime_ns", "source_wim_guid",
 )
@@ -323,7 +323,8 @@ def check_can_open(engine: Engine) -> None:
     "permission denied for table alembic_version")."""
     if not is_postgres(engine):
         return
-    with engine.connect() as conn:
+    with engine.connect() as plain:
+        conn = plain.execution_options(bootimage_read_only=True)
         login, allowed = conn.exec_driver_sql(
             "SELECT session_user, to_regclass('alembic_version') IS NULL "
             "OR has_table_privilege('alembic_version', 'SELECT')").one()
@@ -336,7 +337,9 @@ def check_can_open(engine: Engine) -> None:
 
 def identity_of(engine: Engine, *, fallback_user: str) -> Identity:
     """Who is connected to ``engine``'s site (read when the site is opened and after ``site init``)."""
-    with engine.connect() as conn:
+    with engine.connect() as plain:
+        # a reading transaction (console.storage.engine.READ_ONLY): on SQLite no write lock is taken
+        conn = plain.execution_options(bootimage_read_only=True)
         code = conn.exec_driver_sql("SELECT site_code FROM site WHERE is_local").scalar()
         identity = read_identity(conn, str(code) if code else None, fallback_user=fallback_user)
         conn.rollback()

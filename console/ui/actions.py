@@ -44,7 +44,7 @@ class ConsoleActions:
         self.create_samples = _action(parent, "Create &Sample Boot Images", "samples", "Build a few small sample WinPE images with wimlib and import them")
         self.optional_components = _action(parent, "&Optional Components…", "optional-component", "Choose the Windows PE optional components of the boot image")
         self.scratch_space = _action(parent, "S&cratch Space…", "properties", "Set the Windows PE scratch space of the boot image")
-        self.security_scopes = _action(parent, "Set Security Sco&pes…", "administration",
+        self.security_scopes = _action(parent, "&Set Security Scopes…", "administration",
                                        "Choose the security scopes of the boot image (who may see and change it)")
         self.drivers = _action(parent, "Dri&vers…", "driver", "Add drivers from the driver catalog to the boot image")
         self.import_driver = _action(parent, "&Import Driver…", "driver", "Scan a folder for driver INF files and import them into the catalog")

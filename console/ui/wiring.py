@@ -112,7 +112,8 @@ class WizardLauncher(QObject):
         from console.ui.dialogs.security_scopes_dialog import SecurityScopesDialog
 
         self._open_for_package(package_id, lambda pkg: SecurityScopesDialog(
-            self.console, package_id, f"{pkg['Name']} ({package_id})", self.tasks, self.window), "security scopes")
+            self.console, package_id, f"{pkg['Name']} ({package_id})", self.tasks, self.window, kind="package"),
+            "security scopes")
 
     def drivers(self, package_id: str) -> None:
         from console.ui.wizards.drivers_wizard import DriversWizard

@@ -348,3 +348,52 @@ def test_infrastructure_administrator_changes_distribution_points_not_boot_image
     for sql in (f"UPDATE boot_image_package SET name = 'x' WHERE package_id = '{team.lab}'",
                 "DELETE FROM driver", "INSERT INTO security_scope (name, name_key, created_at) VALUES ('I', 'i', now())"):
         assert "permission denied" in team.psql(infra, sql).stderr, sql
+
+
+def test_site_init_naming_a_missing_login_changes_nothing(postgres_server, postgres_site_template):
+    name = postgres_server.create_database(template=postgres_site_template)
+    url = postgres_server.url(name)
+    team = Team(postgres_server, name, url, "", "")
+    missing = f"ghost_{uuid.uuid4().hex[:8]}"
+    result = team.cli(url, "site", "init", "--site-code", "PS1", "--full-administrator", missing)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: there is no PostgreSQL login '{missing}' on this server")
+    assert team.psql("postgres", "SELECT count(*) FROM site").stdout.strip() == "0"
+    postgres_server.drop_database(name)
+
+
+def test_admin_remove_takes_the_roles_and_the_login_cannot_open_the_site_any_more(team):
+    osd, url = team.login(OSD_MANAGER, ("Lab",))
+    assert team.cli(url, "list").returncode == 0
+    assert osd in [a["Login"] for a in json.loads(team.cli(team.owner_url, "admin", "list", "--json").stdout)]
+    removed = team.cli(team.owner_url, "admin", "remove", osd, "--json")
+    assert removed.returncode == 0 and json.loads(removed.stdout) == {"Login": osd, "Removed": True}
+    assert osd not in [a["Login"] for a in json.loads(team.cli(team.owner_url, "admin", "list", "--json").stdout)]
+    refused = team.cli(url, "list")
+    assert refused.returncode == 1 and refused.stderr.startswith(f"error: you ({osd}) have no role on this site database")
+    again = team.cli(team.owner_url, "admin", "remove", osd)
+    assert again.returncode == 1 and again.stderr == f"error: '{osd}' is not an administrator of this site\n"
+
+
+@pytest.mark.parametrize("site_db", ["postgresql"], indirect=True)
+def test_a_worker_with_the_worker_role_runs_jobs_queued_by_an_osd_manager(job_site, tmp_path):
+    """The permanent worker's own login (``<site>_worker``) claims, runs and finishes jobs that a
+    scoped OSD Manager queued: job, worker and status tables are its to write."""
+    from console.app import open_console
+    from tests.integration.test_jobs_worker import env_for
+    from tests.job_handlers import KIND
+
+    owner_url = job_site.url
+    job_site.security.add_scope("Lab")
+    job_site.security.set_object_scopes("PS100001", ["Lab"])
+    osd = open_console(login_url(owner_url, f"osd_{uuid.uuid4().hex[:8]}", OSD_MANAGER, scopes=("Lab",)))
+    try:
+        context_id = osd.jobs.queue(KIND, "PS100001", {"out": str(tmp_path), "files": 1}).value.context_id
+    finally:
+        osd.close()
+    worker_url = login_url(owner_url, f"worker_{uuid.uuid4().hex[:8]}", WORKER)
+    done = subprocess.run([*BOOTIMAGE, "worker", "--until-idle"], env=env_for(worker_url, tmp_path), cwd=REPO,
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    job = job_site.jobs.get(context_id)
+    assert job.state == "succeeded", (job.state, job.extended_error_info)

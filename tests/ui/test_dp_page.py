@@ -298,3 +298,25 @@ def test_the_list_follows_content_states_and_edits_live_and_keeps_the_selection(
     qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
     assert page.selected_point().name == "DP06"
     wait_idle(qtbot, window)
+
+
+def test_set_security_scopes_of_a_distribution_point(qtbot, console, tmp_path, make_window):
+    from shiboken6 import isValid
+
+    from console.ui.dialogs.security_scopes_dialog import SecurityScopesDialog
+
+    console.security.add_scope("Lab")
+    _add_folder_dp(console, tmp_path, "DP01")
+    window = make_window()
+    page = _open_page(qtbot, window)
+    page.view.selectRow(0)
+    assert page.scopes_action in page.view.actions() and page.scopes_action.isEnabled()
+    page.scopes_action.trigger()
+    dialog = page.findChild(SecurityScopesDialog)
+    qtbot.waitUntil(lambda: dialog.scopes.count() == 2, timeout=10000)
+    dialog.scopes.item(0).setCheckState(Qt.CheckState.Unchecked)
+    dialog.scopes.item(1).setCheckState(Qt.CheckState.Checked)
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: not (isValid(dialog) and dialog.isVisible()), timeout=10000)  # closed, deleted
+    wait_idle(qtbot, window)
+    assert console.security.object_scopes("DP01") == ["Lab"]

@@ -206,3 +206,23 @@ def test_each_page_is_read_once(qtbot, page, driver_catalog, qtmodeltester):
         load(qtbot, page)
         ids = [page.model.record(r).ci_id for r in range(page.model.rowCount())]
         assert len(ids) == len(set(ids)) == len(driver_catalog)
+
+
+def test_set_security_scopes_of_a_driver_from_its_context_menu(qtbot, page, console, driver_catalog):
+    from shiboken6 import isValid
+
+    from console.ui.dialogs.security_scopes_dialog import SecurityScopesDialog
+
+    console.security.add_scope("Lab")
+    stamped = driver_catalog["stamped"]
+    load(qtbot, page)
+    select(page, stamped)
+    assert page.scopes_action in page.view.actions() and page.scopes_action.isEnabled()
+    page.scopes_action.trigger()
+    dialog = page.findChild(SecurityScopesDialog)
+    qtbot.waitUntil(lambda: dialog.scopes.count() == 2 or "Reading" not in dialog.note.text(), timeout=10000)
+    assert dialog.chosen() == ["Default"], dialog.note.text()
+    dialog.scopes.item(1).setCheckState(Qt.CheckState.Checked)  # Default and Lab
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: not page.tasks.running and not (isValid(dialog) and dialog.isVisible()), timeout=10000)  # closed, deleted
+    assert console.security.object_scopes(str(stamped.ci_id)) == ["Default", "Lab"]

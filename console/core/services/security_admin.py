@@ -116,11 +116,12 @@ class SecurityAdmin:
     # -- scopes of objects (Set Security Scopes…) ----------------------------------------
     @staticmethod
     def kind_of(object_id: str) -> str:
-        """What ``scope set`` acts on: a PackageID, a driver's CI_ID, else a DP's name."""
+        """What ``scope set`` acts on: a driver's CI_ID (digits only), a PackageID, else a DP's
+        name (``kind`` given explicitly settles a DP named like a PackageID)."""
         text = object_id.strip()
-        if _PACKAGE_ID.match(text.upper()):
-            return PACKAGE
-        return DRIVER if text.isdigit() else DISTRIBUTION_POINT
+        if text.isdigit():
+            return DRIVER
+        return PACKAGE if _PACKAGE_ID.match(text.upper()) else DISTRIBUTION_POINT
 
     def object_scopes(self, object_id: str, kind: str | None = None) -> list[str]:
         kind = kind or self.kind_of(object_id)

@@ -30,10 +30,11 @@ class SecurityScopesDialog(QDialog):
     applied = Signal(object)  # Changes
 
     def __init__(self, console: ConsoleServices, object_id: str, label: str, tasks: TaskRunner,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, kind: str | None = None) -> None:
         super().__init__(parent)
         self._console = console
         self._object_id = object_id
+        self._kind = kind  # console.core.services.security_admin: PACKAGE, DRIVER, DISTRIBUTION_POINT
         self._tasks = tasks
         self.setWindowTitle("Set Security Scopes")
         self.setMinimumWidth(420)
@@ -62,7 +63,7 @@ class SecurityScopesDialog(QDialog):
 
     def _read(self, _ctx: Any) -> tuple[list[tuple[str, str]], list[str]]:
         security = self._console.security
-        return ([(s.name, s.description) for s in security.scopes()], security.object_scopes(self._object_id))
+        return ([(s.name, s.description) for s in security.scopes()], security.object_scopes(self._object_id, self._kind))
 
     def _loaded(self, result: tuple[list[tuple[str, str]], list[str]]) -> None:
         scopes, chosen = result
@@ -102,7 +103,7 @@ class SecurityScopesDialog(QDialog):
             self._update_ok()
             show_error(self, exc)
 
-        self._tasks.run(lambda _ctx: self._console.security.set_object_scopes(self._object_id, scopes),
+        self._tasks.run(lambda _ctx: self._console.security.set_object_scopes(self._object_id, scopes, self._kind),
                         on_success=saved, on_error=refused, description="Saving security scopes")
 
 

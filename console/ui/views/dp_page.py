@@ -117,7 +117,10 @@ class DistributionPointsPage(QWidget):
         self.edit_group_action = self._action("&Edit Group…", "properties", "Edit the selected group", self.edit_group)
         self.remove_group_action = self._action("Remo&ve Group…", "delete", "Remove the selected group",
                                                 self.ask_remove_group)
-        self.view.addActions([self.add_action, self.properties_action, self.test_action, self.remove_action])
+        self.scopes_action = self._action("&Set Security Scopes…", "administration",
+                                          "Choose the security scopes of the distribution point", self.set_scopes)
+        self.view.addActions([self.add_action, self.properties_action, self.test_action, self.scopes_action,
+                              self.remove_action])
         self.groups_view.addActions([self.add_group_action, self.edit_group_action, self.remove_group_action])
         self.view.activated.connect(lambda _i: self.edit_point())
         self.groups_view.activated.connect(lambda _i: self.edit_group())
@@ -220,9 +223,19 @@ class DistributionPointsPage(QWidget):
                 self.view.selectRow(row)
                 return
 
+    def set_scopes(self) -> None:
+        """Set Security Scopes… of the selected distribution point."""
+        from console.ui.dialogs.security_scopes_dialog import SecurityScopesDialog
+
+        point = self.selected_point()
+        if point is not None:
+            dialog = SecurityScopesDialog(self.console, point.name, point.name, self.tasks, self, kind="distribution point")
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.open()
+
     def _update_actions(self, *_: Any) -> None:
         point = self.selected_point() is not None
-        for action in (self.properties_action, self.remove_action, self.test_action):
+        for action in (self.properties_action, self.remove_action, self.test_action, self.scopes_action):
             action.setEnabled(point)
         group = self.selected_group() is not None
         self.edit_group_action.setEnabled(group)

@@ -95,8 +95,11 @@ class DriversPage(QWidget):
         self.view = record_view("Driver catalog", extended_selection=True)
         self.view.setModel(self.model)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.scopes_action = _action(self, "&Set Security Scopes…", "administration",
+                                     "Choose the security scopes of the driver (who may see and change it)")
+        self.scopes_action.triggered.connect(self.set_scopes)
         self.view.addActions([self.properties_action, self.enable_action, self.disable_action, self.delete_action,
-                              self.import_action, self.refresh_action])
+                              self.scopes_action, self.import_action, self.refresh_action])
         self.view.header().setSectionsMovable(True)
         size_columns(self.view, CATALOG_COLUMNS)
         self.view.header().sortIndicatorChanged.connect(self._sort_indicator_changed)
@@ -233,6 +236,7 @@ class DriversPage(QWidget):
         self.disable_action.setEnabled(any(d.is_enabled for d in drivers))
         self.delete_action.setEnabled(bool(drivers))
         self.properties_action.setEnabled(len(drivers) == 1)
+        self.scopes_action.setEnabled(len(drivers) == 1)
         self._update_counts()
         self.actions_changed.emit()
 
@@ -329,6 +333,17 @@ class DriversPage(QWidget):
         dialog = DriverPropertiesDialog(self.console, self.tasks, drivers[0].ci_id, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+
+    def set_scopes(self) -> None:
+        """Set Security Scopes… of the selected driver."""
+        from console.ui.dialogs.security_scopes_dialog import SecurityScopesDialog
+
+        drivers = self.selected_drivers()
+        if len(drivers) == 1:
+            dialog = SecurityScopesDialog(self.console, str(drivers[0].ci_id), f"{drivers[0].name} ({drivers[0].ci_id})",
+                                          self.tasks, self, kind="driver")
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.open()
 
 
 def _delete_each(console: ConsoleServices, ci_ids: Sequence[int]) -> tuple[list[int], list[str], Changes]:
