@@ -41,8 +41,34 @@ def catalog():
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'site.db'}"
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """"sqlite" (the default) or "postgresql": the database ``site_db``, ``db_url`` (so ``console``)
+    and the CLI's ``cli_db_url`` use. Tests that request ``site_db``, and every test of a module
+    marked ``both_databases``, run once on each (``pytest_generate_tests``)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+def new_site_database(request: pytest.FixtureRequest, database_kind: str, sqlite_file: Path) -> Iterator[str]:
+    """The URL of a site database without a site: ``sqlite_file``, or a fresh PostgreSQL
+    database (a copy of ``postgres_site_template``) dropped afterwards. A PostgreSQL site keeps
+    its content library and secrets file in the user's data and configuration folders: the test
+    gets folders of its own (set before the CLI fixtures copy the environment)."""
+    if database_kind == "sqlite":
+        yield f"sqlite:///{sqlite_file}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    monkeypatch = request.getfixturevalue("monkeypatch")
+    home = sqlite_file.parent / "pg-user"
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    name = server.create_database(template=request.getfixturevalue("postgres_site_template"))
+    yield server.url(name)
+    server.drop_database(name)
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, database_kind: str, tmp_path: Path) -> Iterator[str]:
+    yield from new_site_database(request, database_kind, tmp_path / "site.db")
 
 
 @pytest.fixture
@@ -97,17 +123,11 @@ def postgres_site_template(postgres_server) -> str:
     return name
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def site_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+@pytest.fixture
+def site_db(request: pytest.FixtureRequest, database_kind: str, tmp_path: Path) -> Iterator[str]:
     """The URL of a site database without a site: a new SQLite file, then a PostgreSQL database
     (already migrated to the newest schema, a copy of ``postgres_site_template``)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'site.db'}"
-        return
-    server = request.getfixturevalue("postgres_server")
-    name = server.create_database(template=request.getfixturevalue("postgres_site_template"))
-    yield server.url(name)
-    server.drop_database(name)
+    yield from new_site_database(request, database_kind, tmp_path / "site.db")
 
 
 @pytest.fixture
@@ -146,11 +166,28 @@ POSTGRES_DEFAULT_SUBSET = {
 POSTGRES_SUBSET_MODULES = {"test_package_service.py", "test_driver_catalog.py"}
 
 
+DATABASES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run on both databases what asks for ``site_db`` or is in a module marked ``both_databases``
+    (unless the test names its databases itself: ``parametrize("database_kind", [...])``)."""
+    if "database_kind" not in metafunc.fixturenames:
+        return
+    if any("database_kind" in str(m.args[0]) for m in metafunc.definition.iter_markers("parametrize") if m.args):
+        return
+    if "site_db" in metafunc.fixturenames or metafunc.definition.get_closest_marker("both_databases"):
+        metafunc.parametrize("database_kind", DATABASES, indirect=True)
+
+
+def on_postgresql(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("database_kind") == "postgresql"
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        if (callspec is not None and callspec.params.get("site_db") == "postgresql"
-                and item.path.name in POSTGRES_SUBSET_MODULES
+        if (on_postgresql(item) and item.path.name in POSTGRES_SUBSET_MODULES
                 and getattr(item, "originalname", item.name) not in POSTGRES_DEFAULT_SUBSET):
             item.add_marker(pytest.mark.slow)

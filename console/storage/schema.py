@@ -82,6 +82,11 @@ SORTED_COLUMNS = (
 )
 
 
+#: The unique index on lower(name) of boot image packages (package_repository maps its violation
+#: to DuplicateNameError).
+PACKAGE_NAME_INDEX = "ux_boot_image_package_name"
+
+
 class PackageRow(Base):
     __tablename__ = "boot_image_package"
 
@@ -163,6 +168,9 @@ class PackageRow(Base):
         # indexes let a site with 100,000 packages answer a page in milliseconds.
         Index("ix_boot_image_package_folder_list", "folder_id", func.lower(name), "package_id", "search_text"),
         Index("ix_boot_image_package_list", func.lower(name), "package_id", "search_text"),
+        # Names are unique in the site without regard to case (0016): the database holds the
+        # rule when two consoles create or rename at the same moment.
+        Index(PACKAGE_NAME_INDEX, func.lower(name), unique=True),
         # Every other sortable column (0010): the list's order, package_id as tie-break,
         # folder_id (and the column itself beside lower(column)) carried so that a page's
         # keys are read from the index alone.

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import new_site_database
 from tests.servers.sshd import ssh_dp, sshd_server  # noqa: F401 - the SSH transport's private sshd
 
 BOOTIMAGE = [sys.executable, "-m", "console.cli"]
@@ -23,10 +24,17 @@ def cli_db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def run(cli_db_path: Path) -> Run:
+def cli_db_url(request: pytest.FixtureRequest, database_kind: str, cli_db_path: Path) -> Iterator[str]:
+    """The CLI's site database: ``cli_db_path`` or, in a module marked ``both_databases``, a
+    PostgreSQL database too (``bootimage --db postgresql+psycopg://…``)."""
+    yield from new_site_database(request, database_kind, cli_db_path)
+
+
+@pytest.fixture
+def run(cli_db_url: str) -> Run:
     """``run(*args, check=True, user=None)``: `bootimage ARGS` as user cli@host (or ``user``);
     with ``check`` a non-zero exit fails the test with its stderr. No site exists yet."""
-    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{cli_db_path}", "BOOTIMAGE_USER": "cli@host"}
+    env = {**os.environ, "BOOTIMAGE_DB": cli_db_url, "BOOTIMAGE_USER": "cli@host"}
 
     def invoke(*args: str, check: bool = True, user: str | None = None) -> subprocess.CompletedProcess[str]:
         proc_env = {**env, "BOOTIMAGE_USER": user} if user else env

@@ -22,6 +22,8 @@ import pytest
 from tests.media_fixtures import BOOT_FILES, record_media_build
 from tests.wim_fixtures import require_tool
 
+pytestmark = pytest.mark.both_databases
+
 FAST_JOBS = {"BOOTIMAGE_JOB_LEASE_SECONDS": "5", "BOOTIMAGE_JOB_HEARTBEAT_SECONDS": "1",
              "BOOTIMAGE_WORKER_POLL_SECONDS": "0.2", "BOOTIMAGE_JOB_RETRY_SECONDS": "1"}
 

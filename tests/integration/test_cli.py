@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+pytestmark = pytest.mark.both_databases
+
 
 def test_acceptance_walkthrough(site):
     created = site("new", "--path", "/x/boot.wim", "--index", "1", "--name", "Boot image (x64)", "--no-image-read")

@@ -11,6 +11,8 @@ import pytest
 
 from tests.integration.conftest import BOOTIMAGE
 
+pytestmark = pytest.mark.both_databases
+
 PASSWORD = "Sm8-Very*Secret-Pa55"
 
 

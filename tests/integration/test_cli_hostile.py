@@ -244,6 +244,8 @@ def test_hostile_json_and_dates_in_embedded_properties_are_refused(site, package
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+pytestmark = pytest.mark.both_databases
+
 _ANY_CHAR = st.characters(min_codepoint=1, max_codepoint=0x10FFFF, blacklist_categories=())
 _TEXT = st.one_of(
     st.text(_ANY_CHAR, max_size=40),

@@ -13,6 +13,8 @@ from console.core.content import boot_image_name
 from console.core.distribution import DistributionPoint, TransportKind
 from tests.distribution_fixtures import capture_wim, payload_tree, wait_for
 
+pytestmark = pytest.mark.both_databases
+
 PID = "PS100001"
 
 

@@ -22,6 +22,8 @@ from tests.servicing_fixtures import (
 )
 from tests.wim_fixtures import require_tool
 
+pytestmark = pytest.mark.both_databases
+
 COMPONENTS = (*DEFAULT_COMPONENTS, "WinPE-NetFx", "WinPE-PowerShell")
 
 

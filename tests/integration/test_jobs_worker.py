@@ -128,7 +128,7 @@ def test_kill_9_in_each_step_loses_only_that_step(job_site, workers, tmp_path):
         "file-0", "file-1", "file-2", "file-3"]
 
 
-@pytest.mark.parametrize("site_db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)
 def test_sigterm_finishes_the_step_then_gives_the_job_back(job_site, workers, tmp_path):
     context_id = queue(job_site, tmp_path, files=4, delay=0.15)
     worker = workers()
@@ -144,7 +144,7 @@ def test_sigterm_finishes_the_step_then_gives_the_job_back(job_site, workers, tm
     assert [e[3] for e in read_log(tmp_path) if e[0] == "start"] == ["one", "two", "three"]
 
 
-@pytest.mark.parametrize("site_db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)
 def test_sigterm_stops_a_checkpointing_step_at_its_checkpoint_and_it_resumes_there(job_site, workers, tmp_path):
     context_id = queue(job_site, tmp_path, steps=["only"], files=30, delay=0.1, checkpoint=True)
     worker = workers()
@@ -174,7 +174,7 @@ def test_cancel_of_a_running_job_takes_effect_at_the_next_checkpoint(job_site, w
     assert job_site.jobs.get(other).state == JobState.SUCCEEDED  # the worker went on with the queue
 
 
-@pytest.mark.parametrize("site_db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)
 def test_cancel_stops_a_checkpointing_step_at_its_checkpoint(job_site, workers, tmp_path):
     context_id = queue(job_site, tmp_path, steps=["only"], files=200, delay=0.05, checkpoint=True)
     worker = workers("--until-idle")
@@ -186,7 +186,7 @@ def test_cancel_stops_a_checkpointing_step_at_its_checkpoint(job_site, workers, 
     assert [e[0] for e in read_log(tmp_path)] == ["start"]  # the step stopped at a checkpoint, never finished
 
 
-@pytest.mark.parametrize("site_db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)
 def test_a_queued_job_gets_a_detached_worker_that_outlives_the_command(job_site, tmp_path):
     env = env_for(job_site.url, tmp_path)
     payload = f'{{"out": "{tmp_path}", "files": 3, "delay": 0.2}}'

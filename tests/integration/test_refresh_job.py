@@ -13,6 +13,8 @@ from console.core.jobs import JobState
 from console.core.revision_types import BuiltImage
 from tests.distribution_fixtures import dist  # noqa: F401
 
+pytestmark = pytest.mark.both_databases
+
 PID = "PS100001"
 
 

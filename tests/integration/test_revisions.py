@@ -25,6 +25,8 @@ from console.core.services.revisions import BuiltImage
 from console.wim.capture import capture, write_tree
 from tests.wim_fixtures import WINPE_X64, require_tool
 
+pytestmark = pytest.mark.both_databases
+
 FBWF = "HKLM\\SYSTEM\\ControlSet001\\Services\\FBWF"
 
 
@@ -274,11 +276,11 @@ def test_retention_is_a_site_setting_and_never_prunes_the_current_revision(conso
 
 
 @pytest.fixture
-def cli_package(site: Any, cli_db_path: Path, tmp_path: Path) -> str:
+def cli_package(site: Any, cli_db_url: str, tmp_path: Path) -> str:
     from console.app import open_console
 
     site("new", "--no-image-read", "--path", "/images/boot.wim", "--index", "1", "--name", "Boot")
-    console = open_console(f"sqlite:///{cli_db_path}", user="builder@host")
+    console = open_console(cli_db_url, user="builder@host")
     try:
         console.revisions.record_build("PS100001", built_image(tmp_path, "one"))
         console.packages.put("PS100001", {"ScratchSpace": 256})
