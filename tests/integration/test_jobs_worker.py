@@ -88,6 +88,25 @@ def test_two_workers_on_one_queue_never_run_a_job_twice(job_site, workers, tmp_p
         assert {r.step: r.worker for r in job.completed} == ran
 
 
+def test_two_running_workers_share_many_quick_jobs_each_run_exactly_once(job_site, workers, tmp_path):
+    """Both workers are polling before the jobs arrive, so both claim at once all the time (on
+    PostgreSQL ``FOR UPDATE SKIP LOCKED``, on SQLite the write lock): each job runs once."""
+    a, b = workers(), workers()
+    wait_for(lambda: len(job_site.jobs.live_workers()) == 2, "both workers to register", timeout=120)
+    jobs = {queue(job_site, tmp_path, None, steps=["one"], files=1, delay=0) for _ in range(40)}
+    wait_for(lambda: all(job_site.jobs.get(j).state == JobState.SUCCEEDED for j in jobs), "every job to finish",
+             timeout=240)
+    for worker in (a, b):
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0
+    log = read_log(tmp_path)
+    assert Counter(e[1] for e in log if e[0] == "start") == dict.fromkeys(jobs, 1), "a job ran twice (or never)"
+    assert Counter(e[1] for e in log if e[0] == "done") == dict.fromkeys(jobs, 1)
+    assert all(job_site.jobs.get(j).attempts == 1 for j in jobs)
+    ran_by = {e[4].split(":")[1] for e in log if e[0] == "done"}
+    assert ran_by == {str(a.pid), str(b.pid)}, f"one worker ran every job: {ran_by}"
+
+
 def test_two_jobs_of_one_package_run_one_after_the_other(job_site, workers, tmp_path):
     jobs = [queue(job_site, tmp_path, "PS100001", files=2, delay=0.03) for _ in range(4)]
     a, b = workers("--until-idle"), workers("--until-idle")
