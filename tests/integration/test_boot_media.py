@@ -37,9 +37,9 @@ def _tools(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def cli_db_path(tmp_path: Path) -> Path:
+def cli_db_url(db_url: str) -> str:
     """The CLI runs against the same database as the ``console`` fixture."""
-    return tmp_path / "site.db"
+    return db_url
 
 
 @pytest.fixture

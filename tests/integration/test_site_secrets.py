@@ -20,8 +20,6 @@ from console.distribution.secrets import (
     site_secrets,
 )
 
-pytestmark = pytest.mark.both_databases
-
 REPO = Path(__file__).resolve().parents[2]
 
 
