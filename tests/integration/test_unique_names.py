@@ -186,3 +186,24 @@ def test_the_migration_refuses_names_that_differ_only_in_case(site: Run, cli_db_
     taken = site("new", "--no-image-read", "--path", "/b.wim", "--index", "1", "--name", "lab 2", check=False)
     assert taken.returncode == 1 and "already exists (PS100002)" in taken.stderr
 
+
+
+# -- drivers: one catalog entry per content, also when two consoles import the same folder -------
+
+
+def test_concurrent_imports_of_one_folder_put_each_driver_in_the_catalog_once(console, db_url, tmp_path):
+    from tests.driver_fixtures import build_driver_tree
+
+    tree = build_driver_tree(tmp_path / "drivers")
+    scans = []
+    for _ in range(4):  # each console scanned before any imported (the import dialog's two steps)
+        scans.append(console.drivers.scan(tree))
+    found = {c.content_hash for c in scans[0].found}
+    assert len(found) > 5
+    results = at_once(db_url, lambda c, i: c.drivers.import_drivers(scans[i]).value, count=4)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    imported = [d.content_hash for r in results for d in r.imported]  # type: ignore[attr-defined]
+    assert sorted(imported) == sorted(found), "each driver imported exactly once"
+    for result in results:  # what one console did not import it reports as already there
+        assert {d.content_hash for d in result.imported} | {d.candidate.content_hash for d in result.duplicates} >= found  # type: ignore[attr-defined]
+    assert console.drivers.counts()[0] == len(found)
