@@ -60,6 +60,10 @@ class SiteRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+#: The unique index on (object_type, parent_id, lower(name)) of folders.
+FOLDER_NAME_INDEX = "ux_console_folder_name"
+
+
 class FolderRow(Base):
     __tablename__ = "console_folder"
 
@@ -70,6 +74,9 @@ class FolderRow(Base):
     folder_guid: Mapped[str] = mapped_column(String(36))
     source_site: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    # sub-folders of one folder have different names without regard to case (0016)
+    __table_args__ = (Index(FOLDER_NAME_INDEX, "object_type", "parent_id", func.lower(name), unique=True),)
 
 
 #: the search box's index over ``boot_image_package.search_text`` (migration 0010)

@@ -146,7 +146,7 @@ def test_concurrent_cli_creates_of_one_name(site: Run, cli_db_url: str):
 # -- the migration that adds the index ----------------------------------------------------------
 
 
-def _before_0016(db_url: str, rename: dict[str, str]) -> None:
+def _before_0016(db_url: str, rename: dict[str, str], rename_folders: dict[int, str]) -> None:
     """The site as an older console left it: without the index, with names that differ only in case."""
     from alembic.script import ScriptDirectory
 
@@ -156,8 +156,12 @@ def _before_0016(db_url: str, rename: dict[str, str]) -> None:
     engine = create_site_engine(db_url)
     with engine.begin() as conn:
         conn.execute(text("DROP INDEX ux_boot_image_package_name"))
+        conn.execute(text("DROP INDEX ux_console_folder_name"))
         for pid, name in rename.items():
             conn.execute(text("UPDATE boot_image_package SET name = :n WHERE package_id = :p"), {"n": name, "p": pid})
+        for folder_id, name in rename_folders.items():
+            conn.execute(text("UPDATE console_folder SET name = :n WHERE container_node_id = :f"),
+                         {"n": name, "f": folder_id})
         conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": previous})
     engine.dispose()
 
@@ -165,12 +169,14 @@ def _before_0016(db_url: str, rename: dict[str, str]) -> None:
 def test_the_migration_refuses_names_that_differ_only_in_case(site: Run, cli_db_url: str):
     for name in ("Lab", "Other", "Third", "Production"):
         site("new", "--no-image-read", "--path", "/images/boot.wim", "--index", "1", "--name", name)
-    _before_0016(cli_db_url, {"PS100002": "LAB", "PS100003": "lab"})
+    for name in ("Servers", "Clients"):
+        site("folder", "new", name)
+    _before_0016(cli_db_url, {"PS100002": "LAB", "PS100003": "lab"}, {2: "SERVERS"})
     refused = site("list", check=False)
     assert refused.returncode == 1, refused.stderr
     assert refused.stderr.count("\n") == 1, refused.stderr
     assert refused.stderr.startswith("error: cannot upgrade the site database: ")
-    assert "PS100001 'Lab', PS100002 'LAB', PS100003 'lab'" in refused.stderr
+    assert "PS100001 'Lab', PS100002 'LAB', PS100003 'lab'; folder 1 'Servers', folder 2 'SERVERS'" in refused.stderr
     assert "Rename all but one of each" in refused.stderr
     from console.storage.engine import create_site_engine
 
@@ -180,6 +186,7 @@ def test_the_migration_refuses_names_that_differ_only_in_case(site: Run, cli_db_
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() != "0016"
         conn.execute(text("UPDATE boot_image_package SET name = 'Lab 2' WHERE package_id = 'PS100002'"))
         conn.execute(text("UPDATE boot_image_package SET name = 'Lab 3' WHERE package_id = 'PS100003'"))
+        conn.execute(text("UPDATE console_folder SET name = 'Clients' WHERE container_node_id = 2"))
         conn.commit()
     engine.dispose()
     assert "Lab 3" in site("list").stdout  # renamed: the upgrade goes through
@@ -207,3 +214,26 @@ def test_concurrent_imports_of_one_folder_put_each_driver_in_the_catalog_once(co
     for result in results:  # what one console did not import it reports as already there
         assert {d.content_hash for d in result.imported} | {d.candidate.content_hash for d in result.duplicates} >= found  # type: ignore[attr-defined]
     assert console.drivers.counts()[0] == len(found)
+
+
+# -- folders: unique names among the sub-folders of one folder ---------------------------------
+
+
+def test_concurrent_folder_creates_and_renames_of_one_name_one_succeeds(console, db_url):
+    lab = console.folders.create("Lab").value
+    spellings = ["Windows 11", "WINDOWS 11", "windows 11", "Windows 11 ", "wINDOWS 11", "Windows 11"]
+    results = at_once(db_url, lambda c, i: c.folders.create(spellings[i], lab.id))
+    assert sum(not isinstance(r, Exception) for r in results) == 1, results
+    for r in results:
+        if isinstance(r, Exception):
+            assert isinstance(r, DuplicateNameError), r
+            message = r.problems[0].message
+            assert message.startswith("A folder named '") and message.endswith(
+                "' already exists in folder 'Lab': choose another name."), message
+    others = [console.folders.create(f"Other {i}", lab.id).value.id for i in range(THREADS)]
+    results = at_once(db_url, lambda c, i: c.folders.rename(others[i], "Servers" if i % 2 else "SERVERS"))
+    assert sum(not isinstance(r, Exception) for r in results) == 1, results
+    assert all(isinstance(r, DuplicateNameError) for r in results if isinstance(r, Exception)), results
+    names_in_lab = sorted(f.name.lower() for f in console.folders.all() if f.parent_id == lab.id)
+    assert names_in_lab.count("windows 11") == 1 and names_in_lab.count("servers") == 1
+    assert console.folders.create("Windows 11").value.parent_id == 0  # another parent: allowed
