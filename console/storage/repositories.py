@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from console.core.errors import DuplicateNameError
 from console.core.ports import Folder, Site, StatusMessage
@@ -150,9 +151,19 @@ class SqlSettingsRepository:
         return row.value if row else None
 
     def set(self, key: str, value: str, *, modified_by: str, modified_at: datetime) -> None:
-        row = self._s.get(SiteSettingRow, key)
-        if row is None:
-            self._s.add(SiteSettingRow(key=key, value=value, modified_by=modified_by, modified_at=modified_at))
+        """Insert or update in one statement (``ON CONFLICT``): two consoles or workers that
+        write a missing setting at the same moment on PostgreSQL both succeed (the last wins)."""
+        values = {"value": value, "modified_by": modified_by, "modified_at": modified_at}
+        if self._s.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            pg = pg_insert(SiteSettingRow).values(key=key, **values)
+            self._s.execute(pg.on_conflict_do_update(index_elements=[SiteSettingRow.key], set_=values))
         else:
-            row.value, row.modified_by, row.modified_at = value, modified_by, modified_at
-        self._s.flush()
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            lite = sqlite_insert(SiteSettingRow).values(key=key, **values)
+            self._s.execute(lite.on_conflict_do_update(index_elements=[SiteSettingRow.key], set_=values))
+        row = self._s.identity_map.get(identity_key(SiteSettingRow, key))  # read earlier in this unit of work
+        if row is not None:
+            self._s.refresh(row)

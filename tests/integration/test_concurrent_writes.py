@@ -237,3 +237,13 @@ def test_concurrent_folder_creates_and_renames_of_one_name_one_succeeds(console,
     names_in_lab = sorted(f.name.lower() for f in console.folders.all() if f.parent_id == lab.id)
     assert names_in_lab.count("windows 11") == 1 and names_in_lab.count("servers") == 1
     assert console.folders.create("Windows 11").value.parent_id == 0  # another parent: allowed
+
+
+# -- site settings: the first write of a setting by two workers at once ------------------------
+
+
+def test_workers_starting_together_both_start_the_validation_clock_without_an_error(console, db_url):
+    """Every worker's first look at the content validation schedule writes the site setting
+    ContentValidationLastRun when it is missing: two at once must not fail on the key."""
+    results = at_once(db_url, lambda c, i: c.content.queue_validation_cycle(24))
+    assert results == [0] * THREADS, results
