@@ -167,10 +167,14 @@ def _before_0016(db_url: str, rename: dict[str, str], rename_folders: dict[int, 
 
 
 def test_the_migration_refuses_names_that_differ_only_in_case(site: Run, cli_db_url: str):
+    from console.app import open_console
+
+    console = open_console(cli_db_url, user="setup@host")  # the site as it was (one process, not six)
     for name in ("Lab", "Other", "Third", "Production"):
-        site("new", "--no-image-read", "--path", "/images/boot.wim", "--index", "1", "--name", name)
+        console.packages.create(name=name, image_path="/images/boot.wim")
     for name in ("Servers", "Clients"):
-        site("folder", "new", name)
+        console.folders.create(name)
+    console.close()
     _before_0016(cli_db_url, {"PS100002": "LAB", "PS100003": "lab"}, {2: "SERVERS"})
     refused = site("list", check=False)
     assert refused.returncode == 1, refused.stderr
