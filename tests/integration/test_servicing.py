@@ -49,8 +49,6 @@ from tests.servicing_fixtures import (
 )
 from tests.wim_fixtures import WINDOWS_PRO, require_tool
 
-pytestmark = pytest.mark.both_databases
-
 REPO = Path(__file__).resolve().parents[2]
 
 
