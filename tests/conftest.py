@@ -200,6 +200,10 @@ POSTGRES_DEFAULT_SUBSET: dict[str, frozenset[str]] = {
     "test_distribution_faults.py": frozenset({
         "test_two_workers_never_run_a_job_twice_and_the_site_limit_of_dps_served_at_once_holds",
     }),
+    "test_concurrency.py": frozenset({
+        "test_four_consoles_adding_optional_components_at_once_keep_all_four",
+        "test_four_consoles_adding_drivers_at_once_all_succeed_and_keep_all_four",
+    }),
     "test_distribution_transports.py": frozenset({
         "test_distribute_puts_library_and_image_on_the_server_and_an_update_sends_only_changed_chunks",
     }),
