@@ -62,6 +62,11 @@ def translate(exc: BaseException, target: Target, *, in_read_transaction: bool =
     return None
 
 
+def is_unique_violation(exc: BaseException | None) -> bool:
+    """A driver error that says a unique index or key refused a row (SQLite or PostgreSQL)."""
+    return getattr(exc, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(exc)
+
+
 def _sqlite(code: int, exc: BaseException, target: Target) -> DatabaseError | None:
     label = target.label
     if code in (SQLITE_BUSY, SQLITE_LOCKED):

@@ -251,3 +251,25 @@ def test_workers_starting_together_both_start_the_validation_clock_without_an_er
     ContentValidationLastRun when it is missing: two at once must not fail on the key."""
     results = at_once(db_url, lambda c, i: c.content.queue_validation_cycle(24))
     assert results == [0] * THREADS, results
+
+
+# -- distribution: the same package to the same group and DPs from several consoles at once ------
+
+
+def test_concurrent_distributions_of_one_package_to_one_group(job_site, site_db, tmp_path):
+    from console.core.distribution import DistributionPoint, TransportKind
+
+    for n in (1, 2):
+        (tmp_path / f"dp0{n}").mkdir()
+        job_site.distribution_points.add(DistributionPoint(name=f"DP0{n}", transport=TransportKind.FOLDER,
+                                                           address=str(tmp_path / f"dp0{n}")))
+    job_site.dp_groups.add("Europe", members=["DP01", "DP02"])
+
+    def distribute(console: Any, i: int) -> object:
+        console.content.after_queue = lambda: None  # no detached worker: the test looks at the rows
+        return console.content.distribute("PS100001", group_names=["Europe"], dp_names=["DP01"] if i % 2 else [])
+
+    results = at_once(site_db, distribute, count=4)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert job_site.content.row("PS100001", "DP01") is not None and job_site.content.row("PS100001", "DP02") is not None
+    assert job_site.distribution_points.get("DP01").groups == ("Europe",)
