@@ -1,6 +1,9 @@
-"""Concurrency on SQLite and PostgreSQL: boot image names stay unique (a unique index on the
-lower-cased name, migration 0016) and the SedoObjectVersion check holds when consoles save at
-the same moment."""
+"""Consoles and workers writing at the same moment, on SQLite and PostgreSQL (where writers are not
+serialized by a file lock): boot image and folder names stay unique (unique indexes on the
+lower-cased name, migration 0016, which refuses a site that already breaks the rule), the
+SedoObjectVersion check holds, a driver imported twice at once is in the catalog once, a site
+setting written by two workers at once and a package assigned to one DP group twice at once
+are no errors."""
 
 from __future__ import annotations
 
