@@ -41,8 +41,34 @@ def catalog():
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'site.db'}"
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """"sqlite" (the default) or "postgresql": the database ``site_db``, ``db_url`` (so ``console``)
+    and the CLI's ``cli_db_url`` use. Tests that request ``site_db``, and every test of a module
+    marked ``both_databases``, run once on each (``pytest_generate_tests``)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+def new_site_database(request: pytest.FixtureRequest, database_kind: str, sqlite_file: Path) -> Iterator[str]:
+    """The URL of a site database without a site: ``sqlite_file``, or a fresh PostgreSQL
+    database (a copy of ``postgres_site_template``) dropped afterwards. A PostgreSQL site keeps
+    its content library and secrets file in the user's data and configuration folders: the test
+    gets folders of its own (set before the CLI fixtures copy the environment)."""
+    if database_kind == "sqlite":
+        yield f"sqlite:///{sqlite_file}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    monkeypatch = request.getfixturevalue("monkeypatch")
+    home = sqlite_file.parent / "pg-user"
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    name = server.create_database(template=request.getfixturevalue("postgres_site_template"))
+    yield server.url(name)
+    server.drop_database(name)
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, database_kind: str, tmp_path: Path) -> Iterator[str]:
+    yield from new_site_database(request, database_kind, tmp_path / "site.db")
 
 
 @pytest.fixture
@@ -112,17 +138,11 @@ def postgres_site_template(postgres_server) -> str:
     return name
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def site_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+@pytest.fixture
+def site_db(request: pytest.FixtureRequest, database_kind: str, tmp_path: Path) -> Iterator[str]:
     """The URL of a site database without a site: a new SQLite file, then a PostgreSQL database
     (already migrated to the newest schema, a copy of ``postgres_site_template``)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'site.db'}"
-        return
-    server = request.getfixturevalue("postgres_server")
-    name = server.create_database(template=request.getfixturevalue("postgres_site_template"))
-    yield server.url(name)
-    server.drop_database(name)
+    yield from new_site_database(request, database_kind, tmp_path / "site.db")
 
 
 @pytest.fixture
@@ -142,31 +162,92 @@ def job_site(site_db: str, monkeypatch: pytest.MonkeyPatch, x64_facts) -> Iterat
     console.close()
 
 
-#: The package-service and driver-catalog tests run on SQLite and on PostgreSQL. By default
-#: (`make test`) only this named subset runs on PostgreSQL as well — creating, changing under a
-#: version check, concurrent consoles, unique names, queries, folders and the driver catalog's
-#: import and queries; `make test-slow` runs every one of them on PostgreSQL.
-POSTGRES_DEFAULT_SUBSET = {
-    "test_create_assigns_id_type_owner_version_and_metadata_defaults",
-    "test_valid_changes_are_saved_and_bump_the_version",
-    "test_stale_version_is_refused_naming_who_and_when",
-    "test_names_are_unique_in_the_site",
-    "test_second_console_sees_the_conflict",
-    "test_query_filters_sorts_and_pages",
-    "test_search_matches_os_version_and_language_columns",
-    "test_folders_and_moving_packages",
-    "test_import_puts_every_usable_inf_in_the_catalog",
-    "test_queries_filter_by_text_class_architecture_category_and_flags",
-    "test_stale_version_is_refused_and_removal_works",
+#: Storage, service, job-engine and CLI tests run on SQLite and on PostgreSQL (``site_db``, or
+#: the module is marked ``both_databases``). Every one of them on PostgreSQL would add about
+#: 15 minutes to `make test`; so in the modules listed here only the named tests run on
+#: PostgreSQL by default (one or more per behaviour: create/update/delete, unique names,
+#: conflicts, folders, drivers, distribution, the CLI's new/list/show/set/delete) and
+#: `make test-slow` runs the rest of them on PostgreSQL. The other modules (the job engine,
+#: content distribution states, DPs, migrations, concurrency) run wholly on both by default.
+POSTGRES_DEFAULT_SUBSET: dict[str, frozenset[str]] = {
+    "test_package_service.py": frozenset({
+        "test_create_assigns_id_type_owner_version_and_metadata_defaults",
+        "test_valid_changes_are_saved_and_bump_the_version",
+        "test_stale_version_is_refused_naming_who_and_when",
+        "test_names_are_unique_in_the_site",
+        "test_second_console_sees_the_conflict",
+        "test_query_filters_sorts_and_pages",
+        "test_search_matches_os_version_and_language_columns",
+        "test_folders_and_moving_packages",
+    }),
+    "test_driver_catalog.py": frozenset({
+        "test_import_puts_every_usable_inf_in_the_catalog",
+        "test_queries_filter_by_text_class_architecture_category_and_flags",
+        "test_stale_version_is_refused_and_removal_works",
+    }),
+    "test_cli.py": frozenset({"test_acceptance_walkthrough", "test_set_list_remove_and_classes"}),
+    "test_cli_folders.py": frozenset({"test_folder_rename_and_move"}),
+    "test_cli_drivers.py": frozenset({"test_show_enable_disable"}),
+    "test_cli_validation.py": frozenset({"test_names_are_trimmed_and_over_long_ones_refused"}),
+    "test_cli_status.py": frozenset({"test_properties_changed_messages_list_old_and_new_values"}),
+    "test_cli_images.py": frozenset({"test_no_image_read_still_records_without_reading"}),
+    "test_cli_hostile.py": frozenset({"test_names_stored_before_the_rule_are_printed_escaped"}),
+    "test_cli_distribution.py": frozenset({"test_dp_add_list_show_edit_test_remove"}),
+    "test_cli_network_boot.py": frozenset({"test_settings_wimboot_is_checked_and_the_menu_settings_are_kept"}),
+    "test_revisions.py": frozenset({
+        "test_record_build_keeps_the_image_as_the_new_current_revision",
+        "test_rollback_makes_the_old_content_current_as_a_new_version",
+    }),
+    "test_refresh_job.py": frozenset({
+        "test_refresh_pkg_source_flag_queues_a_refresh_once_and_reads_back_false",
+        "test_a_package_without_a_revision_is_rebuilt_and_one_whose_revision_is_current_is_not",
+    }),
+    "test_network_boot.py": frozenset({"test_without_wimboot_preflight_says_what_to_fetch_and_where_to_set_it"}),
+    "test_boot_media.py": frozenset({"test_a_package_that_was_never_built_is_refused"}),
+    "test_image_builds.py": frozenset({
+        "test_spec_comes_from_the_package_and_the_site",
+        "test_preflight_passes_a_good_package_and_uses_the_known_locales",
+        "test_settings_refuse_bad_values_and_keep_the_old_ones",
+        "test_cli_preflight_of_a_good_package_exits_0",
+    }),
+    "test_distribution_job.py": frozenset({
+        "test_distribute_puts_the_library_and_the_image_on_the_dp_then_an_update_sends_only_changed_chunks",
+    }),
+    "test_distribution_faults.py": frozenset({
+        "test_two_workers_never_run_a_job_twice_and_the_site_limit_of_dps_served_at_once_holds",
+    }),
+    "test_concurrency.py": frozenset({
+        "test_four_consoles_adding_optional_components_at_once_keep_all_four",
+        "test_four_consoles_adding_drivers_at_once_all_succeed_and_keep_all_four",
+    }),
+    "test_distribution_transports.py": frozenset({
+        "test_distribute_puts_library_and_image_on_the_server_and_an_update_sends_only_changed_chunks",
+    }),
 }
-POSTGRES_SUBSET_MODULES = {"test_package_service.py", "test_driver_catalog.py"}
+
+
+DATABASES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run on both databases what asks for ``site_db`` or is in a module marked ``both_databases``
+    (unless the test names its databases itself: ``parametrize("database_kind", [...])``)."""
+    if "database_kind" not in metafunc.fixturenames:
+        return
+    if any("database_kind" in str(m.args[0]) for m in metafunc.definition.iter_markers("parametrize") if m.args):
+        return
+    if "site_db" in metafunc.fixturenames or metafunc.definition.get_closest_marker("both_databases"):
+        metafunc.parametrize("database_kind", DATABASES, indirect=True)
+
+
+def on_postgresql(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("database_kind") == "postgresql"
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        if (callspec is not None and callspec.params.get("site_db") == "postgresql"
-                and item.path.name in POSTGRES_SUBSET_MODULES
-                and getattr(item, "originalname", item.name) not in POSTGRES_DEFAULT_SUBSET):
+        subset = POSTGRES_DEFAULT_SUBSET.get(item.path.name)
+        if on_postgresql(item) and subset is not None and getattr(item, "originalname", item.name) not in subset:
             item.add_marker(pytest.mark.slow)

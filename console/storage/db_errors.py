@@ -74,6 +74,11 @@ def refusal(exc: BaseException, engine: Any, statement: str | None, parameters: 
     return access_denied(exc, engine, statement, parameters)
 
 
+def is_unique_violation(exc: BaseException | None) -> bool:
+    """A driver error that says a unique index or key refused a row (SQLite or PostgreSQL)."""
+    return getattr(exc, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(exc)
+
+
 def _sqlite(code: int, exc: BaseException, target: Target) -> DatabaseError | None:
     label = target.label
     if code in (SQLITE_BUSY, SQLITE_LOCKED):

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from console.core.distribution import DistributionPoint, DpGroup, TransportKind
 from console.core.errors import DuplicateNameError
+from console.storage.db_errors import is_unique_violation
 from console.storage.distribution_rows import COUNTERS, PackageDpStore, key_of, utc_or_none
 from console.storage.distribution_schema import (
     DistributionPointRow,
@@ -214,8 +215,13 @@ class SqlDistributionRepository(PackageDpStore):
         assert row is not None
         if self._s.get(DpGroupPackageRow, (row.id, package_id)) is not None:
             return False
-        self._s.add(DpGroupPackageRow(group_id=row.id, package_id=package_id))
-        self._s.flush()
+        try:
+            with self._s.begin_nested():  # another console may assign it at the same moment (PostgreSQL)
+                self._s.add(DpGroupPackageRow(group_id=row.id, package_id=package_id))
+        except IntegrityError as exc:
+            if not is_unique_violation(exc.orig):
+                raise
+            return False
         return True
 
     def groups_of_package(self, package_id: str) -> builtins.list[str]:

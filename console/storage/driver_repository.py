@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import String, Text, case, delete, exists, func, literal, or_, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from console.core.drivers import (
@@ -65,19 +66,40 @@ class SqlDriverRepository:
     # -- writes --------------------------------------------------------------------------
 
     def allocate_ci_id(self, site_code: str) -> int:
-        """Take the site's next CI_ID (never reused; the UPDATE takes the write lock first)."""
-        updated = self._s.execute(
-            update(CiIdSequenceRow).where(CiIdSequenceRow.site_code == site_code)
-            .values(next_ci_id=CiIdSequenceRow.next_ci_id + 1)
-        )
-        if updated.rowcount == 0:  # type: ignore[attr-defined]
-            self._s.add(CiIdSequenceRow(site_code=site_code, next_ci_id=FIRST_CI_ID + 1))
-            self._s.flush()
-            return FIRST_CI_ID
-        value = self._s.scalar(select(CiIdSequenceRow.next_ci_id).where(CiIdSequenceRow.site_code == site_code))
-        return int(value or FIRST_CI_ID + 1) - 1
+        """Take the site's next CI_ID (never reused; the UPDATE takes the write lock first). The
+        site's first driver creates the counter; when another console created it at the same
+        moment (PostgreSQL), the insert is undone to its savepoint and the counter taken."""
+        for attempt in range(2):
+            updated = self._s.execute(
+                update(CiIdSequenceRow).where(CiIdSequenceRow.site_code == site_code)
+                .values(next_ci_id=CiIdSequenceRow.next_ci_id + 1)
+            )
+            if updated.rowcount == 1:  # type: ignore[attr-defined]
+                value = self._s.scalar(select(CiIdSequenceRow.next_ci_id).where(CiIdSequenceRow.site_code == site_code))
+                return int(value or FIRST_CI_ID + 1) - 1
+            try:
+                with self._s.begin_nested():
+                    self._s.add(CiIdSequenceRow(site_code=site_code, next_ci_id=FIRST_CI_ID + 1))
+                return FIRST_CI_ID
+            except IntegrityError:
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover - the second attempt returns or raises
 
-    def add(self, driver: Driver) -> None:
+    def add(self, driver: Driver) -> Driver | None:
+        try:
+            with self._s.begin_nested():  # the content's unique index decides, also between consoles
+                self._add_driver_row(driver)
+        except IntegrityError as exc:
+            if "uq_driver_content_hash" not in str(exc.orig):
+                raise
+            other = self.by_content_hash([driver.content_hash]).get(driver.content_hash)
+            if other is None:  # pragma: no cover - taken and gone again within one statement
+                raise
+            return other
+        return None
+
+    def _add_driver_row(self, driver: Driver) -> None:
         self._s.add(DriverRow(
             ci_id=driver.ci_id,
             ci_unique_id=driver.ci_unique_id,

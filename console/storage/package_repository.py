@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Integer, delete, func, literal_column, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
 from console.core.classdef import ClassDef
 from console.core.errors import ValidationError
 from console.core.instance import Instance
 from console.core.ports import PackageQuery, PackageRecord
+from console.core.services.package_rules import duplicate_name_error
 from console.core.servicing import SourceFingerprint
 from console.core.values import ValueCoercer, as_utc
 from console.storage.package_paging import PagePlan, plan_page
-from console.storage.schema import PACKAGE_SEARCH as PACKAGE_SEARCH
 from console.storage.schema import (
+    PACKAGE_NAME_INDEX,
     DriverReferenceRow,
     FolderRow,
     OptionalComponentRow,
     PackageRow,
     ScheduleTokenRow,
 )
+from console.storage.schema import PACKAGE_SEARCH as PACKAGE_SEARCH
 
 CHILD_PROPERTIES = ("OptionalComponents", "ReferencedDrivers", "RefreshSchedule")
 BOOKKEEPING = ("extra_properties", "folder_id", "last_modified_by", "last_modified_at")
@@ -88,9 +92,29 @@ class SqlPackageRepository:
             last_modified_by=modified_by,
             last_modified_at=modified_at,
         )
-        self._s.add(row)
-        self._s.flush()
+        with self._name_held(values, values["PackageID"]):
+            self._s.add(row)
+            self._s.flush()
         self._write_children(values["PackageID"], values)
+
+    @contextmanager
+    def _name_held(self, values: Mapping[str, Any], package_id: str) -> Iterator[None]:
+        """Run a write that sets the name in a savepoint (opened before the row is added: opening
+        one flushes what is pending): when another console committed the
+        same name (without regard to case) since the check, the unique index refuses it and the
+        refusal is the check's own DuplicateNameError."""
+        if "Name" not in values:
+            yield
+            return
+        try:
+            with self._s.begin_nested():
+                yield
+        except IntegrityError as exc:
+            if PACKAGE_NAME_INDEX not in str(exc.orig):
+                raise
+            name = str(values["Name"]).strip()
+            owner = self.name_in_use(name, excluding=package_id) or "created by another console just now"
+            raise duplicate_name_error(name, owner) from None
 
     def update(
         self,
@@ -109,7 +133,9 @@ class SqlPackageRepository:
             .values(**columns, sedo_object_version=new_version, last_modified_by=modified_by, last_modified_at=modified_at)
             .execution_options(synchronize_session=False)
         )
-        if self._s.execute(stmt).rowcount != 1:  # type: ignore[attr-defined]
+        with self._name_held(values, package_id):
+            updated = self._s.execute(stmt).rowcount  # type: ignore[attr-defined]
+        if updated != 1:
             return False
         if extras:
             current = self._s.scalar(select(PackageRow.extra_properties).where(PackageRow.package_id == package_id)) or {}

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
+from console.core.errors import DuplicateNameError
 from console.core.ports import Folder, Site, StatusMessage
 from console.core.values import as_utc
 from console.storage.audit_repository import SqlAuditRepository
-from console.storage.schema import FolderRow, SiteRow, SiteSettingRow, StatusMessageRow
+from console.storage.schema import FOLDER_NAME_INDEX, FolderRow, SiteRow, SiteSettingRow, StatusMessageRow
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -63,9 +67,23 @@ class SqlFolderRepository:
 
     def add(self, name: str, parent_id: int, object_type: int, guid: str, source_site: str, created_at: datetime) -> int:
         row = FolderRow(name=name, parent_id=parent_id, object_type=object_type, folder_guid=guid, source_site=source_site, created_at=created_at)
-        self._s.add(row)
-        self._s.flush()
+        with self._name_held(name):
+            self._s.add(row)
+            self._s.flush()
         return row.container_node_id
+
+    @contextmanager
+    def _name_held(self, name: str) -> Iterator[None]:
+        """A write that gives a folder its name and parent, in a savepoint: when another console
+        took the name there since the service's check, the unique index refuses it (the service
+        checks again to name the folder that has it)."""
+        try:
+            with self._s.begin_nested():
+                yield
+        except IntegrityError as exc:
+            if FOLDER_NAME_INDEX not in str(exc.orig):
+                raise
+            raise DuplicateNameError.single("Name", f"A folder named {name!r} already exists there: choose another name.") from None
 
     def get(self, folder_id: int) -> Folder | None:
         row = self._s.get(FolderRow, folder_id)
@@ -80,10 +98,13 @@ class SqlFolderRepository:
         return [self._folder(r) for r in self._s.scalars(stmt)]
 
     def rename(self, folder_id: int, name: str) -> None:
-        self._s.execute(update(FolderRow).where(FolderRow.container_node_id == folder_id).values(name=name))
+        with self._name_held(name):
+            self._s.execute(update(FolderRow).where(FolderRow.container_node_id == folder_id).values(name=name))
 
     def reparent(self, folder_id: int, parent_id: int) -> None:
-        self._s.execute(update(FolderRow).where(FolderRow.container_node_id == folder_id).values(parent_id=parent_id))
+        row = self._s.get(FolderRow, folder_id)
+        with self._name_held(row.name if row is not None else str(folder_id)):
+            self._s.execute(update(FolderRow).where(FolderRow.container_node_id == folder_id).values(parent_id=parent_id))
 
     def delete(self, folder_id: int) -> None:
         self._s.execute(delete(FolderRow).where(FolderRow.container_node_id == folder_id))
@@ -135,9 +156,19 @@ class SqlSettingsRepository:
         return row.value if row else None
 
     def set(self, key: str, value: str, *, modified_by: str, modified_at: datetime) -> None:
-        row = self._s.get(SiteSettingRow, key)
-        if row is None:
-            self._s.add(SiteSettingRow(key=key, value=value, modified_by=modified_by, modified_at=modified_at))
+        """Insert or update in one statement (``ON CONFLICT``): two consoles or workers that
+        write a missing setting at the same moment on PostgreSQL both succeed (the last wins)."""
+        values = {"value": value, "modified_by": modified_by, "modified_at": modified_at}
+        if self._s.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            pg = pg_insert(SiteSettingRow).values(key=key, **values)
+            self._s.execute(pg.on_conflict_do_update(index_elements=[SiteSettingRow.key], set_=values))
         else:
-            row.value, row.modified_by, row.modified_at = value, modified_by, modified_at
-        self._s.flush()
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            lite = sqlite_insert(SiteSettingRow).values(key=key, **values)
+            self._s.execute(lite.on_conflict_do_update(index_elements=[SiteSettingRow.key], set_=values))
+        row = self._s.identity_map.get(identity_key(SiteSettingRow, key))  # read earlier in this unit of work
+        if row is not None:
+            self._s.refresh(row)

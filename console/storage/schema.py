@@ -60,6 +60,10 @@ class SiteRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+#: The unique index on (object_type, parent_id, lower(name)) of folders.
+FOLDER_NAME_INDEX = "ux_console_folder_name"
+
+
 class FolderRow(Base):
     __tablename__ = "console_folder"
 
@@ -71,6 +75,9 @@ class FolderRow(Base):
     source_site: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
+    # sub-folders of one folder have different names without regard to case (0016)
+    __table_args__ = (Index(FOLDER_NAME_INDEX, "object_type", "parent_id", func.lower(name), unique=True),)
+
 
 #: the search box's index over ``boot_image_package.search_text`` (migration 0010)
 PACKAGE_SEARCH = TextSearch("boot_image_package", "search_text", short_scan_on_table=True)  # see 0004's indexes
@@ -80,6 +87,11 @@ SORTED_COLUMNS = (
     ("language", True), ("package_size", False), ("scratch_space", False), ("source_version", False),
     ("source_date", False), ("description", True), ("default_image", False),
 )
+
+
+#: The unique index on lower(name) of boot image packages (package_repository maps its violation
+#: to DuplicateNameError).
+PACKAGE_NAME_INDEX = "ux_boot_image_package_name"
 
 
 class PackageRow(Base):
@@ -163,6 +175,9 @@ class PackageRow(Base):
         # indexes let a site with 100,000 packages answer a page in milliseconds.
         Index("ix_boot_image_package_folder_list", "folder_id", func.lower(name), "package_id", "search_text"),
         Index("ix_boot_image_package_list", func.lower(name), "package_id", "search_text"),
+        # Names are unique in the site without regard to case (0016): the database holds the
+        # rule when two consoles create or rename at the same moment.
+        Index(PACKAGE_NAME_INDEX, func.lower(name), unique=True),
         # Every other sortable column (0010): the list's order, package_id as tie-break,
         # folder_id (and the column itself beside lower(column)) carried so that a page's
         # keys are read from the index alone.

@@ -7,11 +7,12 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import new_site_database
 from tests.servers.sshd import ssh_dp, sshd_server  # noqa: F401 - the SSH transport's private sshd
 
 BOOTIMAGE = [sys.executable, "-m", "console.cli"]
@@ -27,11 +28,18 @@ def cli_db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def run(cli_db_path: Path) -> Run:
+def cli_db_url(request: pytest.FixtureRequest, database_kind: str, cli_db_path: Path) -> Iterator[str]:
+    """The CLI's site database: ``cli_db_path`` or, in a module marked ``both_databases``, a
+    PostgreSQL database too (``bootimage --db postgresql+psycopg://…``)."""
+    yield from new_site_database(request, database_kind, cli_db_path)
+
+
+@pytest.fixture
+def run(cli_db_url: str) -> Run:
     """``run(*args, check=True)``: `bootimage ARGS` as this operating-system user (the identity
-    of an SQLite site, ``OS_USER``); with ``check`` a non-zero exit fails the test with its
-    stderr. No site exists yet."""
-    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{cli_db_path}"}
+    of an SQLite site, ``OS_USER``; on PostgreSQL the URL's login); with ``check`` a non-zero
+    exit fails the test with its stderr. No site exists yet."""
+    env = {**os.environ, "BOOTIMAGE_DB": cli_db_url}
 
     def invoke(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run([*BOOTIMAGE, *args], capture_output=True, text=True, env=env, timeout=120)

@@ -22,6 +22,8 @@ import pytest
 from tests.media_fixtures import BOOT_FILES, record_media_build
 from tests.wim_fixtures import require_tool
 
+pytestmark = pytest.mark.both_databases
+
 FAST_JOBS = {"BOOTIMAGE_JOB_LEASE_SECONDS": "5", "BOOTIMAGE_JOB_HEARTBEAT_SECONDS": "1",
              "BOOTIMAGE_WORKER_POLL_SECONDS": "0.2", "BOOTIMAGE_JOB_RETRY_SECONDS": "1"}
 
@@ -35,9 +37,9 @@ def _tools(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def cli_db_path(tmp_path: Path) -> Path:
+def cli_db_url(db_url: str) -> str:
     """The CLI runs against the same database as the ``console`` fixture."""
-    return tmp_path / "site.db"
+    return db_url
 
 
 @pytest.fixture

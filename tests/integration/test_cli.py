@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.integration.conftest import OS_USER
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_acceptance_walkthrough(site):

@@ -11,6 +11,8 @@ import pytest
 
 from tests.integration.conftest import BOOTIMAGE
 
+pytestmark = pytest.mark.both_databases
+
 PASSWORD = "Sm8-Very*Secret-Pa55"
 
 
@@ -70,6 +72,7 @@ def test_unreachable_dp_test_fails_with_the_step_and_exit_1(site, tmp_path):
     assert result.returncode == 1 and result.stderr.startswith("error: DP01: could not connect:")
 
 
+@pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)  # about the SQLite file
 def test_the_database_holds_no_password(site, cli_db_path, tmp_path):
     secrets = tmp_path / "secrets" / "site-secrets.json"
     site("settings", "--secrets-file", str(secrets))
@@ -97,8 +100,8 @@ def test_the_database_holds_no_password(site, cli_db_path, tmp_path):
     assert not [c for c in columns if "password" in c]
 
 
-def test_password_for_a_folder_dp_and_empty_stdin_are_refused(site, cli_db_path, tmp_path):
-    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{cli_db_path}"}
+def test_password_for_a_folder_dp_and_empty_stdin_are_refused(site, cli_db_url, tmp_path):
+    env = {**os.environ, "BOOTIMAGE_DB": cli_db_url}
     empty = subprocess.run([*BOOTIMAGE, "dp", "add", "DP06", "--transport", "ssh", "--address", "h:/srv",
                             "--password-stdin"], input="", capture_output=True, text=True, env=env, timeout=120)
     assert empty.returncode == 1 and empty.stderr == "error: --password-stdin: standard input holds no password\n"

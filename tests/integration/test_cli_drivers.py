@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from tests.driver_fixtures import MALFORMED_INF, build_driver_tree
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
-def x64_boot_image(site, cli_db_path: Path) -> str:
+def x64_boot_image(site, cli_db_url: str) -> str:
     # The WIM-building fixtures (tests/wim_fixtures.py) are not in the tree yet, so the x64
     # package is created through the Python API with the facts the WIM reader would record.
     from console.app import open_console
     from console.core.image_facts import ImageFacts
 
-    console = open_console(f"sqlite:///{cli_db_path}", user="setup@host")
+    console = open_console(cli_db_url, user="setup@host")
     facts = ImageFacts("x64", "10.0.26100.1", "en-US", "<WIM/>", 1024, "Microsoft Windows PE (amd64)")
     package = console.packages.create(name="WinPE x64", image_path="/images/boot.wim", image=facts).value
     console.close()

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.integration.conftest import Run
+
+pytestmark = pytest.mark.both_databases
 
 
 def _folders(site: Run) -> dict[str, dict[str, object]]:

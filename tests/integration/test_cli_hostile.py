@@ -244,6 +244,8 @@ def test_hostile_json_and_dates_in_embedded_properties_are_refused(site, package
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+pytestmark = pytest.mark.both_databases
+
 _ANY_CHAR = st.characters(min_codepoint=1, max_codepoint=0x10FFFF, blacklist_categories=())
 _TEXT = st.one_of(
     st.text(_ANY_CHAR, max_size=40),
@@ -338,11 +340,13 @@ def test_inf_strings_are_printed_escaped_and_json_stays_exact(site, tmp_path):
     assert exact["LocalizedDisplayName"] == HOSTILE_DESC and exact["DriverProvider"] == "Bad\x1b]0;title\x07 Corp"
 
 
-def test_names_stored_before_the_rule_are_printed_escaped(site, package, cli_db_path):
-    import sqlite3
+def test_names_stored_before_the_rule_are_printed_escaped(site, package, cli_db_url):
+    from sqlalchemy import create_engine, text
 
-    with sqlite3.connect(cli_db_path) as db:  # a name written before validation refused it
-        db.execute("UPDATE boot_image_package SET name = ?", ("a\x1b[31mRED\u202e",))
+    engine = create_engine(cli_db_url)
+    with engine.begin() as db:  # a name written before validation refused it
+        db.execute(text("UPDATE boot_image_package SET name = :n"), {"n": "a\x1b[31mRED\u202e"})
+    engine.dispose()
     for args in (["list"], ["show", package]):
         out = site(*args).stdout
         assert "a\\x1b[31mRED\\u202e" in out and "\x1b" not in out and "\u202e" not in out

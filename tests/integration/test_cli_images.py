@@ -9,7 +9,11 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from tests.integration.test_wim_hostile import damaged
+
+pytestmark = pytest.mark.both_databases
 
 IMAGE_FIELDS = {
     "Index", "Name", "Description", "DisplayName", "DisplayDescription", "Architecture", "ArchitectureCode",

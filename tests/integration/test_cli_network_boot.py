@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from console.core.pxe import WIMBOOT_URL
 from tests.servers.pxe import wimboot_stand_in
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_settings_wimboot_is_checked_and_the_menu_settings_are_kept(site, tmp_path: Path) -> None:

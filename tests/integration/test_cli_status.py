@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.integration.conftest import Run
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_properties_changed_messages_list_old_and_new_values(site: Run) -> None:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.integration.conftest import Run
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_names_are_trimmed_and_over_long_ones_refused(site: Run) -> None:

@@ -31,8 +31,13 @@ def writer_holding_lock(db: Path) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
-def _cli(db: Path, *args: str, timeout: float = 20, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{db}",
+def _url(db: Path | str) -> str:
+    """A SQLite file's URL (or the URL itself: the tests that run on PostgreSQL too)."""
+    return db if isinstance(db, str) else f"sqlite:///{db}"
+
+
+def _cli(db: Path | str, *args: str, timeout: float = 20, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "BOOTIMAGE_DB": _url(db),
            "BOOTIMAGE_DB_TIMEOUT": "3", **(extra_env or {})}
     return subprocess.run([*BOOTIMAGE, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False)
 
@@ -85,9 +90,9 @@ def test_opening_an_up_to_date_site_takes_no_write_lock(one_package: Path):
 COMPONENTS = ("WinPE-Dot3Svc", "WinPE-EnhancedStorage", "WinPE-FMAPI", "WinPE-HTA")
 
 
-def _concurrently(db: Path, commands: list[list[str]]) -> list[subprocess.CompletedProcess[str]]:
+def _concurrently(db: Path | str, commands: list[list[str]]) -> list[subprocess.CompletedProcess[str]]:
     """Start every command at once (separate processes, separate users) and wait for all."""
-    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{db}"}
+    env = {**os.environ, "BOOTIMAGE_DB": _url(db)}
     procs = [subprocess.Popen([*BOOTIMAGE, *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               env={**env})
              for i, cmd in enumerate(commands)]
@@ -99,12 +104,17 @@ def _concurrently(db: Path, commands: list[list[str]]) -> list[subprocess.Comple
 
 
 @pytest.fixture
-def x64_package(site: Run, cli_db_path: Path, winpe_x64_wim: Path) -> Path:
+def x64_package(site: Run, cli_db_url: str, winpe_x64_wim: Path) -> str:
+    """The site's URL, with package PS100001 (x64)."""
     site("new", "--path", str(winpe_x64_wim), "--index", "1", "--name", "x64")
-    return cli_db_path
+    return cli_db_url
 
 
-def _show(db: Path) -> dict:
+#: the item 1 tests run on SQLite and PostgreSQL (PostgreSQL does not serialize the writers)
+BOTH = pytest.mark.parametrize("database_kind", ["sqlite", "postgresql"], indirect=True)
+
+
+def _show(db: Path | str) -> dict:
     import json
 
     result = _cli(db, "show", "PS100001", "--json")
@@ -112,7 +122,8 @@ def _show(db: Path) -> dict:
     return json.loads(result.stdout)
 
 
-def test_four_consoles_adding_optional_components_at_once_keep_all_four(x64_package: Path):
+@BOTH
+def test_four_consoles_adding_optional_components_at_once_keep_all_four(x64_package: str):
     results = _concurrently(x64_package, [["set", "PS100001", "--add-optional-component", c] for c in COMPONENTS])
     for result in results:
         assert result.returncode == 0, result.stderr
@@ -121,7 +132,8 @@ def test_four_consoles_adding_optional_components_at_once_keep_all_four(x64_pack
     assert sorted(stored) == sorted([2 + 26, 3 + 26, 4 + 26, 10 + 26]), stored  # x64 ids of the four
 
 
-def test_four_consoles_adding_drivers_at_once_all_succeed_and_keep_all_four(x64_package: Path, site: Run, tmp_path: Path):
+@BOTH
+def test_four_consoles_adding_drivers_at_once_all_succeed_and_keep_all_four(x64_package: str, site: Run, tmp_path: Path):
     import json
 
     from tests.driver_fixtures import build_driver_tree
@@ -134,7 +146,8 @@ def test_four_consoles_adding_drivers_at_once_all_succeed_and_keep_all_four(x64_
     assert sorted(d["ID"] for d in _show(x64_package)["ReferencedDrivers"]) == sorted(ci_ids)
 
 
-def test_components_and_drivers_added_with_a_stale_expected_version_are_refused(x64_package: Path, site: Run):
+@BOTH
+def test_components_and_drivers_added_with_a_stale_expected_version_are_refused(x64_package: str, site: Run):
     seen = _show(x64_package)["SedoObjectVersion"]
     site("set", "PS100001", "Description=changed by someone else")
     refused = site("set", "PS100001", "--add-optional-component", "WinPE-HTA", "--expected-version", seen, check=False)
@@ -145,7 +158,8 @@ def test_components_and_drivers_added_with_a_stale_expected_version_are_refused(
     assert after["OptionalComponents"] == [] and after["Description"] == "changed by someone else"
 
 
-def test_a_set_with_values_and_component_deltas_is_one_save(x64_package: Path, site: Run):
+@BOTH
+def test_a_set_with_values_and_component_deltas_is_one_save(x64_package: str, site: Run):
     before = _show(x64_package)["SedoObjectVersion"]
     out = site("set", "PS100001", "Description=with HTA", "--add-optional-component", "WinPE-HTA").stdout
     assert "saved (Description, OptionalComponents)" in out

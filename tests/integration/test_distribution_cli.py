@@ -5,7 +5,6 @@ shows it installed and `bootimage content validate` passes. Real CLI subprocesse
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -13,13 +12,15 @@ from console.core.content import boot_image_name
 from console.core.distribution import DistributionPoint, TransportKind
 from tests.distribution_fixtures import capture_wim, payload_tree, wait_for
 
+pytestmark = pytest.mark.both_databases
+
 PID = "PS100001"
 
 
 @pytest.fixture
-def cli_db_path(tmp_path: Path) -> Path:
+def cli_db_url(db_url: str) -> str:
     """The CLI runs against the same database as the ``console`` fixture."""
-    return tmp_path / "site.db"
+    return db_url
 
 
 def test_distribute_from_the_cli_installs_the_image_on_the_dp(console, run, x64_facts, tmp_path):

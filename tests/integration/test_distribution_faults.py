@@ -35,6 +35,8 @@ from tests.distribution_fixtures import (  # noqa: F401
 )
 from tests.distribution_scenarios import assert_only_verified_objects, kill_mid_file_then_resume
 
+pytestmark = pytest.mark.both_databases
+
 PID = "PS100001"
 
 

@@ -6,6 +6,8 @@ run on SMB and SSH DPs too: test_distribution_transports.py)."""
 
 from __future__ import annotations
 
+import pytest
+
 from console.core.distribution import DpState
 from console.core.jobs import JobState
 from tests.distribution_fixtures import dist, filelib_objects  # noqa: F401 (dist is a fixture)
@@ -17,6 +19,8 @@ from tests.distribution_scenarios import (  # noqa: F401 (packages and built are
     remove_keeps_shared_objects,
     validate_then_redistribute,
 )
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_distribute_puts_the_library_and_the_image_on_the_dp_then_an_update_sends_only_changed_chunks(

@@ -35,6 +35,8 @@ from tests.servers.relay import CountingRelay
 from tests.servers.smbd import SmbServer
 from tests.servers.sshd import SshServer
 
+pytestmark = pytest.mark.both_databases
+
 TRANSPORTS = ["smb", "ssh"]
 WRONG = "not-the-password"
 

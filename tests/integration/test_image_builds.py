@@ -22,6 +22,8 @@ from tests.servicing_fixtures import (
 )
 from tests.wim_fixtures import require_tool
 
+pytestmark = pytest.mark.both_databases
+
 COMPONENTS = (*DEFAULT_COMPONENTS, "WinPE-NetFx", "WinPE-PowerShell")
 
 
@@ -37,9 +39,9 @@ def module_wim(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def cli_db_path(tmp_path: Path) -> Path:
+def cli_db_url(db_url: str) -> str:
     """The CLI runs against the same database as the ``console`` fixture."""
-    return tmp_path / "site.db"
+    return db_url
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from console.wim.reader import WimReader
 from tests.integration.test_wim_hostile import CASES, damaged
 from tests.wim_fixtures import assert_matches_wimlib
 
+pytestmark = pytest.mark.both_databases
+
 
 def nothing_stored(console) -> bool:
     return console.packages.query().total == 0 and console.status.query() == []

@@ -88,6 +88,25 @@ def test_two_workers_on_one_queue_never_run_a_job_twice(job_site, workers, tmp_p
         assert {r.step: r.worker for r in job.completed} == ran
 
 
+def test_two_running_workers_share_many_quick_jobs_each_run_exactly_once(job_site, workers, tmp_path):
+    """Both workers are polling before the jobs arrive, so both claim at once all the time (on
+    PostgreSQL ``FOR UPDATE SKIP LOCKED``, on SQLite the write lock): each job runs once."""
+    a, b = workers(), workers()
+    wait_for(lambda: len(job_site.jobs.live_workers()) == 2, "both workers to register", timeout=120)
+    jobs = {queue(job_site, tmp_path, None, steps=["one"], files=1, delay=0) for _ in range(40)}
+    wait_for(lambda: all(job_site.jobs.get(j).state == JobState.SUCCEEDED for j in jobs), "every job to finish",
+             timeout=240)
+    for worker in (a, b):
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0
+    log = read_log(tmp_path)
+    assert Counter(e[1] for e in log if e[0] == "start") == dict.fromkeys(jobs, 1), "a job ran twice (or never)"
+    assert Counter(e[1] for e in log if e[0] == "done") == dict.fromkeys(jobs, 1)
+    assert all(job_site.jobs.get(j).attempts == 1 for j in jobs)
+    ran_by = {e[4].split(":")[1] for e in log if e[0] == "done"}
+    assert ran_by == {str(a.pid), str(b.pid)}, f"one worker ran every job: {ran_by}"
+
+
 def test_two_jobs_of_one_package_run_one_after_the_other(job_site, workers, tmp_path):
     jobs = [queue(job_site, tmp_path, "PS100001", files=2, delay=0.03) for _ in range(4)]
     a, b = workers("--until-idle"), workers("--until-idle")
@@ -128,7 +147,7 @@ def test_kill_9_in_each_step_loses_only_that_step(job_site, workers, tmp_path):
         "file-0", "file-1", "file-2", "file-3"]
 
 
-@pytest.mark.parametrize("site_db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)
 def test_sigterm_finishes_the_step_then_gives_the_job_back(job_site, workers, tmp_path):
     context_id = queue(job_site, tmp_path, files=4, delay=0.15)
     worker = workers()
@@ -144,7 +163,7 @@ def test_sigterm_finishes_the_step_then_gives_the_job_back(job_site, workers, tm
     assert [e[3] for e in read_log(tmp_path) if e[0] == "start"] == ["one", "two", "three"]
 
 
-@pytest.mark.parametrize("site_db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)
 def test_sigterm_stops_a_checkpointing_step_at_its_checkpoint_and_it_resumes_there(job_site, workers, tmp_path):
     context_id = queue(job_site, tmp_path, steps=["only"], files=30, delay=0.1, checkpoint=True)
     worker = workers()
@@ -174,7 +193,7 @@ def test_cancel_of_a_running_job_takes_effect_at_the_next_checkpoint(job_site, w
     assert job_site.jobs.get(other).state == JobState.SUCCEEDED  # the worker went on with the queue
 
 
-@pytest.mark.parametrize("site_db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)
 def test_cancel_stops_a_checkpointing_step_at_its_checkpoint(job_site, workers, tmp_path):
     context_id = queue(job_site, tmp_path, steps=["only"], files=200, delay=0.05, checkpoint=True)
     worker = workers("--until-idle")
@@ -186,7 +205,7 @@ def test_cancel_stops_a_checkpointing_step_at_its_checkpoint(job_site, workers, 
     assert [e[0] for e in read_log(tmp_path)] == ["start"]  # the step stopped at a checkpoint, never finished
 
 
-@pytest.mark.parametrize("site_db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)
 def test_a_queued_job_gets_a_detached_worker_that_outlives_the_command(job_site, tmp_path):
     env = env_for(job_site.url, tmp_path)
     payload = f'{{"out": "{tmp_path}", "files": 3, "delay": 0.2}}'

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from console.app import open_console
+from console.core.errors import DuplicateNameError
+from console.core.jobs import JobState
 from console.core.servicing import SourceFingerprint
 from console.storage.engine import alembic_config, create_site_engine, current_revision, head_revision, upgrade
 from console.storage.schema import SORTED_COLUMNS, Base
@@ -116,3 +120,96 @@ def _query(text_filter: str):
     from console.core.ports import PackageQuery
 
     return PackageQuery(text=text_filter)
+
+
+# -- rows from the first revisions reach head intact, on SQLite and PostgreSQL ------------------
+
+
+@pytest.fixture
+def empty_site_db(request: pytest.FixtureRequest, database_kind: str, tmp_path) -> Iterator[str]:
+    """An empty database (no schema at all) of either kind."""
+    if database_kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = server.create_database()
+    yield server.url(name)
+    server.drop_database(name)
+
+
+def _insert(conn, table: str, values: dict[str, object]) -> None:
+    conn.execute(text(f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join(':' + c for c in values)})"),
+                 values)
+
+
+OLD = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("database_kind", ["sqlite", "postgresql"], indirect=True)
+def test_rows_written_at_the_first_revisions_reach_head_intact(empty_site_db):
+    """A package written at 0001, a job at 0002 and a driver (with the package's reference to
+    it) at 0003 are read back by today's services after every later migration ran."""
+    engine = create_site_engine(empty_site_db)
+    upgrade(engine, "0001")
+    with engine.begin() as conn:
+        _insert(conn, "site", {"site_code": "PS1", "site_name": "Primary", "is_local": True,
+                               "next_package_number": 8, "created_at": OLD})
+        columns = [c["name"] for c in inspect(conn).get_columns("boot_image_package")]
+        row: dict[str, object] = {c: "" for c in columns}
+        row.update(
+            package_id="PS100007", name="Old Lab image", version="1.0", description="from 0001",
+            num_of_programs=0, package_size=1024, package_type=258, pkg_flags=0, pkg_source_flag=2,
+            priority=2, sedo_object_version="V1", share_type=1, source_site="PS1", source_version=3,
+            stored_pkg_version=0, action_in_progress=0, forced_disconnect_delay=5, forced_disconnect_enabled=False,
+            forced_disconnect_num_retries=2, ignore_address_schedule=False, default_image=False,
+            deploy_from_pxe=False, localized_category_instance_names="[]", secured_scope_names='["Default"]',
+            icon=None, enable_lab_shell=False, extended_data=None, extended_data_size=0, icon_size=0, image_index=2,
+            isv_data=None, isv_data_size=0, refresh_pkg_source_flag=False, scratch_space=256,
+            image_os_version="10.0.19041.1", language="fr-FR", extra_properties="{}", folder_id=None,
+            last_modified_by="old@console", last_modified_at=OLD, source_date=OLD, last_refresh_time=None,
+        )
+        _insert(conn, "boot_image_package", row)
+    upgrade(engine, "0002")
+    with engine.begin() as conn:
+        _insert(conn, "job", {"context_id": "{OLD-JOB}", "package_id": "PS100007", "operation": "UpdateImage",
+                              "status": 0, "progress": 7, "max_progress": 7, "progress_text": "done", "error_code": 0,
+                              "extended_error_info": "", "cancel_requested": False, "created_at": OLD,
+                              "updated_at": OLD})
+    upgrade(engine, "0003")
+    with engine.begin() as conn:
+        _insert(conn, "ci_id_sequence", {"site_code": "PS1", "next_ci_id": 16777300})
+        _insert(conn, "driver", {
+            "ci_id": 16777299, "ci_unique_id": "SITE_PS1/Driver_old", "name": "Old NIC", "driver_class": "Net",
+            "class_guid": "{4d36e972-e325-11ce-bfc1-08002be10318}", "provider": "Contoso",
+            "driver_version": "1.10.0.0", "driver_date": OLD, "inf_file": "nic.inf", "content_source_path": "/drv/nic",
+            "catalog_file": "nic.cat", "signed": True, "enabled": True, "architectures": "amd64", "size_bytes": 4096,
+            "content_hash": "a" * 64, "inf_warnings": "[]", "source_site": "PS1", "search_text": "old nic",
+            "created_at": OLD, "created_by": "old@console", "modified_at": OLD, "modified_by": "old@console"})
+        _insert(conn, "driver_model", {"ci_id": 16777299, "position": 0, "manufacturer": "Contoso",
+                                       "description": "Old NIC", "install_section": "Install",
+                                       "hardware_id": "PCI\\VEN_1234&DEV_0001", "compatible_ids": "[]"})
+        _insert(conn, "driver_category", {"ci_id": 16777299, "name": "Lab"})
+        _insert(conn, "package_driver", {"package_id": "PS100007", "ci_id": 16777299, "source_path": "/drv/nic",
+                                         "position": 0})
+    engine.dispose()
+
+    site = open_console(empty_site_db, user="bob@console2")  # start-up applies every later migration
+    try:
+        assert current_revision(site.engine) == head_revision()
+        package = site.packages.get("PS100007", lazy=True)
+        assert (package["Name"], package["Description"], package["SourceVersion"], package["ScratchSpace"]) == (
+            "Old Lab image", "from 0001", 3, 256)
+        assert [(d["ID"], d["SourcePath"]) for d in package["ReferencedDrivers"]] == [(16777299, "/drv/nic")]
+        driver = site.drivers.get(16777299)
+        assert (driver.name, driver.version, driver.categories, driver.is_enabled) == ("Old NIC", "1.10.0.0",
+                                                                                      ("Lab",), True)
+        assert driver.hardware_ids == ("PCI\\VEN_1234&DEV_0001",)
+        assert site.drivers.referencing_packages([16777299]) == {16777299: [("PS100007", "Old Lab image")]}
+        job = site.jobs.get("{OLD-JOB}")
+        assert (job.state, job.kind, job.package_id) == (JobState.SUCCEEDED, "UpdateImage", "PS100007")
+        # and the rules of today hold for them: the old name is taken without regard to case (0016)
+        with pytest.raises(DuplicateNameError, match=r"already exists \(PS100007\)"):
+            site.packages.create(name="OLD LAB IMAGE", image_path="/x.wim")
+        assert site.packages.create(name="New one", image_path="/x.wim").value["PackageID"] == "PS100008"
+    finally:
+        site.close()

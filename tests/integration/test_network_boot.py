@@ -32,6 +32,8 @@ from tests.servers.pxe import (
     world_readable_folder,  # noqa: F401 (a fixture)
 )
 
+pytestmark = pytest.mark.both_databases
+
 X86_FACTS = ImageFacts("x86", "10.0.19041.1", "en-US", "<WIM><IMAGE INDEX=\"1\"/></WIM>", 1_048_576,
                        "Microsoft Windows PE (x86)")
 

@@ -14,6 +14,8 @@ from console.core.revision_types import BuiltImage
 from tests.distribution_fixtures import dist  # noqa: F401
 from tests.integration.conftest import OS_USER
 
+pytestmark = pytest.mark.both_databases
+
 PID = "PS100001"
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from console.app import default_library_root
 from console.content.library import FileContentLibrary
 from console.content.listing import wim_listing
 from console.core.content import ContentError, RegistryValue, RevisionNotFoundError
@@ -24,6 +25,8 @@ from console.core.image_facts import ImageFacts
 from console.core.services.revisions import BuiltImage
 from console.wim.capture import capture, write_tree
 from tests.wim_fixtures import WINPE_X64, require_tool
+
+pytestmark = pytest.mark.both_databases
 
 FBWF = "HKLM\\SYSTEM\\ControlSet001\\Services\\FBWF"
 
@@ -95,7 +98,10 @@ def test_record_build_keeps_the_image_as_the_new_current_revision(console: Any, 
     assert message.text.startswith(f"{pid}: built revision 1 in 2.5 s: scratch 64 MB")
     assert message.details["version"] == 1
     library = library_of(console)
-    assert library.root == tmp_path / "site-ContentLib"
+    # beside a SQLite file; in the user's data folder for a server database
+    assert library.root == default_library_root(console.url)
+    if console.url.startswith("sqlite"):
+        assert library.root == tmp_path / "site-ContentLib"
     assert library.current_version(pid) == 1
     out = library.materialize(pid, 1, tmp_path / "out")
     assert out[0].read_bytes() == wim_bytes
@@ -274,11 +280,11 @@ def test_retention_is_a_site_setting_and_never_prunes_the_current_revision(conso
 
 
 @pytest.fixture
-def cli_package(site: Any, cli_db_path: Path, tmp_path: Path) -> str:
+def cli_package(site: Any, cli_db_url: str, tmp_path: Path) -> str:
     from console.app import open_console
 
     site("new", "--no-image-read", "--path", "/images/boot.wim", "--index", "1", "--name", "Boot")
-    console = open_console(f"sqlite:///{cli_db_path}", user="builder@host")
+    console = open_console(cli_db_url, user="builder@host")
     try:
         console.revisions.record_build("PS100001", built_image(tmp_path, "one"))
         console.packages.put("PS100001", {"ScratchSpace": 256})
@@ -322,9 +328,9 @@ def test_cli_bad_revisions_are_one_line_errors(site: Any, cli_package: str) -> N
     assert json.loads(site("show", cli_package, "--json").stdout)["SourceVersion"] == 2
 
 
-def test_cli_content_library_settings_gc_and_verify(site: Any, cli_package: str, cli_db_path: Path) -> None:
+def test_cli_content_library_settings_gc_and_verify(site: Any, cli_package: str, cli_db_url: str) -> None:
     shown = json.loads(site("content-library", "show", "--json").stdout)
-    root = cli_db_path.parent / "cli-ContentLib"
+    root = default_library_root(cli_db_url)
     assert shown["path"] == str(root) and shown["retention"] == 5 and shown["free_bytes"] > 0
 
     site("content-library", "set", "--keep", "1")

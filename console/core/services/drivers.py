@@ -143,7 +143,11 @@ class DriverCatalog:
                         duplicates.append(Duplicate(candidate, other.ci_id, other.inf_path))
                         continue
                     driver = self._new_driver(uow, candidate, site.code, names, enabled, now)
-                    uow.drivers.add(driver)
+                    taken = uow.drivers.add(driver)
+                    if taken is not None:  # another console imported it since the look above
+                        duplicates.append(Duplicate(candidate, taken.ci_id, taken.inf_path))
+                        existing[candidate.content_hash] = taken
+                        continue
                     existing[candidate.content_hash] = driver
                     imported.append(driver)
                 if imported:

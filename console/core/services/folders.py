@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from console.core.changes import Changes, Result
 from console.core.errors import DuplicateNameError, NotFoundError, ValidationError
@@ -33,9 +35,10 @@ class Folders:
             if parent_id:
                 self._get(uow, parent_id)
             self._check_unique(uow, name, parent_id, None)
-            folder_id = uow.folders.add(
-                name, parent_id, self._type, str(uuid.uuid4()).upper(), site.code, self._ctx.clock()
-            )
+            with self._taken_meanwhile(uow, name, parent_id, None):
+                folder_id = uow.folders.add(
+                    name, parent_id, self._type, str(uuid.uuid4()).upper(), site.code, self._ctx.clock()
+                )
             uow.commit()
             folder = uow.folders.get(folder_id)
         assert folder is not None
@@ -46,7 +49,8 @@ class Folders:
         with self._ctx.uow(write=True) as uow:
             folder = self._get(uow, folder_id)
             self._check_unique(uow, name, folder.parent_id, folder_id)
-            uow.folders.rename(folder_id, name)
+            with self._taken_meanwhile(uow, name, folder.parent_id, folder_id):
+                uow.folders.rename(folder_id, name)
             uow.commit()
         return Result(self.get(folder_id), Changes(folders=True))
 
@@ -58,7 +62,8 @@ class Folders:
                 if parent_id in self._subtree(uow, folder_id):
                     raise ValidationError.single("ParentContainerNodeID", f"Folder {folder.name!r} cannot be moved into itself or one of its sub-folders.")
             self._check_unique(uow, folder.name, parent_id, folder_id)
-            uow.folders.reparent(folder_id, parent_id)
+            with self._taken_meanwhile(uow, folder.name, parent_id, folder_id):
+                uow.folders.reparent(folder_id, parent_id)
             uow.commit()
         return Result(self.get(folder_id), Changes(folders=True))
 
@@ -85,7 +90,8 @@ class Folders:
             if subfolders or packages:
                 for sub in subfolders:
                     self._check_unique(uow, sub.name, folder.parent_id, sub.id)
-                    uow.folders.reparent(sub.id, folder.parent_id)
+                    with self._taken_meanwhile(uow, sub.name, folder.parent_id, sub.id):
+                        uow.folders.reparent(sub.id, folder.parent_id)
                 records, _ = uow.packages.query(PackageQuery(folder_id=folder_id), count=False)
                 ids = [str(r.values["PackageID"]) for r in records]
                 uow.packages.move(ids, folder.parent_id or None)
@@ -123,6 +129,16 @@ class Folders:
                 raise DuplicateNameError.single(
                     "Name", f"A folder named {sibling.name!r} already exists in {where}: choose another name."
                 )
+
+    @contextmanager
+    def _taken_meanwhile(self, uow: UnitOfWork, name: str, parent_id: int, folder_id: int | None) -> Iterator[None]:
+        """The write after ``_check_unique``: when the database's unique index refuses it (another
+        console took the name there in between), the check runs again and names that folder."""
+        try:
+            yield
+        except DuplicateNameError:
+            self._check_unique(uow, name, parent_id, folder_id)
+            raise
 
     def _name(self, uow: UnitOfWork, folder_id: int) -> str:
         folder = uow.folders.get(folder_id)

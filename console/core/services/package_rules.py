@@ -54,6 +54,12 @@ def sync_blob_sizes(cls: ClassDef, changes: dict[str, Any], current: Mapping[str
         raise ValidationError(problems)
 
 
+def duplicate_name_error(name: str, owner: str) -> DuplicateNameError:
+    """The one message for a name in use: from the check before a write, or from the database's
+    unique index when another console took the name in between."""
+    return DuplicateNameError([Problem("Name", f"a boot image named {name!r} already exists ({owner}); choose another name")])
+
+
 def check_package_rules(
     uow: UnitOfWork,
     catalog: OptionalComponentCatalog,
@@ -81,9 +87,7 @@ def check_package_rules(
         else:
             owner = uow.packages.name_in_use(name, excluding=package_id)
             if owner:
-                raise DuplicateNameError(
-                    [Problem("Name", f"a boot image named {name!r} already exists ({owner}); choose another name")]
-                )
+                raise duplicate_name_error(name, owner)
     if "ShareType" in changes or "ShareName" in changes:
         share = merged.get("ShareName") or ""
         if merged.get("ShareType") == SHARE_SPECIFIC and not share:
