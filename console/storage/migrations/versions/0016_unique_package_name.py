@@ -8,7 +8,7 @@ with one line naming them (nothing is renamed behind the administrators' backs);
 one of each group and open the site again.
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0015
 Create Date: 2026-12-02
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from console.storage.db_errors import DatabaseError
 
 revision = "0016"
-down_revision = "0012"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
