@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -332,7 +333,9 @@ def test_list_query_plans_stay_indexed_for_scoped_and_full_administrators(team):
     scoped = team.psql(osd, "EXPLAIN SELECT count(*) FROM boot_image_package").stdout
     assert "ix_boot_image_package_scopes" in scoped, scoped
     unrestricted = team.psql(full, page).stdout
-    assert "Index Cond: (ROW(lower((name)::text), (package_id)::text) > ROW(" in unrestricted, unrestricted
+    # the keyset condition stays an index condition on lower(name): the list index (lower(name), package_id)
+    # or the unique name index (migration 0016), whichever the planner prefers at this size
+    assert re.search(r"Index Cond: \((ROW\()?lower\(\(name\)::text\)", unrestricted), unrestricted
 
 
 def test_infrastructure_administrator_changes_distribution_points_not_boot_images(team):
