@@ -292,6 +292,13 @@ class SqlPackageRepository:
                 conditions.append(folder.in_(ids))
         return conditions
 
+    def lock(self, package_id: str) -> None:
+        """PostgreSQL: ``SELECT … FOR UPDATE`` of the package's row (a second save of it waits for
+        the first to commit, then reads what it saved). SQLite: a writing unit of work already
+        holds the database's write lock (``BEGIN IMMEDIATE``)."""
+        if self._s.get_bind().dialect.name == "postgresql":
+            self._s.execute(select(PackageRow.package_id).where(PackageRow.package_id == package_id).with_for_update())
+
     def name_in_use(self, name: str, *, excluding: str | None = None) -> str | None:
         stmt = select(PackageRow.package_id).where(
             or_(func.lower(PackageRow.name) == name.lower(), PackageRow.name == name)

@@ -276,3 +276,17 @@ def test_concurrent_distributions_of_one_package_to_one_group(job_site, site_db,
     assert not [r for r in results if isinstance(r, Exception)], results
     assert job_site.content.row("PS100001", "DP01") is not None and job_site.content.row("PS100001", "DP02") is not None
     assert job_site.distribution_points.get("DP01").groups == ("Europe",)
+
+
+# -- deltas from many consoles at once are composed, never refused ------------------------------
+
+SIX_COMPONENTS = ("WinPE-Dot3Svc", "WinPE-EnhancedStorage", "WinPE-FMAPI", "WinPE-HTA", "WinPE-WMI", "WinPE-SecureStartup")
+
+
+def test_six_consoles_adding_optional_components_at_once_all_succeed(console, db_url, x64_package):
+    """Without an expected version a delta is composed on what is stored: on PostgreSQL the
+    package's row is locked for the save, as SQLite's write lock does, so no console is refused."""
+    results = at_once(db_url, lambda c, i: c.packages.apply("PS100001", add_components=[SIX_COMPONENTS[i]]))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    stored = console.packages.get("PS100001", lazy=True)["OptionalComponents"]
+    assert len(stored) >= 6, stored  # the six (and the prerequisites they brought)

@@ -262,6 +262,8 @@ class BootImagePackages(SourceImageMethods):
         cls, catalog = self.cls, self._ctx.catalog
         with self._ctx.uow(write=True) as uow:
             site = self._ctx.local_site(uow)
+            # the lists are composed on what is stored: no other save of the package in between
+            uow.packages.lock(package_id.strip().upper())
             record = self._record_or_fail(uow, package_id, lazy=True)
             pid = record.values["PackageID"]
             self._check_owner(record, site.code)
