@@ -4,7 +4,9 @@ opened is explained and start-up ends."""
 
 from __future__ import annotations
 
+import getpass
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +31,9 @@ def test_the_first_window_is_painted_before_the_database_layer_is_imported(conso
     assert "console.app" not in loaded and not any(m.startswith("console.storage") for m in loaded)
 
 
+OS_USER = f"{getpass.getuser()}@{socket.gethostname()}"
+
+
 def test_the_main_window_takes_the_startup_windows_place(qtbot, console, db_url: str) -> None:
     startup = GuiStartup(db_url)
     assert isinstance(startup.startup_window, StartupWindow) and startup.startup_window.isVisible()
@@ -36,7 +41,8 @@ def test_the_main_window_takes_the_startup_windows_place(qtbot, console, db_url:
         pass
     qtbot.addWidget(startup.window)
     assert startup.window.isVisible() and not startup.startup_window.isVisible()
-    assert startup.window.windowTitle() == "Boot Image Console — PS1 (Primary site)"
+    # site and who is connected (on SQLite the operating-system user at this host)
+    assert startup.window.windowTitle() == f"Boot Image Console — PS1 (Primary site) — {OS_USER}"
     qtbot.waitUntil(lambda: not startup.window.tasks.running, timeout=15000)
     startup.window.close()
     startup.console.close()

@@ -209,7 +209,7 @@ def test_a_long_status_message_does_not_widen_the_window(qtbot, populated, make_
 
 def test_group_nodes_show_an_overview_of_their_children(qtbot, populated, make_window):
     window = make_window()
-    for label, children in (("Monitoring", ["Status Messages", "Jobs", "Distribution Status"]),
+    for label, children in (("Monitoring", ["Status Messages", "Audit", "Jobs", "Distribution Status"]),
                             ("Distribution Status", ["Content Status"]),
                             ("Administration", ["Sites", "Distribution Points"]),
                             ("Software Library", ["Operating Systems"]),
