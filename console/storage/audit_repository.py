@@ -14,7 +14,7 @@ import logging
 import re
 import secrets
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,12 +26,11 @@ from console.core.audit import AuditQuery, AuditRecord, client_name, on_behalf_o
 from console.core.errors import AccessDeniedError, ConsoleError
 from console.storage.audit_schema import AUDITED, AuditRecordRow
 from console.storage.audit_sql import refusal_sql
+from console.storage.statements import bound_value, statement_target
 
 log = logging.getLogger(__name__)
 _TYPES = {spec.table: spec for spec in AUDITED}
 PACKAGE_ID = re.compile(r"[A-Z0-9]{3}[0-9A-F]{5}")
-_STATEMENT = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|SELECT\b.*?\bFROM)\s+"?(\w+)',
-                        re.IGNORECASE | re.DOTALL)
 
 
 def as_utc(value: datetime) -> datetime:
@@ -63,22 +62,11 @@ def end_write_sqlite(dbapi_connection: sqlite3.Connection) -> None:
 def refused_statement(statement: str, parameters: Any) -> tuple[str, str]:
     """(``"UPDATE boot_image_package"``, the object id when the statement names one) of a
     refused statement, for the refusal's audit record."""
-    match = _STATEMENT.match(statement or "")
-    if match is None:
+    verb, table = statement_target(statement)
+    if not verb:
         return "", ""
-    verb = match.group(1).split()[0].upper()
-    table = match.group(2).lower()
-    object_id = ""
     spec = _TYPES.get(table)
-    if isinstance(parameters, (list, tuple)) and parameters:
-        parameters = parameters[0]
-    if spec is not None and isinstance(parameters, Mapping):
-        column = spec.id_columns[0]
-        for key, value in parameters.items():
-            if key == column or re.fullmatch(rf"{column}_\d+", str(key)):
-                object_id = str(value)
-                break
-    return f"{verb} {table}", object_id
+    return f"{verb} {table}", bound_value(parameters, spec.id_columns[0]) if spec is not None else ""
 
 
 def record_refusal(factory: sessionmaker[Session], error: AccessDeniedError, login: str) -> None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 import socket
 import weakref
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -30,6 +29,7 @@ from sqlalchemy import Connection, Engine, text
 from console.core import security
 from console.core.errors import AccessDeniedError, ConsoleError
 from console.core.security import ALL_SCOPES, DEFAULT_SCOPE, Identity, pg_role_name
+from console.storage.statements import bound_value, statement_target
 
 #: Tables each role writes (INSERT, UPDATE, DELETE); every role reads every table.
 PACKAGE_TABLES = ("boot_image_package", "package_optional_component", "package_driver", "package_refresh_schedule",
@@ -367,7 +367,6 @@ OBJECT_NAMES = {
     "administrator_scope": ("the scopes of administrator", "login"),
 }
 _VERBS = {"INSERT": "add", "UPDATE": "change", "DELETE": "delete", "SELECT": "read"}
-_STATEMENT = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM|SELECT\b.*?\bFROM)\s+\"?(\w+)", re.I | re.S)
 
 
 def remember_identity(engine: Engine, identity: Identity) -> None:
@@ -382,11 +381,9 @@ def access_denied(exc: BaseException, engine: Engine | None, statement: str | No
     PS100004 (permission denied for table boot_image_package)"."""
     identity = _IDENTITIES.get(engine) if engine is not None else None
     reason = str(getattr(getattr(exc, "diag", None), "message_primary", None) or str(exc)).strip().splitlines()[0]
-    match = _STATEMENT.match(statement or "")
-    verb = match.group(1).split()[0].upper() if match else ""
-    table = match.group(2).lower() if match else ""
+    verb, table = statement_target(statement)
     kind, key = OBJECT_NAMES.get(table, (f"rows of {table}" if table else "this", ""))
-    object_id = _parameter(parameters, key) if key else ""
+    object_id = bound_value(parameters, key) if key else ""
     action = f"{_VERBS.get(verb, 'do')} {kind}" + (f" {object_id}" if object_id else "")
     if identity is None:
         return AccessDeniedError(f"the site database refused to {action} ({reason}); nothing was changed",
@@ -396,13 +393,6 @@ def access_denied(exc: BaseException, engine: Engine | None, statement: str | No
     message = f"you ({identity.login}) have {role}{where}: you cannot {action} ({reason}); nothing was changed"
     return AccessDeniedError(message, login=identity.login, role=", ".join(sorted(identity.roles)),
                              site_code=identity.site_code, action=action, object_id=object_id)
-
-
-def _parameter(parameters: Any, key: str) -> str:
-    if isinstance(parameters, (list, tuple)) and parameters and isinstance(parameters[0], Mapping):
-        parameters = parameters[0]
-    if not isinstance(parameters, Mapping):
-        return ""
     for name, value in parameters.items():
         if isinstance(value, (str, int)) and (name == key or re.fullmatch(rf"{key}_\d+", str(name))):
             return str(value)
