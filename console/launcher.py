@@ -73,8 +73,10 @@ def run_on_virtual_screen(args: argparse.Namespace) -> int:
                 print("bootimage-console: the virtual screen (Xvfb) did not start", file=sys.stderr)
                 return 2
             time.sleep(0.05)
-        env = {**os.environ, "DISPLAY": f":{number}"}
-        command = [sys.executable, "-m", "console", "--screenshot", str(shot), "--quit-after-screenshot"]
+        from console.self_command import self_command, self_environment
+
+        env = {**self_environment(), "DISPLAY": f":{number}"}
+        command = self_command("bootimage-console", "--screenshot", str(shot), "--quit-after-screenshot")
         if args.db:
             command += ["--db", args.db]
         print(f"No display found: starting the console on a virtual screen (Xvfb :{number}).")

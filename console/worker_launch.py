@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from console.core.console_services import ConsoleServices
 from console.core.jobs import JobSettings
 from console.paths import data_dir
+from console.self_command import self_command, self_environment
 
 #: How much the console's own detached worker lowers its CPU priority: an interactive console on
 #: a 2-core desktop must stay responsive while wimlib compresses on every core.
@@ -37,7 +37,7 @@ def ensure_worker(console: ConsoleServices, settings: JobSettings | None = None)
         return None
     log_path = worker_log_path()
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "BOOTIMAGE_DB": console.url}  # not on the command line: it may hold a password
+    env = {**self_environment(), "BOOTIMAGE_DB": console.url}  # not on the command line: it may hold a password
     with open(log_path, "ab") as log, open(os.devnull, "rb") as devnull:
         # its own session (POSIX) or process group without a console (Windows): closing the
         # console, or its terminal, does not stop the worker
@@ -45,7 +45,7 @@ def ensure_worker(console: ConsoleServices, settings: JobSettings | None = None)
             {"creationflags": subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
             if os.name == "nt" else {"start_new_session": True})
         process = subprocess.Popen(
-            [sys.executable, "-m", "console.cli", "worker", "--until-idle", "--nice", str(WORKER_NICE)],
+            self_command("bootimage", "worker", "--until-idle", "--nice", str(WORKER_NICE)),
             stdin=devnull, stdout=log, stderr=subprocess.STDOUT, env=env, close_fds=True, **detach,
         )
     _STARTED.append(process)
