@@ -10,7 +10,7 @@ RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 SYSTEM_STAMP := $(VENV)/.installed-system
 
-.PHONY: run test check lint typecheck pytest test-slow bench system-deps clean screenshots
+.PHONY: run test check lint typecheck pytest test-slow bench system-deps clean screenshots dist dist-python
 
 run: $(RUN_STAMP)
 	$(BIN)/bootimage-console $(ARGS)
@@ -44,6 +44,14 @@ bench: $(TEST_STAMP)
 screenshots: $(TEST_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.screenshots docs/screenshots
 
+# Everything an administrator installs, under dist/ (packaging/README.md says how each is made):
+# the wheel and sdist, the Debian package and the PyInstaller one-folder bundle.
+dist: dist-python
+
+dist-python: $(TEST_STAMP)
+	rm -f dist/bootimage_console-*.whl dist/bootimage_console-*.tar.gz
+	$(BIN)/python -m build --outdir dist .
+
 system-deps: $(SYSTEM_STAMP)
 
 $(SYSTEM_STAMP): packaging/debian-packages.txt packaging/install-system-deps.sh
@@ -60,7 +68,7 @@ $(RUN_STAMP): pyproject.toml $(SYSTEM_STAMP) | $(BIN)/python
 	@touch $@
 
 $(TEST_STAMP): pyproject.toml $(SYSTEM_STAMP) | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dist]'
 	@touch $(RUN_STAMP) $@
 
 clean:

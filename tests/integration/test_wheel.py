@@ -1,6 +1,7 @@
 """The built wheel, installed (not editable) into a fresh virtual environment, starts.
 
-The wheel is built from a copy of the source tree, installed into a new venv that has no
+The wheel is built the way a distributor builds it: the sdist from a copy of the source tree
+(what `make dist` publishes), then the wheel from that sdist alone. It is installed into a new venv that has no
 access to the checkout, and run from an empty folder, so only the resources shipped inside
 the wheel can be found. The console's dependencies (PySide6, SQLAlchemy, lxml, ...) are not
 downloaded again: the new venv sees the test venv's site-packages through a ``.pth`` line,
@@ -20,7 +21,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE_ITEMS = ["console", "resources", "pyproject.toml", "README.md", "setup.py", "MANIFEST.in"]
+SOURCE_ITEMS = ["console", "resources", "pyproject.toml", "README.md", "LICENSE", "setup.py", "MANIFEST.in", "Makefile",
+                "packaging", "docs"]
 
 
 def _copy_source(target: Path) -> None:
@@ -46,8 +48,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("wheel")
     source = base / "source"
     _copy_source(source)
+    sdists = base / "sdists"
+    _sh(sys.executable, "-m", "build", "--sdist", "--outdir", sdists, source, cwd=base)
+    (sdist,) = sdists.glob("bootimage_console-*.tar.gz")
+    shutil.rmtree(source)
     wheels = base / "wheels"
-    _sh(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", wheels, source, cwd=base)
+    _sh(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", wheels, sdist, cwd=base)
     (wheel,) = wheels.glob("bootimage_console-*.whl")
     venv = base / "venv"
     _sh(sys.executable, "-m", "venv", "--without-pip", venv, cwd=base)
@@ -56,7 +62,6 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cwd=base)
     purelib = Path(_sh(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))", cwd=base).strip())
     (purelib / "zz_test_dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
-    shutil.rmtree(source)
     return venv / "bin"
 
 
@@ -75,6 +80,15 @@ def test_wheel_ships_the_resources(tmp_path: Path) -> None:
     for name in ROOT.joinpath("resources").rglob("*"):
         if name.is_file():
             assert f"console/resources/{name.relative_to(ROOT / 'resources').as_posix()}" in names
+
+
+def test_wheel_built_from_the_sdist_carries_the_licence_and_migrations(installed: Path) -> None:
+    (record,) = installed.parent.glob("lib/python*/site-packages/bootimage_console-*.dist-info/RECORD")
+    names = {line.split(",")[0] for line in record.read_text().splitlines()}
+    assert any(name.endswith("licenses/LICENSE") for name in names)
+    assert "console/resources/classes/SMS_BootImagePackage.xml" in names
+    assert "console/storage/migrations/env.py" in names
+    assert sum(name.startswith("console/storage/migrations/versions/") for name in names) >= 16
 
 
 def test_installed_cli_reads_the_shipped_class_files(installed: Path, tmp_path: Path) -> None:
