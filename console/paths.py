@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+#: The environment variable that names the site database (the global ``--db`` wins over it).
+DATABASE_ENV_VAR = "BOOTIMAGE_DB"
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -32,3 +36,8 @@ def config_dir() -> Path:
     from platformdirs import user_config_dir
 
     return Path(user_config_dir("bootimage-console", appauthor=False))
+
+
+def default_database_url() -> str:
+    """``BOOTIMAGE_DB``, else the embedded SQLite site in the user's data directory."""
+    return os.environ.get(DATABASE_ENV_VAR) or f"sqlite:///{data_dir() / 'site.db'}"

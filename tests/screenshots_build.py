@@ -7,7 +7,7 @@ test INFs (one of the wrong architecture), a prestart command without ``cmd /c``
 component the image lacks, then saves ``wizard-update-dp-<page>.png``: preflight-failing,
 preflight-passed (after fixing the package and Check again), options, summary;
 ``main-window-toolbar-1024.png`` (the toolbar with the action at 1024×700) and
-``settings-dialog.png`` (with the build settings).
+``settings-dialog.png`` (with the build settings), ``about-dialog.png`` (Help › About).
 """
 
 from __future__ import annotations
@@ -99,6 +99,13 @@ def main(argv: list[str]) -> int:
         wait(lambda: dialog.library_root.text() != "")
         save(dialog, out, "settings-dialog.png")
         dialog.reject()
+        from console.ui.dialogs.about_dialog import AboutDialog
+
+        about = AboutDialog(console.url, window.tasks, window)
+        about.show()
+        wait(about.copy.isEnabled)
+        save(about, out, "about-dialog.png")
+        about.reject()
         window.close()
         console.close()
     return 0

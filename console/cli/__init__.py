@@ -17,9 +17,9 @@ from console import __version__
 
 #: Command modules (console.cli.<name>), imported when the parser is built.
 COMMAND_MODULES = ["site", "packages", "image", "drivers", "methods", "jobs", "revisions", "build", "classes",
-                   "distribution", "content", "media", "security", "locks", "audit"]
+                   "distribution", "content", "media", "security", "locks", "audit", "about"]
 #: Commands that only read files: only their own module is imported, so they start fast.
-FILE_ONLY_COMMANDS = {"image-info": "image"}
+FILE_ONLY_COMMANDS = {"image-info": "image", "about": "about"}
 
 EXIT_OK = 0
 EXIT_ERROR = 1

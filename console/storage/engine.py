@@ -22,6 +22,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from console.core.errors import AccessDeniedError
+from console.paths import DATABASE_ENV_VAR, default_database_url
 from console.storage.audit_repository import (
     begin_write_postgresql,
     begin_write_sqlite,
@@ -37,21 +38,11 @@ if TYPE_CHECKING:
 __all__ = ["DatabaseError", "create_site_engine", "default_database_url", "upgrade"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-ENV_VAR = "BOOTIMAGE_DB"
+ENV_VAR = DATABASE_ENV_VAR
 TIMEOUT_ENV_VAR = "BOOTIMAGE_DB_TIMEOUT"
 DEFAULT_TIMEOUT = 30.0
 #: Execution option of a connection whose transaction only reads (set by the unit of work).
 READ_ONLY = "bootimage_read_only"
-
-
-def default_database_url() -> str:
-    """``--db`` / ``BOOTIMAGE_DB``, else a SQLite file in the user's data directory."""
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return env
-    from console.paths import data_dir
-
-    return f"sqlite:///{data_dir() / 'site.db'}"
 
 
 def busy_timeout() -> float:

@@ -63,6 +63,11 @@ class ConsoleActions:
             "Write a bootable ISO or USB disk image of the boot image's current version")
         self.create_boot_media.setIconText("Create\nBoot Media")
         self.settings = _action(parent, "Se&ttings…", "administration", "Site-wide settings such as the Windows ADK folder")
+        self.guide = _action(parent, "Administrator's &Guide", "info",
+                             "Open the administrator's guide: every task with its GUI path and bootimage command",
+                             QKeySequence.StandardKey.HelpContents)
+        self.about = _action(parent, "&About Boot Image Console", "app",
+                             "The version, the installation, its tools and where it keeps its data")
         self.quit = _action(parent, "E&xit", "cancel", "Close the console", QKeySequence.StandardKey.Quit)
         # F5 on every platform (StandardKey.Refresh is F5 on Linux, where adding F5 again would
         # register it twice and make Qt ignore it as ambiguous).

@@ -184,6 +184,8 @@ class MainWindow(QMainWindow):
         view_menu.addMenu(columns)
         folder_menu = menu.addMenu("F&older")
         folder_menu.addActions([a.new_folder, *self.folder_actions.actions(), a.move])
+        help_menu = menu.addMenu("&Help")
+        help_menu.addActions([a.guide, a.about])
         view = self.packages_page.view
         view.addActions([a.properties, a.reload, a.optional_components, a.scratch_space, a.drivers])
         view.addAction(self._separator())
@@ -225,6 +227,8 @@ class MainWindow(QMainWindow):
         a.create_boot_media.triggered.connect(lambda: self._with_current(self.wizards.create_boot_media))
         a.import_driver.triggered.connect(self.wizards.import_driver)
         a.settings.triggered.connect(self.wizards.settings)
+        a.guide.triggered.connect(self.wizards.guide)
+        a.about.triggered.connect(self.wizards.about)
         a.quit.triggered.connect(self.close)
         view.properties_requested.connect(a.properties.trigger)
         view.wim_dropped.connect(self.wizards.add_boot_image)

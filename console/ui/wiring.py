@@ -215,6 +215,20 @@ class WizardLauncher(QObject):
 
         SettingsDialog(self.console, self.tasks, self.window).open()
 
+    def about(self) -> None:
+        from console.ui.dialogs.about_dialog import AboutDialog
+
+        AboutDialog(self.console.url, self.tasks, self.window).open()
+
+    def guide(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from console.about import guide_location
+
+        where = guide_location()
+        QDesktopServices.openUrl(QUrl(where) if "://" in where else QUrl.fromLocalFile(where))
+
     def drivers_page(self) -> QWidget:
         from console.ui.views.drivers_page import DriversPage
 
