@@ -99,7 +99,9 @@ def man_page(prog: str, parser: argparse.ArgumentParser, date: str) -> str:
     text = str(page)
     # Ragged right and no hyphenation (options stay whole); long choice lists, paths and URLs
     # may break after a comma or slash (\: is an invisible break point) instead of overflowing.
+    # argparse's usage continuation lines (indented under "usage:") become one filled paragraph.
     header, _, body = text.partition("\n")
+    body = re.sub(r"\n[ \t]+(?=\S)", " ", body)
     body = re.sub(r"(?<!\\)([,/])(?=[^\s,/\\])", r"\1\\:", body)
     return f"{header}\n.ad l\n.nh\n{body}"
 
@@ -182,6 +184,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="staging root (a package's build tree; created if missing)")
     parser.add_argument("--prefix", default="/usr", help="installation prefix under ROOT (default: /usr)")
     args = parser.parse_args(argv)
+    for module, package in (("argparse_manpage", "argparse-manpage"), ("shtab", "shtab"), ("PySide6.QtSvg", "PySide6")):
+        try:
+            __import__(module)
+        except ImportError:
+            raise SystemExit(f"stage_share.py needs {package}: pip install -e '.[dist]' (the dist extra)") from None
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     args.dest.mkdir(parents=True, exist_ok=True)
     for path in stage(args.dest, args.prefix):
