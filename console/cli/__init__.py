@@ -44,6 +44,9 @@ def build_parser(modules: Sequence[str] = tuple(COMMAND_MODULES)) -> argparse.Ar
     from console.cli.argtypes import bound_plain_ints
 
     bound_plain_ints(parser)  # no whole number SQLite cannot store gets through
+    from console.cli.help_texts import fill_shared_help
+
+    fill_shared_help(parser)
     _pretty_beside_json(parser)
     return parser
 
