@@ -53,7 +53,7 @@ SHARED_HELP: dict[tuple[str, str], str] = {
     ("set-source-site", "site_code"): "the site that will own the package",
     ("driver list", "category"): "only drivers in this category",
     ("status", "severity"): "only messages of this severity",
-    ("job queue", "kind"): "the job kind (build, distribute, refresh, media and so on)",
+    ("job queue", "kind"): "the job kind (build, distribute, refresh, media, …)",
     ("audit", "action"): "only records of this action",
 }
 

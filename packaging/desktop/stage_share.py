@@ -103,6 +103,9 @@ def man_page(prog: str, parser: argparse.ArgumentParser, date: str) -> str:
     header, _, body = text.partition("\n")
     body = re.sub(r"\n[ \t]+(?=\S)", " ", body)
     body = re.sub(r"(?<!\\)([,/])(?=[^\s,/\\])", r"\1\\:", body)
+    # Help texts may hold any Unicode (an ellipsis, an arrow): groff reads 7-bit input, so every
+    # other character becomes its named escape \[uXXXX].
+    body = "".join(ch if ord(ch) < 128 else f"\\[u{ord(ch):04X}]" for ch in body)
     return f"{header}\n.ad l\n.nh\n{body}"
 
 
