@@ -168,6 +168,15 @@ def guide_commands(path: Path) -> list[Command]:
 ALL_COMMANDS = [c for page in GUIDE for c in guide_commands(page)]
 
 
+def _anchors(path: Path) -> set[str]:
+    """GitHub's anchors of a Markdown file's headings: lower case, punctuation dropped, spaces → -."""
+    anchors = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if match := re.match(r"^#{1,6}\s+(.*?)\s*#*$", line):
+            anchors.add(re.sub(r"[^\w\- ]", "", match.group(1).lower()).replace(" ", "-"))
+    return anchors
+
+
 @pytest.fixture(scope="module")
 def parser() -> argparse.ArgumentParser:
     return build_parser()
@@ -206,10 +215,14 @@ def test_every_picture_and_local_link_exists(page: Path) -> None:
         elif path.suffix.lower() == ".png" and path.read_bytes()[:8] != b"\x89PNG\r\n\x1a\n":
             missing.append(f"picture {target} (not a PNG)")
     for target in LINK.findall(text):
-        if re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
-            continue  # a web address or an anchor on the same page
-        if not (page.parent / target.split("#", 1)[0]).resolve().exists():
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target):
+            continue  # a web address
+        file, _sep, anchor = target.partition("#")
+        path = (page.parent / file).resolve() if file else page
+        if not path.exists():
             missing.append(f"link {target}")
+        elif anchor and path.suffix == ".md" and anchor not in _anchors(path):
+            missing.append(f"link {target} (no such heading)")
     assert not missing, f"{page.relative_to(REPO)}: " + "; ".join(missing)
 
 
