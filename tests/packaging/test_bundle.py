@@ -253,3 +253,16 @@ def test_worker_in_the_root_names_the_missing_wimlib(debian_root: Path) -> None:
     assert "wimlib-imagex was not found: install wimlib (Debian/Ubuntu package wimtools)" in job["ExtendedErrorInfo"]
     log = (debian_root / "work" / "home" / ".local" / "share" / "bootimage-console" / "worker.log").read_text()
     assert f"job {job['ContextID']} failed" in log
+
+
+def test_a_postgresql_site_from_the_bundle(user, postgres_server) -> None:
+    """psycopg (binary) and the alembic migrations travel in the bundle: a new PostgreSQL
+    database is migrated and used by the frozen CLI."""
+    url = postgres_server.url(postgres_server.create_database())
+    init = user("bootimage", "--db", url, "site", "init", "--site-code", "PS1", "--json")
+    assert json.loads(init.stdout)["SiteCode"] == "PS1"
+    created = user("bootimage", "--db", url, "new", "--path", "/images/boot.wim", "--index", "1",
+                   "--name", "Frozen", "--no-image-read")
+    assert created.stdout.strip() == "PS100001"
+    listed = json.loads(user("bootimage", "--db", url, "list", "--json").stdout)
+    assert [p["Name"] for p in listed] == ["Frozen"]
