@@ -154,6 +154,18 @@ def test_console_offscreen_saves_a_screenshot_of_its_window(user, tmp_path: Path
     assert_screenshot(shot)
 
 
+def test_without_a_display_the_console_restarts_itself_on_a_virtual_screen(bundle: Path, tmp_path: Path) -> None:
+    """No DISPLAY and no QT_QPA_PLATFORM: the launcher starts Xvfb and the bundle's own
+    bootimage-console on it (console.self_command), which draws through Qt's xcb plugin."""
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (packaging/debian-packages.txt)")
+    env = {k: v for k, v in _clean_env(tmp_path / "home").items() if k != "QT_QPA_PLATFORM"}
+    shot = tmp_path / "virtual.png"
+    result = _run([str(bundle / "bootimage-console"), "--screenshot", str(shot)], env=env, cwd=tmp_path)
+    assert f"Screenshot of the main window: {shot}" in result.stdout
+    assert_screenshot(shot)
+
+
 def test_a_build_runs_in_the_worker_the_bundle_starts(user, tmp_path: Path) -> None:
     """`update-image --wait`: the CLI queues the build, starts `<bundle>/bootimage worker --until-idle`
     detached (nothing else could run it: there is no Python on the path), and the worker builds
