@@ -9,8 +9,10 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 SYSTEM_STAMP := $(VENV)/.installed-system
+BUNDLE_STAMP := $(VENV)/.installed-bundle
 
-.PHONY: run test check lint typecheck pytest test-slow bench system-deps clean screenshots dist dist-python
+.PHONY: run test check lint typecheck pytest test-slow bench system-deps clean screenshots
+.PHONY: dist dist-python dist-bundle bundle-test-root
 
 run: $(RUN_STAMP)
 	$(BIN)/bootimage-console $(ARGS)
@@ -32,7 +34,7 @@ lint: $(TEST_STAMP)
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy console
 
-test-slow: $(TEST_STAMP)
+test-slow: $(TEST_STAMP) $(BUNDLE_STAMP) bundle-test-root
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile -m slow $(PYTEST_ARGS)
 
 # Every benchmark (each writes tests/bench/results/<name>.json), then docs/benchmarks/summary.md
@@ -70,6 +72,21 @@ $(RUN_STAMP): pyproject.toml $(SYSTEM_STAMP) | $(BIN)/python
 $(TEST_STAMP): pyproject.toml $(SYSTEM_STAMP) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,dist]'
 	@touch $(RUN_STAMP) $@
+
+# The PyInstaller one-folder bundle: dist/bootimage-console-<version>-linux-x86_64.tar.gz
+# (packaging/bundle/, packaging/README.md). PyInstaller comes from the `dist` extra; psycopg from
+# `postgres` so the bundle also opens PostgreSQL sites.
+$(BUNDLE_STAMP): pyproject.toml $(SYSTEM_STAMP) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dist,postgres]'
+	@touch $@
+
+dist-bundle: $(BUNDLE_STAMP)
+	$(BIN)/python packaging/bundle/build.py
+
+# Set-up step of the bundle's slow test: a cached minimal Debian 12 root with only the Qt
+# runtime libraries (/var/tmp/bootimage-bundle-testroot-*.tar.gz; debootstrap, deb.debian.org once).
+bundle-test-root: $(SYSTEM_STAMP)
+	@bash packaging/bundle/test-root.sh >/dev/null
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -88,8 +88,8 @@ def run_on_virtual_screen(args: argparse.Namespace) -> int:
         code = subprocess.call(command, env=env)
         if code == 0 and shot.exists():
             print(f"Screenshot of the main window: {shot}")
-            print("To use the console interactively, run `make run` in a desktop session or with DISPLAY "
-                  "set to a real X server (for example over `ssh -X`).")
+            print("To use the console interactively, run bootimage-console (`make run` in a source checkout) in a "
+                  "desktop session or with DISPLAY set to a real X server (for example over `ssh -X`).")
         return code
     finally:
         server.terminate()
