@@ -48,7 +48,7 @@ screenshots: $(TEST_STAMP)
 
 # Everything an administrator installs, under dist/ (packaging/README.md says how each is made):
 # the wheel and sdist, the Debian package and the PyInstaller one-folder bundle.
-dist: dist-python
+dist: dist-python dist-bundle
 
 dist-python: $(TEST_STAMP)
 	rm -f dist/bootimage_console-*.whl dist/bootimage_console-*.tar.gz
