@@ -20,10 +20,12 @@ from console.app import default_library_root
 from console.content.library import FileContentLibrary
 from console.content.listing import wim_listing
 from console.core.content import ContentError, RegistryValue, RevisionNotFoundError
+from console.core.distribution import DpState
 from console.core.errors import ConflictError
 from console.core.image_facts import ImageFacts
 from console.core.services.revisions import BuiltImage
 from console.wim.capture import capture, write_tree
+from tests.distribution_fixtures import dist  # noqa: F401 (a fixture)
 from tests.wim_fixtures import WINPE_X64, require_tool
 
 pytestmark = pytest.mark.both_databases
@@ -160,6 +162,41 @@ def test_rollback_makes_the_old_content_current_as_a_new_version(console: Any, p
     assert [(r.version, r.current) for r in revisions] == [(3, True), (2, False), (1, False)]
     assert "ScratchSpace: 128 -> 64" in revisions[0].changes
     assert console.revisions.diff(pid, 2, 3).image("added") == ["/Windows/System32/setupplatform.exe"]
+
+
+def test_rollback_updates_the_distribution_points_that_have_the_package(dist: Any, pid: str, tmp_path: Path) -> None:  # noqa: F811
+    """In a real run the package went to revision 5 while its DPs stayed on 4: a roll back now
+    queues the DP update a build's completion queues (a distribute job per DP that has the
+    package), and the worker puts the rolled-back revision's image on the DP."""
+    console = dist.console
+    first = built_image(tmp_path, "one")
+    console.revisions.record_build(pid, first)
+    dist.add_dp("DP01")
+    dist.add_dp("DP02")  # has no copy of the package: it gets nothing
+    console.content.add_distribution_points(pid, ["DP01"])
+    dist.run_until_idle()
+    second = built_image(tmp_path, "two", scratch=128, add={"Drivers/16777217/net.inf": b"[Version]\r\n"})
+    console.revisions.record_build(pid, second)
+    console.content.queue_update(pid)  # what the build job's record step does after recording
+    dist.run_until_idle()
+    image = dist.dp_root("DP01") / "Packages" / pid / "boot.wim"
+    assert image.read_bytes() == second.files["boot.wim"].read_bytes()
+
+    result = console.revisions.rollback(pid, 1)
+
+    assert result.value.version == 3
+    assert f"note: update of {pid} to revision 3 queued for 1 distribution point (DP01)" in result.changes.notes
+    queued = [j for j in dist.jobs(pid) if not j.finished]
+    assert [(j.payload["dp"], j.payload["action"], j.payload["version"]) for j in queued] == [("DP01", "update", 3)]
+    assert dist.row(pid, "DP01").target_version == 3
+    assert image.read_bytes() == second.files["boot.wim"].read_bytes()  # a job sends it, not the roll back
+    dist.run_until_idle()
+    assert all(j.state == "succeeded" for j in dist.jobs(pid)), dist.logs()
+    assert image.read_bytes() == first.files["boot.wim"].read_bytes()
+    row = dist.row(pid, "DP01")
+    assert row.state == DpState.INSTALLED and row.source_version == 3
+    assert json.loads((dist.dp_root("DP01") / "PkgLib" / f"{pid}.json").read_text())["current_version"] == 3
+    assert not (dist.dp_root("DP02") / "PkgLib").exists()
 
 
 def test_rollback_refusals_change_nothing(console: Any, pid: str, two_builds: Any, tmp_path: Path) -> None:
