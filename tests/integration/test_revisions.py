@@ -18,12 +18,12 @@ import pytest
 
 from console.app import default_library_root
 from console.content.library import FileContentLibrary
-from console.content.listing import wim_listing
 from console.core.content import ContentError, RegistryValue, RevisionNotFoundError
 from console.core.distribution import DpState
 from console.core.errors import ConflictError
 from console.core.image_facts import ImageFacts
 from console.core.services.revisions import BuiltImage
+from console.servicing.wimlib import Wimlib
 from console.wim.capture import capture, write_tree
 from tests.distribution_fixtures import dist  # noqa: F401 (a fixture)
 from tests.wim_fixtures import WINPE_X64, require_tool
@@ -49,7 +49,7 @@ def built_image(folder: Path, name: str, *, scratch: int = 64, os_version: str =
     wim = capture(folder / "Work" / name / "boot.wim", [WINPE_X64], trees=[tree], compress="none" if big else "LZX")
     facts = ImageFacts("x64", os_version, "en-US", f"<WIM><IMAGE INDEX=\"1\"><NAME>{name}</NAME></IMAGE></WIM>",
                        wim.stat().st_size // 1024, "Microsoft Windows PE (x64)")
-    return BuiltImage(files={"boot.wim": wim}, facts=facts, image_listing=wim_listing(wim),
+    return BuiltImage(files={"boot.wim": wim}, facts=facts, image_listing=Wimlib().listing(str(wim)),
                       registry=(RegistryValue(FBWF, "WinPECacheThreshold", scratch, "REG_DWORD"),),
                       summary=f"scratch {scratch} MB", duration_seconds=seconds, context_id=context_id)
 
@@ -135,6 +135,20 @@ def test_diff_shows_property_image_file_and_registry_changes(console: Any, pid: 
     assert "+ /Drivers/16777217/net.inf" in text and "- /Windows/System32/setupplatform.exe" in text
     with pytest.raises(RevisionNotFoundError, match="has no revision 5"):
         console.revisions.diff(pid, 1, 5)
+
+
+def test_a_revision_built_before_listings_were_recorded_diffs_as_unknown_not_as_no_changes(
+        console: Any, pid: str, tmp_path: Path) -> None:
+    old = built_image(tmp_path, "old")
+    console.revisions.record_build(pid, BuiltImage(files=old.files, facts=old.facts, summary="an older build"))
+    console.revisions.record_build(pid, built_image(tmp_path, "new", scratch=128))
+    diff = console.revisions.diff(pid, 1, 2)
+    assert not diff.image_listing_known and not diff.registry_known and diff.registry == () and not diff.empty
+    lines = diff.lines()
+    for heading in ("Image files:", "Registry values:"):
+        assert lines[lines.index(heading) + 1] == "  unknown (built before listings were recorded)"
+    assert "no changes" not in "\n".join(lines[lines.index("Image files:"):lines.index("Content files:")])
+    assert diff.to_json()["registry_known"] is False
 
 
 def test_rollback_makes_the_old_content_current_as_a_new_version(console: Any, pid: str, two_builds: Any, tmp_path: Path) -> None:
