@@ -156,7 +156,7 @@ def registry_map(values: Sequence[RegistryValue]) -> dict[str, Any]:
 
 
 def diff_manifests(a: Manifest, b: Manifest) -> RevisionDiff:
-    # the listing and the registry values are recorded together, by every build since both were
+    # a build records both together: a revision without its listing was built before either was
     known = a.image_listing is not None and b.image_listing is not None
     image = listing_changes(a.image_listing or {}, b.image_listing or {}) if known else ()
     registry = value_changes(registry_map(a.registry), registry_map(b.registry)) if known else ()

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from console.core.services.boot_media import MediaRequest
 from console.wim.reader import WimReader
 from console.wim.samples import create_sample_boot_images
 from tests.wim_fixtures import assert_matches_wimlib, require_tool
@@ -75,3 +76,6 @@ def test_every_sample_passes_preflight_and_builds_through_the_build_job(console,
         info = WimReader().read(wim)
         assert info.image_count == 1 and info.images[0].is_windows_pe
         assert info.images[0].architecture == package["Architecture"]
+        # not Windows: a medium is refused before anything is queued, naming the missing boot files
+        [boot] = [c for c in console.media.preflight(MediaRequest(pid, str(tmp_path / "sample.iso"))) if c.id == "media.boot-files"]
+        assert boot.failed and "Windows\\Boot\\DVD\\PCAT\\etfsboot.com" in boot.message
