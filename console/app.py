@@ -193,7 +193,9 @@ class Console:
         """Revisions of package content in the site's content library (imported on first use)."""
         from console.core.services.revisions import Revisions
 
-        return Revisions(self.context, open_content_library, default_library_root(self.url))
+        # a roll back updates every DP that has the package, as a build's completion does
+        return Revisions(self.context, open_content_library, default_library_root(self.url),
+                         queue_update=lambda package_id: self.content.queue_update(package_id).value.dps)
 
     @cached_property
     def media(self) -> BootMedia:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from console.content.listing import wim_listing
 from console.core.content import RegistryValue
 from console.core.image_facts import ImageFacts
 from console.core.revision_types import BuiltImage
+from console.servicing.wimlib import Wimlib
 from console.wim.capture import capture, write_tree
 from tests.wim_fixtures import WINPE_X64, require_tool
 
@@ -29,6 +29,6 @@ def built_image(folder: Path, name: str, *, scratch: int = 64, os_version: str =
     wim = capture(folder / "Work" / name / "boot.wim", [WINPE_X64], trees=[tree])
     facts = ImageFacts("x64", os_version, "en-US", f"<WIM><IMAGE INDEX=\"1\"><NAME>{name}</NAME></IMAGE></WIM>",
                        wim.stat().st_size // 1024, "Microsoft Windows PE (x64)")
-    return BuiltImage(files={"boot.wim": wim}, facts=facts, image_listing=wim_listing(wim),
+    return BuiltImage(files={"boot.wim": wim}, facts=facts, image_listing=Wimlib().listing(str(wim)),
                       registry=(RegistryValue(FBWF, "WinPECacheThreshold", scratch, "REG_DWORD"),),
                       summary=f"scratch {scratch} MB", duration_seconds=2.5)

@@ -101,8 +101,8 @@ def resolve_boot_files(listing: Iterable[str], architecture: str) -> tuple[dict[
 
 def boot_files_check(listing: Iterable[str] | None, architecture: str, what: str) -> Check:
     if listing is None:
-        return Check("media.boot-files", "warning", f"{what} has no stored file listing: its boot files are checked "
-                     "when the job takes the image")
+        return Check("media.boot-files", "warning", f"{what} was built before file listings were recorded: its boot "
+                     "files are checked when the job takes the image (a new build records its listing)")
     _found, missing = resolve_boot_files(listing, architecture)
     if missing:
         return Check("media.boot-files", "failure", f"{what} lacks the boot files a medium needs: {', '.join(missing)}; "

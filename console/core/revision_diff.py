@@ -1,5 +1,9 @@
 """What differs between two revisions of a package's content: property values, the files
-inside the image, registry values, and the stored content files themselves."""
+inside the image, registry values, and the stored content files themselves.
+
+A build records the listing of its image's files and the registry values it manages with the
+revision; a revision built before that has neither, and the diff says "unknown" for both
+rather than claiming there were no changes."""
 
 from __future__ import annotations
 
@@ -61,13 +65,15 @@ class RevisionDiff:
     image_listing_known: bool  # False when either revision has no listing of its image
     registry: tuple[ValueChange, ...]
     content_files: tuple[FileChange, ...]
+    registry_known: bool = True  # False when either revision was built before its values were recorded
 
     def image(self, kind: str) -> list[str]:
         return [c.path for c in self.image_files if c.kind == kind]
 
     @property
     def empty(self) -> bool:
-        return not (self.properties or self.image_files or self.registry or self.content_files)
+        return self.image_listing_known and self.registry_known and not (
+            self.properties or self.image_files or self.registry or self.content_files)
 
     def summary(self) -> list[str]:
         """Short lines: what a revision list says under "what changed"."""
@@ -88,13 +94,16 @@ class RevisionDiff:
         out += [f"  {c.describe()}" for c in self.properties] or ["  no changes"]
         out.append("Image files:")
         if not self.image_listing_known:
-            out.append("  unknown (a revision has no listing of its image)")
+            out.append(f"  {UNKNOWN}")
         for kind, mark in (("added", "+"), ("removed", "-"), ("changed", "~")):
             out += [f"  {mark} {path}" for path in self.image(kind)]
         if self.image_listing_known and not self.image_files:
             out.append("  no changes")
         out.append("Registry values:")
-        out += [f"  {c.describe()}" for c in self.registry] or ["  no changes"]
+        if not self.registry_known:
+            out.append(f"  {UNKNOWN}")
+        else:
+            out += [f"  {c.describe()}" for c in self.registry] or ["  no changes"]
         out.append("Content files:")
         out += [f"  {c.path} {c.kind}" for c in self.content_files] or ["  no changes"]
         return out
@@ -104,11 +113,16 @@ class RevisionDiff:
             "package_id": self.package_id, "from": self.a, "to": self.b,
             "properties": [c.to_json() for c in self.properties],
             "image_listing_known": self.image_listing_known,
+            "registry_known": self.registry_known,
             "image_files": {k: self.image(k) for k in ("added", "removed", "changed")},
             "image_file_details": [c.to_json() for c in self.image_files],
             "registry": [c.to_json() for c in self.registry],
             "content_files": [c.to_json() for c in self.content_files],
         }
+
+
+#: What the diff says of a revision's image files or registry values it does not know.
+UNKNOWN = "unknown (built before listings were recorded)"
 
 
 def show(value: Any) -> str:
@@ -142,10 +156,12 @@ def registry_map(values: Sequence[RegistryValue]) -> dict[str, Any]:
 
 
 def diff_manifests(a: Manifest, b: Manifest) -> RevisionDiff:
+    # a build records both together: a revision without its listing was built before either was
     known = a.image_listing is not None and b.image_listing is not None
     image = listing_changes(a.image_listing or {}, b.image_listing or {}) if known else ()
+    registry = value_changes(registry_map(a.registry), registry_map(b.registry)) if known else ()
     content = listing_changes({f.path: (f.size, f.sha256) for f in a.files}, {f.path: (f.size, f.sha256) for f in b.files})
     return RevisionDiff(
-        b.package_id, a.version, b.version, value_changes(a.properties, b.properties), image, known,
-        value_changes(registry_map(a.registry), registry_map(b.registry)), content,
+        b.package_id, a.version, b.version, value_changes(a.properties, b.properties), image, known, registry, content,
+        registry_known=known,
     )

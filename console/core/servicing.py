@@ -21,10 +21,11 @@ Contract of a step (what makes a build survive ``kill -9``):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from console.core.content import RegistryValue
 from console.core.errors import ConsoleError
 
 Severity = Literal["pass", "warning", "failure"]
@@ -48,6 +49,8 @@ BACKGROUND_BMP = "/Windows/System32/winpe.bmp"
 PACKAGES_FOLDER = "/Windows/servicing/Packages"
 SCRATCH_KEY = r"\ControlSet001\Services\FBWF"
 SCRATCH_VALUE = "WinPECacheThreshold"
+#: How a revision names the SYSTEM hive's keys (``HKLM\SYSTEM\ControlSet001\...``).
+SYSTEM_ROOT = "HKLM\\SYSTEM"
 
 
 class ServicingError(ConsoleError):
@@ -154,6 +157,11 @@ class BuiltImage:
     file_count: int | None
     summary: str  # "2 drivers, scratch 128 MB, prestart command, ..."
     changes: tuple[str, ...] = ()  # one line per customization applied
+    #: every file inside the built image: path -> (size, SHA-1 as wimlib reports it); None:
+    #: not recorded (a build verified by an older version)
+    image_listing: Mapping[str, tuple[int, str]] | None = None
+    #: the registry values the build manages, as the built image has them (scratch space)
+    registry: tuple[RegistryValue, ...] = ()
 
 
 class ImageBuilder(Protocol):

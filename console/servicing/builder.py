@@ -12,8 +12,11 @@ Steps and what each leaves in the work folder (``workdir``):
   images that have only that); the boot script → ``startnet.cmd`` + ``winpeshl.ini``.
 * ``verify``: ``wimlib-imagex verify``, the image read back with the console's own WIM reader,
   each customization checked inside the built image (files listed, script, background and
-  hive value extracted and compared) and the file's SHA-256 → ``verify.json``, then
-  ``customized.wim`` is renamed ``boot.<PackageID>.wim``.
+  hive value extracted and compared), the file's SHA-256, the listing of every file in the
+  image (``dir --detailed``: path, size, SHA-1) and the registry values the build manages as
+  the built hive has them → ``verify.json``, then ``customized.wim`` is renamed
+  ``boot.<PackageID>.wim``. The revision keeps the listing and the values (revision diffs,
+  boot media pre-flight).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.core.adk import WindowsAdk
+from console.core.content import RegistryValue
 from console.core.errors import ConsoleError
 from console.core.images import ImageReader
 from console.core.servicing import (
@@ -36,6 +40,7 @@ from console.core.servicing import (
     SCRATCH_VALUE,
     STARTNET,
     SYSTEM_HIVE,
+    SYSTEM_ROOT,
     WINPESHL,
     BuildSpec,
     BuiltImage,
@@ -51,7 +56,7 @@ from console.core.servicing import (
 )
 from console.servicing.bootscript import WINPESHL_INI, boot_script
 from console.servicing.checkpoint import save_undo, step_lock, undo, write_atomic
-from console.servicing.hives import Hives
+from console.servicing.hives import REG_DWORD, Hives
 from console.servicing.preflight import Preflight, folder_files
 from console.servicing.wimlib import Wimlib, remove
 
@@ -114,6 +119,9 @@ class WimlibImageBuilder:
         data["path"] = str(final)
         data["languages"] = tuple(data["languages"])
         data["changes"] = tuple(data["changes"])
+        listing = data.get("image_listing")
+        data["image_listing"] = None if listing is None else {p: (int(v[0]), str(v[1])) for p, v in listing.items()}
+        data["registry"] = tuple(RegistryValue.from_json(r) for r in data.get("registry") or ())
         return BuiltImage(**data)
 
     # -- export ------------------------------------------------------------------------------------
@@ -247,7 +255,8 @@ class WimlibImageBuilder:
         if image is None or info.image_count != 1 or info.boot_index != 1 or not image.is_windows_pe:
             raise ServicingError(f"the built image {wim} is not one bootable Windows PE image "
                                  f"({info.image_count} image(s), boot index {info.boot_index})")
-        listed = {p.casefold() for p in self.wimlib.dir(str(wim), 1)}
+        listing = self.wimlib.listing(str(wim), 1)
+        listed = {p.casefold() for p in listing}
         expected = [STARTNET, WINPESHL]
         for driver in spec.drivers:
             expected += [f"{DRIVERS_FOLDER}/{driver.ci_id}/{rel}" for _src, rel in
@@ -257,7 +266,7 @@ class WimlibImageBuilder:
         missing = [p for p in expected if p.casefold() not in listed]
         if missing:
             raise ServicingError(f"the built image lacks {', '.join(missing[:5])}: the update did not land; build again")
-        extract = [STARTNET, WINPESHL, *([SYSTEM_HIVE] if spec.scratch_space else [])]
+        extract = [STARTNET, WINPESHL, SYSTEM_HIVE]
         background = ""
         if spec.background_bitmap_path:
             background = BACKGROUND_BMP if BACKGROUND_BMP.casefold() in listed and BACKGROUND_JPG.casefold() not in listed \
@@ -267,11 +276,12 @@ class WimlibImageBuilder:
         layout = self.resolve_locale(spec.input_locale) if spec.input_locale.strip() else None
         if (scratch / "startnet.cmd").read_bytes() != boot_script(spec, layout).encode("utf-8"):
             raise ServicingError("the boot script in the built image differs from the one written; build again")
+        registry = self._registry(scratch / "SYSTEM")
         if spec.scratch_space:
-            value = self.hives.get(str(scratch / "SYSTEM"), SCRATCH_KEY, SCRATCH_VALUE)
-            if value.strip() != str(spec.scratch_space):
-                raise ServicingError(f"the built image's {SCRATCH_KEY}\\{SCRATCH_VALUE} is {value}, "
-                                     f"not {spec.scratch_space}; build again")
+            value = next((r.value for r in registry if r.name == SCRATCH_VALUE), None)
+            if value != spec.scratch_space:
+                raise ServicingError(f"the built image's {SCRATCH_KEY}\\{SCRATCH_VALUE} is "
+                                     f"{'missing' if value is None else value}, not {spec.scratch_space}; build again")
         if background:
             name = background.rsplit("/", 1)[-1]
             if (scratch / name).read_bytes() != Path(spec.background_bitmap_path).read_bytes():
@@ -282,7 +292,19 @@ class WimlibImageBuilder:
             "size_kb": -(-size // 1024), "image_xml": info.xml, "architecture": image.architecture,
             "os_version": image.os_version, "languages": list(image.languages), "file_count": image.file_count,
             "summary": summary, "changes": list(changes),
+            "image_listing": {p: [size, digest] for p, (size, digest) in sorted(listing.items())},
+            "registry": [r.to_json() for r in registry],
         }
+
+    def _registry(self, hive: Path) -> list[RegistryValue]:
+        """The values a build manages (the scratch space's ``WinPECacheThreshold``) as the built
+        hive has them; one the image lacks is left out."""
+        values = self.hives.values(str(hive), SCRATCH_KEY) or []
+        found = next((v for v in values if v.name.casefold() == SCRATCH_VALUE.casefold()), None)
+        if found is None or found.type != REG_DWORD or len(found.data) < 4:
+            return []
+        return [RegistryValue(SYSTEM_ROOT + SCRATCH_KEY, SCRATCH_VALUE, int.from_bytes(found.data[:4], "little"),
+                              "REG_DWORD")]
 
 
 def _sha256(path: Path, progress: Progress, cancelled: CancelCheck) -> str:

@@ -22,6 +22,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from console.core.image_listing import parse_detailed
 from console.core.servicing import CancelCheck, Cancelled, Progress, ServicingError
 
 WIMLIB = "wimlib-imagex"
@@ -90,6 +91,11 @@ class Wimlib:
                 return []
             raise
         return [line for line in out.splitlines() if line.startswith("/")]
+
+    def listing(self, wim: str, index: int = 1) -> dict[str, tuple[int, str]]:
+        """Every regular file of the image: path -> (size, SHA-1 as wimlib reports it), from
+        ``dir --detailed`` (the WIM's metadata only: no file data is read)."""
+        return parse_detailed(self.run(["dir", wim, str(index), "--detailed"], what=f"listing image {index} of {wim}"))
 
     def extract(self, wim: str, index: int, paths: Sequence[str], dest_dir: str, *,
                 cancelled: CancelCheck = _never) -> None:

@@ -1,7 +1,11 @@
 """Sample boot images for trying the console without a Windows ADK ("Create sample boot images").
 
 Three small WinPE-like WIMs built with wimlib-imagex (a few hundred KB each), shaped like
-real ADK/setup-media boot.wim files, then imported like any other boot image.
+real ADK/setup-media boot.wim files, then imported like any other boot image. Each image is
+buildable (``console.wim.winpe_tree``): a real SYSTEM hive (hivex), startnet.cmd and
+winpeshl.ini, the background picture and the packages of the components ConfigMgr requires.
+They are not Windows: no Windows PE boots from them, and their boot files are missing, so
+boot media cannot be made from them.
 """
 
 from __future__ import annotations
@@ -10,11 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import TYPE_CHECKING
 
 from console.core.errors import DuplicateNameError
 from console.core.instance import Instance
 from console.wim.capture import ImageSpec, capture
+from console.wim.winpe_tree import write_winpe_tree
 
 if TYPE_CHECKING:
     from console.core.services.boot_image_packages import BootImagePackages
@@ -54,7 +60,14 @@ def create_sample_boot_images(folder: Path | str) -> list[Path]:
     and a two-image Windows setup boot.wim (boot index 2)."""
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
-    return [capture(target / s.file, s.images, compress="LZX", boot_index=s.boot_index) for s in SAMPLES]
+    return [_capture(target / s.file, s) for s in SAMPLES]
+
+
+def _capture(path: Path, sample: Sample) -> Path:
+    """The sample's WIM at ``path``: one buildable WinPE-like tree per image."""
+    with TemporaryDirectory(prefix="bootimage-sample-") as tmp:
+        trees = [write_winpe_tree(Path(tmp) / f"image{n}", spec) for n, spec in enumerate(sample.images, 1)]
+        return capture(path, sample.images, compress="LZX", boot_index=sample.boot_index, trees=trees)
 
 
 def import_sample_boot_images(
@@ -75,7 +88,7 @@ def import_sample_boot_images(
             break
         if progress is not None:
             progress(2 * n, steps, f"Building {sample.file}")
-        path = capture(target / sample.file, sample.images, compress="LZX", boot_index=sample.boot_index)
+        path = _capture(target / sample.file, sample)
         if progress is not None:
             progress(2 * n + 1, steps, f"Importing {sample.package_name}")
         created.append(_import(packages, path, sample))

@@ -19,7 +19,9 @@ from typing import Any
 
 import pytest
 
-from tests.media_fixtures import BOOT_FILES, record_media_build
+from console.wim.capture import ImageSpec, capture
+from tests.media_fixtures import BOOT_FILES, boot_file_contents, record_media_build
+from tests.servicing_fixtures import winpe_tree
 from tests.wim_fixtures import require_tool
 
 pytestmark = pytest.mark.both_databases
@@ -250,3 +252,25 @@ def test_a_disk_image_is_a_partitioned_fat32_disk_with_uefi_and_syslinux_bios_bo
     config = subprocess.run(["mtype", "-i", image, "::/syslinux.cfg"], capture_output=True, text=True, check=True,
                             env=env).stdout
     assert "COM32 chain.c32" in config and "APPEND ntldr=/bootmgr" in config
+
+
+def test_preflight_of_a_real_build_checks_the_boot_files_from_the_listing_the_build_recorded(
+        console: Any, run: Any, tmp_path: Path) -> None:
+    """A build records the listing of its image's files: media pre-flight checks the boot files
+    before anything is queued instead of warning that the revision has no listing."""
+    require_tool("hivexsh")
+    tree = winpe_tree(tmp_path / "tree")
+    for rel, data in boot_file_contents(tmp_path / "boot-files").items():
+        (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tree / rel).write_bytes(data)
+    source = capture(tmp_path / "sources" / "boot.wim", [ImageSpec()], trees=[tree])
+    console.settings.set_content_library_root(str(tmp_path / "ContentLib"))
+    pid = str(console.packages.create_from_wim(str(source), 1, name="Media source").value["PackageID"])
+    built = run("update-image", pid, "--wait", "--json", check=False)
+    assert built.returncode == 0, built.stderr
+    result = run("media", "preflight", pid, "--iso", str(tmp_path / "winpe.iso"), "--json", check=False)
+    assert result.returncode == 0, result.stderr
+    checks = json.loads(result.stdout)["Checks"]
+    [boot] = [c for c in checks if c["Id"] == "media.boot-files"]
+    assert boot["Severity"] == "pass" and "carries every boot file the medium needs" in boot["Message"]
+    assert [c["Message"] for c in checks if c["Severity"] != "pass"] == []

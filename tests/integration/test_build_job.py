@@ -147,3 +147,35 @@ def test_a_successful_build_queues_an_update_for_every_dp_of_the_package(console
     updates = [j for j in console.jobs.list(package_id=pid) if j.kind == "distribute" and j.payload["action"] == "update"]
     assert sorted((j.payload["dp"], j.payload["version"]) for j in updates) == [("DP01", version + 1), ("DP02", version + 1)]
     assert {r.target_version for r in console.content.content_status(pid).items} == {version + 1}
+
+
+def test_a_build_records_its_image_listing_and_registry_values_so_diff_shows_them(console, run, tmp_path):
+    """Two builds that differ in scratch space and a driver: `bootimage diff` names the hive
+    value old -> new and the driver's files added inside the image (read from what each build
+    recorded with its revision, not guessed from the properties)."""
+    source = winpe_wim(tmp_path / "sources" / "boot.wim")
+    console.settings.set_content_library_root(str(tmp_path / "ContentLib"))
+    pid = console.packages.create_from_wim(str(source), 1, name="Diffed").value["PackageID"]
+    console.packages.put(pid, {"ScratchSpace": 64})
+    assert run("update-image", pid, "--wait", check=False).returncode == 0
+    inf = driver_folder(tmp_path / "drivers", DISK_INF)
+    ci_id = console.drivers.create_from_inf(str(inf.parent), inf.name).value.ci_id
+    console.drivers.add_drivers_to_boot_image(pid, [ci_id])
+    console.packages.put(pid, {"ScratchSpace": 256})
+    second = run("update-image", pid, "--wait", check=False)
+    assert second.returncode == 0, second.stderr
+
+    library = console.revisions.library()
+    [wim] = library.materialize(pid, 2, tmp_path / "out")
+    listed = subprocess.run(["wimlib-imagex", "dir", str(wim), "1"], check=True, capture_output=True, text=True).stdout
+    files = library.manifest(pid, 2).image_listing
+    assert files is not None and set(files) <= set(listed.splitlines()) and "/Windows/System32/config/SYSTEM" in files
+    text = run("diff", pid, "1", "2").stdout
+    assert "HKLM\\SYSTEM\\ControlSet001\\Services\\FBWF\\WinPECacheThreshold: 64 -> 256" in text
+    assert f"+ /Drivers/{ci_id}/{DISK_INF.name}" in text and f"+ /Drivers/{ci_id}/amd64/disk.sys" in text
+    assert "~ /Windows/System32/config/SYSTEM" in text and "~ /Windows/System32/startnet.cmd" in text
+    assert "unknown" not in text
+    diff = json.loads(run("diff", pid, "1", "2", "--json").stdout)
+    assert diff["registry_known"] and diff["image_listing_known"]
+    assert [(r["old"], r["new"]) for r in diff["registry"]] == [(64, 256)]
+    assert "registry: 1 value(s) changed" in console.revisions.revisions(pid)[0].changes

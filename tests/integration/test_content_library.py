@@ -335,7 +335,7 @@ def test_sending_a_version_to_another_library_sends_only_missing_objects(lib: Fi
 
 
 def test_the_image_listing_takes_files_and_their_unnamed_stream_only() -> None:
-    from console.content.listing import parse_detailed
+    from console.core.image_listing import parse_detailed
 
     text = "\n".join([
         "-" * 76, 'Full Path           = "/Windows"', "Attributes          = 0x00000010", "\tUnnamed data stream:",

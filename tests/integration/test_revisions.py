@@ -18,12 +18,14 @@ import pytest
 
 from console.app import default_library_root
 from console.content.library import FileContentLibrary
-from console.content.listing import wim_listing
 from console.core.content import ContentError, RegistryValue, RevisionNotFoundError
+from console.core.distribution import DpState
 from console.core.errors import ConflictError
 from console.core.image_facts import ImageFacts
 from console.core.services.revisions import BuiltImage
+from console.servicing.wimlib import Wimlib
 from console.wim.capture import capture, write_tree
+from tests.distribution_fixtures import dist  # noqa: F401 (a fixture)
 from tests.wim_fixtures import WINPE_X64, require_tool
 
 pytestmark = pytest.mark.both_databases
@@ -47,7 +49,7 @@ def built_image(folder: Path, name: str, *, scratch: int = 64, os_version: str =
     wim = capture(folder / "Work" / name / "boot.wim", [WINPE_X64], trees=[tree], compress="none" if big else "LZX")
     facts = ImageFacts("x64", os_version, "en-US", f"<WIM><IMAGE INDEX=\"1\"><NAME>{name}</NAME></IMAGE></WIM>",
                        wim.stat().st_size // 1024, "Microsoft Windows PE (x64)")
-    return BuiltImage(files={"boot.wim": wim}, facts=facts, image_listing=wim_listing(wim),
+    return BuiltImage(files={"boot.wim": wim}, facts=facts, image_listing=Wimlib().listing(str(wim)),
                       registry=(RegistryValue(FBWF, "WinPECacheThreshold", scratch, "REG_DWORD"),),
                       summary=f"scratch {scratch} MB", duration_seconds=seconds, context_id=context_id)
 
@@ -135,6 +137,20 @@ def test_diff_shows_property_image_file_and_registry_changes(console: Any, pid: 
         console.revisions.diff(pid, 1, 5)
 
 
+def test_a_revision_built_before_listings_were_recorded_diffs_as_unknown_not_as_no_changes(
+        console: Any, pid: str, tmp_path: Path) -> None:
+    old = built_image(tmp_path, "old")
+    console.revisions.record_build(pid, BuiltImage(files=old.files, facts=old.facts, summary="an older build"))
+    console.revisions.record_build(pid, built_image(tmp_path, "new", scratch=128))
+    diff = console.revisions.diff(pid, 1, 2)
+    assert not diff.image_listing_known and not diff.registry_known and diff.registry == () and not diff.empty
+    lines = diff.lines()
+    for heading in ("Image files:", "Registry values:"):
+        assert lines[lines.index(heading) + 1] == "  unknown (built before listings were recorded)"
+    assert "no changes" not in "\n".join(lines[lines.index("Image files:"):lines.index("Content files:")])
+    assert diff.to_json()["registry_known"] is False
+
+
 def test_rollback_makes_the_old_content_current_as_a_new_version(console: Any, pid: str, two_builds: Any, tmp_path: Path) -> None:
     first, _ = two_builds
     library = library_of(console)
@@ -160,6 +176,41 @@ def test_rollback_makes_the_old_content_current_as_a_new_version(console: Any, p
     assert [(r.version, r.current) for r in revisions] == [(3, True), (2, False), (1, False)]
     assert "ScratchSpace: 128 -> 64" in revisions[0].changes
     assert console.revisions.diff(pid, 2, 3).image("added") == ["/Windows/System32/setupplatform.exe"]
+
+
+def test_rollback_updates_the_distribution_points_that_have_the_package(dist: Any, pid: str, tmp_path: Path) -> None:  # noqa: F811
+    """In a real run the package went to revision 5 while its DPs stayed on 4: a roll back now
+    queues the DP update a build's completion queues (a distribute job per DP that has the
+    package), and the worker puts the rolled-back revision's image on the DP."""
+    console = dist.console
+    first = built_image(tmp_path, "one")
+    console.revisions.record_build(pid, first)
+    dist.add_dp("DP01")
+    dist.add_dp("DP02")  # has no copy of the package: it gets nothing
+    console.content.add_distribution_points(pid, ["DP01"])
+    dist.run_until_idle()
+    second = built_image(tmp_path, "two", scratch=128, add={"Drivers/16777217/net.inf": b"[Version]\r\n"})
+    console.revisions.record_build(pid, second)
+    console.content.queue_update(pid)  # what the build job's record step does after recording
+    dist.run_until_idle()
+    image = dist.dp_root("DP01") / "Packages" / pid / "boot.wim"
+    assert image.read_bytes() == second.files["boot.wim"].read_bytes()
+
+    result = console.revisions.rollback(pid, 1)
+
+    assert result.value.version == 3
+    assert f"note: update of {pid} to revision 3 queued for 1 distribution point (DP01)" in result.changes.notes
+    queued = [j for j in dist.jobs(pid) if not j.finished]
+    assert [(j.payload["dp"], j.payload["action"], j.payload["version"]) for j in queued] == [("DP01", "update", 3)]
+    assert dist.row(pid, "DP01").target_version == 3
+    assert image.read_bytes() == second.files["boot.wim"].read_bytes()  # a job sends it, not the roll back
+    dist.run_until_idle()
+    assert all(j.state == "succeeded" for j in dist.jobs(pid)), dist.logs()
+    assert image.read_bytes() == first.files["boot.wim"].read_bytes()
+    row = dist.row(pid, "DP01")
+    assert row.state == DpState.INSTALLED and row.source_version == 3
+    assert json.loads((dist.dp_root("DP01") / "PkgLib" / f"{pid}.json").read_text())["current_version"] == 3
+    assert not (dist.dp_root("DP02") / "PkgLib").exists()
 
 
 def test_rollback_refusals_change_nothing(console: Any, pid: str, two_builds: Any, tmp_path: Path) -> None:

@@ -11,7 +11,9 @@ with ``kill -9`` loses at most the step it was in):
 ``export``     the package's index of the source WIM to a new WIM in the job's work folder.
 ``customize``  drivers, scratch space, boot script, prestart files, background.
 ``verify``     ``wimlib-imagex verify`` and a read-back of every customization.
-``record``     the verified image becomes the package's next revision in the content library;
+``record``     the verified image becomes the package's next revision in the content library,
+               with the listing of its files and the registry values the build manages (what
+               revision diffs and boot media pre-flight read);
                SourceVersion, SourceDate, PackageSize and the image properties are updated in
                one short write transaction; the work folder is removed. A record step resumed
                after an attempt that recorded the revision and removed the work folder, but
@@ -147,6 +149,7 @@ class BuildJobHandler:
                            built.image_xml, built.size_kb)
         output = BuildOutput(
             files={spec.output_name: Path(built.path)}, facts=facts, summary=built.summary,
+            image_listing=built.image_listing, registry=built.registry,
             duration_seconds=(time.time() - float(started)) if started else None, context_id=job.context_id,
         )
         version = self._record(pid, output, ctx.progress, ctx.cancelled)

@@ -10,7 +10,7 @@ any two steps finishes the job, and the pointer always names a complete version.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -44,18 +44,25 @@ SHAPING_PROPERTIES = (
     "PreExecSourceDirectory", "EnableLabShell", "BackgroundBitmapPath", "InputLocale",
 )
 IN_PROGRESS = 1  # Job.wmi_status of a queued or running job (WMI: 1 in progress)
+#: queue_update(package_id) -> the distribution points an update of the package's current
+#: version was queued for (only those that have the package; distribute jobs, no copying here)
+QueueUpdate = Callable[[str], Sequence[str]]
 
 __all__ = ["BuiltImage", "Revision", "Revisions"]
 
 
 class Revisions:
     """The revisions service. ``library_at(root)`` opens the content library at a folder;
-    ``default_root`` is used until the site setting ``ContentLibraryPath`` names another."""
+    ``default_root`` is used until the site setting ``ContentLibraryPath`` names another.
+    ``queue_update`` sends a rolled-back revision to the package's distribution points, as a
+    build's completion does (None: nothing is queued)."""
 
-    def __init__(self, ctx: ServiceContext, library_at: Callable[[Path], ContentLibrary], default_root: Path) -> None:
+    def __init__(self, ctx: ServiceContext, library_at: Callable[[Path], ContentLibrary], default_root: Path,
+                 queue_update: QueueUpdate | None = None) -> None:
         self._ctx = ctx
         self._library_at = library_at
         self._default_root = default_root
+        self._queue_update = queue_update
 
     # -- site settings -------------------------------------------------------------------------
 
@@ -210,8 +217,9 @@ class Revisions:
                       Changes(updated=frozenset({pid}), status_messages=True, notes=(manifest.summary, *notes)))
 
     def rollback(self, package_id: str, to_version: int, *, expected_version: str | None = None) -> Result[Revision]:
-        """Make revision ``to_version`` current again as a new version (SourceVersion + 1), so
-        distribution points receive it like any new content."""
+        """Make revision ``to_version`` current again as a new version (SourceVersion + 1) and
+        queue an update of every distribution point that has the package, so they receive it
+        like any new content (ConfigMgr redistributes a restored boot image too)."""
         keep = self.retention()
         with self._ctx.uow() as uow:
             record = self._record(uow, package_id, lazy=True)
@@ -261,15 +269,32 @@ class Revisions:
                 library.remove_revision(pid, version)  # refused: the library is as it was
             raise
         library.set_current(pid, version)
-        notes = self._retain(library, pid, keep)
+        sent, update_notes = self._update_dps(pid, version)
+        notes = (*update_notes, *self._retain(library, pid, keep))
         differ = [c.name for c in value_changes(source.properties, self._snapshot(record))]
         if differ:
             notes = ((f"note: {pid}'s properties still differ from revision {to_version}'s ({', '.join(differ)}); "
                      "the next build uses the properties"), *notes)
-        return Result(Revision.of(new, current=True),
-                      Changes(updated=frozenset({pid}), status_messages=True, notes=(f"{what} as revision {version}", *notes)))
+        return Result(Revision.of(new, current=True), Changes(updated=frozenset({pid}), status_messages=True, distribution=sent,
+                                                              notes=(f"{what} as revision {version}", *notes)))
 
     # -- helpers ---------------------------------------------------------------------------------
+
+    def _update_dps(self, pid: str, version: int) -> tuple[bool, tuple[str, ...]]:
+        """Queue the distribution points' update of a rolled-back revision (after the pointer
+        switch, as a build's record step does): whether any was queued, and what to tell. A
+        failure leaves the roll back done and says so."""
+        try:
+            dps = list(self._queue_update(pid)) if self._queue_update is not None else []
+        except ConsoleError as exc:
+            text = (f"warning: revision {version} is current, but the update of {pid}'s distribution points was not "
+                    f"queued ({exc.message}); send it with `bootimage content redistribute {pid} --dp NAME`")
+            return False, (text,)
+        if not dps:
+            return False, ()
+        shown = ", ".join(dps[:5]) + (f" and {len(dps) - 5} more" if len(dps) > 5 else "")
+        text = f"note: update of {pid} to revision {version} queued for {len(dps)} distribution point"
+        return True, (f"{text}{'s' if len(dps) != 1 else ''} ({shown})",)
 
     def _library_for(self, record: PackageRecord) -> ContentLibrary:
         """The library, or a clear error when its folder is gone while the package has revisions."""

@@ -7,7 +7,7 @@ import html
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
-from console.core.revision_diff import FileChange, RevisionDiff, ValueChange, show
+from console.core.revision_diff import UNKNOWN, FileChange, RevisionDiff, ValueChange, show
 
 MARKS = {"added": ("+", "#0b6a0b"), "removed": ("−", "#a4262c"), "changed": ("~", "#8a5a00")}
 
@@ -40,12 +40,16 @@ def diff_html(diff: RevisionDiff) -> str:
     parts.append(_value_rows(diff.properties) if diff.properties else none)
     counts = ", ".join(f"{len(diff.image(k))} {k}" for k in ("added", "removed", "changed") if diff.image(k))
     parts.append(f"<h4>Image files{f' ({counts})' if counts else ''}</h4>")
+    unknown = f"<p><i>{html.escape(UNKNOWN.capitalize())}.</i></p>"
     if not diff.image_listing_known:
-        parts.append("<p><i>Unknown: a revision has no listing of its image.</i></p>")
+        parts.append(unknown)
     else:
         parts.append(_file_rows(diff.image_files) if diff.image_files else none)
-    parts.append(f"<h4>Registry values ({len(diff.registry)})</h4>")
-    parts.append(_value_rows(diff.registry) if diff.registry else none)
+    parts.append(f"<h4>Registry values{f' ({len(diff.registry)})' if diff.registry_known else ''}</h4>")
+    if not diff.registry_known:
+        parts.append(unknown)
+    else:
+        parts.append(_value_rows(diff.registry) if diff.registry else none)
     parts.append("<h4>Content files</h4>")
     parts.append(_file_rows(diff.content_files) if diff.content_files else none)
     return "".join(parts)

@@ -299,7 +299,7 @@ class RevisionsPanel(QWidget):
 
     def _rolled_back(self, result: Result[Revision], version: int) -> None:
         self._set_working(False, "")
-        notes = [n.removeprefix("note: ") for n in result.changes.notes if n.startswith("note: ")]
+        notes = [n.removeprefix("note: ") for n in result.changes.notes if n.startswith(("note: ", "warning: "))]
         text = (f"Revision {version} is current again as revision {result.value.version}; distribution points "
                 "will receive it as a new version.")
         self._show_banner("<br>".join(html.escape(t) for t in (text, *notes)), INFO_STYLE)

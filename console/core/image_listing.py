@@ -1,32 +1,15 @@
-"""The files inside a built WIM image, for revision diffs: ``wimlib-imagex dir --detailed``
-parsed into path -> (size, SHA-1 of the unnamed data stream as wimlib reports it)."""
+"""The files inside a WIM image as ``wimlib-imagex dir --detailed`` prints them: path ->
+(size, SHA-1 of the unnamed data stream as wimlib reports it). A build records this listing
+with its revision (revision diffs, boot media pre-flight). Standard library only."""
 
 from __future__ import annotations
-
-import shutil
-import subprocess
-from pathlib import Path
-
-from console.core.content import ContentError
 
 ZERO_HASH = "0" * 40
 
 
-def wim_listing(path: Path, index: int = 1, *, timeout: float = 600.0) -> dict[str, tuple[int, str]]:
-    """Every regular file of image ``index`` (directories left out), paths as in the image
-    (``/Windows/System32/winpe.jpg``)."""
-    tool = shutil.which("wimlib-imagex")
-    if tool is None:
-        raise ContentError("wimlib-imagex is not installed (Debian package wimtools); the image cannot be listed")
-    proc = subprocess.run([tool, "dir", str(path), str(index), "--detailed"], capture_output=True, text=True,
-                          timeout=timeout, check=False)
-    if proc.returncode != 0:
-        reason = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
-        raise ContentError(f"cannot list image {index} of {path}: {reason}")
-    return parse_detailed(proc.stdout)
-
-
 def parse_detailed(text: str) -> dict[str, tuple[int, str]]:
+    """Every regular file of ``dir --detailed`` output (directories left out), paths as in the
+    image (``/Windows/System32/winpe.jpg``)."""
     listing: dict[str, tuple[int, str]] = {}
     for block in text.split("-" * 20):
         fields: dict[str, str] = {}
