@@ -200,3 +200,19 @@ def test_scratch_space_choices_and_default_come_from_the_class_metadata(qtbot, t
     finally:
         runner.wait()
         console.close()
+
+
+def test_optional_components_refusal_for_an_arm64_image_reads_well(qtbot, console, make_window, x64_facts):
+    from dataclasses import replace
+
+    from PySide6.QtWidgets import QMessageBox
+
+    arm = console.packages.create(name="Surface (arm64)", image_path="/images/arm64.wim",
+                                  image=replace(x64_facts, architecture="arm64")).value
+    window = make_window()
+    window.wizards.optional_components(arm["PackageID"])
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox) is not None, timeout=10000)
+    box = window.findChild(QMessageBox)
+    assert box.text() == ("Surface (arm64) is an arm64 image: Configuration Manager optional components exist "
+                          "for x86 and x64 boot images only.")
+    box.close()
