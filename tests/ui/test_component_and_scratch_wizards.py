@@ -216,3 +216,17 @@ def test_optional_components_refusal_for_an_arm64_image_reads_well(qtbot, consol
     assert box.text() == ("Surface (arm64) is an arm64 image: Configuration Manager optional components exist "
                           "for x86 and x64 boot images only.")
     box.close()
+
+
+def test_finishing_without_a_change_saves_nothing(qtbot, console, x64_package, tasks):
+    """As `bootimage set --add-optional-component` of a component already there: no new version."""
+    console.packages.update_optional_components("PS100001", ["WinPE-HTA"])
+    before = console.packages.get("PS100001", lazy=True)["SedoObjectVersion"]
+    wizard = OptionalComponentsWizard(console, console.packages.get("PS100001", lazy=True), tasks)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.next()
+    assert "nothing will change" in wizard.currentPage().text.toPlainText()
+    finish(qtbot, wizard)
+    after = console.packages.get("PS100001", lazy=True)
+    assert (after["OptionalComponents"], after["SedoObjectVersion"]) == ((36,), before)

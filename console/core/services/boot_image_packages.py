@@ -30,8 +30,10 @@ from console.core.services.package_changes import (
     compose_components,
     compose_drivers,
     describe_added,
+    describe_unneeded,
     driver_details,
     driver_ids,
+    same_value,
 )
 from console.core.services.package_rules import check_files, check_package_rules, sync_blob_sizes
 from console.core.services.source_images import (
@@ -277,6 +279,7 @@ class BootImagePackages(SourceImageMethods):
             components = drivers = None
             notes: tuple[str, ...] = ()
             if deltas.components:
+                notes += describe_unneeded(catalog, current, add=deltas.add_components, remove=deltas.remove_components)
                 components = compose_components(catalog, current, add=deltas.add_components,
                                                 remove=deltas.remove_components, replace=deltas.set_components)
                 new["OptionalComponents"] = list(components.component_ids)
@@ -292,7 +295,7 @@ class BootImagePackages(SourceImageMethods):
                                      str(facts["Architecture"]))
             merged = {**current, **new}
             check_package_rules(uow, catalog, merged, new, package_id=pid, input_locales=self._ctx.input_locales)
-            changed = {k: v for k, v in new.items() if current.get(k) != v}
+            changed = {k: v for k, v in new.items() if not same_value(current.get(k), v)}
             if not changed:
                 return Result(Applied(self._to_instance(record), components, drivers, notes), Changes(notes=notes))
             self._write(uow, record, changed, version)
