@@ -20,6 +20,7 @@ from console.core.errors import (
 from console.core.image_facts import ImageFacts
 from console.core.input_limits import check_search_text
 from console.core.instance import Instance
+from console.core.jobs import normal_context_id
 from console.core.optional_components import Resolution
 from console.core.ports import PackageQuery, PackageRecord, UnitOfWork
 from console.core.services.context import ServiceContext, check_site_code
@@ -410,6 +411,7 @@ class BootImagePackages(SourceImageMethods):
     def query_osd_binary_injection_status(self, context_id: str) -> InjectionStatus:
         """QueryOSDBinaryInjectionStatus(ContextID): 0 done, 1 in progress (queued or running),
         2 error (failed or cancelled), 3 no status (no such job)."""
+        context_id = normal_context_id(context_id)
         with self._ctx.uow() as uow:
             job = uow.jobs.get(context_id)
         if job is None:
@@ -419,6 +421,7 @@ class BootImagePackages(SourceImageMethods):
 
     def delete_context_id(self, context_id: str) -> Result[str]:
         """DeleteContextID(ContextID): drop the job's record (refused while it runs)."""
+        context_id = normal_context_id(context_id)
         with self._ctx.uow(write=True) as uow:
             job = uow.jobs.get(context_id)
             if job is None:
