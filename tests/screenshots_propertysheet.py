@@ -78,9 +78,9 @@ def realistic_package(console: Console, folder: Path) -> str:
     monthly.update(Day=1, WeekOrder=2, ForNumberOfMonths=1, StartTime=datetime(2024, 12, 8, 3, 0, tzinfo=UTC))
     driver_ids = import_drivers(console, folder / "CM01" / "Sources$" / "Drivers")
     console.packages.put(package_id, {
-        "PreExecCommandLine": r"cmd /c X:\sms\pkg\prestart\Set-DeploymentShare.cmd",
-        "PreExecSourceDirectory": r"\\CM01\Sources$\OSD\Prestart",
-        "BackgroundBitmapPath": r"\\CM01\Sources$\OSD\Branding\contoso-winpe.bmp",
+        "PreExecCommandLine": r"cmd /c X:\Prestart\Set-DeploymentShare.cmd",
+        "PreExecSourceDirectory": "/mnt/cm01/Sources$/OSD/Prestart",
+        "BackgroundBitmapPath": "/mnt/cm01/Sources$/OSD/Branding/contoso-winpe.bmp",
         "InputLocale": "de-DE",
         "EnableLabShell": True,
         "DeployFromPxeDistributionPoint": True,

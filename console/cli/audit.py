@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,8 +44,16 @@ def record_json(record: AuditRecord) -> dict[str, Any]:
     return data
 
 
+#: The text table shows at most this many characters of an old or new value (an ImageProperty
+#: is kilobytes of XML): one line each, cut with "…"; --json keeps every value whole.
+VALUE_WIDTH = 60
+
+
 def _value(value: Any) -> str:
-    return "(empty)" if value is None or value == "" else value if isinstance(value, str) else json.dumps(value)
+    if value is None or value == "":
+        return "(empty)"
+    text = re.sub(r"\s*[\r\n\t]\s*", " ", value if isinstance(value, str) else json.dumps(value))
+    return text if len(text) <= VALUE_WIDTH else text[:VALUE_WIDTH - 1] + "…"
 
 
 def cmd_audit(args: argparse.Namespace) -> None:

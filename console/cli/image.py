@@ -39,8 +39,13 @@ def register(sub: Any) -> None:
 
 
 def cmd_image_info(args: argparse.Namespace) -> None:
+    from console.core.errors import ValidationError
+    from console.core.local_paths import unc_problem
     from console.wim.reader import WimReader
 
+    problem = unc_problem(args.path, example="boot.wim")
+    if problem:
+        raise ValidationError.single("path", problem)
     info = WimReader().read(args.path)
     if args.xml:  # exact, like JSON
         raw_stdout().write(info.xml + "\n")

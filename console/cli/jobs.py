@@ -153,8 +153,10 @@ def _start_worker(site: Any) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from console.core.audit import set_client_program
     from console.worker import Worker
 
+    set_client_program("bootimage worker")  # the audit's Client column: "host bootimage worker[pid]"
     if not 0 <= args.nice <= 19:
         raise ConsoleError(f"--nice {args.nice}: give 0 (normal priority) to 19 (lowest)")
     if args.nice and hasattr(os, "nice"):

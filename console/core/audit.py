@@ -44,10 +44,33 @@ def acting_for(user: str) -> Iterator[None]:
         _ON_BEHALF_OF.reset(token)
 
 
+#: The program an audit record names, when the entry point said (``bootimage worker``).
+_PROGRAM: list[str] = []
+#: ``python -m <module>`` runs ``<module>/__main__.py``: the command that module is installed as.
+_MODULE_PROGRAMS = {("console", "cli"): "bootimage", ("", "console"): "bootimage-console"}
+
+
+def set_client_program(name: str) -> None:
+    """Name this process in audit records (``bootimage worker``) instead of its ``argv[0]``."""
+    _PROGRAM[:] = [name]
+
+
+def _program() -> str:
+    if _PROGRAM:
+        return _PROGRAM[0]
+    path = sys.argv[0] or "python"
+    name = os.path.basename(path) or "python"
+    if name == "__main__.py":  # python -m console.cli: the command it stands for, not __main__.py
+        parent = os.path.dirname(os.path.abspath(path))
+        key = (os.path.basename(os.path.dirname(parent)), os.path.basename(parent))
+        return _MODULE_PROGRAMS.get(key) or _MODULE_PROGRAMS.get(("", key[1])) or key[1] or name
+    return name
+
+
 def client_name() -> str:
-    """What an audit record names as the client: host and program (``ws1 bootimage[4242]``)."""
-    program = os.path.basename(sys.argv[0] or "python") or "python"
-    return f"{socket.gethostname()} {program}[{os.getpid()}]"[:255]
+    """What an audit record names as the client: host and program (``ws1 bootimage[4242]``,
+    ``ws1 bootimage worker[4243]``)."""
+    return f"{socket.gethostname()} {_program()}[{os.getpid()}]"[:255]
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,7 @@ CAUSES: dict[str, tuple[bool, str]] = {
     "unreachable": (True, "host unreachable"),
     "timeout": (True, "connection timed out"),
     "auth": (False, "authentication refused"),
+    "key_file": (False, "SSH key file unusable"),
     "permission": (False, "permission denied"),
     "disk_full": (True, "disk full"),
     "hash_mismatch": (True, "hash mismatch after copy"),

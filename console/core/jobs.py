@@ -22,6 +22,7 @@ step's result, which later steps read from ``job.step_results``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +35,16 @@ from console.core.errors import ConsoleError
 ERROR_FAILED = 1
 ERROR_CANCELLED = 1223  # ERROR_CANCELLED
 ERROR_INTERNAL = 1359  # ERROR_INTERNAL_ERROR
+
+
+_GUID = re.compile(r"^\{?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})\}?$")
+
+
+def normal_context_id(text: str) -> str:
+    """A ContextID as jobs store it (``{D6174002-F288-…}``): with or without its braces, in any
+    case, as pasted from a shell that ate the braces or from a log; other text is kept as given."""
+    match = _GUID.match(text.strip())
+    return "{" + match[1].upper() + "}" if match else text.strip()
 
 
 class JobState(StrEnum):

@@ -143,7 +143,7 @@ def check_wimboot(head: bytes, size: int, where: str = "wimboot") -> str:
     also an EFI PE executable. Raises PxeError naming what is wrong."""
     if size < WIMBOOT_MIN_BYTES or size > WIMBOOT_MAX_BYTES:
         raise PxeError(f"{where} is {size:,} bytes; wimboot is between {WIMBOOT_MIN_BYTES // 1024} KiB and "
-                       f"{WIMBOOT_MAX_BYTES // 1024 // 1024} MiB: is it the file from {WIMBOOT_URL}?")
+                       f"{WIMBOOT_MAX_BYTES // 1024 // 1024} MiB, so it is not wimboot (download it again from {WIMBOOT_URL})")
     kinds = []
     if head[:2] == b"MZ" and len(head) >= 0x40:
         pe = struct.unpack_from("<I", head, 0x3C)[0]

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import asyncssh
 
 from console.core.distribution import CAUSES, DistributionError, DistributionPoint, SecretStore, TransportError
+from console.core.key_files import key_file_problem
 
 T = TypeVar("T")
 
@@ -141,7 +142,7 @@ def cause_of(error: BaseException) -> tuple[str, str]:
     if isinstance(error, asyncssh.PermissionDenied):
         return "auth", f"the server refused the credentials ({text})"
     if isinstance(error, asyncssh.KeyImportError):
-        return "auth", f"cannot use the key file ({text})"
+        return "key_file", f"cannot use the key file ({text})"
     if isinstance(error, asyncssh.ChannelOpenError) and error.code == asyncssh.OPEN_CONNECT_FAILED:
         return "unreachable", f"connection lost ({text})"
     if isinstance(error, LOST):
@@ -214,14 +215,15 @@ def credentials(dp: DistributionPoint, secrets: SecretStore | None) -> dict[str,
     if not reference:
         return {}
     path = Path(reference).expanduser()
-    if path.is_file():
+    if path.is_file() or reference.startswith(("/", "~")):
+        problem = key_file_problem(str(path))
+        if problem:
+            raise TransportError(f"{dp.name}: {problem}", cause="key_file")
         try:
             key = asyncssh.read_private_key(str(path))
-        except (asyncssh.KeyImportError, OSError) as error:
-            raise TransportError(f"{dp.name}: key file {path}: {error}", cause="auth") from None
+        except (asyncssh.KeyImportError, OSError) as error:  # a passphrase, a key type asyncssh does not know
+            raise TransportError(f"{dp.name}: the SSH key file {path} cannot be used: {error}", cause="key_file") from None
         return {"client_keys": [key], "agent_path": None, "preferred_auth": "publickey"}
-    if reference.startswith(("/", "~")):
-        raise TransportError(f"{dp.name}: the SSH key file {path} does not exist (or is not a file)", cause="auth")
     password = secrets.password(reference) if secrets is not None else None
     if password is None:
         raise TransportError(f"{dp.name}: no password stored for {reference!r} and no key file by that name: "

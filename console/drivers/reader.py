@@ -28,6 +28,7 @@ from pathlib import Path
 from console.core.drivers import CancelCheck, DriverCandidate, InfError, ScanFailure
 from console.core.errors import NotFoundError
 from console.core.files import FileReadError, check_name_lengths, open_regular
+from console.core.local_paths import unc_problem
 from console.drivers.inf import InfFile, parse_inf, read_inf_bytes
 
 _CHUNK = 1024 * 1024
@@ -67,6 +68,9 @@ class FileDriverReader:
             check_name_lengths(folder, "folder")
         except FileReadError as exc:
             raise NotFoundError(exc.message) from None
+        problem = unc_problem(folder, example="drivers")
+        if problem:
+            raise NotFoundError(problem)
         root = Path(folder)
         if not os.path.lexists(root):
             raise NotFoundError(f"{folder} does not exist: choose a folder that holds driver INF files")

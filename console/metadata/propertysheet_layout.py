@@ -13,6 +13,7 @@ from typing import Any
 
 from console.core.classdef import ClassDef, ClassRegistry, PropertyDef
 from console.core.errors import MetadataError, ValidationError
+from console.core.local_paths import share_example
 from console.core.sheet_layout import (
     Binding,
     CheckItem,
@@ -38,7 +39,7 @@ _ATTRIBUTES: dict[str, frozenset[str]] = {
     "propertysheet": frozenset({"class", "title"}),
     "tab": frozenset({"id", "title", "help"}),
     "group": frozenset({"title", "help"}),
-    "field": frozenset({"property", "label", "help", "lines", "placeholder", "read-only"}),
+    "field": frozenset({"property", "label", "help", "lines", "placeholder", "share-placeholder", "read-only"}),
     "choice": frozenset({"value", "label"}),
     "check": frozenset({*_BINDING_ATTRIBUTES, "label", "help"}),
     "radio-group": frozenset({"label", "help"}),
@@ -47,6 +48,13 @@ _ATTRIBUTES: dict[str, frozenset[str]] = {
     "panel": frozenset({"kind"}),
 }
 _CONTENT = ("group", "field", "check", "radio-group", "note", "panel")
+
+
+def _placeholder(el: Any) -> str:
+    """``placeholder``, or ``share-placeholder="prestart"``: a path on a file share as this machine
+    opens it (``\\\\server\\share\\prestart`` on Windows, ``/mnt/share/prestart`` elsewhere)."""
+    share = el.get("share-placeholder")
+    return share_example(share) if share else el.get("placeholder") or ""
 
 
 def layout_path(directory: Path | str, class_name: str) -> Path:
@@ -162,7 +170,7 @@ class _LayoutReader:
             el.get("label") or "",
             el.get("help") or "",
             int(lines),
-            el.get("placeholder") or "",
+            _placeholder(el),
             el.get("read-only") or "",
             tuple(choices),
             el.sourceline,

@@ -92,7 +92,7 @@ class WizardLauncher(QObject):
         def build(package: Any, adk: dict[str, Any] | None) -> Any:
             arch = package.get("Architecture") or ""
             if arch not in ("x86", "x64"):
-                why = f"a {arch} image" if arch else "an image whose architecture is not known yet (reload its image properties)"
+                why = f"an {arch} image" if arch else "an image whose architecture is not known yet (reload its image properties)"
                 raise ConsoleError(
                     f"{package['Name']} is {why}: Configuration Manager optional components exist for x86 and x64 boot images only."
                 )

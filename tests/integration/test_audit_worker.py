@@ -4,6 +4,8 @@ who queued it (a real ``bootimage worker`` process, SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import getpass
+import re
+import socket
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -29,6 +31,8 @@ def test_a_job_change_is_audited_as_the_worker_on_behalf_of_who_queued_it(job_si
         assert record.login == "worker@test" or record.login.split("@")[0] == getpass.getuser()
     assert record.on_behalf_of == queued_by == job_site.context.user
     assert record.who == f"{record.login} for {queued_by}"
+    # the Client column names the program as an administrator runs it, not python's __main__.py
+    assert re.fullmatch(rf"{re.escape(socket.gethostname())} bootimage worker\[{worker.pid}\]", record.client), record.client
     # the administrator's own changes name no one else
     assert all(r.on_behalf_of == "" for r in job_site.audit.query(AuditQuery(object_id="PS100001")))
 

@@ -89,6 +89,14 @@ def test_optional_components_from_the_command_line(site, winpe_x64_wim):
     refused = site("set", "PS100001", "--remove-optional-component", "WinPE-NetFx", check=False)
     assert refused.returncode == 1
     assert "cannot remove WinPE-NetFx: WinPE-PowerShell needs it" in refused.stderr
+    # adding what is there (chosen, or brought as a prerequisite) or removing what is not saves nothing
+    version = data["SedoObjectVersion"]
+    again = site("set", "PS100001", "--add-optional-component", "WinPE-PowerShell", "--add-optional-component", "WinPE-NetFx",
+                 "--remove-optional-component", "WinPE-HTA").stdout.splitlines()
+    assert again[:4] == ["PS100001: nothing changed", "WinPE-PowerShell is already in boot image PS100001; nothing to add",
+                         "WinPE-NetFx is already in boot image PS100001; nothing to add",
+                         "WinPE-HTA is not in boot image PS100001; nothing to remove"], again
+    assert json.loads(site("show", "PS100001", "--json").stdout)["SedoObjectVersion"] == version
 
 
 def test_two_processes_saving_the_same_package(site):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 
@@ -56,6 +58,28 @@ def test_audit_filters_by_package_user_action_since_and_limit(audited_site):
     assert len(audit_json(audited_site, "--limit", "1")) == 1
     text = bootimage(audited_site, "audit", "--package", "PS100002").stdout
     assert "Description: (empty) -> by bob" in text
+    # the Client column names the command as it is run, not python's __main__.py
+    assert re.fullmatch(rf"{re.escape(socket.gethostname())} bootimage\[\d+\]", package[0]["Client"]), package[0]["Client"]
+    assert f"{socket.gethostname()} bootimage[" in text and "__main__" not in text
+
+
+def test_long_values_are_cut_in_the_table_and_whole_in_json(site_db, x64_facts):
+    from dataclasses import replace
+
+    xml = "<WIM>" + "".join(f'<IMAGE INDEX="{n}">\r\n<NAME>Microsoft Windows PE (amd64)</NAME></IMAGE>'
+                            for n in range(1, 40)) + "</WIM>"
+    console = open_console(site_db, user="alice@console1")
+    ensure_default_site(console)
+    console.packages.create(name="Lab", image_path="/images/boot.wim", image=replace(x64_facts, image_property=xml))
+    console.close()
+    done = bootimage(site_db, "audit", "--package", "PS100001")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert max(len(line) for line in lines) < 250, max(lines, key=len)
+    [shown] = [line.strip() for line in lines if "ImageProperty:" in line]
+    assert shown.startswith("ImageProperty: (empty) -> <WIM><IMAGE INDEX=\"1\"> <NAME>Microsoft") and shown.endswith("…")
+    [created] = audit_json(site_db, "--package", "PS100001")
+    assert created["Changes"]["ImageProperty"] == [None, xml]
 
 
 @pytest.mark.parametrize(("args", "message"), [

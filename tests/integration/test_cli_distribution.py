@@ -181,3 +181,35 @@ def test_content_status_by_dp_is_paged_searched_and_filtered(dps, tmp_path):
     assert "DP01" in text and "(2 of 3 shown; --offset/--limit for more)" in text
     wrong = dps("content", "status", "PS100001", "--by-dp", check=False)
     assert wrong.returncode == 2 and wrong.stderr.startswith("error: --by-dp lists every distribution point's")
+
+
+def test_dp_key_file_is_checked_when_added_or_changed(site, tmp_path):
+    """A missing, unreadable or wrong key file is refused at `dp add`/`dp edit` with what is wrong
+    (before, it was accepted and the distribution failed as "authentication refused")."""
+    ssh = ["--transport", "ssh", "--address", "deploy@dp02.contoso.com:/srv/dp"]
+    missing = site("dp", "add", "DP02", *ssh, "--key-file", "/nonexistent", check=False)
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("error: the SSH key file /nonexistent does not exist; give the path of the "
+                                     "private key"), missing.stderr
+    public = tmp_path / "id_ed25519.pub"
+    public.write_text("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH7 deploy@ws1\n")
+    assert "holds a public key; give the private key (the file without .pub)" in \
+        site("dp", "add", "DP02", *ssh, "--key-file", str(public), check=False).stderr
+    other = tmp_path / "notes.txt"
+    other.write_text("hello\n")
+    assert f"the SSH key file {other} is not a private key" in \
+        site("dp", "add", "DP02", *ssh, "--key-file", str(other), check=False).stderr
+    assert as_json(site("dp", "list", "--json")) == []
+    key = tmp_path / "id_ed25519"
+    key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n")
+    key.chmod(0o600)
+    site("dp", "add", "DP02", *ssh, "--key-file", str(key))
+    refused = site("dp", "edit", "DP02", "--key-file", str(tmp_path / "gone"), check=False)
+    assert refused.returncode == 1 and f"the SSH key file {tmp_path / 'gone'} does not exist" in refused.stderr
+    assert as_json(site("dp", "show", "DP02", "--json"))["CredentialReference"] == str(key)
+    key.unlink()  # gone since: other changes are still saved; the transport names the key file
+    site("dp", "edit", "DP02", "--description", "Branch")
+    probe = site("dp", "test", "DP02", check=False)
+    assert probe.returncode == 1
+    assert f"the SSH key file {key} does not exist" in probe.stdout + probe.stderr
+    assert "authentication refused" not in probe.stdout + probe.stderr

@@ -20,6 +20,13 @@ def test_settings_wimboot_is_checked_and_the_menu_settings_are_kept(site, tmp_pa
     assert bad.returncode == 1
     assert bad.stderr.startswith("error: ") and "neither an EFI executable nor a Linux bzImage" in bad.stderr
     assert json.loads(site("settings", "--json").stdout)["PxeWimbootPath"] == ""  # nothing changed
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")  # curl saved nothing
+    short = site("settings", "--wimboot", str(empty), check=False)
+    assert short.returncode == 1
+    assert short.stderr == (f"error: wimboot {empty} is 0 bytes; wimboot is between 8 KiB and 8 MiB, so it is not "
+                            "wimboot (download it again from https://github.com/ipxe/wimboot/releases/latest/download/"
+                            "wimboot); nothing was changed\n")
     good = wimboot_stand_in(tmp_path / "wimboot")  # a stand-in, not the real wimboot
     values = json.loads(site("settings", "--wimboot", str(good), "--pxe-timeout", "15", "--pxe-subnet", "10.1.2.3/16",
                              "--pxe-http-port", "8080", "--json").stdout)

@@ -70,6 +70,20 @@ def test_queue_list_status_cancel_retry_delete(cli, tmp_path):
     one_line_error(cli("job", "delete", ctx, "--json"), "nothing was deleted")
 
 
+def test_a_context_id_without_its_braces_or_in_lower_case_names_the_same_job(cli, tmp_path):
+    """A shell that was not told to quote eats the braces; a log may show the GUID in lower case."""
+    payload = json.dumps({"out": str(tmp_path)})
+    ctx = json.loads(ok(cli("job", "queue", KIND, "PS100001", "--payload", payload, "--no-worker", "--json")))["ContextID"]
+    bare = ctx.strip("{}")
+    assert ok(cli("job", "status", bare)).startswith(f"in progress: {ctx} {KIND} queued")
+    assert json.loads(ok(cli("job", "status", bare.lower(), "--json")))["ContextID"] == ctx
+    assert ok(cli("job", "cancel", bare)).strip() == f"cancelled job {ctx}"
+    assert json.loads(ok(cli("job", "retry", f" {bare.lower()} ", "--no-worker", "--json")))["State"] == "queued"
+    assert ok(cli("job", "cancel", "{" + bare.lower() + "}")).strip() == f"cancelled job {ctx}"
+    assert ok(cli("job", "delete", bare)).strip() == f"deleted job {ctx}"
+    one_line_error(cli("job", "status", bare), f"no job with ContextID '{ctx}'")
+
+
 def test_bad_input_gets_one_line_and_changes_nothing(cli, job_site):
     one_line_error(cli("job", "queue", "bake", "PS100001"), "there is no job kind 'bake' (known: build, distribute, media, refresh, test-files)")
     one_line_error(cli("job", "queue", KIND, "PS100001", "--payload", "[1]"), "--payload must be a JSON object")

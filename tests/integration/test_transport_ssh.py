@@ -53,8 +53,12 @@ def test_a_wrong_key_is_refused_as_authentication_and_not_retried(sshd_server: S
     assert "\n" not in error.message
 
     missing = refused(sshd_server.dp(Path(ssh_dp.address.rsplit(":", 1)[1]), credential=str(tmp_path / "gone")))
-    assert missing.cause == "auth"
-    assert missing.message == f"DP02.contoso.com: the SSH key file {tmp_path / 'gone'} does not exist (or is not a file)"
+    assert (missing.cause, missing.retryable) == ("key_file", False)  # not "authentication refused"
+    assert missing.message == (f"DP02.contoso.com: the SSH key file {tmp_path / 'gone'} does not exist; give the path "
+                               "of the private key (such as ~/.ssh/id_ed25519)")
+    public = Path(f"{keygen(tmp_path / 'mine')}.pub")
+    wrong = refused(sshd_server.dp(Path(ssh_dp.address.rsplit(":", 1)[1]), credential=str(public)))
+    assert wrong.cause == "key_file" and "holds a public key" in wrong.message
 
 
 def test_a_password_from_the_secrets_store_logs_in_and_a_wrong_one_is_refused(sshd_server: SshServer, ssh_dp):

@@ -167,3 +167,13 @@ def test_image_sizes_are_in_the_same_unit_as_everywhere_else(qtbot, wizard, cons
     [image] = load_details(console, pid).images
     assert in_wizard == shown(image, "total_bytes") == f"{-(-image.total_bytes // 1024):,}"
     assert in_wizard != "0"
+
+
+@pytest.mark.skipif(__import__("os").name == "nt", reason="UNC paths are paths on Windows")
+def test_a_unc_path_is_refused_inline_as_the_cli_refuses_it(qtbot, wizard, console):
+    wiz = wizard()
+    assert wiz.data_source.path.placeholderText() == "/srv/images/boot.wim or /mnt/share/boot.wim"
+    read(qtbot, wiz, r"\\cm01\OSD\boot.wim")
+    assert r"\\cm01\OSD\boot.wim is a UNC path, which this machine cannot open" in wiz.data_source.message.text()
+    assert not wiz.button(QWizard.WizardButton.NextButton).isEnabled()
+    assert console.packages.query().total == 0

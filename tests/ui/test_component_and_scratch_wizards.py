@@ -200,3 +200,33 @@ def test_scratch_space_choices_and_default_come_from_the_class_metadata(qtbot, t
     finally:
         runner.wait()
         console.close()
+
+
+def test_optional_components_refusal_for_an_arm64_image_reads_well(qtbot, console, make_window, x64_facts):
+    from dataclasses import replace
+
+    from PySide6.QtWidgets import QMessageBox
+
+    arm = console.packages.create(name="Surface (arm64)", image_path="/images/arm64.wim",
+                                  image=replace(x64_facts, architecture="arm64")).value
+    window = make_window()
+    window.wizards.optional_components(arm["PackageID"])
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox) is not None, timeout=10000)
+    box = window.findChild(QMessageBox)
+    assert box.text() == ("Surface (arm64) is an arm64 image: Configuration Manager optional components exist "
+                          "for x86 and x64 boot images only.")
+    box.close()
+
+
+def test_finishing_without_a_change_saves_nothing(qtbot, console, x64_package, tasks):
+    """As `bootimage set --add-optional-component` of a component already there: no new version."""
+    console.packages.update_optional_components("PS100001", ["WinPE-HTA"])
+    before = console.packages.get("PS100001", lazy=True)["SedoObjectVersion"]
+    wizard = OptionalComponentsWizard(console, console.packages.get("PS100001", lazy=True), tasks)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.next()
+    assert "nothing will change" in wizard.currentPage().text.toPlainText()
+    finish(qtbot, wizard)
+    after = console.packages.get("PS100001", lazy=True)
+    assert (after["OptionalComponents"], after["SedoObjectVersion"]) == ((36,), before)

@@ -320,3 +320,22 @@ def test_set_security_scopes_of_a_distribution_point(qtbot, console, tmp_path, m
     qtbot.waitUntil(lambda: not (isValid(dialog) and dialog.isVisible()), timeout=10000)  # closed, deleted
     wait_idle(qtbot, window)
     assert console.security.object_scopes("DP01") == ["Lab"]
+
+
+def test_a_missing_key_file_is_named_next_to_its_field(qtbot, console, tmp_path, make_window):
+    window = make_window()
+    page = _open_page(qtbot, window)
+    page.add_action.trigger()
+    qtbot.waitUntil(lambda: isinstance(page.dialog, DistributionPointDialog) and page.dialog.isVisible(), timeout=10000)
+    dialog = page.dialog
+    ui = dialog.ui
+    ui.name.setText("DP02")
+    ui.transport.setCurrentIndex(ui.transport.findData("ssh"))
+    ui.address.setText("deploy@dp02.contoso.com:/srv/dp")
+    ui.key_file.setText(str(tmp_path / "id_ed25519"))
+    dialog.accept_input()
+    qtbot.waitUntil(lambda: dialog.ui.errors["key_file"].isVisible(), timeout=10000)
+    assert f"the SSH key file {tmp_path / 'id_ed25519'} does not exist" in dialog.ui.errors["key_file"].text()
+    assert dialog.isVisible() and console.distribution_points.list() == []
+    dialog.reject()
+    wait_idle(qtbot, window)

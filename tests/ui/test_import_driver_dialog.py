@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWizard
+from PySide6.QtWidgets import QLabel, QWizard
 
 from console.ui.dialogs.import_driver_dialog import ImportDriverDialog, PageId
 from console.ui.models.record_table_model import RecordRole
@@ -168,3 +168,17 @@ def test_a_named_pipe_called_inf_fails_instead_of_hanging_the_scan(qtbot, consol
                         for v in column(dialog.details.failed, c))
     assert "is a named pipe, not an INF file; only regular files are read" in messages
     assert dialog.details.found.rowCount() == 3
+
+
+@pytest.mark.skipif(__import__("os").name == "nt", reason="UNC paths are paths on Windows")
+def test_the_hint_names_a_mounted_share_and_a_unc_folder_is_refused(qtbot, console, tasks):
+    dialog = open_dialog(qtbot, console, tasks)
+    hint = dialog.locate.findChild(QLabel, "hint").text()
+    assert "a mounted share such as <tt>/mnt/share/drivers</tt>" in hint
+    assert dialog.locate.folder.placeholderText() == "/mnt/share/drivers/Latitude 7450"
+    dialog.locate.folder.clear()
+    qtbot.keyClicks(dialog.locate.folder, r"\\cm01\Drivers")
+    dialog.next()
+    qtbot.waitUntil(lambda: dialog.scan.error is not None, timeout=15000)
+    assert r"\\cm01\Drivers is a UNC path, which this machine cannot open" in dialog.scan.status.text()
+    assert console.drivers.query().total == 0

@@ -198,6 +198,27 @@ def test_unreadable_new_image_path_is_shown_next_to_the_field(qtbot, console, op
     assert console.packages.get(package_id)["ImagePath"] == "/images/boot.wim"
 
 
+@pytest.mark.skipif(__import__("os").name == "nt", reason="UNC paths are paths on Windows")
+def test_path_hints_are_paths_this_machine_opens_and_a_unc_image_path_is_refused(qtbot, console, open_dialog,
+                                                                                   package_id):
+    """On Linux the placeholders show a mounted share, never \\\\server\\share; the prestart
+    command's example runs from X:\\Prestart, where the build copies the prestart files."""
+    dialog = open_dialog(package_id)
+    hints = {name: dialog.sheet.editor(name).placeholderText()
+             for name in ("PreExecCommandLine", "PreExecSourceDirectory", "BackgroundBitmapPath", "ImagePath")}
+    assert hints == {"PreExecCommandLine": r"cmd /c X:\Prestart\prestart.cmd",
+                     "PreExecSourceDirectory": "/mnt/share/prestart",
+                     "BackgroundBitmapPath": "/mnt/share/background.bmp", "ImagePath": "/mnt/share/boot.wim"}
+    dialog.sheet.select_tab("data-source")
+    path = dialog.sheet.editor("ImagePath")
+    _retype(qtbot, path, r"\\cm01\OSD\boot.wim")
+    dialog.apply_button.click()
+    error = path.parentWidget().findChild(QLabel, "fieldError")
+    qtbot.waitUntil(error.isVisible, timeout=10000)
+    assert r"\\cm01\OSD\boot.wim is a UNC path, which this machine cannot open" in error.text()
+    assert console.packages.get(package_id)["ImagePath"] == "/images/boot.wim"
+
+
 def test_prestart_check_box_without_a_command_is_refused_locally(qtbot, console, open_dialog, package_id):
     dialog = open_dialog(package_id)
     dialog.sheet.select_tab("customization")
@@ -208,9 +229,9 @@ def test_prestart_check_box_without_a_command_is_refused_locally(qtbot, console,
     assert "is selected, but pre exec command line is empty" in dialog.banner.text()
     command = dialog.sheet.editor("PreExecCommandLine")
     assert command.isEnabled()
-    qtbot.keyClicks(command, r"cmd /c X:\sms\pkg\prestart.cmd")
+    qtbot.keyClicks(command, r"cmd /c X:\Prestart\prestart.cmd")
     _apply(qtbot, dialog)
-    assert console.packages.get(package_id, lazy=True)["PreExecCommandLine"] == r"cmd /c X:\sms\pkg\prestart.cmd"
+    assert console.packages.get(package_id, lazy=True)["PreExecCommandLine"] == r"cmd /c X:\Prestart\prestart.cmd"
     prestart.click()  # clearing the box clears the command
     _apply(qtbot, dialog)
     assert console.packages.get(package_id, lazy=True)["PreExecCommandLine"] == ""

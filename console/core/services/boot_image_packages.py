@@ -20,6 +20,7 @@ from console.core.errors import (
 from console.core.image_facts import ImageFacts
 from console.core.input_limits import check_search_text
 from console.core.instance import Instance
+from console.core.jobs import normal_context_id
 from console.core.optional_components import Resolution
 from console.core.ports import PackageQuery, PackageRecord, UnitOfWork
 from console.core.services.context import ServiceContext, check_site_code
@@ -30,8 +31,10 @@ from console.core.services.package_changes import (
     compose_components,
     compose_drivers,
     describe_added,
+    describe_unneeded,
     driver_details,
     driver_ids,
+    same_value,
 )
 from console.core.services.package_rules import check_files, check_package_rules, sync_blob_sizes
 from console.core.services.source_images import (
@@ -277,6 +280,7 @@ class BootImagePackages(SourceImageMethods):
             components = drivers = None
             notes: tuple[str, ...] = ()
             if deltas.components:
+                notes += describe_unneeded(catalog, current, add=deltas.add_components, remove=deltas.remove_components)
                 components = compose_components(catalog, current, add=deltas.add_components,
                                                 remove=deltas.remove_components, replace=deltas.set_components)
                 new["OptionalComponents"] = list(components.component_ids)
@@ -292,7 +296,7 @@ class BootImagePackages(SourceImageMethods):
                                      str(facts["Architecture"]))
             merged = {**current, **new}
             check_package_rules(uow, catalog, merged, new, package_id=pid, input_locales=self._ctx.input_locales)
-            changed = {k: v for k, v in new.items() if current.get(k) != v}
+            changed = {k: v for k, v in new.items() if not same_value(current.get(k), v)}
             if not changed:
                 return Result(Applied(self._to_instance(record), components, drivers, notes), Changes(notes=notes))
             self._write(uow, record, changed, version)
@@ -407,6 +411,7 @@ class BootImagePackages(SourceImageMethods):
     def query_osd_binary_injection_status(self, context_id: str) -> InjectionStatus:
         """QueryOSDBinaryInjectionStatus(ContextID): 0 done, 1 in progress (queued or running),
         2 error (failed or cancelled), 3 no status (no such job)."""
+        context_id = normal_context_id(context_id)
         with self._ctx.uow() as uow:
             job = uow.jobs.get(context_id)
         if job is None:
@@ -416,6 +421,7 @@ class BootImagePackages(SourceImageMethods):
 
     def delete_context_id(self, context_id: str) -> Result[str]:
         """DeleteContextID(ContextID): drop the job's record (refused while it runs)."""
+        context_id = normal_context_id(context_id)
         with self._ctx.uow(write=True) as uow:
             job = uow.jobs.get(context_id)
             if job is None:

@@ -33,6 +33,7 @@ from console.core.distribution import (
 from console.core.distribution_store import ContentQuery
 from console.core.errors import ConflictError, NotFoundError, ValidationError
 from console.core.jobs import ERROR_CANCELLED, JobKind, JobState
+from console.core.key_files import key_file_problem
 from console.core.ports import UnitOfWork
 from console.core.services.context import ServiceContext
 from console.core.sizes import human_bytes
@@ -115,6 +116,14 @@ def checked(dp: DistributionPoint) -> DistributionPoint:
                    description=dp.description.strip(), username=dp.username.strip())
 
 
+def check_key_file(dp: DistributionPoint) -> None:
+    """A key file given to an SSH DP exists, can be read and holds a private key."""
+    if dp.transport is TransportKind.SSH and dp.credential.startswith("/"):
+        problem = key_file_problem(dp.credential)
+        if problem:
+            raise ValidationError.single("KeyFile", problem)
+
+
 class DistributionPoints:
     def __init__(self, ctx: ServiceContext, transports: Transports | None = None,
                  secrets: Callable[[], SecretStore | None] | None = None,
@@ -154,6 +163,7 @@ class DistributionPoints:
         dp = checked(replace(dp, credential=dp.credential or (secret_reference(dp.name) if password else "")))
         if password is not None:
             self._check_password_transport(dp)
+        check_key_file(dp)
         with self._ctx.uow() as uow:
             site = self._ctx.local_site(uow)
             if uow.distribution.get_dp(dp.name) is not None:
@@ -188,6 +198,8 @@ class DistributionPoints:
         new = checked(wanted)
         if password is not None:
             self._check_password_transport(new)
+        if new.credential != current.credential:
+            check_key_file(new)
         values = {f.name: getattr(new, f.name) for f in fields(new)
                   if f.name in EDITABLE and getattr(new, f.name) != getattr(current, f.name)}
         previous = self._store().password(new.credential) if password is not None else None

@@ -28,6 +28,7 @@ from console.core.jobs import (
     LeaseLost,
     StepRun,
     WorkerRecord,
+    normal_context_id,
 )
 from console.core.ports import UnitOfWork
 from console.core.services.context import ServiceContext
@@ -68,9 +69,10 @@ class Jobs:
 
     def find(self, context_id: str) -> Job | None:
         with self._ctx.uow() as uow:
-            return uow.jobs.get(context_id)
+            return uow.jobs.get(normal_context_id(context_id))
 
     def get(self, context_id: str) -> Job:
+        context_id = normal_context_id(context_id)
         job = self.find(context_id)
         if job is None:
             raise NotFoundError(f"no job with ContextID {context_id!r}")
@@ -131,6 +133,7 @@ class Jobs:
 
     def cancel(self, context_id: str) -> Result[Job]:
         """A queued job is cancelled at once; a running one stops at its next checkpoint."""
+        context_id = normal_context_id(context_id)
         now = self._now()
         with self._ctx.uow(write=True) as uow:
             site = self._ctx.local_site(uow)
@@ -152,6 +155,7 @@ class Jobs:
 
     def retry(self, context_id: str) -> Result[Job]:
         """Queue a failed or cancelled job again: every step runs again; attempts are kept."""
+        context_id = normal_context_id(context_id)
         now = self._now()
         with self._ctx.uow(write=True) as uow:
             site = self._ctx.local_site(uow)
@@ -171,6 +175,7 @@ class Jobs:
 
     def delete(self, context_id: str) -> Result[str]:
         """DeleteContextID: drop the job's record (refused while it runs)."""
+        context_id = normal_context_id(context_id)
         with self._ctx.uow(write=True) as uow:
             job = self._existing(uow, context_id, verb="deleted")
             if not uow.jobs.delete(context_id, unless_states=[JobState.RUNNING]):

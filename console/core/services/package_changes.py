@@ -83,6 +83,28 @@ def compose_components(
     return catalog.resolve(ids, arch)
 
 
+def describe_unneeded(catalog: OptionalComponentCatalog, values: Mapping[str, Any], *,
+                      add: Sequence[str | int] = (), remove: Sequence[str | int] = ()) -> tuple[str, ...]:
+    """A note for each component to add that is already in the package (chosen, a prerequisite
+    or required by the site) and each to remove that is not: nothing is done for them, and a
+    change made of only those saves nothing (no new SedoObjectVersion)."""
+    arch = values.get("Architecture") or ""
+    pid = values.get("PackageID") or "the boot image"
+    current = set(values.get("OptionalComponents") or ())
+    notes = [f"{catalog.by_id(i).name} is already in boot image {pid}; nothing to add"
+             for i in dict.fromkeys(catalog.id_for(c, arch) for c in add) if i in current]
+    notes += [f"{catalog.by_id(i).name} is not in boot image {pid}; nothing to remove"
+              for i in dict.fromkeys(catalog.id_for(c, arch) for c in remove) if i not in current]
+    return tuple(notes)
+
+
+def same_value(old: Any, new: Any) -> bool:
+    """Stored and new values compare equal; a list and a tuple of the same items are the same value."""
+    if isinstance(old, list | tuple) and isinstance(new, list | tuple):
+        return tuple(old) == tuple(new)
+    return bool(old == new)
+
+
 def describe_added(catalog: OptionalComponentCatalog, resolution: Resolution) -> tuple[str, ...]:
     """``added as prerequisite: WinPE-NetFx, required by WinPE-PowerShell`` for each prerequisite
     added; one the site always requires is said to be that, not "added"."""

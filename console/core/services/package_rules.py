@@ -8,6 +8,7 @@ from typing import Any
 from console.core.classdef import ClassDef
 from console.core.errors import DuplicateNameError, Problem, ValidationError
 from console.core.input_locales import InputLocaleCatalog
+from console.core.local_paths import unc_problem
 from console.core.optional_components import OptionalComponentCatalog
 from console.core.ports import UnitOfWork
 from console.core.validation import background_file_problem, background_path_problem
@@ -135,8 +136,17 @@ def check_package_rules(
         raise ValidationError(problems)
 
 
+#: Paths the worker reads later (``example`` for the message): a UNC path is refused off Windows.
+_SOURCE_PATHS = {"ImagePath": "boot.wim", "PreExecSourceDirectory": "prestart"}
+
+
 def check_files(changes: Mapping[str, Any]) -> None:
-    """Checks that read files (outside any transaction): the background image's header."""
+    """Checks of files as this machine sees them (outside any transaction): source paths it can
+    open (no UNC path off Windows) and the background image's header."""
+    for name, example in _SOURCE_PATHS.items():
+        problem = unc_problem(str(changes.get(name) or ""), example=example)
+        if problem:
+            raise ValidationError.single(name, f"{name}: {problem}")
     if "BackgroundBitmapPath" in changes:
         problem = background_file_problem(str(changes.get("BackgroundBitmapPath") or ""))
         if problem:

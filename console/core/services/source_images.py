@@ -19,6 +19,7 @@ from console.core.errors import ConsoleError, Problem, ValidationError
 from console.core.image_facts import ImageFacts
 from console.core.images import ImageInfo, ImageReader, WimInfo
 from console.core.instance import Instance
+from console.core.local_paths import unc_problem
 from console.core.ports import PackageRecord, UnitOfWork
 from console.core.services.object_locks import refuse_if_locked
 from console.core.servicing import SourceFingerprint
@@ -44,6 +45,14 @@ class _Packages(Protocol):
     def _check_owner(self, record: PackageRecord, local: str) -> None: ...
     def _check_version(self, record: PackageRecord, expected: str) -> None: ...
     def _write(self, uow: UnitOfWork, record: PackageRecord, changed: Mapping[str, Any], expected: str) -> str: ...
+
+
+def _readable(path: str) -> str:
+    """``path``, unless it is a UNC path this machine cannot open (ValidationError says so)."""
+    problem = unc_problem(path, example="boot.wim")
+    if problem:
+        raise ValidationError.single("ImagePath", problem)
+    return path
 
 
 def _reader(ctx: ServiceContext) -> ImageReader:
@@ -127,7 +136,7 @@ class SourceImageMethods:
     def get_image_properties(self: _Packages, source_image_path: str) -> WimInfo:
         """GetImageProperties(SourceImagePath): header + XML metadata of a WIM.
         ``.image_property`` is the XML (the ImageProperty string), ``.images`` the parsed images."""
-        return _reader(self._ctx).read(source_image_path)
+        return _reader(self._ctx).read(_readable(source_image_path))
 
     def image_list(self: _Packages, package: Instance | str) -> list[ImageInfo]:
         """The images recorded in a package's ImageProperty (no file access; for the GUI)."""
@@ -171,7 +180,7 @@ class SourceImageMethods:
         the image's facts. ``name`` defaults to the image's name. An unsupported image is
         refused unless ``allow_unsupported``; then it is imported and the result's
         ``changes.notes`` carry the warnings."""
-        info = _reader(self._ctx).read(path)
+        info = _reader(self._ctx).read(_readable(path))
         image = choose_image(info, index)
         problems = image_problems(info, image)
         if problems and not allow_unsupported:
@@ -253,7 +262,7 @@ class SourceImageMethods:
         path, index = key
         if not path:
             raise ValidationError.single("ImagePath", "ImagePath cannot be emptied: a boot image needs its source WIM")
-        info = _reader(self._ctx).read(path)
+        info = _reader(self._ctx).read(_readable(path))
         image = choose_image(info, index)
         problems = image_problems(info, image)
         if problems:
@@ -299,7 +308,7 @@ def image_facts_for(image: ImageRead | None, current: Mapping[str, Any], prepare
 
 def _read_for_reload(packages: _Packages, pid: str, path: str, index: int) -> tuple[WimInfo, ImageInfo, ImageFacts]:
     try:
-        info = _reader(packages._ctx).read(path)
+        info = _reader(packages._ctx).read(_readable(path))
     except WimError as exc:
         raise type(exc)(exc.path, f"{exc.reason} (source image of {pid}; nothing was changed)") from None
     if index > info.image_count:

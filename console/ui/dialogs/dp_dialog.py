@@ -274,7 +274,7 @@ class DistributionPointDialog(QDialog):
 
 #: Service property names (CLI/service spelling) -> dialog fields.
 _FIELD_OF = {"name": "name", "ServerName": "name", "address": "address", "library_root": "library_root",
-             "key_file": "key_file", "credential": "key_file"}
+             "key_file": "key_file", "credential": "key_file", "KeyFile": "key_file"}
 
 
 

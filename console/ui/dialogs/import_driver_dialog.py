@@ -27,18 +27,25 @@ from PySide6.QtWidgets import (
 from console.core.changes import Changes
 from console.core.console_services import ConsoleServices
 from console.core.drivers import ImportResult
+from console.core.local_paths import ON_WINDOWS, share_example
 from console.ui.dialogs.driver_scan_page import ScanPage
 from console.ui.dialogs.driver_scan_results_page import ScanResultsPage
 from console.ui.models.driver_columns import problem_text, relative_path
 from console.ui.tasks import TaskContext, TaskRunner
 from console.ui.wizards.pages import CompletionPage, ProgressPage, WizardBase
 
+_SHARE_HINT = (
+    "Use a network path (<tt>{path}</tt>) so that the machine that builds boot images can read the files."
+    if ON_WINDOWS else
+    "Use a folder the machine that builds boot images can read: a mounted share such as <tt>{path}</tt> "
+    "(mount it with <tt>mount -t cifs</tt>; a <tt>\\\\server\\share</tt> path cannot be opened on Linux or macOS)."
+)
 LOCATE_HINT = (
     "Every INF file in the folder and its subfolders is read. Keep each driver in its own folder with "
     "its files (.sys, .cat, .dll): that folder becomes the driver's content source, and the whole folder "
-    "is copied into the boot images that use the driver.<br><br>Use a network path "
-    "(<tt>\\\\server\\share\\drivers</tt>) so that the site server can read the files when it builds "
-    "boot images. A driver is <i>signed</i> here when the catalog file its INF names is beside it "
+    "is copied into the boot images that use the driver.<br><br>"
+    + _SHARE_HINT.format(path=escape(share_example("drivers"))) + " "
+    "A driver is <i>signed</i> here when the catalog file its INF names is beside it "
     "(the signature itself is not verified)."
 )
 
@@ -58,7 +65,7 @@ class LocatePage(QWizardPage):
         self.setSubTitle("Choose the folder that holds the driver files to import.")
         self.folder = QLineEdit()
         self.folder.setAccessibleName("Source folder")
-        self.folder.setPlaceholderText(r"\\server\share\drivers\Latitude 7450")
+        self.folder.setPlaceholderText(share_example("drivers/Latitude 7450"))
         self.browse = QPushButton("B&rowse…")
         self.browse.setAccessibleName("Browse for the source folder")
         self.browse.clicked.connect(self._browse)

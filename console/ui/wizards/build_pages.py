@@ -61,6 +61,7 @@ class BuildProgressPage(JobProgressPage):
 class Outcome:
     job: Job
     revision: Any  # console.core.revision_types.Revision of the version built, if readable
+    dps: int | None = None  # distribution points the boot image is on (None: not read)
 
 
 class BuildCompletionPage(QWizardPage):
@@ -106,7 +107,7 @@ class BuildCompletionPage(QWizardPage):
             found = None
             if revisions is not None and version is not None:
                 found = next((r for r in revisions.revisions(self.package_id) if r.version == version), None)
-            return Outcome(job, found)
+            return Outcome(job, found, self.console.content.summary(self.package_id).targeted)
 
         self.tasks.run(read, on_success=lambda o: self._show(o) if isValid(self) else None,
                        on_error=lambda _exc: self._show(Outcome(job, None)) if isValid(self) else None, description="")
@@ -141,7 +142,8 @@ def describe_outcome(outcome: Outcome) -> str:
         warnings = (job.step_results.get("preflight") or {}).get("warnings") or []
         if warnings:
             parts.append("<p>Pre-flight warnings:</p><ul>" + "".join(f"<li>{escape(str(w))}</li>" for w in warnings) + "</ul>")
-        parts.append(f"<p>{escape(THEN_UPDATE)}</p>")
+        if outcome.dps != 0:  # with none, the list below says the revision is sent nowhere
+            parts.append(f"<p>{escape(THEN_UPDATE)}</p>")
         return "".join(parts)
     where = f" in step {escape(STEP_NAMES.get(job.step, job.step))}" if job.step else ""
     if job.state == JobState.CANCELLED:

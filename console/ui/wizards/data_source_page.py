@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from console.core.console_services import ConsoleServices
 from console.core.errors import error_text
+from console.core.local_paths import ON_WINDOWS, share_example
 from console.core.services.source_images import image_problems
 from console.core.sizes import size_header, size_in, size_units
 from console.ui.icons import icon
@@ -48,7 +49,7 @@ class DataSourcePage(QWizardPage):
         self.reading = False  # a background read is under way
         self.info: Any = None
         self.path = QLineEdit()
-        self.path.setPlaceholderText(r"\\server\share\boot.wim or /srv/images/boot.wim")
+        self.path.setPlaceholderText(share_example("boot.wim") if ON_WINDOWS else "/srv/images/boot.wim or /mnt/share/boot.wim")
         self.path.setAccessibleName("Path of the WIM file")
         browse = QPushButton("B&rowse…")
         browse.clicked.connect(self._browse)
