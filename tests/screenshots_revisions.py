@@ -35,7 +35,7 @@ def package_with_revisions(console: Console, folder: Path) -> str:
                                          "Drivers/16777217/netkvm.sys": b"MZ" + bytes(2000)},
         change={"Windows/System32/startnet.cmd": b"wpeinit\r\ncall X:\\bic\\boot.cmd\r\n"},
         remove=("Windows/System32/setupplatform.exe",)))
-    console.packages.put(pid, {"PreExecCommandLine": r"cmd /c X:\sms\pkg\prestart\Set-Share.cmd"})
+    console.packages.put(pid, {"PreExecCommandLine": r"cmd /c X:\Prestart\Set-Share.cmd"})
     console.revisions.record_build(pid, built_image(folder, "three", scratch=128,
                                                     add={"bic/prestart/Set-Share.cmd": b"@echo off\r\n"}))
     return pid
