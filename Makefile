@@ -10,7 +10,7 @@ RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 SYSTEM_STAMP := $(VENV)/.installed-system
 
-.PHONY: run test check lint typecheck pytest test-slow bench system-deps clean screenshots
+.PHONY: run test check lint typecheck pytest test-slow bench system-deps clean screenshots dist-deb
 
 run: $(RUN_STAMP)
 	$(BIN)/bootimage-console $(ARGS)
@@ -43,6 +43,10 @@ bench: $(TEST_STAMP)
 
 screenshots: $(TEST_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.screenshots docs/screenshots
+
+# The Debian package: dist/bootimage-console_<version>_amd64.deb (packaging/deb/README.md).
+dist-deb: $(TEST_STAMP)
+	$(BIN)/python packaging/deb/build_deb.py --out dist
 
 system-deps: $(SYSTEM_STAMP)
 
