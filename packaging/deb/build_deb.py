@@ -123,9 +123,13 @@ def write_docs(stage: Path, version: str, target: Path) -> None:
     (doc / "copyright").write_text("\n".join(lines) + "\n", encoding="utf-8")
     changelog = (HERE / "changelog.in").read_text(encoding="utf-8").replace("@VERSION@", version)
     changelog = changelog.replace("@DATE@", time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime()))
-    with gzip.GzipFile(doc / "changelog.Debian.gz", "wb", compresslevel=9, mtime=0) as handle:
+    # a native package (no Debian revision): changelog.gz
+    with gzip.GzipFile(doc / "changelog.gz", "wb", compresslevel=9, mtime=0) as handle:
         handle.write(changelog.encode("utf-8"))
     shutil.copy(HERE / "README.Debian", doc / "README.Debian")
+    overrides = stage / "usr/share/lintian/overrides"
+    overrides.mkdir(parents=True, exist_ok=True)
+    shutil.copy(HERE / "lintian-overrides", overrides / "bootimage-console")
 
 
 def stage_files(stage: Path) -> None:
@@ -153,17 +157,19 @@ def stage_share(stage: Path) -> None:
 
 
 def normalize_modes(stage: Path) -> None:
-    """Directories 0755; files 0644 or 0755 (no group/other write); our own modes kept."""
+    """Directories 0755; programs (ELF executables, ``#!`` scripts that are not modules) 0755;
+    everything else, shared libraries included, 0644; worker.env keeps its 0640."""
     for path in [stage, *stage.rglob("*")]:
         if path.is_symlink():
             continue
-        mode = path.stat().st_mode & 0o7777
         if path.is_dir():
             path.chmod(0o755)
-        elif path == stage / "etc/bootimage/worker.env":
-            continue
-        else:
-            path.chmod(0o755 if mode & 0o111 and path.suffix != ".py" else 0o644)
+        elif path != stage / "etc/bootimage/worker.env":
+            with open(path, "rb") as handle:
+                head = handle.read(4)
+            library = ".so" in path.suffixes or path.suffix == ".py"
+            program = head == b"\x7fELF" or head.startswith(b"#!")
+            path.chmod(0o755 if program and not library and path.stat().st_mode & 0o111 else 0o644)
 
 
 def write_control(stage: Path, version: str) -> None:
