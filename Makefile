@@ -64,7 +64,7 @@ $(RUN_STAMP): pyproject.toml $(SYSTEM_STAMP) | $(BIN)/python
 	@touch $@
 
 $(TEST_STAMP): pyproject.toml $(SYSTEM_STAMP) | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dist]'
 	@touch $(RUN_STAMP) $@
 
 clean:

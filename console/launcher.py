@@ -17,12 +17,17 @@ import time
 from pathlib import Path
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``bootimage-console`` (also the source of its man page and completion)."""
     parser = argparse.ArgumentParser(prog="bootimage-console", description="Boot Image Console (GUI)")
     parser.add_argument("--db", metavar="URL", default=None, help="SQLAlchemy URL of the site database")
     parser.add_argument("--screenshot", metavar="PNG", default=None, help="save a screenshot of the main window")
     parser.add_argument("--quit-after-screenshot", action="store_true", help="exit once the screenshot is saved")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
 
 
 def has_display() -> bool:

@@ -34,10 +34,10 @@ def register(sub: Any) -> None:
     folder = sub.add_parser("folder", help="console folders of the Boot Images node")
     folders = folder.add_subparsers(dest="folder_command", metavar="FOLDER_COMMAND")
     folders.required = True
-    fl = folders.add_parser("list")
+    fl = folders.add_parser("list", help="list the console folders (ID, name, parent)")
     fl.add_argument("--json", action="store_true")
     fl.set_defaults(func=cmd_folder_list)
-    fn = folders.add_parser("new")
+    fn = folders.add_parser("new", help="create a folder under --parent (0 = top level); prints its ID")
     fn.add_argument("name")
     fn.add_argument("--parent", type=int, default=0, metavar="ID")
     fn.set_defaults(func=cmd_folder_new)

@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox
 
-from console import __version__
+from console import APP_ID, __version__
 from console.ui.gc_tuning import pause_garbage_collection, resume_garbage_collection, tune_garbage_collection
 from console.ui.style import apply_style
 
@@ -30,6 +30,7 @@ def create_application() -> QApplication:
     app.setApplicationName(TITLE)
     app.setOrganizationName("bootimage-console")
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)  # Wayland app id / X11 _GTK_APPLICATION_ID: the launcher's icon and name
     apply_style(app)
     return app
 
