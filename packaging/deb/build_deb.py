@@ -33,7 +33,7 @@ DOC_DIR = "usr/share/doc/bootimage-console"
 #: ``--platform`` to older glibc versions, so each is named.
 PLATFORMS = [f"manylinux_2_{minor}_x86_64" for minor in range(36, 4, -1)] + [
     "manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64"]
-#: Step run by the sibling branch's script: .desktop file, metainfo, icons, man pages, completion.
+#: Desktop integration, man pages and completion (packaging/desktop).
 STAGE_SHARE = CHECKOUT / "packaging" / "desktop" / "stage_share.py"
 PIP_TIMEOUT = 1800
 DEBIAN_DIR = "DEBIAN"
@@ -148,11 +148,8 @@ def stage_files(stage: Path) -> None:
 
 
 def stage_share(stage: Path) -> None:
-    """SIBLING STEP (branch `desktop`): desktop file, metainfo, icons, man pages, bash completion."""
-    if not STAGE_SHARE.exists():
-        print(f"WARNING: {STAGE_SHARE.relative_to(CHECKOUT)} is missing: the package has no desktop file, "
-              "metainfo, icons, man pages or completion", file=sys.stderr, flush=True)
-        return
+    """.desktop file, AppStream metainfo, hicolor icons, man pages and bash completion, staged
+    under usr/share by packaging/desktop/stage_share.py (needs the ``dist`` extra)."""
     run([sys.executable, str(STAGE_SHARE), "--dest", str(stage), "--prefix", "/usr"])
 
 

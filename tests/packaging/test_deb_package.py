@@ -169,6 +169,22 @@ def test_the_console_opens_its_first_window_offscreen(installed: Installed) -> N
     assert "Could not load the Qt platform plugin" not in result.stderr
 
 
+def test_desktop_integration_man_pages_and_completion_are_installed(installed: Installed) -> None:
+    share = installed.root / "usr/share"
+    app = "org.bootimageconsole.BootImageConsole"
+    desktop = (share / f"applications/{app}.desktop").read_text(encoding="utf-8")
+    program = next(line for line in desktop.splitlines() if line.startswith("Exec=")).split("=", 1)[1].split()[0]
+    assert in_root(installed.root, "sh", "-c", f"command -v {program}").stdout.strip().startswith("/usr/bin/")
+    assert (share / f"metainfo/{app}.metainfo.xml").is_file()
+    assert (share / f"icons/hicolor/scalable/apps/{app}.svg").is_file()
+    assert (share / f"icons/hicolor/48x48/apps/{app}.png").is_file()
+    for page in ("bootimage.1.gz", "bootimage-console.1.gz"):
+        assert (share / "man/man1" / page).stat().st_size > 500
+    completion = in_root(installed.root, "bash", "-c",
+                         ". /usr/share/bash-completion/completions/bootimage && complete -p bootimage").stdout
+    assert completion.strip().endswith(" bootimage")
+
+
 def test_every_library_the_vendored_qt_needs_is_installed(installed: Installed) -> None:
     qt = f"{PRIVATE}/PySide6"
     needed = [f"{qt}/{name}.abi3.so" for name in ("QtCore", "QtGui", "QtWidgets", "QtSvg", "QtSvgWidgets")]
@@ -245,6 +261,7 @@ def test_remove_then_purge_leaves_only_the_users_data(installed: Installed) -> N
     unexpected_added = [p for p in added
                         if not _under(p, (*USER_DATA, WORKER_STATE)) and p not in (*user_parents, *ACCOUNT_FILES)]
     unexpected_changed = [p for p in changed if p not in ACCOUNT_FILES and p != "/root"]
+    print("left after purge:", *added, "changed:", *changed, sep="\n  ")
     assert (gone, unexpected_added, unexpected_changed) == ([], [], [])
     # the documented leftovers
     assert in_root(installed.root, "getent", "passwd", "bootimage", check=False).returncode == 0
