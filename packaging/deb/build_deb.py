@@ -66,6 +66,11 @@ def source_stamp() -> str:
     return digest.hexdigest()
 
 
+def stamp_file(deb: Path) -> Path:
+    """Where the source hash of a built package is kept: beside the staging folder, not in dist/."""
+    return CHECKOUT / "build" / "deb-stamps" / (hashlib.sha256(str(deb.resolve()).encode()).hexdigest()[:16] + ".source")
+
+
 def run(command: list[str], **kwargs: object) -> None:
     print("+", " ".join(command), flush=True)
     subprocess.run(command, check=True, timeout=PIP_TIMEOUT, **kwargs)  # type: ignore[call-overload]
@@ -212,10 +217,12 @@ def build(out: Path, work: Path, compression: str = "xz") -> Path:
         os.umask(old_umask)
     out.mkdir(parents=True, exist_ok=True)
     deb = out / deb_name(version)
+    stamp_file(deb).parent.mkdir(parents=True, exist_ok=True)
+    stamp_file(deb).unlink(missing_ok=True)
     partial = deb.with_suffix(".partial")
     run(["dpkg-deb", "--root-owner-group", f"-Z{compression}", "--build", str(stage), str(partial)])
     partial.replace(deb)
-    Path(f"{deb}.source").write_text(source_stamp() + "\n", encoding="utf-8")
+    stamp_file(deb).write_text(source_stamp() + "\n", encoding="utf-8")
     print(f"{deb}: {deb.stat().st_size / 2**20:.1f} MiB in {time.monotonic() - started:.0f} s", flush=True)
     return deb
 

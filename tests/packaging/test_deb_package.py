@@ -50,7 +50,7 @@ WORKER_STATE = "/var/lib/bootimage"
 def deb_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """dist/'s package when it was built from exactly this checkout (make dist-deb), else a new one."""
     built = CHECKOUT / "dist" / build_deb.deb_name(VERSION)
-    stamp = Path(f"{built}.source")
+    stamp = build_deb.stamp_file(built)
     if built.exists() and stamp.exists() and stamp.read_text(encoding="utf-8").strip() == build_deb.source_stamp():
         return built
     work = tmp_path_factory.mktemp("deb-build")
