@@ -143,6 +143,18 @@ def test_systemd_analyze_verify_would_catch_a_broken_unit(tmp_path: Path) -> Non
     assert "Failed to parse boolean value" in result.stderr
 
 
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None or not Path("/lib/systemd/system/sysinit.target").exists(),
+                    reason="needs systemd-analyze and the host's systemd units")
+def test_systemd_rates_the_units_sandbox_ok(tmp_path: Path) -> None:
+    # `systemd-analyze security --offline`: systemd's exposure score, 0 (locked down) to 10 (none);
+    # --threshold counts in tenths: exit 1 above 4.0
+    result = subprocess.run(["systemd-analyze", "security", "--offline=yes", f"--root={_verify_root(tmp_path)}",
+                             "--threshold=40", "bootimage-worker.service"], capture_output=True, text=True, timeout=120)
+    level = re.search(r"Overall exposure level for bootimage-worker.service: ([0-9.]+) (\w+)", result.stdout)
+    assert result.returncode == 0 and level, result.stdout + result.stderr
+    assert float(level.group(1)) <= 4.0 and level.group(2) == "OK"
+
+
 def test_unit_is_hardened_and_runs_as_its_own_user() -> None:
     text = UNIT.read_text(encoding="utf-8")
     settings = dict(re.findall(r"^([A-Za-z]+)=(.*)$", text, re.MULTILINE))
