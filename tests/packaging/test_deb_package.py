@@ -212,7 +212,13 @@ def test_a_queued_build_runs_in_the_worker_the_console_starts(installed: Install
             "from console.wim.capture import ImageSpec, capture; capture('/tmp/boot.wim', [ImageSpec()])")
     package = json.loads(in_root(installed.root, "bootimage", "new", "--path", "/tmp/boot.wim", "--index", "1",
                                  "--json").stdout)
-    queued = json.loads(in_root(installed.root, "bootimage", "update-image", package["PackageID"], "--json").stdout)
+    # from a folder holding another `console` package (a checkout, say): the worker must still
+    # run the installed code
+    decoy = installed.root / "tmp/checkout/console"
+    decoy.mkdir(parents=True)
+    (decoy / "__init__.py").write_text("raise SystemExit('the checkout ran, not the package')\n", encoding="utf-8")
+    queued = json.loads(in_root(installed.root, "sh", "-c", 'cd /tmp/checkout && exec bootimage update-image "$0" --json',
+                                package["PackageID"]).stdout)
     context_id = queued["ContextID"]
     log_file = installed.root / "root/.local/share/bootimage-console/worker.log"
     deadline = time.monotonic() + 120
@@ -228,7 +234,7 @@ def test_a_queued_build_runs_in_the_worker_the_console_starts(installed: Install
                       f"import sys; sys.path.insert(0, '{PRIVATE}'); "
                       "from console.self_command import self_command, self_environment; "
                       "print(self_command('bootimage', 'worker')); print(self_environment()['PYTHONPATH'])").stdout
-    assert command.splitlines() == [str(["/usr/bin/python3", "-m", "console.cli", "worker"]), PRIVATE]
+    assert command.splitlines() == [str(["/usr/bin/python3", "-P", "-m", "console.cli", "worker"]), PRIVATE]
 
 
 def test_the_worker_runs_as_its_user_with_the_units_environment(installed: Installed) -> None:
