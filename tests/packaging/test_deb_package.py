@@ -253,6 +253,17 @@ def test_running_the_programs_wrote_no_byte_code_dpkg_does_not_know(installed: I
     assert found and set(found) <= listed, sorted(set(found) - listed)[:10]
 
 
+def test_reinstalling_runs_the_upgrade_path_and_keeps_the_worker_state(installed: Installed, deb_file: Path) -> None:
+    env_file = installed.root / "etc/bootimage/worker.env"
+    env_file.write_text(env_file.read_text(encoding="utf-8") + "BOOTIMAGE_DB_TIMEOUT=45\n", encoding="utf-8")
+    again = in_root(installed.root, "dpkg", "-i", f"/tmp/{deb_file.name}", timeout=600)
+    assert f"Unpacking bootimage-console ({VERSION}) over ({VERSION})" in again.stdout
+    assert "BOOTIMAGE_DB_TIMEOUT=45" in env_file.read_text(encoding="utf-8")  # the administrator's edit stays
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o640
+    assert (installed.root / "var/lib/bootimage/bootimage-console/site.db").is_file()
+    assert in_root(installed.root, "bootimage", "--version").stdout.strip() == f"bootimage {VERSION}"
+
+
 def test_remove_then_purge_leaves_only_the_users_data(installed: Installed) -> None:
     removed = in_root(installed.root, "apt-get", "remove", "-y", "bootimage-console", timeout=300)
     assert "Removing bootimage-console" in removed.stdout
