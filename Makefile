@@ -12,7 +12,7 @@ SYSTEM_STAMP := $(VENV)/.installed-system
 BUNDLE_STAMP := $(VENV)/.installed-bundle
 
 .PHONY: run test check lint typecheck pytest test-slow bench system-deps clean screenshots
-.PHONY: dist dist-python dist-bundle bundle-test-root
+.PHONY: dist dist-python dist-deb dist-bundle bundle-test-root
 
 run: $(RUN_STAMP)
 	$(BIN)/bootimage-console $(ARGS)
@@ -48,11 +48,15 @@ screenshots: $(TEST_STAMP)
 
 # Everything an administrator installs, under dist/ (packaging/README.md says how each is made):
 # the wheel and sdist, the Debian package and the PyInstaller one-folder bundle.
-dist: dist-python dist-bundle
+dist: dist-python dist-deb dist-bundle
 
 dist-python: $(TEST_STAMP)
 	rm -f dist/bootimage_console-*.whl dist/bootimage_console-*.tar.gz
 	$(BIN)/python -m build --outdir dist .
+
+# The Debian package: dist/bootimage-console_<version>_amd64.deb (packaging/deb/README.md).
+dist-deb: $(TEST_STAMP)
+	$(BIN)/python packaging/deb/build_deb.py --out dist
 
 system-deps: $(SYSTEM_STAMP)
 

@@ -24,7 +24,9 @@ def self_command(program: str, *args: str) -> list[str]:
         suffix = ".exe" if os.name == "nt" else ""
         return [str(Path(sys.executable).with_name(program + suffix)), *args]
     module = "console.cli" if program == "bootimage" else "console"
-    return [sys.executable, "-m", module, *args]
+    # -P: ``-m`` would put the working directory first on the path, and a ``console`` folder
+    # there (a source checkout, say) would run instead of the installed code
+    return [sys.executable, "-P", "-m", module, *args]
 
 
 def self_environment(base: dict[str, str] | None = None) -> dict[str, str]:
