@@ -17,6 +17,7 @@ import email.parser
 import gzip
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -50,7 +51,7 @@ def deb_name(version: str) -> str:
 
 #: What goes into the package (tests reuse dist/'s package only when none of it changed).
 SOURCES = ("console", "resources", "pyproject.toml", "setup.py", "MANIFEST.in", "packaging/bootimage-worker.service",
-           "packaging/deb", "packaging/desktop")
+           "packaging/deb", "packaging/desktop", "docs")
 #: Files of packaging/deb that do not go into the package.
 NOT_PACKAGED = {"debian_root.py", "README.md"}
 
@@ -137,6 +138,29 @@ def write_docs(stage: Path, version: str, target: Path) -> None:
     shutil.copy(HERE / "lintian-overrides", overrides / "bootimage-console")
 
 
+#: The administrator's guide (Help › Administrator's Guide opens the installed copy).
+GUIDE = "docs/admin-guide.md"
+LOCAL_LINK = re.compile(r"\]\((?![a-z]+://|#)([^)#\s]+)")
+
+
+def write_guide(stage: Path) -> None:
+    """docs/admin-guide.md, its pages, and every document and screenshot they link to under
+    docs/, in the same layout under /usr/share/doc/bootimage-console."""
+    docs = CHECKOUT / "docs"
+    todo, seen = [CHECKOUT / GUIDE], set()
+    while todo:
+        path = todo.pop().resolve()
+        if path in seen or not path.is_file() or not path.is_relative_to(docs):
+            continue
+        seen.add(path)
+        if path.suffix == ".md":
+            todo += [path.parent / link for link in LOCAL_LINK.findall(path.read_text(encoding="utf-8"))]
+    for path in sorted(seen):
+        target = stage / DOC_DIR / path.relative_to(docs)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+
+
 def stage_files(stage: Path) -> None:
     bin_dir = stage / "usr" / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
@@ -211,6 +235,7 @@ def build(out: Path, work: Path, compression: str = "xz") -> Path:
         stage_files(stage)
         stage_share(stage)
         write_docs(stage, version, target)
+        write_guide(stage)
         normalize_modes(stage)
         write_control(stage, version)
     finally:

@@ -150,6 +150,17 @@ def test_bootimage_version(installed: Installed) -> None:
     assert result.stdout.strip() == f"bootimage {VERSION}"
 
 
+def test_about_names_the_package_and_its_installed_guide(installed: Installed) -> None:
+    details = json.loads(in_root(installed.root, "bootimage", "about", "--json").stdout)
+    assert details["Installation"] == "Debian package"
+    assert details["Administrator's guide"] == "/usr/share/doc/bootimage-console/admin-guide.md"
+    doc = installed.root / "usr/share/doc/bootimage-console"
+    assert len(list((doc / "admin-guide").glob("*.md"))) >= 9
+    # the guide's screenshots come along, where its links point
+    assert (doc / "screenshots/main-window.png").read_bytes().startswith(b"\x89PNG")
+    assert details["wimlib-imagex"] == "/usr/bin/wimlib-imagex" and details["xorriso"] == "/usr/bin/xorriso"
+
+
 def test_site_init_and_the_boot_image_class(installed: Installed) -> None:
     init = in_root(installed.root, "bootimage", "site", "init", "--site-code", "PS1", "--name", "Packaged")
     assert "PS1" in init.stdout
