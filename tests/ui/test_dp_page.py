@@ -24,6 +24,13 @@ from tests.ui.test_mnemonics import check_tabs
 pytestmark = pytest.mark.usefixtures("jobs_stay_queued")
 
 
+def _open_add_dialog(qtbot, page: DistributionPointsPage) -> DistributionPointDialog:
+    """Add Distribution Point…, once its dialog is shown."""
+    page.add_action.trigger()
+    qtbot.waitUntil(lambda: isinstance(page.dialog, DistributionPointDialog) and page.dialog.isVisible(), timeout=10000)
+    return page.dialog
+
+
 def _open_page(qtbot, window) -> DistributionPointsPage:
     model = window.navigation_model
     index = model.match(model.index(0, 0), Qt.ItemDataRole.DisplayRole, "Distribution Points", 1,
@@ -211,9 +218,7 @@ def test_group_dialog_members_chooser_searches_adds_and_removes(qtbot, console, 
 def test_a_password_goes_to_the_secrets_store_and_shows_as_set(qtbot, console, tmp_path, make_window):
     window = make_window()
     page = _open_page(qtbot, window)
-    page.add_action.trigger()
-    qtbot.waitUntil(lambda: isinstance(page.dialog, DistributionPointDialog) and page.dialog.isVisible(), timeout=10000)
-    dialog = page.dialog
+    dialog = _open_add_dialog(qtbot, page)
     ui = dialog.ui
     ui.name.setText("DP07")
     ui.transport.setCurrentIndex(ui.transport.findData("smb"))
@@ -249,9 +254,7 @@ def test_test_connection_uses_the_typed_password_against_a_real_smb_server(qtbot
     shutil.chown(smb_server.share / "dp-gui", smb_server.user, smb_server.user)
     window = make_window()
     page = _open_page(qtbot, window)
-    page.add_action.trigger()
-    qtbot.waitUntil(lambda: isinstance(page.dialog, DistributionPointDialog) and page.dialog.isVisible(), timeout=10000)
-    dialog = page.dialog
+    dialog = _open_add_dialog(qtbot, page)
     ui = dialog.ui
     ui.name.setText("DP08")
     ui.transport.setCurrentIndex(ui.transport.findData("smb"))
@@ -325,9 +328,7 @@ def test_set_security_scopes_of_a_distribution_point(qtbot, console, tmp_path, m
 def test_a_missing_key_file_is_named_next_to_its_field(qtbot, console, tmp_path, make_window):
     window = make_window()
     page = _open_page(qtbot, window)
-    page.add_action.trigger()
-    qtbot.waitUntil(lambda: isinstance(page.dialog, DistributionPointDialog) and page.dialog.isVisible(), timeout=10000)
-    dialog = page.dialog
+    dialog = _open_add_dialog(qtbot, page)
     ui = dialog.ui
     ui.name.setText("DP02")
     ui.transport.setCurrentIndex(ui.transport.findData("ssh"))
