@@ -22,6 +22,16 @@ OS_USER = f"{getpass.getuser()}@{socket.gethostname()}"
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
+def site_identity(url: str, sqlite_user: str = OS_USER) -> str:
+    """Who a site records as having changed something: on SQLite the operating-system user (or
+    the user a test opened the site as); on PostgreSQL the login (session_user) of ``url``."""
+    if url.startswith("sqlite"):
+        return sqlite_user
+    from sqlalchemy.engine import make_url
+
+    return str(make_url(url).username)
+
+
 @pytest.fixture
 def cli_db_path(tmp_path: Path) -> Path:
     return tmp_path / "cli.db"

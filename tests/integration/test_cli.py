@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.integration.conftest import OS_USER
+from tests.integration.conftest import site_identity
 
 pytestmark = pytest.mark.both_databases
 
@@ -99,14 +99,14 @@ def test_optional_components_from_the_command_line(site, winpe_x64_wim):
     assert json.loads(site("show", "PS100001", "--json").stdout)["SedoObjectVersion"] == version
 
 
-def test_two_processes_saving_the_same_package(site):
+def test_two_processes_saving_the_same_package(site, cli_db_url):
     site("new", "--path", "/x/boot.wim", "--index", "1", "--name", "Shared", "--no-image-read")
     version_seen_by_alice = json.loads(site("show", "PS100001", "--json").stdout)["SedoObjectVersion"]
     version_seen_by_bob = json.loads(site("show", "PS100001", "--json").stdout)["SedoObjectVersion"]
     site("set", "PS100001", "Description=Alice was here", "--expected-version", version_seen_by_alice)
     second = site("set", "PS100001", "Description=Bob was here", "--expected-version", version_seen_by_bob, check=False)
     assert second.returncode == 1
-    assert f"PS100001 was changed by {OS_USER} at " in second.stderr  # SQLite: the OS user is who
+    assert f"PS100001 was changed by {site_identity(cli_db_url)} at " in second.stderr
     assert "Nothing was saved" in second.stderr
     assert json.loads(site("show", "PS100001", "--json").stdout)["Description"] == "Alice was here"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import BOOTIMAGE, OS_USER, Run
+from tests.integration.conftest import BOOTIMAGE, Run, site_identity
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -147,12 +147,13 @@ def test_four_consoles_adding_drivers_at_once_all_succeed_and_keep_all_four(x64_
 
 
 @BOTH
-def test_components_and_drivers_added_with_a_stale_expected_version_are_refused(x64_package: str, site: Run):
+def test_components_and_drivers_added_with_a_stale_expected_version_are_refused(x64_package: str, site: Run,
+                                                                               cli_db_url: str):
     seen = _show(x64_package)["SedoObjectVersion"]
     site("set", "PS100001", "Description=changed by someone else")
     refused = site("set", "PS100001", "--add-optional-component", "WinPE-HTA", "--expected-version", seen, check=False)
     assert refused.returncode == 1
-    assert refused.stderr.startswith(f"error: PS100001 was changed by {OS_USER} at ")
+    assert refused.stderr.startswith(f"error: PS100001 was changed by {site_identity(cli_db_url)} at ")
     assert "Nothing was saved" in refused.stderr
     after = _show(x64_package)
     assert after["OptionalComponents"] == [] and after["Description"] == "changed by someone else"

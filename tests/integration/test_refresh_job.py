@@ -12,7 +12,7 @@ from console.core.distribution import DpState
 from console.core.jobs import JobState
 from console.core.revision_types import BuiltImage
 from tests.distribution_fixtures import dist  # noqa: F401
-from tests.integration.conftest import OS_USER
+from tests.integration.conftest import site_identity
 
 pytestmark = pytest.mark.both_databases
 
@@ -94,7 +94,7 @@ def test_a_refresh_schedule_that_came_due_is_queued_by_the_worker_once(dist, pac
     dist.env_extra["BOOTIMAGE_REFRESH_CHECK_SECONDS"] = "0.2"
     dist.run_until_idle()
     [job] = refresh_jobs(dist)
-    assert job.state == JobState.SUCCEEDED and job.queued_by == OS_USER  # the worker's identity (SQLite: the OS user)
+    assert job.state == JobState.SUCCEEDED and job.queued_by == site_identity(dist.console.url)  # the worker's
     assert job.step_results["check"]["rebuild"] is True  # no revision yet: a build was queued
     assert "the RefreshSchedule of PS100001 came due" in dist.logs()
     dist.run_until_idle()

@@ -26,6 +26,7 @@ from console.core.services.revisions import BuiltImage
 from console.servicing.wimlib import Wimlib
 from console.wim.capture import capture, write_tree
 from tests.distribution_fixtures import dist  # noqa: F401 (a fixture)
+from tests.integration.conftest import site_identity
 from tests.wim_fixtures import WINPE_X64, require_tool
 
 pytestmark = pytest.mark.both_databases
@@ -345,9 +346,10 @@ def cli_package(site: Any, cli_db_url: str, tmp_path: Path) -> str:
     return "PS100001"
 
 
-def test_cli_revisions_diff_and_rollback(site: Any, cli_package: str) -> None:
+def test_cli_revisions_diff_and_rollback(site: Any, cli_package: str, cli_db_url: str) -> None:
     listing = json.loads(site("revisions", cli_package, "--json").stdout)
-    assert [(r["version"], r["current"], r["created_by"]) for r in listing] == [(2, True, "builder@host"), (1, False, "builder@host")]
+    builder = site_identity(cli_db_url, "builder@host")  # the console that recorded the builds
+    assert [(r["version"], r["current"], r["created_by"]) for r in listing] == [(2, True, builder), (1, False, builder)]
     text = site("revisions", cli_package).stdout
     assert "*2" in text and "ScratchSpace:" in text and "* current revision" in text
 
