@@ -6,20 +6,22 @@ that only read files (``image-info``) start without SQLAlchemy or Qt.
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import os
 import sys
-import traceback
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from console import __version__
+from console.cli.resident import SERVER_FLAG, command_of
+
+if TYPE_CHECKING:
+    import argparse
 
 #: Command modules (console.cli.<name>), imported when the parser is built.
 COMMAND_MODULES = ["site", "packages", "image", "drivers", "methods", "jobs", "revisions", "build", "classes",
-                   "distribution", "content", "media", "security", "locks", "audit", "about"]
+                   "distribution", "content", "media", "security", "locks", "audit", "about", "resident_admin"]
 #: Commands that only read files: only their own module is imported, so they start fast.
-FILE_ONLY_COMMANDS = {"image-info": "image", "about": "about"}
+FILE_ONLY_COMMANDS = {"image-info": "image", "about": "about", "resident": "resident_admin"}
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -28,6 +30,9 @@ EXIT_INTERNAL = 3
 
 
 def build_parser(modules: Sequence[str] = tuple(COMMAND_MODULES)) -> argparse.ArgumentParser:
+    import argparse
+    import importlib
+
     parser = argparse.ArgumentParser(
         prog="bootimage",
         description="Administer Windows PE boot image packages from the command line.",
@@ -53,6 +58,8 @@ def build_parser(modules: Sequence[str] = tuple(COMMAND_MODULES)) -> argparse.Ar
 
 def _pretty_beside_json(parser: argparse.ArgumentParser) -> None:
     """``--pretty`` is also accepted after every command that has ``--json``."""
+    import argparse
+
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():
@@ -62,8 +69,10 @@ def _pretty_beside_json(parser: argparse.ArgumentParser) -> None:
                 _pretty_beside_json(sub)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser(_modules_for(sys.argv[1:] if argv is None else argv))
+def main(argv: Sequence[str] | None = None, *, parser: argparse.ArgumentParser | None = None) -> int:
+    """Run one command in this process (``parser``: one already built, as a resident server has)."""
+    if parser is None:
+        parser = build_parser(_modules_for(sys.argv[1:] if argv is None else argv))
     from console.cli.argtypes import non_utf8_argument
     from console.cli.output import escaped_output
 
@@ -94,6 +103,8 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK
     except Exception as exc:  # a bug: say so plainly, traceback only on request
         if args.debug:
+            import traceback
+
             traceback.print_exc()
         print(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
         return EXIT_INTERNAL
@@ -101,12 +112,23 @@ def _run(args: argparse.Namespace) -> int:
 
 def _modules_for(argv: Sequence[str]) -> Sequence[str]:
     """Just the command's module for a file-only command, otherwise all of them."""
-    i = 0
-    while i < len(argv) and argv[i].startswith("-"):
-        i += 2 if argv[i] == "--db" else 1
-    command = argv[i] if i < len(argv) else ""
+    command = command_of(argv)
     return (FILE_ONLY_COMMANDS[command],) if command in FILE_ONLY_COMMANDS else tuple(COMMAND_MODULES)
 
 
+def entry(argv: Sequence[str] | None = None) -> int:
+    """The ``bootimage`` program: the command run by this user's resident server when one serves
+    (:mod:`console.cli.resident`), otherwise in this process."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == [SERVER_FLAG]:
+        from console.cli.resident_server import serve
+
+        return serve(args[1:])
+    from console.cli.resident_client import run_resident
+
+    code = run_resident(args)
+    return main(args) if code is None else code
+
+
 def run() -> None:
-    sys.exit(main())
+    sys.exit(entry())

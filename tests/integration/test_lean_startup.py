@@ -7,14 +7,17 @@ up-to-date site never imports Alembic" and "``bootimage show ID --json`` never i
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
 
+from console.cli import resident
 from console.storage.engine import alembic_config, create_site_engine, current_revision, head_revision, known_revisions
 
 from .conftest import BOOTIMAGE, Run
@@ -49,6 +52,7 @@ def heavy_in(modules: set[str], prefixes: tuple[str, ...] = HEAVY) -> list[str]:
 def traced(args: list[str], env: dict[str, str], tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
     """``python -m MODULE ARGS`` or ``python -c CODE`` (``args``) and the modules it imported."""
     out = tmp_path / "modules.txt"
+    env = {resident.ENABLE_VARIABLE: "0", **env}  # the command's own process, unless a test says otherwise
     proc = subprocess.run([sys.executable, "-c", WRAPPER, str(out), *args], capture_output=True, text=True,
                           env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -69,6 +73,25 @@ def test_show_json_imports_neither_alembic_nor_xml_nor_transports(site: Run, cli
     assert '"Name":"Lean"' in proc.stdout
     assert "console.cli.packages" in modules  # the trace did see the command run
     assert heavy_in(modules) == []
+
+
+def test_a_command_a_resident_server_runs_costs_its_own_process_no_database_layer(site: Run, cli_db_path: Path,
+                                                                                  tmp_path: Path) -> None:
+    pid = site("new", "--no-image-read", "--path", "/nowhere/boot.wim", "--index", "1", "--name", "Lean").stdout.strip()
+    env = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{cli_db_path}", resident.ENABLE_VARIABLE: "1",
+           resident.DIR_VARIABLE: str(tmp_path / "resident")}
+    status = [*BOOTIMAGE, "resident", "status", "--json"]
+    try:
+        traced([*BOOTIMAGE[1:], "list"], env, tmp_path)  # starts the server
+        deadline = time.monotonic() + 60
+        while not json.loads(subprocess.run(status, env=env, capture_output=True, timeout=60).stdout)["servers"]:
+            assert time.monotonic() < deadline, "the resident server did not start"
+            time.sleep(0.1)
+        proc, modules = traced([*BOOTIMAGE[1:], "show", pid, "--json"], env, tmp_path)
+    finally:
+        subprocess.run([*BOOTIMAGE, "resident", "stop"], env=env, capture_output=True, timeout=60)
+    assert '"Name":"Lean"' in proc.stdout  # the server's child wrote it, to this process's stdout
+    assert heavy_in(modules, ("sqlalchemy", "argparse", "console.cli.packages", "console.app", "lxml")) == []
 
 
 def test_list_json_imports_neither_alembic_nor_transports(site: Run, cli_db_path: Path) -> None:

@@ -1,0 +1,144 @@
+"""The resident command server: what its client and server share (POSIX only).
+
+Importing SQLAlchemy alone costs a new Python process ~10× what ``python -c pass`` costs, so a
+``bootimage`` command spends most of its time starting. The first command of a user starts a
+*resident server* in the background (``bootimage --resident-server KEY``): a process that has
+imported the console once and then forks a fresh child for every later command, as ConfigMgr's
+cmdlets run in one PowerShell session that imported their module once. The child takes the
+command's standard streams, working folder, umask and environment, runs it exactly as a
+process of its own would, and its exit status (or the signal that ended it) is the command's.
+
+One server serves one user and one installation: its socket lives in a private folder
+(``$XDG_RUNTIME_DIR/bootimage-console`` or ``/tmp/bootimage-console-UID``, mode 0700, owned by
+the user) and is named after a *key* of the interpreter, the ``console`` package's folder, the
+module search path and the interpreter's flags. It stops when idle
+(:data:`IDLE_SECONDS`), when any module it imported changes on disk (an upgrade; the command
+that notices runs in its own process instead), when its socket is removed, or on
+``bootimage resident stop``. ``BOOTIMAGE_RESIDENT=0`` runs every command in its own process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import struct
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+#: the hidden first argument that makes ``bootimage`` a resident server
+SERVER_FLAG = "--resident-server"
+#: ``BOOTIMAGE_RESIDENT=0`` (or ``no``/``off``/``false``): every command in its own process
+ENABLE_VARIABLE = "BOOTIMAGE_RESIDENT"
+#: overrides the folder of the sockets (tests and administrators)
+DIR_VARIABLE = "BOOTIMAGE_RESIDENT_DIR"
+#: a server with no command for this long stops (``BOOTIMAGE_RESIDENT_IDLE`` overrides, seconds)
+IDLE_SECONDS = 900.0
+IDLE_VARIABLE = "BOOTIMAGE_RESIDENT_IDLE"
+#: commands that never go through the server: the long-running worker (its process id, signals
+#: and lifetime are the service's), the server's own command, and those that start lean anyway
+OWN_PROCESS_COMMANDS = frozenset({"worker", "resident", "image-info", "about"})
+#: how long ``bootimage resident`` waits for a server's answer
+CONTROL_TIMEOUT = 5.0
+
+_HEADER = struct.Struct("!I")
+MAX_REQUEST = 4 * 1024 * 1024
+
+
+def command_of(argv: Sequence[str]) -> str:
+    """The command word of ``argv`` (the first argument that is neither an option nor --db's value)."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        i += 2 if argv[i] == "--db" else 1
+    return argv[i] if i < len(argv) else ""
+
+
+def enabled(environ: dict[str, str] | os._Environ[str] = os.environ) -> bool:
+    if environ.get(ENABLE_VARIABLE, "1").strip().lower() in ("0", "no", "off", "false"):
+        return False
+    return os.name == "posix" and hasattr(os, "fork") and hasattr(__import__("socket"), "send_fds")
+
+
+def idle_seconds() -> float:
+    try:
+        return max(1.0, float(os.environ.get(IDLE_VARIABLE, IDLE_SECONDS)))
+    except ValueError:
+        return IDLE_SECONDS
+
+
+def code_root() -> str:
+    """The folder holding the ``console`` package this process runs."""
+    return str(Path(__file__).resolve().parent.parent.parent)
+
+
+def server_key() -> str:
+    """What a server must share with its client to run the client's commands as the client would."""
+    parts = [sys.executable, code_root(), *sys.path[1:], repr(sys.flags), *sys.warnoptions,
+             repr(sorted(sys._xoptions.items())), str(os.geteuid())]
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:20]
+
+
+def socket_folder() -> Path:
+    """The user's private folder of server sockets (not created here)."""
+    if override := os.environ.get(DIR_VARIABLE):
+        return Path(override)
+    if runtime := os.environ.get("XDG_RUNTIME_DIR"):
+        return Path(runtime) / "bootimage-console"
+    return Path("/tmp") / f"bootimage-console-{os.geteuid()}"
+
+
+def private_folder(create: bool) -> Path | None:
+    """:func:`socket_folder` when it is a real folder owned by this user and closed to others
+    (created so when ``create``), else None: a socket anyone else could replace is never used."""
+    folder = socket_folder()
+    if create:
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError:
+            return None
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+        return None
+    return folder
+
+
+def socket_path(folder: Path, key: str) -> Path:
+    return folder / f"{key}.sock"
+
+
+def pack(message: dict[str, Any]) -> bytes:
+    body = json.dumps(message, separators=(",", ":")).encode("utf-8", "surrogateescape")
+    return _HEADER.pack(len(body)) + body
+
+
+def unpack_length(prefix: bytes) -> int:
+    (length,) = _HEADER.unpack(prefix)
+    if length > MAX_REQUEST:
+        raise ValueError(f"request of {length} bytes")
+    return int(length)
+
+
+HEADER_SIZE = _HEADER.size
+
+
+def control(path: Path, action: str) -> str:
+    """Send ``action`` (status, stop) to the server listening at ``path``; its one-line answer."""
+    import socket
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.settimeout(CONTROL_TIMEOUT)
+        connection.connect(os.fspath(path))
+        connection.sendall(pack({"control": action}))
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return data.decode("utf-8", "replace").strip()

@@ -1,0 +1,221 @@
+"""The resident command server: a later ``bootimage`` command is run by a server that imported the
+console once, and the user sees exactly what the command's own process would have shown: the same
+output, exit status, prompts, Ctrl+C and ``kill -9``; a changed installation runs its new code.
+
+Real processes throughout: the command as the user types it (``python -m console.cli``), the server
+it starts in the background, a real pseudo-terminal for the prompt. Each test has its own socket
+folder (``BOOTIMAGE_RESIDENT_DIR``) and stops its servers at the end."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from console.cli import resident
+
+from .conftest import BOOTIMAGE
+
+Bootimage = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def wait_until(condition: Callable[[], object], what: str, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    environment = {**os.environ, "BOOTIMAGE_DB": f"sqlite:///{tmp_path / 'site.db'}",
+                   resident.DIR_VARIABLE: str(tmp_path / "resident"), resident.ENABLE_VARIABLE: "1"}
+    yield environment
+    subprocess.run([*BOOTIMAGE, "resident", "stop"], env=environment, capture_output=True, timeout=60)
+
+
+@pytest.fixture
+def bootimage(env: dict[str, str]) -> Bootimage:
+    def invoke(*args: str, own_process: bool = False, **kwargs: object) -> subprocess.CompletedProcess[str]:
+        run_env = {**env, resident.ENABLE_VARIABLE: "0"} if own_process else env
+        return subprocess.run([*BOOTIMAGE, *args], capture_output=True, text=True, env=run_env, timeout=120,
+                              **kwargs)  # type: ignore[call-overload, no-any-return]
+
+    return invoke
+
+
+def servers(bootimage: Bootimage) -> list[dict[str, object]]:
+    status = json.loads(bootimage("resident", "status", "--json").stdout)
+    return list(status["servers"])
+
+
+def serving(bootimage: Bootimage) -> dict[str, object]:
+    """The server the first command started, once it is ready."""
+    wait_until(lambda: servers(bootimage), "the resident server to start")
+    (server,) = servers(bootimage)
+    return server
+
+
+@pytest.fixture
+def served_site(bootimage: Bootimage) -> str:
+    """A site with one package, made by a first command that started the server; the server is ready."""
+    assert bootimage("site", "init", "--site-code", "PS1").returncode == 0
+    serving(bootimage)
+    made = bootimage("new", "--no-image-read", "--path", "/nowhere/boot.wim", "--index", "1", "--name", "Résident")
+    assert made.returncode == 0, made.stderr
+    return made.stdout.strip()
+
+
+def test_a_served_command_shows_exactly_what_its_own_process_shows(bootimage: Bootimage, served_site: str) -> None:
+    before = int(serving(bootimage)["served"])  # type: ignore[call-overload]
+    commands = [
+        ("show", served_site, "--json"),
+        ("show", served_site),
+        ("list", "--json", "--pretty"),
+        ("show", "PS199999", "--json"),  # an error: exit 1 and its message
+        ("show",),  # a usage error: exit 2 and argparse's usage text
+        ("--version",),
+        ("nonsense-command",),
+    ]
+    for command in commands:
+        served = bootimage(*command)
+        own = bootimage(*command, own_process=True)
+        assert (served.returncode, served.stdout, served.stderr) == (own.returncode, own.stdout, own.stderr), command
+    assert json.loads(bootimage("show", served_site, "--json").stdout)["Name"] == "Résident"
+    assert int(serving(bootimage)["served"]) >= before + len(commands) + 1  # type: ignore[call-overload]
+
+
+def test_the_command_gets_its_own_folder_umask_and_environment(bootimage: Bootimage, env: dict[str, str],
+                                                              served_site: str, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    relative = bootimage("--db", "sqlite:///relative.db", "site", "init", "--site-code", "PS2", cwd=work,
+                         preexec_fn=lambda: os.umask(0o077))
+    assert relative.returncode == 0, relative.stderr
+    assert (work / "relative.db").exists()  # the client's working folder, not the server's
+    assert (work / "relative.db").stat().st_mode & 0o077 == 0  # the client's umask
+    env["BOOTIMAGE_DB"] = "sqlite:///elsewhere.db"
+    other = bootimage("show", served_site, "--json", cwd=work)
+    assert other.returncode == 1 and "elsewhere.db" in other.stderr  # the client's BOOTIMAGE_DB, not the first one's
+
+
+def _prompting_delete(env: dict[str, str], package_id: str) -> tuple[subprocess.Popen[bytes], int]:
+    """``bootimage remove ID`` on a terminal: it asks before removing; the terminal's master side."""
+    master, slave = pty.openpty()
+    process = subprocess.Popen([*BOOTIMAGE, "remove", package_id], stdin=slave, stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"[y/N]" not in seen and time.monotonic() < deadline:
+        seen += os.read(master, 1024)
+    assert b"[y/N]" in seen, seen
+    return process, master
+
+
+def test_a_prompt_reads_the_users_terminal(bootimage: Bootimage, env: dict[str, str], served_site: str) -> None:
+    process, master = _prompting_delete(env, served_site)
+    os.write(master, b"y\n")
+    assert process.wait(timeout=60) == 0
+    os.close(master)
+    assert bootimage("show", served_site).returncode == 1  # removed
+
+
+def test_ctrl_c_interrupts_the_command_as_in_its_own_process(bootimage: Bootimage, env: dict[str, str],
+                                                             served_site: str) -> None:
+    process, master = _prompting_delete(env, served_site)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 1  # "error: interrupted", as the command's own process ends
+    os.close(master)
+    assert bootimage("show", served_site).returncode == 0  # not removed
+
+
+def test_kill_9_of_the_command_ends_the_work_it_was_doing(bootimage: Bootimage, env: dict[str, str],
+                                                          served_site: str) -> None:
+    server_pid = int(serving(bootimage)["pid"])  # type: ignore[call-overload]
+    process, master = _prompting_delete(env, served_site)
+    running = serving(bootimage)["running"]
+    assert isinstance(running, list) and len(running) == 1
+    (child,) = running
+    assert child != process.pid and int(Path(f"/proc/{child}/stat").read_text().split()[3]) == server_pid
+    process.kill()
+    process.wait(timeout=60)
+    wait_until(lambda: not serving(bootimage)["running"], "the killed command's work to end", 30)
+    assert not Path(f"/proc/{child}").exists()
+    os.close(master)
+    assert bootimage("show", served_site).returncode == 0  # the prompt was never answered: nothing removed
+
+
+def test_a_changed_installation_runs_its_new_code(tmp_path: Path, env: dict[str, str]) -> None:
+    """An upgrade changes the console's files under a running server: the next command runs the new
+    code in its own process, the old server stops, and a new one starts for the commands after it."""
+    code = tmp_path / "installed"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "console", code / "console",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(Path(__file__).resolve().parents[2] / "resources", code / "resources")
+    installed_env = {**env, "PYTHONPATH": str(code)}
+
+    def installed(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-P", "-m", "console.cli", *args], capture_output=True, text=True,
+                              env=installed_env, timeout=120)
+
+    def running() -> list[dict[str, object]]:
+        return list(json.loads(installed("resident", "status", "--json").stdout)["servers"])
+
+    assert installed("site", "init", "--site-code", "PS1").returncode == 0
+    wait_until(running, "the server")
+    (old,) = running()
+    version_file = code / "console" / "__init__.py"
+    version_file.write_text(version_file.read_text().replace('__version__ = "', '__version__ = "9.9.9-upgraded-'))
+    upgraded = installed("--version")
+    assert upgraded.returncode == 0 and "9.9.9-upgraded" in upgraded.stdout
+    wait_until(lambda: all(s["pid"] != old["pid"] for s in running()), "the stale server to stop")
+    wait_until(lambda: installed("--version").returncode == 0 and running(), "a new server")
+    served = installed("--version")
+    assert "9.9.9-upgraded" in served.stdout
+    assert int(running()[0]["served"]) >= 1  # type: ignore[call-overload]
+
+
+def test_an_idle_server_stops_by_itself(bootimage: Bootimage, env: dict[str, str]) -> None:
+    env[resident.IDLE_VARIABLE] = "1"
+    assert bootimage("site", "init", "--site-code", "PS1").returncode == 0
+    wait_until(lambda: servers(bootimage), "the server")
+    wait_until(lambda: not servers(bootimage), "the idle server to stop", 30)
+    assert not list(Path(env[resident.DIR_VARIABLE]).glob("*.sock"))
+
+
+def test_no_server_when_turned_off_or_when_the_folder_is_not_private(bootimage: Bootimage, env: dict[str, str],
+                                                                      tmp_path: Path) -> None:
+    env[resident.ENABLE_VARIABLE] = "0"
+    assert bootimage("site", "init", "--site-code", "PS1").returncode == 0
+    assert bootimage("list").returncode == 0
+    assert not Path(env[resident.DIR_VARIABLE]).exists()
+    assert "off" in bootimage("resident", "status").stdout
+    env[resident.ENABLE_VARIABLE] = "1"
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)  # another user could replace a socket here
+    env[resident.DIR_VARIABLE] = str(shared)
+    for _ in range(2):
+        listed = bootimage("list", "--json")
+        assert listed.returncode == 0 and json.loads(listed.stdout) == []
+    time.sleep(1)
+    assert list(shared.iterdir()) == []
+
+
+def test_resident_stop_stops_the_server(bootimage: Bootimage, served_site: str) -> None:
+    pid = int(serving(bootimage)["pid"])  # type: ignore[call-overload]
+    stopped = json.loads(bootimage("resident", "stop", "--json").stdout)
+    assert stopped == {"stopped": [pid]}
+    wait_until(lambda: not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2],
+               "the server to exit", 30)
+    assert bootimage("show", served_site, "--json").returncode == 0  # the next command runs in its own process
