@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from console import __version__
-from console.cli.resident import SERVER_FLAG, command_of
+from console.cli.resident import command_of
 
 if TYPE_CHECKING:
     import argparse
@@ -114,21 +114,3 @@ def _modules_for(argv: Sequence[str]) -> Sequence[str]:
     """Just the command's module for a file-only command, otherwise all of them."""
     command = command_of(argv)
     return (FILE_ONLY_COMMANDS[command],) if command in FILE_ONLY_COMMANDS else tuple(COMMAND_MODULES)
-
-
-def entry(argv: Sequence[str] | None = None) -> int:
-    """The ``bootimage`` program: the command run by this user's resident server when one serves
-    (:mod:`console.cli.resident`), otherwise in this process."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == [SERVER_FLAG]:
-        from console.cli.resident_server import serve
-
-        return serve(args[1:])
-    from console.cli.resident_client import run_resident
-
-    code = run_resident(args)
-    return main(args) if code is None else code
-
-
-def run() -> None:
-    sys.exit(entry())

@@ -1,5 +1,5 @@
 """`python -m console.cli`: the `bootimage` command."""
 
-from console.cli import run
+from console.cli.program import run
 
 run()

@@ -71,14 +71,14 @@ def _run_through(connection: socket.socket, argv: Sequence[str], key: str) -> in
         "path": sys.path, "env": dict(os.environ), "umask": umask,
         "streams": [_stream_settings(s) for s in (sys.stdin, sys.stdout, sys.stderr)],
     }
-    try:
-        connection.sendmsg([resident.pack(request)], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, _fd_bytes(fds))])
-    except OSError:
-        return None
-    finally:
-        os.close(fds[3])
     previous = {sig: signal.signal(sig, _forwarder(connection)) for sig in FORWARDED}
     try:
+        try:
+            connection.sendmsg([resident.pack(request)], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, _fd_bytes(fds))])
+        except OSError:
+            return None
+        finally:
+            os.close(fds[3])
         reply = _read_reply(connection)
     finally:
         for sig, handler in previous.items():
@@ -142,13 +142,27 @@ def _exit_status(reply: str) -> int | None:
 
 
 def _start_server(key: str) -> None:
-    """Start this user's server for ``key`` in the background, detached from this terminal; it
-    serves from the next command on. Failing to start it only costs that speed."""
-    import subprocess
-
+    """Start this user's server for ``key`` in the background, detached from this terminal and
+    this process (a daemon's double fork: nothing for this process to reap); it serves from the
+    next command on. Failing to start it only costs that speed."""
     from console.self_command import self_command, self_environment
 
-    with contextlib.suppress(OSError):
-        subprocess.Popen(self_command("bootimage", resident.SERVER_FLAG, key), env=self_environment(),
-                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         close_fds=True, start_new_session=True, cwd="/")
+    command, environment = self_command("bootimage", resident.SERVER_FLAG, key), self_environment()
+    try:
+        pid = os.fork()
+    except OSError:
+        return
+    if pid:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        return
+    try:  # the first child: a new session, then the server in a grandchild init adopts
+        os.setsid()
+        if os.fork() == 0:
+            os.chdir("/")
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            os.execve(command[0], command, environment)
+    finally:
+        os._exit(0)

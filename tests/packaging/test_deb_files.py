@@ -94,7 +94,7 @@ def test_worker_env_template_sets_nothing_and_names_what_the_console_reads() -> 
         assert f'"{name}"' in sources, f"{name} is not read by the console"
 
 
-@pytest.mark.parametrize(("launcher", "call"), [("bootimage", "from console.cli import run"),
+@pytest.mark.parametrize(("launcher", "call"), [("bootimage", "from console.cli.program import run"),
                                                 ("bootimage-console", "from console.launcher import main")])
 def test_launchers_run_debians_python_on_the_private_folder(launcher: str, call: str) -> None:
     text = (DEB / launcher).read_text(encoding="utf-8")
