@@ -51,6 +51,7 @@ class Server:
     started: float = field(default_factory=time.time)
     served: int = 0
     last_active: float = field(default_factory=time.monotonic)
+    last_checked: float = field(default_factory=time.monotonic)
     children: dict[int, Child] = field(default_factory=dict)
     module_stamps: dict[str, int] = field(default_factory=dict)
     parser: Any = None
@@ -162,12 +163,20 @@ def _loop(server: Server) -> None:
 
 
 def _should_stop(server: Server, socket_inode: int) -> bool:
-    if time.monotonic() - server.last_active > resident.idle_seconds():
+    """Idle too long, the socket removed or replaced, or the installation changed (checked at
+    most once a tick: an upgrade or removal of the console ends its servers within seconds)."""
+    now = time.monotonic()
+    if now - server.last_active > resident.idle_seconds():
         return True
     try:
-        return os.stat(resident.socket_path(server.folder, server.key)).st_ino != socket_inode
+        if os.stat(resident.socket_path(server.folder, server.key)).st_ino != socket_inode:
+            return True
     except OSError:
         return True  # removed: whoever removed it wants us gone
+    if now - server.last_checked < TICK:
+        return False
+    server.last_checked = now
+    return _stale(server)
 
 
 def _accept(server: Server, selector: selectors.BaseSelector, wake_read: int) -> None:

@@ -189,7 +189,7 @@ def test_a_changed_installation_runs_its_new_code(tmp_path: Path, env: dict[str,
 
 
 def test_an_idle_server_stops_by_itself(bootimage: Bootimage, env: dict[str, str]) -> None:
-    env[resident.IDLE_VARIABLE] = "1"
+    env[resident.IDLE_VARIABLE] = "5"
     assert bootimage("site", "init", "--site-code", "PS1").returncode == 0
     wait_until(lambda: servers(bootimage), "the server")
     wait_until(lambda: not servers(bootimage), "the idle server to stop", 30)
