@@ -30,11 +30,15 @@ def test_cold_start_to_window_and_first_rows(tmp_path: Path) -> None:
     bare = partial(process_seconds, probe("bare", "shown"), env)
     shown, bare_shown = paired(partial(process_seconds, probe("console", "shown", f"sqlite:///{small}"), env), bare)
     rows, bare_rows = paired(partial(process_seconds, probe("console", "rows", f"sqlite:///{big}"), env), bare)
+    floor, floor_bare = paired(partial(process_seconds, probe("bare-orm", "shown"), env), bare)
     record("startup", {
         "window_shown": {"subject": shown, "reference": bare_shown, "goal": "≤ 2×",
                          "label": "Cold start to the window shown (offscreen) vs bare QMainWindow script"},
         "first_rows": {"subject": rows, "reference": bare_rows, "goal": "≤ 4×",
                        "label": f"Cold start to first rows painted, {COUNT:,}-package site vs bare QMainWindow script"},
+        "first_rows_floor": {"subject": floor, "reference": floor_bare, "goal": "—",
+                             "label": "the floor of first rows: the bare script importing SQLAlchemy's ORM first "
+                                      "vs the bare script"},
     }, notes="Whole processes (python -m tests.bench.startup_probe), byte code cached, offscreen; "
              "the probe exits at the paint it waits for.")
     assert ratio(shown, bare_shown) <= 2
