@@ -26,6 +26,27 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def resident_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The ``bootimage`` commands of this test process are run by resident command servers whose
+    sockets are in a private folder of this session (not the user's), stopped when it ends."""
+    import subprocess
+    import sys
+
+    from console.cli import resident
+
+    folder = tmp_path_factory.mktemp("resident")
+    folder.chmod(0o700)
+    previous = os.environ.get(resident.DIR_VARIABLE)
+    os.environ[resident.DIR_VARIABLE] = str(folder)
+    yield
+    subprocess.run([sys.executable, "-m", "console.cli", "resident", "stop"], capture_output=True, timeout=60)
+    if previous is None:
+        os.environ.pop(resident.DIR_VARIABLE, None)
+    else:
+        os.environ[resident.DIR_VARIABLE] = previous
+
+
 @pytest.fixture(scope="session")
 def registry():
     from console.app import load_registry
