@@ -44,6 +44,9 @@ OWN_PROCESS_COMMANDS = frozenset({"worker", "resident", "image-info", "about"})
 #: how long ``bootimage resident`` waits for a server's answer
 CONTROL_TIMEOUT = 5.0
 
+#: what Python reads once at start-up (locale, encodings): a client that sets them differently
+#: gets a server of its own
+KEY_VARIABLES = ("LC_ALL", "LC_CTYPE", "LANG", "PYTHONUTF8", "PYTHONIOENCODING", "PYTHONHASHSEED")
 _HEADER = struct.Struct("!I")
 MAX_REQUEST = 4 * 1024 * 1024
 
@@ -77,7 +80,8 @@ def code_root() -> str:
 def server_key() -> str:
     """What a server must share with its client to run the client's commands as the client would."""
     parts = [sys.executable, code_root(), *sys.path[1:], repr(sys.flags), *sys.warnoptions,
-             repr(sorted(sys._xoptions.items())), str(os.geteuid())]
+             repr(sorted(sys._xoptions.items())), str(os.geteuid()),
+             *(f"{name}={os.environ.get(name, '')}" for name in KEY_VARIABLES)]
     return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:20]
 
 

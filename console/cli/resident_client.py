@@ -68,10 +68,11 @@ def _run_through(connection: socket.socket, argv: Sequence[str], key: str) -> in
     os.umask(umask)
     request = {
         "key": key, "code_root": resident.code_root(), "argv": list(argv), "argv0": sys.argv[0],
-        "path": sys.path, "env": dict(os.environ), "umask": umask,
+        "path": sys.path, "env": dict(os.environ), "umask": umask, "nice": os.getpriority(os.PRIO_PROCESS, 0),
         "streams": [_stream_settings(s) for s in (sys.stdin, sys.stdout, sys.stderr)],
     }
     previous = {sig: signal.signal(sig, _forwarder(connection)) for sig in FORWARDED}
+    previous[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, _suspender(connection))
     try:
         try:
             connection.sendmsg([resident.pack(request)], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, _fd_bytes(fds))])
@@ -104,6 +105,20 @@ def _forwarder(connection: socket.socket) -> Callable[[int, FrameType | None], N
             connection.sendall(f"sig {signum}\n".encode())
 
     return forward
+
+
+def _suspender(connection: socket.socket) -> Callable[[int, FrameType | None], None]:
+    """Ctrl+Z: stop the command, then this process as a shell expects; ``fg`` continues both."""
+    def suspend(_signum: int, _frame: FrameType | None) -> None:
+        with contextlib.suppress(OSError):
+            connection.sendall(f"sig {signal.SIGSTOP}\n".encode())
+        handler = signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTSTP)  # stops here until the shell continues us
+        signal.signal(signal.SIGTSTP, handler)
+        with contextlib.suppress(OSError):
+            connection.sendall(f"sig {signal.SIGCONT}\n".encode())
+
+    return suspend
 
 
 def _read_reply(connection: socket.socket) -> str:
@@ -147,7 +162,9 @@ def _start_server(key: str) -> None:
     next command on. Failing to start it only costs that speed."""
     from console.self_command import self_command, self_environment
 
-    command, environment = self_command("bootimage", resident.SERVER_FLAG, key), self_environment()
+    command = self_command("bootimage", resident.SERVER_FLAG, key)
+    # a server needs no site and no password: each command brings its own environment
+    environment = {k: v for k, v in self_environment().items() if k not in ("BOOTIMAGE_DB", "PGPASSWORD")}
     try:
         pid = os.fork()
     except OSError:

@@ -109,10 +109,12 @@ def test_the_command_gets_its_own_folder_umask_and_environment(bootimage: Bootim
     assert other.returncode == 1 and "elsewhere.db" in other.stderr  # the client's BOOTIMAGE_DB, not the first one's
 
 
-def _prompting_delete(env: dict[str, str], package_id: str) -> tuple[subprocess.Popen[bytes], int]:
+def _prompting_delete(env: dict[str, str], package_id: str,
+                      preexec: Callable[[], None] | None = None) -> tuple[subprocess.Popen[bytes], int]:
     """``bootimage remove ID`` on a terminal: it asks before removing; the terminal's master side."""
     master, slave = pty.openpty()
-    process = subprocess.Popen([*BOOTIMAGE, "remove", package_id], stdin=slave, stdout=slave, stderr=slave, env=env)
+    process = subprocess.Popen([*BOOTIMAGE, "remove", package_id], stdin=slave, stdout=slave, stderr=slave, env=env,
+                               preexec_fn=preexec)
     os.close(slave)
     seen = b""
     deadline = time.monotonic() + 60
@@ -140,6 +142,27 @@ def test_ctrl_c_interrupts_the_command_as_in_its_own_process(bootimage: Bootimag
     assert process.wait(timeout=60) == 1  # "error: interrupted", as the command's own process ends
     os.close(master)
     assert bootimage("show", served_site).returncode == 0  # not removed
+
+
+def _state_and_nice(pid: int) -> tuple[str, int]:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return fields[0], int(fields[16])
+
+
+def test_ctrl_z_stops_the_command_and_fg_continues_it(bootimage: Bootimage, env: dict[str, str],
+                                                     served_site: str) -> None:
+    process, master = _prompting_delete(env, served_site, preexec=lambda: os.nice(5))
+    (child,) = serving(bootimage)["running"]  # type: ignore[misc]
+    assert _state_and_nice(child)[1] == 5  # `nice bootimage …`: the command runs as nicely as asked
+    process.send_signal(signal.SIGTSTP)
+    wait_until(lambda: _state_and_nice(child)[0] == "T" and _state_and_nice(process.pid)[0] == "T",
+               "the command and its client to stop", 30)
+    process.send_signal(signal.SIGCONT)
+    wait_until(lambda: _state_and_nice(child)[0] != "T", "the command to continue", 30)
+    os.write(master, b"n\n")
+    assert process.wait(timeout=60) == 0
+    os.close(master)
+    assert bootimage("show", served_site).returncode == 0  # answered no: not removed
 
 
 def test_kill_9_of_the_command_ends_the_work_it_was_doing(bootimage: Bootimage, env: dict[str, str],
