@@ -62,7 +62,9 @@ def command_of(argv: Sequence[str]) -> str:
 def enabled(environ: dict[str, str] | os._Environ[str] = os.environ) -> bool:
     if environ.get(ENABLE_VARIABLE, "1").strip().lower() in ("0", "no", "off", "false"):
         return False
-    return os.name == "posix" and hasattr(os, "fork") and hasattr(__import__("socket"), "send_fds")
+    import socket  # the peer's user id (SO_PEERCRED) is Linux's: elsewhere each command runs in its own process
+
+    return os.name == "posix" and hasattr(os, "fork") and hasattr(socket, "send_fds") and hasattr(socket, "SO_PEERCRED")
 
 
 def idle_seconds() -> float:
