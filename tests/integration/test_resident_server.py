@@ -109,38 +109,52 @@ def test_the_command_gets_its_own_folder_umask_and_environment(bootimage: Bootim
     assert other.returncode == 1 and "elsewhere.db" in other.stderr  # the client's BOOTIMAGE_DB, not the first one's
 
 
-def _prompting_delete(env: dict[str, str], package_id: str,
-                      preexec: Callable[[], None] | None = None) -> tuple[subprocess.Popen[bytes], int]:
-    """``bootimage remove ID`` on a terminal: it asks before removing; the terminal's master side."""
-    master, slave = pty.openpty()
-    process = subprocess.Popen([*BOOTIMAGE, "remove", package_id], stdin=slave, stdout=slave, stderr=slave, env=env,
-                               preexec_fn=preexec)
-    os.close(slave)
-    seen = b""
-    deadline = time.monotonic() + 60
-    while b"[y/N]" not in seen and time.monotonic() < deadline:
-        seen += os.read(master, 1024)
-    assert b"[y/N]" in seen, seen
-    return process, master
+Prompting = Callable[..., tuple[subprocess.Popen[bytes], int]]
 
 
-def test_a_prompt_reads_the_users_terminal(bootimage: Bootimage, env: dict[str, str], served_site: str) -> None:
-    process, master = _prompting_delete(env, served_site)
+@pytest.fixture
+def prompting_remove(env: dict[str, str]) -> Iterator[Prompting]:
+    """``prompting_remove(ID)``: ``bootimage remove ID`` on a terminal, in a process group of its own
+    (as a shell's job is), once it asks before removing; the process and the terminal's master
+    side. Both are ended at teardown."""
+    started: list[tuple[subprocess.Popen[bytes], int]] = []
+
+    def start(package_id: str, preexec: Callable[[], None] | None = None) -> tuple[subprocess.Popen[bytes], int]:
+        master, slave = pty.openpty()
+        process = subprocess.Popen([*BOOTIMAGE, "remove", package_id], stdin=slave, stdout=slave, stderr=slave,
+                                   env=env, preexec_fn=preexec, process_group=0)
+        os.close(slave)
+        started.append((process, master))
+        seen = b""
+        deadline = time.monotonic() + 60
+        while b"[y/N]" not in seen and time.monotonic() < deadline:
+            seen += os.read(master, 1024)
+        assert b"[y/N]" in seen, seen
+        return process, master
+
+    yield start
+    for process, master in started:
+        if process.poll() is None:
+            process.send_signal(signal.SIGCONT)
+            process.kill()
+        process.wait(timeout=60)
+        os.close(master)
+
+def test_a_prompt_reads_the_users_terminal(bootimage: Bootimage, prompting_remove: Prompting, served_site: str) -> None:
+    process, master = prompting_remove(served_site)
     os.write(master, b"y\n")
     assert process.wait(timeout=60) == 0
-    os.close(master)
     assert bootimage("show", served_site).returncode == 1  # removed
 
 
-def test_ctrl_c_interrupts_the_command_as_in_its_own_process(bootimage: Bootimage, env: dict[str, str],
+def test_ctrl_c_interrupts_the_command_as_in_its_own_process(bootimage: Bootimage, prompting_remove: Prompting,
                                                              served_site: str) -> None:
-    process, master = _prompting_delete(env, served_site)
+    process, _master = prompting_remove(served_site)
     # as a user does, some time after the prompt: CPython's input() writes the prompt, then reads;
     # a SIGINT between the two is only seen at the next key press, in its own process as here
     time.sleep(0.5)
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == 1  # "error: interrupted", as the command's own process ends
-    os.close(master)
     assert bootimage("show", served_site).returncode == 0  # not removed
 
 
@@ -149,9 +163,9 @@ def _state_and_nice(pid: int) -> tuple[str, int]:
     return fields[0], int(fields[16])
 
 
-def test_ctrl_z_stops_the_command_and_fg_continues_it(bootimage: Bootimage, env: dict[str, str],
+def test_ctrl_z_stops_the_command_and_fg_continues_it(bootimage: Bootimage, prompting_remove: Prompting,
                                                      served_site: str) -> None:
-    process, master = _prompting_delete(env, served_site, preexec=lambda: os.nice(5))
+    process, master = prompting_remove(served_site, preexec=lambda: os.nice(5))
     (child,) = serving(bootimage)["running"]  # type: ignore[misc]
     assert _state_and_nice(child)[1] == 5  # `nice bootimage …`: the command runs as nicely as asked
     process.send_signal(signal.SIGTSTP)
@@ -161,14 +175,13 @@ def test_ctrl_z_stops_the_command_and_fg_continues_it(bootimage: Bootimage, env:
     wait_until(lambda: _state_and_nice(child)[0] != "T", "the command to continue", 30)
     os.write(master, b"n\n")
     assert process.wait(timeout=60) == 0
-    os.close(master)
     assert bootimage("show", served_site).returncode == 0  # answered no: not removed
 
 
-def test_kill_9_of_the_command_ends_the_work_it_was_doing(bootimage: Bootimage, env: dict[str, str],
+def test_kill_9_of_the_command_ends_the_work_it_was_doing(bootimage: Bootimage, prompting_remove: Prompting,
                                                           served_site: str) -> None:
     server_pid = int(serving(bootimage)["pid"])  # type: ignore[call-overload]
-    process, master = _prompting_delete(env, served_site)
+    process, _master = prompting_remove(served_site)
     running = serving(bootimage)["running"]
     assert isinstance(running, list) and len(running) == 1
     (child,) = running
@@ -177,7 +190,6 @@ def test_kill_9_of_the_command_ends_the_work_it_was_doing(bootimage: Bootimage, 
     process.wait(timeout=60)
     wait_until(lambda: not serving(bootimage)["running"], "the killed command's work to end", 30)
     assert not Path(f"/proc/{child}").exists()
-    os.close(master)
     assert bootimage("show", served_site).returncode == 0  # the prompt was never answered: nothing removed
 
 
