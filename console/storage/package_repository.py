@@ -201,24 +201,17 @@ class SqlPackageRepository:
 
     def _walk(self, query: PackageQuery, plan: PagePlan, conditions: list[Any]) -> list[str] | None:
         """The keys of a page that starts at the top (or after a keyset row) with a search text:
-        walk the sort index and test each row's text, stopping at the page's end. None when the
-        first WALK_LIMIT rows hold too few matches (a rare text: the index's matches are then
-        few enough to sort)."""
+        walk the sort index and test each row's text, stopping at the page's end (the walk is a
+        co-routine of the outer LIMIT: SQLite reads no further). None when the first
+        WALK_LIMIT rows hold too few matches (a rare text: the index's matches are then few
+        enough to sort)."""
         assert plan.limit is not None
-        walk = select(PackageRow.package_id, PACKAGE_SEARCH.contains(query.text)).where(*conditions)
+        walk = select(PackageRow.package_id, PACKAGE_SEARCH.contains(query.text).label("hit")).where(*conditions)
         if plan.condition is not None:
             walk = walk.where(plan.condition)
-        found: list[str] = []
-        result = self._s.execute(walk.order_by(*plan.order).limit(WALK_LIMIT))
-        try:
-            for package_id, matched in result:  # SQLite steps row by row: an early stop is cheap
-                if matched:
-                    found.append(package_id)
-                    if len(found) == plan.limit:
-                        return found
-        finally:
-            result.close()
-        return None
+        walked = walk.order_by(*plan.order).limit(WALK_LIMIT).subquery()
+        found = list(self._s.scalars(select(walked.c.package_id).where(walked.c.hit).limit(plan.limit)))
+        return found if len(found) == plan.limit else None
 
     def query(self, query: PackageQuery, *, lazy: bool = False, count: bool = True) -> tuple[list[PackageRecord], int]:
         dialect = self._s.get_bind().dialect.name
