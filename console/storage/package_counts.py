@@ -6,7 +6,7 @@
 - **Top of the node** (packages in no folder, the list's default): every match less the
   matches inside folders, when folders hold few packages (``COMPLEMENT_LIMIT``); the ones
   inside are tested on their own text, read from the covering folder index.
-- **A folder** (or a folder and its sub-folders): a small folder (``FOLDER_SCAN_LIMIT``
+- **A folder** (or a folder and its sub-folders), SQLite: a small folder (``FOLDER_SCAN_LIMIT``
   packages, a bounded index count) tests its rows' text one by one instead of reading every
   match of the text from the index; a large one reads the index's matches.
 
@@ -46,8 +46,9 @@ def folders_of(query: PackageQuery, subtree: Any) -> Folders:
 
 def small_folders(session: Session, folders: Folders) -> bool:
     """Whether ``folders`` (ids) hold at most FOLDER_SCAN_LIMIT packages (counted in the
-    folder index, stopping past the limit)."""
-    if not isinstance(folders, tuple):
+    folder index, stopping past the limit). SQLite only: PostgreSQL's planner makes this
+    choice itself (``matches_each`` is ``matches`` there)."""
+    if not isinstance(folders, tuple) or session.get_bind().dialect.name != "sqlite":
         return False
     inside = select(PackageRow.package_id).where(PackageRow.folder_id.in_(folders)).limit(FOLDER_SCAN_LIMIT + 1)
     return int(session.scalar(select(func.count()).select_from(inside.subquery())) or 0) <= FOLDER_SCAN_LIMIT
