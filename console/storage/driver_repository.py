@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import String, Text, case, delete, exists, func, literal, or_, select, tuple_, update
+from sqlalchemy import String, Text, case, delete, exists, func, literal, literal_column, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from console.core.drivers import (
 )
 from console.core.errors import ValidationError
 from console.core.values import as_utc
+from console.storage.count_cache import counted
 from console.storage.driver_schema import (
     DRIVER_SEARCH,
     FIRST_CI_ID,
@@ -44,6 +45,10 @@ SORT_COLUMNS = {
 }
 #: sort columns that may be NULL (drivers without a DriverVer date)
 NULLABLE_SORTS = frozenset({"date"})
+#: a page with a search text walks the sort index (looking each driver up among the text's
+#: matches) when at least one driver in WALK_RATIO matches: the page's end is then near;
+#: rarer texts read their few matches and sort them
+WALK_RATIO = 50
 
 
 def search_text(driver: Driver) -> str:
@@ -176,12 +181,13 @@ class SqlDriverRepository:
     def query(self, query: DriverQuery) -> tuple[list[Driver], int]:
         """One page and the total (``-1`` when ``query.count`` is False). With ``query.after``
         the page is read as a keyset range of the sort column's index (``ix_driver_sort_*``),
-        the same rows OFFSET would give, without sorting the rows before it."""
-        conditions = self._conditions(query)
+        the same rows OFFSET would give, without sorting the rows before it. A common search
+        text walks that index too, testing each driver against the text's matches (read once)."""
         column = SORT_COLUMNS.get(query.sort)
         if column is None:
             raise ValidationError.single("sort", f"cannot sort drivers by {query.sort!r}; use one of {', '.join(SORT_COLUMNS)}")
-        total = int(self._s.scalar(select(func.count()).select_from(DriverRow).where(*conditions)) or 0) if query.count else -1
+        conditions = self._conditions(query, walk=self._walks(query))
+        total = self._total(query) if query.count else -1
         key: Any = func.lower(column) if isinstance(column.type, (String, Text)) else column
         anchor = None
         if query.after is not None:
@@ -196,10 +202,41 @@ class SqlDriverRepository:
             rows = self._keyset(conditions, key, query.sort in NULLABLE_SORTS, query.descending, anchor, query.limit)
         return self._drivers(rows, with_models=False), total
 
+    def _walks(self, query: DriverQuery) -> bool:
+        """Whether the page walks the sort index (SQLite, a search text, a page of a known size,
+        a text common enough that the page's end is near; the match count is kept)."""
+        text = query.text.strip()
+        if not text or query.limit is None or query.sort == "ci_id" or self._s.get_bind().dialect.name != "sqlite":
+            return False
+        rows = int(self._s.scalar(select(func.max(literal_column("driver.rowid"))).select_from(DriverRow)) or 0)  # about how many
+        return self._text_matches(text) * WALK_RATIO >= rows
+
+    def _text_matches(self, text: str) -> int:
+        """How many drivers ``text`` matches (its index alone; kept while the catalog is unchanged)."""
+        return counted(self._s, DriverRow.__tablename__, ("text", text.casefold()),
+                       lambda: int(self._s.scalar(DRIVER_SEARCH.count(self._s, text)) or 0))
+
     def counts(self, query: DriverQuery) -> tuple[int, int]:
+        """(matching drivers, how many of them are disabled), kept while the catalog is unchanged.
+        A search text alone is counted in its index; only the disabled count reads the rows."""
+        key = ("counts", query.text.strip().casefold(), query.driver_class.strip().lower(),
+               query.architecture.strip().lower(), query.signed, query.enabled, query.storage_or_network,
+               query.category.strip().lower())
+        return counted(self._s, DriverRow.__tablename__, key, lambda: self._counts(query))
+
+    def _total(self, query: DriverQuery) -> int:
+        conditions = self._conditions(query)
+        if query.text.strip() and len(conditions) == 1:
+            return self._text_matches(query.text.strip())
+        return int(self._s.scalar(select(func.count()).select_from(DriverRow).where(*conditions)) or 0)
+
+    def _counts(self, query: DriverQuery) -> tuple[int, int]:
+        conditions = self._conditions(query)
+        if query.text.strip() and len(conditions) == 1:
+            off = self._s.scalar(select(func.count()).select_from(DriverRow).where(*conditions, DriverRow.enabled.is_(False)))
+            return self._text_matches(query.text.strip()), int(off or 0)
         disabled = func.sum(case((DriverRow.enabled.is_(False), 1), else_=0))
-        total, off = self._s.execute(select(func.count(), disabled).select_from(DriverRow).where(
-            *self._conditions(query))).one()
+        total, off = self._s.execute(select(func.count(), disabled).select_from(DriverRow).where(*conditions)).one()
         return int(total or 0), int(off or 0)
 
     def _keyset(self, conditions: list[Any], key: Any, nullable: bool, descending: bool, anchor: Any,
@@ -255,11 +292,11 @@ class SqlDriverRepository:
 
     # -- helpers -------------------------------------------------------------------------
 
-    def _conditions(self, query: DriverQuery) -> list[Any]:
+    def _conditions(self, query: DriverQuery, *, walk: bool = False) -> list[Any]:
         conditions: list[Any] = []
         text = query.text.strip()
         if text:  # the text index (FTS5 trigram / pg_trgm), never a LIKE scan of every driver and model
-            conditions.append(DRIVER_SEARCH.matches(self._s, text))
+            conditions.append(DRIVER_SEARCH.matches(self._s, text, walk=walk))
         if query.driver_class.strip():
             conditions.append(func.lower(DriverRow.driver_class) == query.driver_class.strip().lower())
         if query.architecture.strip():

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Integer, delete, func, literal_column, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +19,7 @@ from console.core.ports import PackageQuery, PackageRecord
 from console.core.services.package_rules import duplicate_name_error
 from console.core.servicing import SourceFingerprint
 from console.core.values import ValueCoercer, as_utc
+from console.storage.package_counts import Folders, count_packages, folders_of, small_folders
 from console.storage.package_paging import PagePlan, plan_page
 from console.storage.schema import (
     PACKAGE_NAME_INDEX,
@@ -37,8 +38,6 @@ DRIVER_CLASS = "SMS_Driver_Details"
 #: a page with a search text walks at most this many rows in sort order before it sorts the
 #: text index's matches instead (a text that rare has few matches)
 WALK_LIMIT = 5_000
-#: the top-of-node count subtracts the matches inside folders when folders hold at most this many
-COMPLEMENT_LIMIT = 50_000
 
 
 def _column_map() -> dict[str, str]:
@@ -197,43 +196,22 @@ class SqlPackageRepository:
         return self._record(row, lazy, children.get(package_id, {}))
 
     def count(self, query: PackageQuery) -> int:
-        text = query.text.strip()
-        everywhere = query.folder_id is None or (query.folder_id == 0 and query.recursive)
-        if text and not query.where and everywhere:
-            return self._scalar(PACKAGE_SEARCH.count(self._s, text))  # the index alone
-        if text and not query.where and query.folder_id == 0 and PACKAGE_SEARCH.uses_index(text):
-            # the top of the node: every match less the (few) ones inside folders
-            in_folders = PackageRow.folder_id.is_not(None)
-            if self._scalar(select(func.count()).where(in_folders)) <= COMPLEMENT_LIMIT:
-                inside = select(func.count()).select_from(PackageRow).where(
-                    in_folders, PACKAGE_SEARCH.matches_each(self._s, text))
-                return self._scalar(PACKAGE_SEARCH.count(self._s, text)) - self._scalar(inside)
-        stmt = select(func.count()).select_from(PackageRow).where(*self._conditions(query))
-        return int(self._s.scalar(stmt) or 0)
-
-    def _scalar(self, stmt: Any) -> int:
-        return int(self._s.scalar(stmt) or 0)
+        folders = folders_of(query, self._subtree)
+        return count_packages(self._s, query, folders, lambda: self._conditions(query, folders=folders))
 
     def _walk(self, query: PackageQuery, plan: PagePlan, conditions: list[Any]) -> list[str] | None:
         """The keys of a page that starts at the top (or after a keyset row) with a search text:
-        walk the sort index and test each row's text, stopping at the page's end. None when the
-        first WALK_LIMIT rows hold too few matches (a rare text: the index's matches are then
-        few enough to sort)."""
+        walk the sort index and test each row's text, stopping at the page's end (the walk is a
+        co-routine of the outer LIMIT: SQLite reads no further). None when the first
+        WALK_LIMIT rows hold too few matches (a rare text: the index's matches are then few
+        enough to sort)."""
         assert plan.limit is not None
-        walk = select(PackageRow.package_id, PACKAGE_SEARCH.contains(query.text)).where(*conditions)
+        walk = select(PackageRow.package_id, PACKAGE_SEARCH.contains(query.text).label("hit")).where(*conditions)
         if plan.condition is not None:
             walk = walk.where(plan.condition)
-        found: list[str] = []
-        result = self._s.execute(walk.order_by(*plan.order).limit(WALK_LIMIT))
-        try:
-            for package_id, matched in result:  # SQLite steps row by row: an early stop is cheap
-                if matched:
-                    found.append(package_id)
-                    if len(found) == plan.limit:
-                        return found
-        finally:
-            result.close()
-        return None
+        walked = walk.order_by(*plan.order).limit(WALK_LIMIT).subquery()
+        found = list(self._s.scalars(select(walked.c.package_id).where(walked.c.hit).limit(plan.limit)))
+        return found if len(found) == plan.limit else None
 
     def query(self, query: PackageQuery, *, lazy: bool = False, count: bool = True) -> tuple[list[PackageRecord], int]:
         dialect = self._s.get_bind().dialect.name
@@ -241,14 +219,14 @@ class SqlPackageRepository:
         # At the top of the node (folder_id IS NULL: most packages) SQLite would pick the
         # folder_id index and sort every row; written "+folder_id" the test is read from the
         # sort index it walks (the index carries folder_id). A sub-folder keeps its index.
-        top = query.folder_id is None or (query.folder_id == 0 and not query.recursive)
-        walk_index = plan.index is not None and dialect == "sqlite" and top
-        conditions = self._conditions(query, folder_indexed=not walk_index or bool(query.text.strip()))
-        total = self.count(query) if count else -1
-        walked = None
+        folders = folders_of(query, self._subtree)
+        walk_index = plan.index is not None and dialect == "sqlite" and folders in (None, "top")
         text = query.text.strip()
+        conditions = self._conditions(query, folders=folders, folder_indexed=not walk_index or bool(text))
+        total = count_packages(self._s, query, folders, lambda: conditions) if count else -1
+        walked = None
         if walk_index and text and plan.limit is not None and plan.offset == 0 and not plan.reverse:
-            walked = self._walk(query, plan, self._conditions(query, folder_indexed=False, text=False))
+            walked = self._walk(query, plan, self._conditions(query, folders=folders, folder_indexed=False, text=False))
         if lazy:
             stmt: Any = select(PackageRow).options(undefer("*"))
         else:
@@ -274,22 +252,27 @@ class SqlPackageRepository:
         children = self._children([r.package_id for r in rows]) if wanted else {}
         return [self._record(r, lazy, children.get(r.package_id, {}), query.include) for r in rows], total
 
-    def _conditions(self, query: PackageQuery, *, folder_indexed: bool = True, text: bool = True) -> list[Any]:
+    def _conditions(self, query: PackageQuery, *, folders: Folders | Literal[False] = False,
+                    folder_indexed: bool = True, text: bool = True) -> list[Any]:
+        """The WHERE of ``query`` (``folders``: ``folders_of(query)`` when the caller has it)."""
+        if folders is False:
+            folders = folders_of(query, self._subtree)
         conditions: list[Any] = []
         if text and query.text.strip():
-            conditions.append(PACKAGE_SEARCH.matches(self._s, query.text))
+            # a small folder tests its rows' text; elsewhere the text index gives the matches
+            each = small_folders(self._s, folders)
+            conditions.append(PACKAGE_SEARCH.matches_each(self._s, query.text) if each
+                              else PACKAGE_SEARCH.matches(self._s, query.text))
         for name, value in query.where.items():
             attr = COLUMNS.get(name)
             if attr is None:
                 raise ValidationError.single(name, f"cannot filter on {name}: it is not stored as a column")
             conditions.append(getattr(PackageRow, attr) == value)
         folder: Any = PackageRow.folder_id if folder_indexed else literal_column("+boot_image_package.folder_id", Integer)
-        if query.folder_id is not None:
-            if query.folder_id == 0 and not query.recursive:
-                conditions.append(folder.is_(None))
-            elif query.folder_id != 0:
-                ids = self._subtree(query.folder_id) if query.recursive else [query.folder_id]
-                conditions.append(folder.in_(ids))
+        if folders == "top":
+            conditions.append(folder.is_(None))
+        elif isinstance(folders, tuple):
+            conditions.append(folder.in_(folders))
         return conditions
 
     def lock(self, package_id: str) -> None:

@@ -35,7 +35,7 @@ BATCH = 5000
 #: the schema the rows are inserted at (before the list indexes and the text index)
 BULK_REVISION = "0009"
 #: bumped when the data or the indexes of a revision change (the cache key)
-LAYOUT = "v2"
+LAYOUT = "v3"  # v3: the search index merged into one segment when built
 
 
 def package_rows(count: int, now: datetime, *, first: int = 1, seed: int = 42) -> Iterator[list[dict[str, Any]]]:

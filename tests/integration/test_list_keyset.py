@@ -77,6 +77,25 @@ def test_driver_keyset_with_a_search_and_a_filter(drivers_site):
     assert drivers_site.drivers.query(DriverQuery(text="intel", limit=3, count=False)).total == -1
 
 
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("sort", SORT_KEYS)
+def test_a_searched_page_walking_the_sort_index_equals_one_sorting_the_matches(drivers_site, monkeypatch,
+                                                                             sort: str, descending: bool):
+    from console.storage import driver_repository
+
+    pages = {}
+    for ratio, way in ((10**9, "walk"), (0, "matches")):  # every text common enough to walk / none
+        monkeypatch.setattr(driver_repository, "WALK_RATIO", ratio)
+        for needle in ("adapter", "intel", "ne"):
+            query = DriverQuery(text=needle, sort=sort, descending=descending)
+            pages[way, needle] = (keyset_pages(drivers_site, query), offset_pages(drivers_site, query))
+    for needle in ("adapter", "intel", "ne"):
+        walked, sorted_matches = pages["walk", needle], pages["matches", needle]
+        assert walked == sorted_matches and walked[0] == walked[1], (needle, walked, sorted_matches)
+        whole = drivers_site.drivers.query(DriverQuery(text=needle, sort="ci_id")).items
+        assert sorted(walked[0]) == [d.ci_id for d in whole] and whole
+
+
 def test_a_deleted_anchor_falls_back_to_the_offset(drivers_site):
     first = drivers_site.drivers.query(DriverQuery(sort="name", limit=PAGE)).items
     drivers_site.drivers.delete(first[-1].ci_id)

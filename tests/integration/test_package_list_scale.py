@@ -125,7 +125,7 @@ def test_sqlite_reads_a_page_s_keys_from_the_sort_index_alone(big_site):
                 assert f"COVERING INDEX ix_boot_image_package_sort_{column}" in plan, (sort, plan)
         statements.clear()
         big_site.packages.query(PackageQuery(text="x64", folder_id=None, limit=50), count=True)
-        counted, params = next((s, p) for s, p in statements if "count(" in s)
+        counted, params = next((s, p) for s, p in statements if "count(" in s and "sqlite_master" not in s)
         with big_site.engine.connect() as conn:
             plan = " / ".join(r[3] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {counted}", params))
         assert f"{PACKAGE_SEARCH.fts_table} VIRTUAL TABLE INDEX" in plan, plan
