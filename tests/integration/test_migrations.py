@@ -213,3 +213,38 @@ def test_rows_written_at_the_first_revisions_reach_head_intact(empty_site_db):
         assert site.packages.create(name="New one", image_path="/x.wim").value["PackageID"] == "PS100008"
     finally:
         site.close()
+
+
+def test_0017_merges_the_search_indexes_and_every_search_finds_what_it_found(tmp_path):
+    """A site whose search indexes were filled by many small writes (many FTS5 segments) upgrades
+    to one segment per index (SQLite; PostgreSQL has nothing to merge) and finds the same rows."""
+    from console.storage.driver_schema import DRIVER_SEARCH
+    from console.storage.schema import PACKAGE_SEARCH
+
+    engine = create_site_engine(f"sqlite:///{tmp_path / 'site.db'}")
+    upgrade(engine, "0016")
+    with engine.connect() as conn:  # a value for every NOT NULL column without a default
+        blank = {name: 0 if kind.upper() in ("INTEGER", "BIGINT", "BOOLEAN") else "[]" if kind.upper() == "JSON" else
+                 "2025-01-01 00:00:00" if kind.upper().startswith("DATETIME") else ""
+                 for _cid, name, kind, notnull, default, _pk in conn.exec_driver_sql(
+                     "PRAGMA table_info(boot_image_package)") if notnull and default is None}
+    for n in range(40):  # one transaction each: a segment each
+        with engine.begin() as conn:
+            _insert(conn, "boot_image_package", {
+                **blank, "package_id": f"PS1{n:05d}", "name": f"Boot image {n} x64", "extra_properties": "{}",
+                "search_text": f"boot image {n} x64"})
+
+    def segments(conn, fts: str) -> int:
+        # the structure record (id 10) is followed by one row per leaf page; every segment has its own
+        return int(conn.exec_driver_sql(f"SELECT count(*) FROM {fts}_data WHERE id > 10").scalar())
+
+    texts = ("x64", "image 1", "boot image 3", "zz")
+    with engine.connect() as conn:
+        before = [conn.execute(PACKAGE_SEARCH.count(conn, t)).scalar() for t in texts]
+        pages_before = segments(conn, PACKAGE_SEARCH.fts_table)
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert [conn.execute(PACKAGE_SEARCH.count(conn, t)).scalar() for t in texts] == before == [40, 11, 11, 0]
+        assert segments(conn, PACKAGE_SEARCH.fts_table) < pages_before
+        assert conn.execute(DRIVER_SEARCH.count(conn, "nic")).scalar() == 0  # the drivers' index was merged too
+    engine.dispose()
