@@ -43,7 +43,7 @@ class StallProbe:
         self.gui_cpu: list[float] = []
         self.process_cpu: list[float] = []
         self._cpu = (0.0, 0.0)
-        self.sampler = StackSampler(self) if os.environ.get("BOOTIMAGE_BENCH_SAMPLE") else None
+        self.sampler = StackSampler() if os.environ.get("BOOTIMAGE_BENCH_SAMPLE") else None
 
     def start(self) -> None:
         self.gaps.clear()
@@ -104,7 +104,7 @@ class StackSampler:
     the GIL), and prints the samples of each gap when the probe stops. A thread that cannot get
     the GIL samples late: a sample is where the GUI thread was when the GIL was free."""
 
-    def __init__(self, probe: StallProbe, after_ms: float = 15.0) -> None:
+    def __init__(self, after_ms: float = 15.0) -> None:
         self.after = (TICK_MS + after_ms) / 1000
         self.main = threading.main_thread().ident or 0
         self._tick_at = time.perf_counter()
