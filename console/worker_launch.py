@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,34 @@ from console.self_command import self_command, self_environment
 #: How much the console's own detached worker lowers its CPU priority: an interactive console on
 #: a 2-core desktop must stay responsive while wimlib compresses on every core.
 WORKER_NICE = 10
+
+
+def lower_cpu_priority(nice: int) -> None:
+    """Lower this process's CPU priority by ``nice`` (0–19), its session's too on Linux.
+
+    ``nice`` alone does not reach far: the detached worker runs in a session of its own
+    (``start_new_session``), and Linux, with autogroup scheduling on (the default of most
+    desktop kernels), shares the CPU between sessions first and applies a process's nice only
+    inside its session: the worker's compressing and hashing threads took as much CPU as the
+    whole console beside them. The session's own nice (``/proc/self/autogroup``, which a process
+    may raise without privileges) makes the worker yield to the console there too. Only when the
+    worker leads its session (started detached): a worker started in a terminal would otherwise
+    lower the priority of that terminal's shell and everything else run in it."""
+    if not nice:
+        return
+    if hasattr(os, "nice"):
+        os.nice(nice)  # wimlib's compressor threads inherit it
+    autogroup = Path("/proc/self/autogroup")
+    # Linux with CONFIG_SCHED_AUTOGROUP; elsewhere nice is all there is
+    if hasattr(os, "getsid") and os.getsid(0) == os.getpid() and autogroup.exists():
+        for _attempt in range(3):
+            try:
+                autogroup.write_text(f"{nice}\n")
+                return
+            except BlockingIOError:  # the kernel takes one such change per 100 ms, machine-wide
+                time.sleep(0.1)
+            except OSError:  # not allowed here: nice still applies inside the session
+                return
 
 
 def worker_log_path() -> Path:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from typing import TYPE_CHECKING, Any
 
 from console.cli.output import emit_json, table
@@ -155,10 +154,10 @@ def _start_worker(site: Any) -> None:
 def cmd_worker(args: argparse.Namespace) -> int:
     from console.core.audit import set_client_program
     from console.worker import Worker
+    from console.worker_launch import lower_cpu_priority
 
     set_client_program("bootimage worker")  # the audit's Client column: "host bootimage worker[pid]"
     if not 0 <= args.nice <= 19:
         raise ConsoleError(f"--nice {args.nice}: give 0 (normal priority) to 19 (lowest)")
-    if args.nice and hasattr(os, "nice"):
-        os.nice(args.nice)  # wimlib's compressor threads inherit it
+    lower_cpu_priority(args.nice)
     return Worker(open_site(args), until_idle=args.until_idle).run()

@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -35,22 +37,42 @@ class StallProbe:
         self.gaps: list[float] = []
         self.times: list[float] = []
         self._last = 0
+        #: per tick: CPU time of the GUI thread and of the whole process since the previous
+        #: tick (ms): a long gap with little GUI-thread CPU time is a wait (for the GIL, for a
+        #: core), not work the GUI thread did
+        self.gui_cpu: list[float] = []
+        self.process_cpu: list[float] = []
+        self._cpu = (0.0, 0.0)
+        self.sampler = StackSampler() if os.environ.get("BOOTIMAGE_BENCH_SAMPLE") else None
 
     def start(self) -> None:
         self.gaps.clear()
         self.times.clear()
+        self.gui_cpu.clear()
+        self.process_cpu.clear()
+        self._cpu = (time.thread_time(), time.process_time())
         self.clock.start()
         self._last = self.clock.nsecsElapsed()
         self.timer.start()
+        if self.sampler is not None:
+            self.sampler.start()
 
     def stop(self) -> None:
         self.timer.stop()
+        if self.sampler is not None:
+            self.sampler.stop()
 
     def _tick(self) -> None:
         now = self.clock.nsecsElapsed()
         self.gaps.append(max(0.0, (now - self._last) / 1e6 - TICK_MS))
         self.times.append(now / 1e6)
         self._last = now
+        cpu = (time.thread_time(), time.process_time())
+        self.gui_cpu.append((cpu[0] - self._cpu[0]) * 1000)
+        self.process_cpu.append((cpu[1] - self._cpu[1]) * 1000)
+        self._cpu = cpu
+        if self.sampler is not None:
+            self.sampler.ticked()
 
     def timeline(self) -> list[tuple[float, float]]:
         """(ms since start, gap in ms) of every tick."""
@@ -60,8 +82,72 @@ class StallProbe:
     def worst(self) -> float:
         return max(self.gaps, default=0.0)
 
+
+    def cpu_summary(self) -> str:
+        """CPU time the GUI thread and the whole process used while the probe ran, and the most
+        the GUI thread used within one gap."""
+        return (f"CPU while probed: GUI thread {sum(self.gui_cpu):.0f} ms, process {sum(self.process_cpu):.0f} ms; "
+                f"most GUI-thread CPU in one gap {max(self.gui_cpu, default=0.0):.1f} ms")
+
     def worst_five(self) -> str:
-        return ", ".join(f"{g:.1f}" for g in sorted(self.gaps)[-5:])
+        """The five longest gaps (ms), each with the CPU time the GUI thread / the whole process
+        used in it: a gap the GUI thread spent working shows its own length there; a gap with
+        almost none was a wait (for the GIL, or for a core: the scheduler)."""
+        worst = sorted(range(len(self.gaps)), key=self.gaps.__getitem__)[-5:]
+        return ", ".join(f"{self.gaps[i]:.1f} ({self.gui_cpu[i]:.1f} / {self.process_cpu[i]:.1f})" for i in worst)
+
+
+class StackSampler:
+    """Where the GUI thread is while it stalls (``BOOTIMAGE_BENCH_SAMPLE=1``): a thread looks
+    every 2 ms; once the probe has not ticked for ``after_ms`` beyond its interval it records
+    the GUI thread's Python stack (and the innermost frame of every other thread: who holds
+    the GIL), and prints the samples of each gap when the probe stops. A thread that cannot get
+    the GIL samples late: a sample is where the GUI thread was when the GIL was free."""
+
+    def __init__(self, after_ms: float = 15.0) -> None:
+        self.after = (TICK_MS + after_ms) / 1000
+        self.main = threading.main_thread().ident or 0
+        self._tick_at = time.perf_counter()
+        self._ticks = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.gaps: dict[int, list[tuple[float, list[str], list[str]]]] = {}
+
+    def ticked(self) -> None:
+        self._tick_at = time.perf_counter()
+        self._ticks += 1
+
+    def start(self) -> None:
+        self.gaps = {}
+        self._tick_at = time.perf_counter()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="stall-sampler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        for tick, samples in self.gaps.items():
+            print(f"-- stall after tick {tick}: {len(samples)} sample(s)")
+            for waited, stack, others in samples:
+                print(f"   at {waited * 1000:.0f} ms: " + " > ".join(stack))
+                for other in others:
+                    print(f"      other thread: {other}")
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.002):
+            waited = time.perf_counter() - self._tick_at
+            if waited < self.after:
+                continue
+            frames = sys._current_frames()
+            main = frames.get(self.main)
+            if main is None:
+                continue
+            stack = [f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in traceback.extract_stack(main)[-12:]]
+            others = [f"{Path(f.f_code.co_filename).name}:{f.f_lineno} {f.f_code.co_name}"
+                      for ident, f in frames.items() if ident not in (self.main, threading.get_ident())]
+            self.gaps.setdefault(self._ticks, []).append((waited, stack, others))
 
 
 def assert_no_stall(stalls: Figures, idle: Figures, doing: str) -> None:
@@ -102,8 +188,9 @@ def control_probe(stop_file: Path) -> subprocess.Popen[str]:
     """The same probe in a bare Qt process without any window or work, started next to the work:
     what the machine's scheduler alone costs a process meanwhile (a reference in the same run).
     Touch ``stop_file``, then read its worst stall (ms) from ``communicate()``."""
+    env = {k: v for k, v in os.environ.items() if k != "BOOTIMAGE_BENCH_SAMPLE"}
     return subprocess.Popen([sys.executable, "-c", CONTROL, str(stop_file)], stdout=subprocess.PIPE, text=True,
-                            cwd=Path(__file__).resolve().parents[2])
+                            cwd=Path(__file__).resolve().parents[2], env=env)
 
 
 def stop_control(control: subprocess.Popen[str], stop_file: Path) -> float:
@@ -161,6 +248,45 @@ def wait_for(condition: Callable[[], object], timeout: float) -> None:
         else:
             app.processEvents()
         time.sleep(0.002)
+
+
+class Watched:
+    """A condition that reads the database (is every job finished?), checked by a thread of the
+    benchmark every ``interval`` s, never on the GUI thread: the console's user does not run the
+    benchmark's queries; on the GUI thread, ~1,000 reads per run (``wait_for`` loops every 2 ms)
+    took 0.7–1.5 s of its time and made stalls of up to 64 ms of their own. ``wait_for(watched)``
+    waits for it; an error in the condition is raised there."""
+
+    def __init__(self, condition: Callable[[], object], interval: float = 0.25) -> None:
+        self._condition = condition
+        self._interval = interval
+        self._met = threading.Event()
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="bench-watch", daemon=True)
+
+    def __enter__(self) -> Watched:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def __call__(self) -> bool:
+        if self._error is not None:
+            raise self._error
+        return self._met.is_set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                if self._condition():
+                    self._met.set()
+                    return
+            except BaseException as exc:  # raised on the GUI thread by __call__
+                self._error = exc
+                return
 
 
 def idle_stall(probe: StallProbe, seconds: float = IDLE_SECONDS) -> float:

@@ -101,7 +101,8 @@ def test_no_gui_stall_of_50_ms_while_a_build_runs(tmp_path, qtbot, monkeypatch):
         job = console.jobs.get(context_id)
         assert job.state == "succeeded", job.extended_error_info
         runs.append(f"build of {source.stat().st_size / 2**20:.0f} MB in {time.monotonic() - started:.1f} s, "
-                    f"{len(probe.gaps)} ticks: worst stall {probe.worst:.1f} ms (five worst {probe.worst_five()}); "
+                    f"{len(probe.gaps)} ticks: worst stall {probe.worst:.1f} ms (five worst, with ms of CPU of the GUI "
+                    f"thread / the process in them: {probe.worst_five()}); {probe.cpu_summary()}; "
                     f"a bare Qt process meanwhile: {bare[-1]:.1f} ms; garbage collections: {collections.summary()}")
         wizard.accept()
         wait_for(lambda: not window.tasks.running, 30)

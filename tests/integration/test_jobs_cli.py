@@ -134,6 +134,32 @@ def test_the_worker_the_console_starts_runs_at_lower_cpu_priority(cli, job_site,
     assert workers, "the CLI started no worker"
     stat = Path(f"/proc/{workers[0].pid}/stat").read_text()
     assert int(stat.rsplit(")", 1)[1].split()[16]) == 10, "the auto-started worker runs niced by 10"
+    autogroup = Path(f"/proc/{workers[0].pid}/autogroup")
+    if autogroup.exists():  # Linux shares the CPU between sessions first: the worker's own session yields too
+        assert autogroup.read_text().split()[-1] == "10", autogroup.read_text()
+        assert Path("/proc/self/autogroup").read_text().split()[-1] == "0", "the console's session keeps its priority"
     assert (REPO / "packaging" / "bootimage-worker.service").read_text().count("\nNice=10\n") == 1
     while job_site.jobs.live_workers() and time.monotonic() < deadline + 60:
         time.sleep(0.1)
+
+
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="needs Linux autogroup scheduling")
+def test_a_worker_started_in_a_terminal_lowers_its_own_priority_not_the_terminals(cli, job_site, tmp_path):
+    """`bootimage worker --nice 10` typed in a terminal shares the terminal's session: it lowers
+    its own priority, never that of the shell and everything else run in that terminal."""
+    import time
+
+    payload = json.dumps({"out": str(tmp_path), "files": 20, "delay": 0.05})
+    ok(cli("job", "queue", KIND, "PS100001", "--payload", payload, "--no-worker"))
+    env = env_for(job_site.url, tmp_path)
+    with subprocess.Popen([sys.executable, "-m", "console.cli", "worker", "--until-idle", "--nice", "10"],
+                          env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as worker:
+        deadline = time.monotonic() + 30
+        while not [w for w in job_site.jobs.live_workers() if w.pid == worker.pid] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stat = Path(f"/proc/{worker.pid}/stat").read_text()
+        assert int(stat.rsplit(")", 1)[1].split()[16]) == 10, "the worker runs niced by 10"
+        assert Path(f"/proc/{worker.pid}/autogroup").read_text() == Path("/proc/self/autogroup").read_text()
+        assert Path("/proc/self/autogroup").read_text().split()[-1] == "0", "the terminal's session keeps its priority"
+        _out, err = worker.communicate(timeout=90)
+    assert worker.returncode == 0, err
