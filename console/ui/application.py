@@ -31,7 +31,9 @@ def create_application() -> QApplication:
     app.setOrganizationName("bootimage-console")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)  # Wayland app id / X11 _GTK_APPLICATION_ID: the launcher's icon and name
-    apply_style(app)
+    if not app.property("bootimage_styled"):  # once: restyling an application with live widgets can crash Qt
+        apply_style(app)
+        app.setProperty("bootimage_styled", True)
     return app
 
 
