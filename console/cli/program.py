@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from console.cli.resident import SERVER_FLAG
+from console.cli.resident import OWN_PROCESS_COMMANDS, SERVER_FLAG, command_of
 
 
 def entry(argv: Sequence[str] | None = None) -> int:
@@ -16,9 +16,11 @@ def entry(argv: Sequence[str] | None = None) -> int:
         from console.cli.resident_server import serve
 
         return serve(args[1:])
-    from console.cli.resident_client import run_resident
+    code = None
+    if command_of(args) not in OWN_PROCESS_COMMANDS:  # image-info and the like start without the client
+        from console.cli.resident_client import run_resident
 
-    code = run_resident(args)
+        code = run_resident(args)
     if code is None:
         from console.cli import main
 

@@ -19,8 +19,6 @@ that notices runs in its own process instead), when its socket is removed, or on
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import stat
 import struct
@@ -81,6 +79,8 @@ def code_root() -> str:
 
 def server_key() -> str:
     """What a server must share with its client to run the client's commands as the client would."""
+    import hashlib  # here, not at the top: commands that run in their own process never need it
+
     parts = [sys.executable, code_root(), *sys.path[1:], repr(sys.flags), *sys.warnoptions,
              repr(sorted(sys._xoptions.items())), str(os.geteuid()),
              *(f"{name}={os.environ.get(name, '')}" for name in KEY_VARIABLES)]
@@ -119,6 +119,8 @@ def socket_path(folder: Path, key: str) -> Path:
 
 
 def pack(message: dict[str, Any]) -> bytes:
+    import json
+
     body = json.dumps(message, separators=(",", ":")).encode("utf-8", "surrogateescape")
     return _HEADER.pack(len(body)) + body
 
