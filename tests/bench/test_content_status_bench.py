@@ -88,7 +88,8 @@ def test_content_status_with_3_million_rows(site_db):
     console = open_console(site_db, user="bench@host")
     console.sites.init("PS1", "Primary site")
     seconds = generate(console)
-    rows = console.engine.connect().execute(text("SELECT count(*) FROM package_dp")).scalar()
+    with console.engine.connect() as conn:  # closed at once: on SQLite a connection's transaction holds the write lock
+        rows = conn.execute(text("SELECT count(*) FROM package_dp")).scalar()
     assert rows == DPS * PACKAGES
     package = f"PS1{PACKAGES // 2 + 0x1000:05X}"
     dp = "DP07500.branch31.contoso.com"
