@@ -96,6 +96,22 @@ def socket_folder() -> Path:
     return Path("/tmp") / f"bootimage-console-{os.geteuid()}"
 
 
+def folder_problem() -> str:
+    """Why :func:`socket_folder` is not used ('' when it is fine or does not exist yet)."""
+    folder = socket_folder()
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return ""
+    if not stat.S_ISDIR(info.st_mode):
+        return f"{folder} is not a folder"
+    if info.st_uid != os.geteuid():
+        return f"{folder} belongs to another user (uid {info.st_uid})"
+    if info.st_mode & 0o077:
+        return f"{folder} is open to other users (mode {stat.S_IMODE(info.st_mode):o}; it must be 700)"
+    return ""
+
+
 def private_folder(create: bool) -> Path | None:
     """:func:`socket_folder` when it is a real folder owned by this user and closed to others
     (created so when ``create``), else None: a socket anyone else could replace is never used."""
@@ -105,11 +121,7 @@ def private_folder(create: bool) -> Path | None:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError:
             return None
-    try:
-        info = os.lstat(folder)
-    except OSError:
-        return None
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+    if not folder.exists() or folder_problem():
         return None
     return folder
 

@@ -43,11 +43,15 @@ def servers() -> list[tuple[Path, dict[str, Any]]]:
 
 def cmd_status(args: argparse.Namespace) -> None:
     found = [status for _path, status in servers()]
+    problem = resident.folder_problem()
     if args.json:
-        emit_json({"enabled": resident.enabled(), "folder": str(resident.socket_folder()), "servers": found})
+        emit_json({"enabled": resident.enabled(), "folder": str(resident.socket_folder()),
+                   "folder_problem": problem, "servers": found})
         return
     if not resident.enabled():
         print(f"resident servers are off ({resident.ENABLE_VARIABLE}=0 or not available here)")
+    if problem:
+        print(f"resident servers are not used: {problem}; every command runs in its own process")
     if not found:
         print(f"no resident server runs (folder {resident.socket_folder()})")
     for status in found:

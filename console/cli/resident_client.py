@@ -23,8 +23,8 @@ CONNECT_TIMEOUT = 2.0
 def run_resident(argv: Sequence[str]) -> int | None:
     """The exit status of ``argv`` run by this user's resident server, or None when this process
     must run the command itself (no server yet: one is started for the next command; resident
-    mode off; a command that runs in its own process; the server's code changed)."""
-    if not resident.enabled() or resident.command_of(argv) in resident.OWN_PROCESS_COMMANDS:
+    mode off; an unsafe socket folder; the server's code changed)."""
+    if not resident.enabled():  # (commands that always run in their own process never get here)
         return None
     folder = resident.private_folder(create=True)
     if folder is None:
@@ -75,7 +75,7 @@ def _run_through(connection: socket.socket, argv: Sequence[str], key: str) -> in
     previous[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, _suspender(connection))
     try:
         try:
-            connection.sendmsg([resident.pack(request)], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, _fd_bytes(fds))])
+            socket.send_fds(connection, [resident.pack(request)], fds)
         except OSError:
             return None
         finally:
@@ -85,12 +85,6 @@ def _run_through(connection: socket.socket, argv: Sequence[str], key: str) -> in
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return _exit_status(reply)
-
-
-def _fd_bytes(fds: list[int]) -> bytes:
-    import array
-
-    return array.array("i", fds).tobytes()
 
 
 def _stream_settings(stream: object) -> dict[str, object]:

@@ -248,6 +248,9 @@ def test_no_server_when_turned_off_or_when_the_folder_is_not_private(bootimage: 
         assert listed.returncode == 0 and json.loads(listed.stdout) == []
     time.sleep(1)
     assert list(shared.iterdir()) == []
+    status = bootimage("resident", "status")
+    assert f"{shared} is open to other users (mode 777; it must be 700)" in status.stdout, status.stdout
+    assert json.loads(bootimage("resident", "status", "--json").stdout)["folder_problem"].endswith("must be 700)")
 
 
 def test_resident_stop_stops_the_server(bootimage: Bootimage, served_site: str) -> None:
