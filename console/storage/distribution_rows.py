@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from console.core.distribution import ContentSummary, DpState, PackageOnDp
@@ -35,6 +34,7 @@ from console.storage.distribution_schema import (
     PackageContentSummaryRow,
     PackageDpRow,
 )
+from console.storage.statements import dialect_insert
 
 COUNTERS = ("targeted", "success", "in_progress", "errors", "unknown")
 #: rows per statement when reading old states of a batch
@@ -116,7 +116,7 @@ class PackageDpStore:
         values = [{"package_id": p, **{c: 0 for c in COUNTERS}} for p in sorted(set(package_ids))]
         if not values:
             return
-        insert = postgresql.insert if self._postgres else sqlite.insert
+        insert = dialect_insert("postgresql" if self._postgres else "sqlite")
         self._s.execute(insert(PackageContentSummaryRow).values(values).on_conflict_do_nothing())
 
     def _bump(self, per_package: Mapping[str, Counter[str]], per_dp: Mapping[int, Counter[str]]) -> None:
@@ -153,7 +153,7 @@ class PackageDpStore:
                                                        PackageDpRow.direct.is_(False)).values(direct=True)
                             .execution_options(synchronize_session=False))
         state = DpState.INSTALL_PENDING
-        insert = postgresql.insert if self._postgres else sqlite.insert
+        insert = dialect_insert("postgresql" if self._postgres else "sqlite")
         ids = list(wanted)
         created: list[int] = []
         for i in range(0, len(ids), BATCH):  # ON CONFLICT: a row another console just made stays as it is

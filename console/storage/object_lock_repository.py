@@ -12,13 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from console.core.object_locks import ConsoleId, ObjectLock
 from console.core.values import as_utc
 from console.storage.live_schema import ObjectLockRow
+from console.storage.statements import dialect_insert
 
 LOCKS = ObjectLockRow.__table__
 
@@ -34,8 +34,7 @@ class SqlObjectLockRepository:
         self.session = session
 
     def acquire(self, lock: ObjectLock, *, stale_before: datetime) -> ObjectLock | None:
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = dialect_insert(self.session.get_bind().dialect.name)
         stmt = insert(ObjectLockRow).values(
             object_type=lock.object_type, object_id=lock.object_id, lock_id=lock.lock_id, holder_login=lock.login,
             console_host=lock.console.host, console_pid=lock.console.pid, purpose=lock.purpose,

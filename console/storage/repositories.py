@@ -17,6 +17,7 @@ from console.core.ports import Folder, Site, StatusMessage
 from console.core.values import as_utc
 from console.storage.audit_repository import SqlAuditRepository
 from console.storage.schema import FOLDER_NAME_INDEX, FolderRow, SiteRow, SiteSettingRow, StatusMessageRow
+from console.storage.statements import dialect_insert
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -159,16 +160,8 @@ class SqlSettingsRepository:
         """Insert or update in one statement (``ON CONFLICT``): two consoles or workers that
         write a missing setting at the same moment on PostgreSQL both succeed (the last wins)."""
         values = {"value": value, "modified_by": modified_by, "modified_at": modified_at}
-        if self._s.get_bind().dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            pg = pg_insert(SiteSettingRow).values(key=key, **values)
-            self._s.execute(pg.on_conflict_do_update(index_elements=[SiteSettingRow.key], set_=values))
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            lite = sqlite_insert(SiteSettingRow).values(key=key, **values)
-            self._s.execute(lite.on_conflict_do_update(index_elements=[SiteSettingRow.key], set_=values))
+        upsert = dialect_insert(self._s.get_bind().dialect.name)(SiteSettingRow).values(key=key, **values)
+        self._s.execute(upsert.on_conflict_do_update(index_elements=[SiteSettingRow.key], set_=values))
         row = self._s.identity_map.get(identity_key(SiteSettingRow, key))  # read earlier in this unit of work
         if row is not None:
             self._s.refresh(row)
