@@ -7,6 +7,7 @@ beyond the interval it waits anyway, is the longest time the GUI could not react
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -43,6 +44,11 @@ class StallProbe:
         self.gui_cpu: list[float] = []
         self.process_cpu: list[float] = []
         self._cpu = (0.0, 0.0)
+        #: per tick: ms the GUI thread waited for a core (ready to run, not running: the
+        #: scheduler), and the process's major page faults (pages read from disk: a wait for I/O)
+        self.gui_waited: list[float] = []
+        self.major_faults: list[int] = []
+        self._waits = (0.0, 0)
         self.sampler = StackSampler() if os.environ.get("BOOTIMAGE_BENCH_SAMPLE") else None
 
     def start(self) -> None:
@@ -50,7 +56,10 @@ class StallProbe:
         self.times.clear()
         self.gui_cpu.clear()
         self.process_cpu.clear()
+        self.gui_waited.clear()
+        self.major_faults.clear()
         self._cpu = (time.thread_time(), time.process_time())
+        self._waits = _waits()
         self.clock.start()
         self._last = self.clock.nsecsElapsed()
         self.timer.start()
@@ -71,6 +80,10 @@ class StallProbe:
         self.gui_cpu.append((cpu[0] - self._cpu[0]) * 1000)
         self.process_cpu.append((cpu[1] - self._cpu[1]) * 1000)
         self._cpu = cpu
+        waits = _waits()
+        self.gui_waited.append(waits[0] - self._waits[0])
+        self.major_faults.append(waits[1] - self._waits[1])
+        self._waits = waits
         if self.sampler is not None:
             self.sampler.ticked()
 
@@ -91,10 +104,23 @@ class StallProbe:
 
     def worst_five(self) -> str:
         """The five longest gaps (ms), each with the CPU time the GUI thread / the whole process
-        used in it: a gap the GUI thread spent working shows its own length there; a gap with
-        almost none was a wait (for the GIL, or for a core: the scheduler)."""
+        used in it, how long the GUI thread waited for a core, and the process's major page
+        faults: a gap the GUI thread spent working shows its own length in the first figure; a
+        wait for a core (the scheduler) in the third; a gap with none of these was a block (I/O,
+        a lock, the GIL held by a blocked thread), and page faults say when it was reading pages
+        from disk."""
         worst = sorted(range(len(self.gaps)), key=self.gaps.__getitem__)[-5:]
-        return ", ".join(f"{self.gaps[i]:.1f} ({self.gui_cpu[i]:.1f} / {self.process_cpu[i]:.1f})" for i in worst)
+        return ", ".join(f"{self.gaps[i]:.1f} ({self.gui_cpu[i]:.1f} / {self.process_cpu[i]:.1f} CPU, "
+                         f"{self.gui_waited[i]:.1f} waited, {self.major_faults[i]} faults)" for i in worst)
+
+
+def _waits() -> tuple[float, int]:
+    """(ms the calling thread has waited on a run queue, the process's major page faults) so far."""
+    try:
+        waited = int(Path("/proc/thread-self/schedstat").read_text().split()[1]) / 1e6
+    except (OSError, IndexError, ValueError):  # not Linux, or no scheduler statistics
+        waited = 0.0
+    return waited, resource.getrusage(resource.RUSAGE_SELF).ru_majflt
 
 
 class StackSampler:
@@ -234,7 +260,16 @@ class SlowCalls:
             sys.setprofile(None)
 
 
-TRACE = SlowCalls() if os.environ.get("BOOTIMAGE_BENCH_TRACE") else None
+#: ``BOOTIMAGE_BENCH_TRACE=1`` lists calls of 15 ms or more; a number instead of 1 is the threshold (ms)
+TRACE = (SlowCalls(float(os.environ["BOOTIMAGE_BENCH_TRACE"]) if os.environ["BOOTIMAGE_BENCH_TRACE"] != "1" else 15.0)
+         if os.environ.get("BOOTIMAGE_BENCH_TRACE") else None)
+
+
+def print_slow_calls() -> None:
+    """What ``BOOTIMAGE_BENCH_TRACE`` found (nothing when it is off)."""
+    if TRACE is not None:
+        print(f"GUI-thread calls of {TRACE.ms:.0f} ms or more (callees indented, listed first):\n"
+              + "\n".join(f"{ms:7.1f} {name}" for name, ms in TRACE.slow))
 
 
 def wait_for(condition: Callable[[], object], timeout: float) -> None:

@@ -26,7 +26,16 @@ from PySide6.QtCore import QItemSelectionModel, QSettings
 from PySide6.QtWidgets import QApplication
 
 from tests.bench import measure
-from tests.bench.stall import LIMIT_MS, GcLog, StallProbe, assert_no_stall, control_probe, idle_stall, wait_for
+from tests.bench.stall import (
+    LIMIT_MS,
+    GcLog,
+    StallProbe,
+    assert_no_stall,
+    control_probe,
+    idle_stall,
+    print_slow_calls,
+    wait_for,
+)
 from tests.bench.test_build_bench import source_wim
 
 pytestmark = pytest.mark.bench
@@ -124,6 +133,7 @@ def test_no_gui_stall_of_50_ms_while_a_build_runs(tmp_path, qtbot, monkeypatch):
         window.tasks.wait(10000)
         console.close()
     print("\n" + "\n".join(runs))
+    print_slow_calls()
     bare = bare[-len(stalls.values):]  # not the warm-up build's
     assert Path(tmp_path / "ContentLib").exists()
     measure.record("build_gui_stall", {

@@ -25,13 +25,13 @@ from PySide6.QtWidgets import QApplication
 
 from tests.bench import measure
 from tests.bench.stall import (
-    TRACE,
     GcLog,
     StallProbe,
     Watched,
     assert_no_stall,
     control_probe,
     idle_stall,
+    print_slow_calls,
     stop_control,
     wait_for,
 )
@@ -160,9 +160,7 @@ def test_no_gui_stall_of_50_ms_while_content_is_distributed(tmp_path, qtbot, mon
         console.close()
     print("\n" + "\n".join(runs))
     bare = bare[-len(stalls.values):]  # not the warm-up run's
-    if TRACE is not None:
-        print(f"GUI-thread calls of {TRACE.ms:.0f} ms or more (callees indented, listed first):\n"
-              + "\n".join(f"{ms:7.1f} {name}" for name, ms in TRACE.slow))
+    print_slow_calls()
     measure.record("distribution_gui_stall", {
         "distribution_stall": {"subject": stalls, "reference": idles, "goal": "< 50 ms",
                                "label": f"max GUI event-loop stall while {MIB} MiB are distributed to {DPS} "

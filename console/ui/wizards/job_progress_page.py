@@ -178,12 +178,17 @@ class JobProgressPage(QWizardPage):
             self.bar.setRange(0, 100)
             self.bar.setValue(100 if job.state == JobState.SUCCEEDED else self.bar.value())
             self.completeChanged.emit()
-            self.ended.emit()
-            wizard = self.wizard()
-            if wizard is not None and wizard.currentPage() is self:
-                wizard.next()
+            self.ended.emit()  # the console refreshes what the job changed (starts its reads)
+            # the Completion page on the next turn of the event loop: the two bursts of GUI work
+            # the job's end brings (~10–20 ms each while a worker competes) never add up
+            QTimer.singleShot(0, self._advance)
             return
         self.timer.start(POLL_MS)
+
+    def _advance(self) -> None:
+        wizard = self.wizard() if isValid(self) else None
+        if wizard is not None and wizard.currentPage() is self:
+            wizard.next()
 
     def _cancel(self) -> None:
         cid = self.context_id
