@@ -5,7 +5,8 @@ Importing SQLAlchemy alone costs a new Python process ~10× what ``python -c pas
 *resident server* in the background (``bootimage --resident-server KEY``): a process that has
 imported the console once and then forks a fresh child for every later command, as ConfigMgr's
 cmdlets run in one PowerShell session that imported their module once. The child takes the
-command's standard streams, working folder, umask and environment, runs it exactly as a
+command's standard streams, working folder, umask, niceness, resource limits (``ulimit``) and
+environment, runs it exactly as a
 process of its own would, and its exit status (or the signal that ended it) is the command's.
 
 One server serves one user and one installation: its socket lives in a private folder
@@ -45,6 +46,9 @@ CONTROL_TIMEOUT = 5.0
 #: what Python reads once at start-up (locale, encodings): a client that sets them differently
 #: gets a server of its own
 KEY_VARIABLES = ("LC_ALL", "LC_CTYPE", "LANG", "PYTHONUTF8", "PYTHONIOENCODING", "PYTHONHASHSEED")
+#: the resource limits (``ulimit``) a served command takes from its client
+LIMITS = ("RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_CPU", "RLIMIT_DATA", "RLIMIT_FSIZE", "RLIMIT_MEMLOCK",
+          "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_STACK")
 _HEADER = struct.Struct("!I")
 MAX_REQUEST = 4 * 1024 * 1024
 
@@ -162,3 +166,32 @@ def control(path: Path, action: str) -> str:
                 break
             data += chunk
     return data.decode("utf-8", "replace").strip()
+
+
+def limits() -> dict[str, list[int]]:
+    """This process's resource limits: name -> [soft, hard] (``resource.RLIM_INFINITY`` for none)."""
+    import resource
+
+    return {name: list(resource.getrlimit(getattr(resource, name))) for name in LIMITS if hasattr(resource, name)}
+
+
+def limits_out_of_reach(wanted: object) -> list[str]:
+    """The limits of ``wanted`` (a client's :func:`limits`) that a child of this process cannot
+    take: a hard limit above this process's (only a privileged process may raise one). A server
+    inherits the limits of the command that started it; a later client with higher ones runs its
+    command in its own process instead."""
+    import resource
+
+    if not isinstance(wanted, dict):
+        return ["(no limits sent)"]
+    unlimited = resource.RLIM_INFINITY
+    out = []
+    for name, have in limits().items():
+        value = wanted.get(name)
+        if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value)):
+            out.append(name)
+            continue
+        hard = value[1]
+        if have[1] != unlimited and (hard == unlimited or hard > have[1]):
+            out.append(name)
+    return out

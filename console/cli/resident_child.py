@@ -1,5 +1,6 @@
 """A resident server's forked child taking its client's place: the client's standard streams,
-working folder, umask, environment, argument vector and module path, then the command."""
+working folder, umask, niceness, resource limits, environment, argument vector and module path,
+then the command."""
 
 from __future__ import annotations
 
@@ -24,6 +25,10 @@ def run_command(parser: argparse.ArgumentParser, request: dict[str, Any], fds: l
     niceness = int(request.get("nice", 0)) - os.getpriority(os.PRIO_PROCESS, 0)
     if niceness > 0:  # ``nice bootimage …``: as low a priority as the client's (never higher)
         os.nice(niceness)
+    import resource
+
+    for name, (soft, hard) in request["limits"].items():  # the client's ``ulimit`` (the server checked)
+        resource.setrlimit(getattr(resource, name), (soft, hard))
     os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in request["env"].items()})
     time.tzset()

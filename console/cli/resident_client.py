@@ -69,6 +69,7 @@ def _run_through(connection: socket.socket, argv: Sequence[str], key: str) -> in
     request = {
         "key": key, "code_root": resident.code_root(), "argv": list(argv), "argv0": sys.argv[0],
         "path": sys.path, "env": dict(os.environ), "umask": umask, "nice": os.getpriority(os.PRIO_PROCESS, 0),
+        "limits": resident.limits(),
         "streams": [_stream_settings(s) for s in (sys.stdin, sys.stdout, sys.stderr)],
     }
     previous = {sig: signal.signal(sig, _forwarder(connection)) for sig in FORWARDED}
@@ -143,7 +144,7 @@ def _exit_status(reply: str) -> int | None:
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)  # end as the command ended, so shells see the same status
         return 128 + signum
-    if word in ("stale", "refused"):  # the server's code changed on disk, or it is not ours
+    if word in ("stale", "refused"):  # the server's code changed on disk, it is not ours, or it cannot take our ulimit
         return None
     print("error: the resident command server stopped while running the command "
           f"(set {resident.ENABLE_VARIABLE}=0 to run each command in its own process)", file=sys.stderr)

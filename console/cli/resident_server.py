@@ -238,6 +238,8 @@ def _check(server: Server, connection: socket.socket, request: dict[str, Any], f
         return "stopping"
     if len(fds) != 4 or request.get("key") != server.key or request.get("code_root") != resident.code_root():
         return "refused"
+    if resident.limits_out_of_reach(request.get("limits")):  # its own process keeps its ``ulimit``
+        return "refused"
     return "stale" if _stale(server) else ""
 
 

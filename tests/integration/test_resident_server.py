@@ -109,6 +109,51 @@ def test_the_command_gets_its_own_folder_umask_and_environment(bootimage: Bootim
     assert other.returncode == 1 and "elsewhere.db" in other.stderr  # the client's BOOTIMAGE_DB, not the first one's
 
 
+def _file_size_limit(kib: int, hard: int | None = None) -> Callable[[], None]:
+    """``ulimit -f KIB`` (and ``-H -f``) in the client before it starts."""
+    def limit() -> None:
+        import resource
+
+        _soft, current = resource.getrlimit(resource.RLIMIT_FSIZE)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (kib * 1024, current if hard is None else hard))
+
+    return limit
+
+
+def test_the_command_keeps_the_clients_ulimit(bootimage: Bootimage, served_site: str, tmp_path: Path) -> None:
+    """`ulimit -f 64` before a command that creates a new site (larger than 64 KiB): it fails as
+    in its own process, while the server (started without the limit) could have written it."""
+    results = []
+    for own_process in (False, True):
+        work = tmp_path / f"limited-{own_process}"
+        work.mkdir()
+        before = int(serving(bootimage)["served"])  # type: ignore[call-overload]
+        results.append(bootimage("--db", "sqlite:///limited.db", "site", "init", "--site-code", "PS3", cwd=work,
+                                 own_process=own_process, preexec_fn=_file_size_limit(64)))
+        if not own_process:
+            assert int(serving(bootimage)["served"]) == before + 1  # type: ignore[call-overload]  # it was served
+        assert (work / "limited.db").stat().st_size <= 64 * 1024
+    served, own = results
+    assert own.returncode != 0 and own.stderr, "the limit makes the site creation fail in its own process"
+    served_stderr = served.stderr.replace("limited-False", "limited-True")  # the same message, for its own folder
+    assert (served.returncode, served.stdout, served_stderr) == (own.returncode, own.stdout, own.stderr)
+    assert bootimage("show", served_site, "--json").returncode == 0  # the server itself is unlimited
+
+
+def test_a_server_started_under_a_lower_ulimit_leaves_higher_ones_to_their_own_process(
+        bootimage: Bootimage, env: dict[str, str], tmp_path: Path) -> None:
+    """A server inherits the hard limits of the command that started it and cannot raise them:
+    a later command with higher ones runs in its own process (with its own limits) instead."""
+    lowered = _file_size_limit(4096, hard=4096 * 1024)
+    assert bootimage("site", "init", "--site-code", "PS1", preexec_fn=lowered).returncode == 0
+    server = serving(bootimage)
+    made = bootimage("new", "--no-image-read", "--path", "/nowhere/boot.wim", "--index", "1", "--name", "Unlimited")
+    assert made.returncode == 0, made.stderr
+    assert int(serving(bootimage)["served"]) == int(server["served"])  # type: ignore[call-overload]  # not served
+    assert bootimage("show", made.stdout.strip(), "--json", preexec_fn=lowered).returncode == 0
+    assert int(serving(bootimage)["served"]) == int(server["served"]) + 1  # type: ignore[call-overload]
+
+
 Prompting = Callable[..., tuple[subprocess.Popen[bytes], int]]
 
 
