@@ -165,3 +165,15 @@ def quiet(console) -> None:
 def filelib_objects(root: Path) -> dict[str, Path]:
     """FileLib objects on a DP (or site) library: name -> path."""
     return {p.name: p for p in (root / "FileLib").glob("*/*") if p.is_file()}
+
+
+def most_at_once(jobs: list, dp_names: set[str] | None = None) -> int:
+    """The most distribute jobs (to ``dp_names``, lower case: all when None) between the end of
+    their ``connect`` step and the end of their last step at one moment (every step recorded)."""
+    from datetime import datetime
+    from itertools import accumulate
+
+    spans = [(datetime.fromisoformat(j.completed[0].finished_at), datetime.fromisoformat(j.completed[-1].finished_at))
+             for j in jobs if dp_names is None or str(j.payload.get("dp", "")).lower() in dp_names]
+    edges = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans], key=lambda e: (e[0], e[1]))
+    return max(accumulate(step for _, step in edges), default=0)
