@@ -4,7 +4,9 @@ A worker registers itself in the ``worker`` table, renews its heartbeat and the 
 job it holds from a thread (every ``JobSettings.heartbeat`` seconds), claims jobs and runs
 their handler's steps, skipping the steps a previous run completed. SIGTERM (or Ctrl+C) lets
 the current step finish, or stop at its next checkpoint, gives the job back to the queue and
-exits 0. ``until_idle``: exit when no job is queued or running.
+exits 0. ``until_idle``: exit when no job is queued or running, or (exit 1) when the site
+database has been unreachable for ``UNREACHABLE_SECONDS`` (a site deleted or moved: the jobs, if
+any, stay queued for the next worker). A worker without it keeps trying (a service).
 
 ``ensure_worker`` is the embedded default: when a job is queued and no worker heartbeats, it
 starts ``bootimage worker --until-idle`` as a detached process (its own session, output to
@@ -47,6 +49,9 @@ from console.storage.db_errors import DatabaseError
 WRITES_PER_SECOND = 10
 #: How often the worker looks for packages whose RefreshSchedule came due (seconds).
 REFRESH_CHECK_ENV = "BOOTIMAGE_REFRESH_CHECK_SECONDS"
+#: How long an ``until_idle`` worker keeps trying a site database it cannot reach (seconds).
+UNREACHABLE_SECONDS = 600.0
+UNREACHABLE_ENV = "BOOTIMAGE_WORKER_UNREACHABLE_SECONDS"
 #: How often a step's ``cancelled()`` asks the database at most (seconds).
 CANCEL_CHECK_INTERVAL = 0.5
 
@@ -166,6 +171,8 @@ class Worker:
         beat.start()
         self.log(f"started as {self.id} for job kinds {', '.join(kinds) or '(none)'}")
         next_refresh_check = 0.0
+        unreachable_since: float | None = None
+        code = 0
         try:
             while not self.stopping:
                 if time.monotonic() >= next_refresh_check:
@@ -182,8 +189,15 @@ class Worker:
                         continue
                     if self.until_idle and self._idle(kinds):
                         break
+                    unreachable_since = None
                 except DatabaseError as exc:  # e.g. the server restarts: keep trying, bounded by the poll
                     self.log(f"cannot reach the site database: {exc}")
+                    unreachable_since = unreachable_since or time.monotonic()
+                    if self.until_idle and time.monotonic() - unreachable_since >= _unreachable_limit():
+                        self.log(f"the site database has been unreachable for {_unreachable_limit():g} s: stopping "
+                                 "(queued jobs stay queued; the console starts a worker again when one is queued)")
+                        code = 1
+                        break
                 self._stop.wait(self.settings.poll)
         finally:
             self._stop.set()
@@ -193,7 +207,7 @@ class Worker:
             except ConsoleError as exc:
                 self.log(f"could not remove this worker's record: {exc}")
         self.log("stopped")
-        return 0
+        return code
 
     def _queue_due_refreshes(self) -> None:
         try:
@@ -349,6 +363,14 @@ class Worker:
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
+
+
+def _unreachable_limit() -> float:
+    text = os.environ.get(UNREACHABLE_ENV, "").strip()
+    try:
+        return max(0.0, float(text)) if text else UNREACHABLE_SECONDS
+    except ValueError:
+        return UNREACHABLE_SECONDS
 
 
 def _refresh_interval() -> float:

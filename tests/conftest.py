@@ -18,6 +18,9 @@ atexit.register(shutil.rmtree, _SANDBOX, ignore_errors=True)
 os.environ["XDG_DATA_HOME"] = os.path.join(_SANDBOX, "data")
 os.environ["XDG_CONFIG_HOME"] = os.path.join(_SANDBOX, "config")
 os.environ["BOOTIMAGE_DB"] = f"sqlite:///{os.path.join(_SANDBOX, 'default-site.db')}"
+# A worker the console or the CLI starts detached (`worker --until-idle`) on a test's PostgreSQL
+# database stops within seconds once that database is dropped, never outliving the test run.
+os.environ["BOOTIMAGE_WORKER_UNREACHABLE_SECONDS"] = "20"
 
 # real WIM files built with wimlib-imagex; a private smbd for the SMB transport
 pytest_plugins = ["tests.wim_fixtures", "tests.servers.smbd"]

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from console.core.jobs import JobState
 from tests.conftest import REPO
@@ -243,3 +244,28 @@ def test_work_folders_of_ended_jobs_are_swept_and_those_of_open_jobs_kept(job_si
     job = job_site.jobs.find(waiting)
     assert job.state == JobState.SUCCEEDED, job.progress_text
     assert library.work_ids() == []
+
+
+def test_an_until_idle_worker_stops_once_its_site_database_is_gone(job_site, request, tmp_path):
+    """The console's detached worker (``--until-idle``) whose site database disappears (dropped,
+    its server gone) stops after ``BOOTIMAGE_WORKER_UNREACHABLE_SECONDS`` with status 1 and says
+    why, instead of trying forever in the background."""
+    if not job_site.url.startswith("postgresql"):
+        pytest.skip("drops the site's PostgreSQL database (an open SQLite file stays readable)")
+    queue(job_site, tmp_path, files=200, delay=0.05)
+    env = {**env_for(job_site.url, tmp_path), "BOOTIMAGE_WORKER_UNREACHABLE_SECONDS": "2"}
+    with subprocess.Popen([sys.executable, "-m", "console.cli", "worker", "--until-idle"], env=env, cwd=REPO,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as worker:
+        try:
+            wait_for(lambda: started(tmp_path, "one", worker), "the job to start")
+            database = make_url(job_site.url).database
+            job_site.close()
+            request.getfixturevalue("postgres_server").drop_database(database)
+            started_at = time.monotonic()
+            _out, err = worker.communicate(timeout=60)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+    assert worker.returncode == 1, err
+    assert time.monotonic() - started_at < 30
+    assert "the site database has been unreachable for 2 s: stopping" in err
