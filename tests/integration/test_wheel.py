@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from console.cli import resident
+
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_ITEMS = ["console", "resources", "pyproject.toml", "README.md", "LICENSE", "setup.py", "MANIFEST.in", "Makefile",
                 "packaging", "docs"]
@@ -67,6 +69,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _env(home: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("BOOTIMAGE_", "PYTHON"))}
+    # its resident command server in this session's private folder, stopped when the session ends
+    env[resident.DIR_VARIABLE] = os.environ[resident.DIR_VARIABLE]
     return {**env, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "QT_QPA_PLATFORM": "offscreen"}
 
 
