@@ -50,8 +50,9 @@ def register(sub: Any) -> None:
     queue.set_defaults(func=cmd_queue)
 
     worker = sub.add_parser("worker", help="run the site's jobs until stopped (SIGTERM stops it cleanly)")
-    worker.add_argument("--until-idle", action="store_true", help="exit when no job is queued or running (status 1 after the site database has been "
-                        "unreachable for BOOTIMAGE_WORKER_UNREACHABLE_SECONDS, default 600)")
+    worker.add_argument("--until-idle", action="store_true",
+                        help="exit when no job is queued or running (status 1 after the site database has been "
+                             "unreachable for BOOTIMAGE_WORKER_UNREACHABLE_SECONDS, default 600)")
     worker.add_argument("--nice", type=int, default=0, metavar="N",
                         help="lower the worker's CPU priority by N (0-19; the console starts its worker with 10 "
                              "so builds never make the desktop sluggish)")

@@ -27,8 +27,12 @@ def run_command(parser: argparse.ArgumentParser, request: dict[str, Any], fds: l
         os.nice(niceness)
     import resource
 
-    for name, (soft, hard) in request["limits"].items():  # the client's ``ulimit`` (the server checked)
-        resource.setrlimit(getattr(resource, name), (soft, hard))
+    from console.cli.resident import LIMITS
+
+    for name in LIMITS:  # the client's ``ulimit`` (the server checked that it can take them)
+        if name in request["limits"] and hasattr(resource, name):
+            soft, hard = request["limits"][name]
+            resource.setrlimit(getattr(resource, name), (soft, hard))
     os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in request["env"].items()})
     time.tzset()

@@ -37,10 +37,8 @@ def bound_value(parameters: Any, column: str) -> str:
 
 
 def dialect_insert(dialect_name: str) -> Callable[..., Any]:
-    """The ``insert`` of the site's dialect, whose statements take ``ON CONFLICT`` clauses.
-
-    Imported when first used: PostgreSQL's dialect package also loads its asyncio drivers,
-    about 20 ms of every start of a console on SQLite, before the first rows are shown."""
+    """The ``insert`` of the site's dialect (``"postgresql"`` or ``"sqlite"``), whose statements
+    take ``ON CONFLICT`` clauses."""
     if dialect_name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 

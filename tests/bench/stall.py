@@ -44,8 +44,10 @@ class StallProbe:
         self.gui_cpu: list[float] = []
         self.process_cpu: list[float] = []
         self._cpu = (0.0, 0.0)
-        #: per tick: ms the GUI thread waited for a core (ready to run, not running: the
-        #: scheduler), and the process's major page faults (pages read from disk: a wait for I/O)
+        #: per tick, with ``BOOTIMAGE_BENCH_SAMPLE`` only (reading them is file I/O on the GUI
+        #: thread, which lengthens the next gap): ms the GUI thread waited for a core (ready to
+        #: run, not running: the scheduler), and the process's major page faults (a wait for I/O)
+        self.diagnose = bool(os.environ.get("BOOTIMAGE_BENCH_SAMPLE"))
         self.gui_waited: list[float] = []
         self.major_faults: list[int] = []
         self._waits = (0.0, 0)
@@ -59,7 +61,7 @@ class StallProbe:
         self.gui_waited.clear()
         self.major_faults.clear()
         self._cpu = (time.thread_time(), time.process_time())
-        self._waits = _waits()
+        self._waits = _waits() if self.diagnose else (0.0, 0)
         self.clock.start()
         self._last = self.clock.nsecsElapsed()
         self.timer.start()
@@ -80,7 +82,7 @@ class StallProbe:
         self.gui_cpu.append((cpu[0] - self._cpu[0]) * 1000)
         self.process_cpu.append((cpu[1] - self._cpu[1]) * 1000)
         self._cpu = cpu
-        waits = _waits()
+        waits = _waits() if self.diagnose else (0.0, 0)
         self.gui_waited.append(waits[0] - self._waits[0])
         self.major_faults.append(waits[1] - self._waits[1])
         self._waits = waits
@@ -104,14 +106,18 @@ class StallProbe:
 
     def worst_five(self) -> str:
         """The five longest gaps (ms), each with the CPU time the GUI thread / the whole process
-        used in it, how long the GUI thread waited for a core, and the process's major page
-        faults: a gap the GUI thread spent working shows its own length in the first figure; a
-        wait for a core (the scheduler) in the third; a gap with none of these was a block (I/O,
-        a lock, the GIL held by a blocked thread), and page faults say when it was reading pages
-        from disk."""
+        used in it and, with ``BOOTIMAGE_BENCH_SAMPLE``, how long the GUI thread waited for a
+        core and the process's major page faults: a gap the GUI thread spent working shows its
+        own length in the first figure; a wait for a core (the scheduler) in the third; a gap
+        with none of these was a block (I/O, a lock, the GIL held by a blocked thread), and page
+        faults say when it was reading pages from disk."""
         worst = sorted(range(len(self.gaps)), key=self.gaps.__getitem__)[-5:]
-        return ", ".join(f"{self.gaps[i]:.1f} ({self.gui_cpu[i]:.1f} / {self.process_cpu[i]:.1f} CPU, "
-                         f"{self.gui_waited[i]:.1f} waited, {self.major_faults[i]} faults)" for i in worst)
+
+        def waits(i: int) -> str:
+            return f", {self.gui_waited[i]:.1f} waited, {self.major_faults[i]} faults" if self.diagnose else ""
+
+        return ", ".join(f"{self.gaps[i]:.1f} ({self.gui_cpu[i]:.1f} / {self.process_cpu[i]:.1f} CPU{waits(i)})"
+                         for i in worst)
 
 
 def _waits() -> tuple[float, int]:
