@@ -29,7 +29,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.types import JSON
 
 from console.storage.audit_schema import AUDITED, AuditedTable
-from console.storage.schema import Base
 
 UNKNOWN_LOGIN = "(unknown)"
 SQLITE_CLIENT = "sqlite3"
@@ -38,6 +37,8 @@ OPS = {"insert": "created", "update": "changed", "delete": "deleted"}
 
 
 def _kind(table: str, column: str) -> str:
+    from console.storage.all_schemas import Base  # every audited table's column types
+
     mapped = Base.metadata.tables.get(table)
     if mapped is None or column not in mapped.columns:
         return "plain"

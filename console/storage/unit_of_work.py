@@ -16,9 +16,6 @@ from console.core.errors import AccessDeniedError, ConsoleError
 from console.core.values import ValueCoercer
 from console.storage.audit_repository import SqlAuditRepository, record_refusal
 from console.storage.db_errors import os_user
-from console.storage.distribution_repository import SqlDistributionRepository
-from console.storage.distribution_rows import bump_change_counter
-from console.storage.driver_repository import SqlDriverRepository
 from console.storage.engine import READ_ONLY
 from console.storage.job_repository import SqlJobRepository
 from console.storage.object_lock_repository import SqlObjectLockRepository
@@ -31,6 +28,8 @@ from console.storage.repositories import (
 )
 
 if TYPE_CHECKING:
+    from console.storage.distribution_repository import SqlDistributionRepository
+    from console.storage.driver_repository import SqlDriverRepository
     from console.storage.package_stream import PackageStream
 
 PACKAGE_CLASS = "SMS_BootImagePackage"
@@ -44,9 +43,12 @@ class SqlUnitOfWork:
         self._coercer = ValueCoercer(registry)
         self.write = write
         self.session: Session | None = None
+        self._drivers: SqlDriverRepository | None = None
+        self._distribution: SqlDistributionRepository | None = None
 
     def __enter__(self) -> Self:
         self.session = self._factory()
+        self._drivers = self._distribution = None  # made for this session when first used
         try:  # begin now: a writer takes the write lock here, before it reads anything
             self.session.connection(execution_options={READ_ONLY: not self.write})
         except BaseException:
@@ -59,11 +61,31 @@ class SqlUnitOfWork:
         self.status = SqlStatusRepository(self.session)
         self.jobs = SqlJobRepository(self.session)
         self.settings = SqlSettingsRepository(self.session)
-        self.drivers = SqlDriverRepository(self.session)
-        self.distribution = SqlDistributionRepository(self.session)
         self.locks = SqlObjectLockRepository(self.session)
         self.audit = SqlAuditRepository(self.session)
         return self
+
+    # The driver and distribution repositories (and their tables) are imported when a unit of
+    # work first uses them: the package list at start-up needs neither (~40 ms of imports,
+    # PostgreSQL's dialect package among them).
+
+    @property
+    def drivers(self) -> SqlDriverRepository:
+        if self._drivers is None:
+            from console.storage.driver_repository import SqlDriverRepository
+
+            assert self.session is not None
+            self._drivers = SqlDriverRepository(self.session)
+        return self._drivers
+
+    @property
+    def distribution(self) -> SqlDistributionRepository:
+        if self._distribution is None:
+            from console.storage.distribution_repository import SqlDistributionRepository
+
+            assert self.session is not None
+            self._distribution = SqlDistributionRepository(self.session)
+        return self._distribution
 
     @property
     def package_stream(self) -> PackageStream:
@@ -86,8 +108,11 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         assert self.session is not None
         self.session.commit()
-        if self.distribution.changed:  # after the commit: a reader that sees it sees the change
-            self.distribution.changed = False
+        distribution = self._distribution
+        if distribution is not None and distribution.changed:  # after the commit: a reader that sees it sees the change
+            distribution.changed = False
+            from console.storage.distribution_rows import bump_change_counter
+
             try:
                 self.session.connection(execution_options={READ_ONLY: False})
                 bump_change_counter(self.session)

@@ -11,9 +11,8 @@ from sqlalchemy import text
 
 from console.app import open_console
 from console.core.jobs import JobState
-from console.storage import driver_schema  # noqa: F401  (the driver tables belong to the schema too)
+from console.storage.all_schemas import Base
 from console.storage.engine import alembic_config, create_site_engine, current_revision, head_revision, upgrade
-from console.storage.schema import Base
 from console.storage.text_indexes import not_text_search
 
 OLD_JOBS = [  # context_id, status (0 complete, 1 in progress, 2 error), error code, text

@@ -16,8 +16,9 @@ from console.app import open_console
 from console.core.errors import DuplicateNameError
 from console.core.jobs import JobState
 from console.core.servicing import SourceFingerprint
+from console.storage.all_schemas import Base
 from console.storage.engine import alembic_config, create_site_engine, current_revision, head_revision, upgrade
-from console.storage.schema import SORTED_COLUMNS, Base
+from console.storage.schema import SORTED_COLUMNS
 from console.storage.text_indexes import not_text_search
 
 

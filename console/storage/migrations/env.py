@@ -3,14 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from console.storage import (
-    audit_schema,  # noqa: F401  (registers the audit tables on Base)
-    distribution_schema,  # noqa: F401  (registers the distribution tables on Base)
-    driver_schema,  # noqa: F401  (registers the driver tables on Base)
-    live_schema,  # noqa: F401  (registers the object lock and change log tables on Base)
-    security_schema,  # noqa: F401  (registers the security scope tables on Base)
-)
-from console.storage.schema import Base
+from console.storage.all_schemas import Base
 from console.storage.text_indexes import not_text_search
 
 config = context.config
