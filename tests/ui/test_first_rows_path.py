@@ -25,6 +25,10 @@ NOT_SHOWN = (
     "console.ui.views.audit_page",
     "console.ui.views.overview_page", "console.ui.models.driver_catalog_model", "console.ui.models.dp_models",
     "console.ui.models.content_status_model", "console.core.sheet_layout",
+    # the tables the package list does not read (and PostgreSQL's dialect, which one of their
+    # partial indexes loads): imported when a unit of work first uses them
+    "console.storage.distribution_schema", "console.storage.driver_schema", "console.storage.security_schema",
+    "sqlalchemy.dialects.postgresql",
 )
 NOT_SHOWN_PACKAGES = ("console.ui.wizards", "console.ui.propertysheet")
 
