@@ -222,7 +222,7 @@ def buildable(console, tmp_path, module_wim):
     prestart = tmp_path / "prestart"
     prestart.mkdir()
     (prestart / "setup.cmd").write_text("@echo hi\r\n", encoding="ascii")
-    (prestart / "tools.bin").write_bytes(os.urandom(24 * 1024 * 1024))  # a build that lasts a few polls
+    (prestart / "tools.bin").write_bytes(os.urandom(96 * 1024 * 1024))  # a build that lasts several polls, even on a quiet machine
     console.packages.put(pid, {"ScratchSpace": 128, "PreExecCommandLine": "cmd /c setup.cmd",
                                "PreExecSourceDirectory": str(prestart)})
     yield pid, source
