@@ -28,7 +28,6 @@ from console.core.optional_components import OptionalComponentCatalog
 from console.core.ports import Site
 from console.core.security import Identity
 from console.core.services import BootImagePackages, Folders, ServiceContext, Sites, StatusMessages
-from console.core.services.build_job import BUILD_KIND, BuildJobHandler
 from console.core.services.drivers import DriverCatalog
 from console.core.services.image_builds import ImageBuilds, locale_resolver
 from console.core.services.jobs import Jobs
@@ -50,6 +49,7 @@ if TYPE_CHECKING:
     from console.core.revision_types import BuiltImage as BuildOutput
     from console.core.services.audit import Audit
     from console.core.services.boot_media import BootMedia, MediaJobHandler
+    from console.core.services.build_job import BuildJobHandler
     from console.core.services.content_distribution import ContentDistribution
     from console.core.services.distribution_job import DistributionJobHandler
     from console.core.services.distribution_points import DistributionPoints
@@ -355,17 +355,22 @@ def open_console(
     handlers = job_handlers()
     console = Console(url, engine, ctx, packages, Folders(ctx), Sites(ctx), StatusMessages(ctx), Jobs(ctx, handlers),
                       drivers=drivers, settings=settings, builds=builds)
-    handlers.register(build_job_handler(console, builder))
-    handlers.register(distribution_job_handler(console))
-    handlers.register(refresh_job_handler(console))
-    handlers.register(media_job_handler(console, builder))
+    # the handlers (and their modules) are made when a worker first runs their kind
+    handlers.register_lazy(JobKind.BUILD.value, lambda: build_job_handler(console, builder))
+    handlers.register_lazy(JobKind.DISTRIBUTE.value, lambda: distribution_job_handler(console))
+    handlers.register_lazy(JobKind.REFRESH.value, lambda: refresh_job_handler(console))
+    handlers.register_lazy(JobKind.MEDIA.value, lambda: media_job_handler(console, builder))
 
     def queue_build(package_id: str, payload: Mapping[str, Any]) -> str:
-        job = console.jobs.queue(BUILD_KIND, package_id, payload).value
+        job = console.jobs.queue(JobKind.BUILD.value, package_id, payload).value
         console.ensure_worker()  # the embedded default: a detached worker when none heartbeats
         return job.context_id
 
+    def queue_refresh(package_id: str) -> str:  # RefreshPkgSourceFlag=true
+        return console.content.refresh(package_id).value.context_ids[0]
+
     packages.queue_build = queue_build
+    packages.queue_refresh = queue_refresh
     return console
 
 
@@ -402,6 +407,7 @@ def _image_builder(resolve_locale: Callable[[str], Any]) -> WimlibImageBuilder:
 def build_job_handler(console: Console, builder: WimlibImageBuilder) -> BuildJobHandler:
     """UpdateImage's job: pre-flight and the build spec from ``console.builds``, the pipeline
     of ``builder``, the result kept as a revision by ``console.revisions``."""
+    from console.core.services.build_job import BuildJobHandler
 
     def record(package_id: str, output: BuildOutput, progress: Callable[[int, int, str], None],
                cancelled: Callable[[], bool]) -> int:
@@ -432,18 +438,13 @@ def media_job_handler(console: Console, builder: WimlibImageBuilder) -> MediaJob
 def refresh_job_handler(console: Console) -> RefreshJobHandler:
     """RefreshPkgSource: rebuild when the source changed (the build then updates every DP),
     else update every DP of the package. ``RefreshPkgSourceFlag=true`` queues it once."""
-    from console.core.services.build_job import BUILD_KIND
     from console.core.services.refresh_job import RefreshJobHandler
 
     def queue_build(package_id: str) -> str:
         open_builds = [j for j in console.jobs.list(package_id=package_id, states=[JobState.QUEUED])
-                       if j.kind == BUILD_KIND]
-        return open_builds[0].context_id if open_builds else console.jobs.queue(BUILD_KIND, package_id, {}).value.context_id
+                       if j.kind == JobKind.BUILD]
+        return open_builds[0].context_id if open_builds else console.jobs.queue(JobKind.BUILD.value, package_id, {}).value.context_id
 
-    def queue_refresh(package_id: str) -> str:
-        return console.content.refresh(package_id).value.context_ids[0]
-
-    console.packages.queue_refresh = queue_refresh
     return RefreshJobHandler(source_change=console.revisions.source_change, queue_build=queue_build,
                              queue_update=lambda pid: len(console.content.queue_update(pid).value.context_ids))
 
@@ -502,7 +503,7 @@ def default_secrets_file(url: str) -> Path:
     return default_secrets_path(sqlite_path(url), data_dir(), config_dir())
 
 
-def ensure_default_site(console: ConsoleServices, code: str = DEFAULT_SITE_CODE) -> None:
-    """First start of the GUI: create the local site without asking."""
-    if console.sites.local_or_none() is None:
-        console.init_site(code, "Primary site")
+def ensure_default_site(console: ConsoleServices, code: str = DEFAULT_SITE_CODE) -> Site:
+    """The local site; on the GUI's first start it is created without asking."""
+    site = console.sites.local_or_none()
+    return site if site is not None else console.init_site(code, "Primary site")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -219,24 +220,42 @@ class JobHandler(Protocol):
 
 
 class HandlerRegistry:
-    """Job handlers by kind (one handler per kind)."""
+    """Job handlers by kind (one handler per kind). A handler registered lazily is made (and its
+    modules imported) when a worker first asks for its kind: a console that only queues jobs
+    never builds one."""
 
     def __init__(self, handlers: Iterable[JobHandler] = ()) -> None:
         self._handlers: dict[str, JobHandler] = {}
+        self._factories: dict[str, Callable[[], JobHandler]] = {}
+        self._lock = threading.Lock()
         for handler in handlers:
             self.register(handler)
 
     def register(self, handler: JobHandler) -> None:
-        self._handlers[handler.kind] = handler
+        with self._lock:
+            self._factories.pop(handler.kind, None)
+            self._handlers[handler.kind] = handler
+
+    def register_lazy(self, kind: str, factory: Callable[[], JobHandler]) -> None:
+        """``factory()`` makes the handler of ``kind`` on first use (it replaces one registered before)."""
+        with self._lock:
+            self._handlers.pop(kind, None)
+            self._factories[kind] = factory
 
     def get(self, kind: str) -> JobHandler | None:
-        return self._handlers.get(kind)
+        with self._lock:
+            handler = self._handlers.get(kind)
+            if handler is None and (factory := self._factories.pop(kind, None)) is not None:
+                handler = self._handlers[kind] = factory()
+                if handler.kind != kind:
+                    raise ValueError(f"the handler registered for job kind {kind!r} handles {handler.kind!r}")
+            return handler
 
     def kinds(self) -> tuple[str, ...]:
-        return tuple(sorted(self._handlers))
+        return tuple(sorted({*self._handlers, *self._factories}))
 
     def __contains__(self, kind: object) -> bool:
-        return kind in self._handlers
+        return kind in self._handlers or kind in self._factories
 
 
 #: A function named in BOOTIMAGE_JOB_HANDLERS: returns the handlers it adds.

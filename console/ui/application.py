@@ -63,8 +63,7 @@ def open_site(db: str | None) -> tuple[Any, Any]:
 
     console = open_console(db)
     try:
-        ensure_default_site(console)
-        return console, console.sites.local()
+        return console, ensure_default_site(console)
     except BaseException:
         console.close()
         raise

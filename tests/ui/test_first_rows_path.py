@@ -29,6 +29,9 @@ NOT_SHOWN = (
     # partial indexes loads): imported when a unit of work first uses them
     "console.storage.distribution_schema", "console.storage.driver_schema", "console.storage.security_schema",
     "sqlalchemy.dialects.postgresql",
+    # the job handlers: made when a worker first runs their kind (the console only queues jobs)
+    "console.core.services.build_job", "console.core.services.distribution_job", "console.core.services.refresh_job",
+    "console.core.services.boot_media", "console.core.pxe",
 )
 NOT_SHOWN_PACKAGES = ("console.ui.wizards", "console.ui.propertysheet")
 
