@@ -10,7 +10,7 @@ from pathlib import Path
 
 from console.app import ensure_default_site, open_console
 from console.storage.engine import head_revision
-from tests.bench.measure import CACHE
+from tests.bench.measure import CACHE, settle
 
 
 def cached_site(kind: str, size: str, build: Callable[[object], None]) -> Path:
@@ -29,6 +29,7 @@ def cached_site(kind: str, size: str, build: Callable[[object], None]) -> Path:
             conn.commit()
         console.close()
         partial.rename(path)
+        settle()
         print(f"\nbuilt {path.name} in {time.perf_counter() - started:.0f} s, "
               f"{path.stat().st_size / 1024 / 1024:,.0f} MiB on disk")
     else:

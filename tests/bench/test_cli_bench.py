@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench.measure import Figures, paired, process_seconds, ratio, record, repeat
+from tests.bench.measure import Figures, paired, process_seconds, ratio, record, repeat, settle
 from tests.bench.processes import PYTHON, bootimage, peak_rss_mib, process_env
 from tests.bench.site_generator import site_database
 
@@ -83,6 +83,7 @@ def test_list_json_against_sqlite3(tmp_path: Path, served_env: dict[str, str]) -
     sqlite3 = shutil.which("sqlite3")
     assert sqlite3, "sqlite3 (the command) is needed: packaging/debian-packages.txt"
     db = site_database(LIST_COUNT, tmp_path / "site.db")
+    settle()
     env = served_env
     sql = f"SELECT {listed_columns()} FROM boot_image_package ORDER BY lower(name), package_id"
     ours_cmd = bootimage("--db", f"sqlite:///{db}", "list", "--json")
@@ -105,6 +106,7 @@ def test_list_json_against_sqlite3(tmp_path: Path, served_env: dict[str, str]) -
 def test_list_json_memory_is_flat_at_a_million(tmp_path: Path) -> None:
     started = time.perf_counter()
     db = site_database(MEMORY_COUNT, tmp_path / "site.db")
+    settle()
     print(f"\nsite of {MEMORY_COUNT:,} packages ready in {time.perf_counter() - started:.1f} s, "
           f"{db.stat().st_size / 2**20:.0f} MiB")
     env = process_env(tmp_path, BOOTIMAGE_RESIDENT="0")  # the command's own process: where the work is

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench.measure import RUNS, Figures, record, repeat
+from tests.bench.measure import RUNS, Figures, record, repeat, settle
 from tests.bench.site_generator import site_database
 
 pytestmark = pytest.mark.bench
@@ -36,6 +36,7 @@ HERE = Path(__file__).parent
 def site(tmp_path_factory) -> Path:
     started = time.perf_counter()
     db = site_database(COUNT, tmp_path_factory.mktemp("site") / "site.db")
+    settle()
     print(f"\nsite of {COUNT:,} packages ready in {time.perf_counter() - started:.1f} s "
           f"({db.stat().st_size / 2**20:.0f} MiB)")
     return db

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench.measure import paired, process_seconds, ratio, record
+from tests.bench.measure import paired, process_seconds, ratio, record, settle
 from tests.bench.processes import probe, process_env
 from tests.bench.site_generator import site_database
 
@@ -30,6 +30,7 @@ def test_cold_start_to_window_and_first_rows(tmp_path: Path) -> None:
     small = tmp_path / "small.db"
     site_database(100, small)
     big = site_database(COUNT, tmp_path / "big.db")
+    settle()
     bare = partial(process_seconds, probe("bare", "shown"), env)
     shown, bare_shown = paired(partial(process_seconds, probe("console", "shown", f"sqlite:///{small}"), env), bare)
     rows, bare_rows = paired(partial(process_seconds, probe("console", "rows", f"sqlite:///{big}"), env), bare)
