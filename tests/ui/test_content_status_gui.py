@@ -281,3 +281,23 @@ def test_show_filter_is_a_query_that_finds_rows_past_the_first_page(qtbot, conso
     keys = [page.summaries.summary(r).key for r in range(page.summaries.rowCount())]
     assert keys == [f"PS1{n:05X}" for n in range(1, 301)]
     wait_idle(qtbot, window)
+
+
+def test_content_locations_shown_after_a_change_follows_it(qtbot, console, tmp_path, x64_facts, tasks):
+    """The sheet reads the tab's rows while another tab is shown; a state that changes before
+    the tab is first shown appears once it is (the live poll's baseline is the rows' token, not
+    the token when the tab was first shown)."""
+    pid = _site_with_states(console, tmp_path, x64_facts)
+    dialog = PropertiesDialog(console, pid, tasks)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.sheet is not None and dialog.content_panel is not None, timeout=15000)
+    panel = dialog.content_panel
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 4 and panel.summary.text() != "", timeout=10000)
+    assert not panel.isVisible()
+    row = next(r for r in range(4) if panel.model.entry(r).dp_name == "DP03")
+    assert panel.model.index(row, 1).data() != "Installed"
+    console.content.set_state(pid, "DP03", DpState.INSTALLED, source_version=1)
+    dialog.sheet.select_tab("content-locations")
+    qtbot.waitUntil(lambda: panel.model.index(row, 1).data() == "Installed", timeout=5000)
+    dialog.reject()

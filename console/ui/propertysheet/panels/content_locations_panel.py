@@ -45,6 +45,8 @@ class ContentLocationsPanel(QWidget):
     """``changed(Changes)`` after an action was queued (the console refreshes what it shows)."""
 
     changed = Signal(object)
+    #: the content change token read just before the first page of rows (worker thread -> GUI)
+    _loaded_as_of = Signal(object)
 
     def __init__(self, console: ConsoleServices, tasks: TaskRunner, package_id: str,
                  parent: QWidget | None = None) -> None:
@@ -114,6 +116,9 @@ class ContentLocationsPanel(QWidget):
         self.model.rows_refreshed.connect(self._update_buttons)
         # live while the tab is shown: states, bytes and errors follow the jobs
         self.live = LiveRefresh(self, tasks, console.content.change_token, self.follow_changes)
+        # the rows are read while the tab may be hidden (the sheet loads every panel): what
+        # changes after they were read is followed from the moment the tab is shown
+        self._loaded_as_of.connect(self.live.expect, Qt.ConnectionType.QueuedConnection)
 
     def _button(self, text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
         button = QPushButton(text, self)
@@ -141,6 +146,10 @@ class ContentLocationsPanel(QWidget):
         content, pid, text = self._console.content, self._package_id, self.search.text().strip()
 
         def load(offset: int, limit: int) -> Sequence[PackageOnDp]:
+            if offset == 0:  # the token first: a change after this read moves it for the next poll
+                token = content.change_token()
+                if isValid(self):
+                    self._loaded_as_of.emit(token)
             return content.content_status(pid, text=text, offset=offset, limit=limit).items
 
         self.model.set_loader(load)
