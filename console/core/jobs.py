@@ -245,10 +245,12 @@ class HandlerRegistry:
     def get(self, kind: str) -> JobHandler | None:
         with self._lock:
             handler = self._handlers.get(kind)
-            if handler is None and (factory := self._factories.pop(kind, None)) is not None:
-                handler = self._handlers[kind] = factory()
+            if handler is None and (factory := self._factories.get(kind)) is not None:
+                handler = factory()  # a failure stays registered: the next ask fails the same way
                 if handler.kind != kind:
                     raise ValueError(f"the handler registered for job kind {kind!r} handles {handler.kind!r}")
+                del self._factories[kind]
+                self._handlers[kind] = handler
             return handler
 
     def kinds(self) -> tuple[str, ...]:

@@ -53,6 +53,24 @@ def test_a_factory_that_makes_a_handler_of_another_kind_is_refused() -> None:
     registry.register_lazy("build", lambda: Handler("media"))
     with pytest.raises(ValueError, match="'build' handles 'media'"):
         registry.get("build")
+    with pytest.raises(ValueError, match="'build' handles 'media'"):  # asked again: the same error, not "unknown"
+        registry.get("build")
+    assert "build" in registry
+
+
+def test_a_factory_that_fails_fails_again_on_the_next_ask() -> None:
+    calls = []
+
+    def broken() -> Handler:
+        calls.append(1)
+        raise ImportError("no module named 'wimlib'")
+
+    registry = HandlerRegistry()
+    registry.register_lazy("build", broken)
+    for _ in range(2):
+        with pytest.raises(ImportError, match="wimlib"):
+            registry.get("build")
+    assert len(calls) == 2 and registry.kinds() == ("build",)
 
 
 def test_workers_threads_asking_at_once_get_one_handler() -> None:
